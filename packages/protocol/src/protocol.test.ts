@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { bucketIndex, bucketLowerBound, percentileFromBuckets } from './metrics/buckets.js';
+import { estimateFromRandomized, randomizeResponse } from './privacy/ldp.js';
+import { candorBrowserRegistry } from './registry/candor-browser.js';
+import { defineRegistry, METRIC_TYPES } from './registry/schema.js';
+import { createReportChecker } from './report/values.js';
+import { registrableDomain } from './site.js';
+
+describe('metric registry', () => {
+  it('the example registry is valid and uses every metric type', () => {
+    const used = new Set(Object.values(candorBrowserRegistry.metrics).map((m) => m.type));
+    expect([...used].sort()).toEqual([...METRIC_TYPES].sort());
+  });
+
+  it('rejects a metric without data-review fields, naming it', () => {
+    expect(() =>
+      defineRegistry({
+        app: 'x',
+        version: '2026.1.1',
+        metrics: { 'a.b': { type: 'counter', description: 'a counter here', category: 'ui' } as never },
+      }),
+    ).toThrow(/metrics\.a\.b\.owner/);
+  });
+});
+
+describe('registrableDomain', () => {
+  it.each([
+    ['https://www.google.com/search?q=divorce+lawyer', 'google.com'],
+    ['http://user:pw@news.bbc.co.uk:8080/path#frag', 'bbc.co.uk'],
+    ['https://a.b.example.com.au/x', 'example.com.au'],
+    ['file:///sdcard/Download/secret.pdf', null],
+    ['data:text/html,hello', null],
+    ['blob:https://example.com/123', null],
+    ['http://192.168.1.10/admin', null],
+    ['http://[::1]/', null],
+    ['http://localhost:3000/', null],
+    ['http://intranet/wiki', null],
+    ['http://router.local/', null],
+  ])('%s -> %s', (url, domain) => {
+    expect(registrableDomain(url)).toBe(domain);
+  });
+});
+
+describe('distribution buckets', () => {
+  it('each value falls in the bucket whose bounds hold it', () => {
+    for (const v of [0, 1, 7, 100, 1234.5, 65_000, 10_000_000]) {
+      const i = bucketIndex(v);
+      expect(bucketLowerBound(i)).toBeLessThanOrEqual(v + 1e-9);
+      expect(bucketLowerBound(i + 1)).toBeGreaterThan(v);
+    }
+  });
+
+  it('percentiles come out within one bucket of the truth', () => {
+    const buckets = new Map<number, number>();
+    for (let v = 1; v <= 1000; v++) buckets.set(bucketIndex(v), (buckets.get(bucketIndex(v)) ?? 0) + 1);
+    const p50 = percentileFromBuckets(buckets, 50) ?? 0;
+    expect(p50).toBeGreaterThan(500 / 1.1);
+    expect(p50).toBeLessThan(500 * 1.1);
+  });
+});
+
+describe('report checker', () => {
+  const check = createReportChecker(candorBrowserRegistry);
+  const base = {
+    id: '0'.repeat(32),
+    app: 'candor-browser',
+    appVersion: '3.4',
+    registry: candorBrowserRegistry.version,
+    day: '2026-11-22',
+    kind: 'metrics' as const,
+    system: { modelFamily: 'redmi note', os: 'android' as const, osMajor: 14, language: 'en' },
+  };
+
+  it('accepts declared values and names each bad metric and field', () => {
+    expect(check({ ...base, metrics: { 'page_load.count': 3, 'search.engine_use': { google: 2 } } })).toEqual([]);
+    const issues = check({
+      ...base,
+      metrics: {
+        'search.engine_use': { 'my secret words': 1 },
+        'page_load.time_by_site': { 'google.com/search?q=x': { sum: 1, count: 1, buckets: { '1': 1 } } },
+        'nope.metric': 1,
+      },
+    });
+    expect(issues.map((i) => i.metric).sort()).toEqual(['nope.metric', 'page_load.time_by_site', 'search.engine_use']);
+  });
+});
+
+describe('randomized response', () => {
+  it('the estimator recovers the true share within 4 standard errors', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) % 2 ** 32;
+      return seed / 2 ** 32;
+    };
+    const n = 20_000;
+    const trueShare = 0.3;
+    let reportedTrue = 0;
+    for (let i = 0; i < n; i++) {
+      const truth = i < n * trueShare;
+      if (randomizeResponse(truth, [true, false], 1, random)) reportedTrue++;
+    }
+    const estimate = estimateFromRandomized(reportedTrue, n, 1, 2);
+    expect(Math.abs(estimate.share - trueShare)).toBeLessThan(4 * estimate.standardError);
+    expect(estimate.standardError).toBeLessThan(0.02);
+  });
+});

@@ -1,0 +1,79 @@
+import type { Category, MetricType, Sensitivity } from '../registry/schema.js';
+
+/**
+ * The privacy-safe query API (GET /v1/query, bearer token). The dashboard and any other client read only this.
+ *
+ *   GET /v1/query?metric=NAME&by=DIMENSION&from=YYYY-MM-DD&to=YYYY-MM-DD
+ *
+ * Every released cell comes from at least k reports; smaller cells are returned with `suppressed: true` and no
+ * values, never as zero.
+ */
+export const DIMENSIONS = [
+  'day',
+  'label',
+  'value',
+  'site',
+  'signature',
+  'modelFamily',
+  'os',
+  'osMajor',
+  'language',
+  'appVersion',
+] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export interface QueryCell {
+  /** The dimension value: a day, label, enumeration value, site, crash signature, model family, ... */
+  key: string;
+  suppressed: boolean;
+  /** Reports contributing to this cell; absent when suppressed. */
+  reports?: number;
+  /** counter / labeled_counter / quantity / crash: sum of values. Distributions: sum of samples. */
+  sum?: number;
+  /** Distributions: number of samples. */
+  count?: number;
+  /** Distributions: percentiles in the metric's unit. */
+  p50?: number;
+  p75?: number;
+  p95?: number;
+  p99?: number;
+  /** boolean / enumeration: estimated share of reports with this value (de-biased for local-DP metrics). */
+  share?: number;
+  /** Local-DP metrics: the standard error of `share`. */
+  standardError?: number;
+  /** crash cells: the error type. */
+  label?: string;
+}
+
+export interface QueryResult {
+  metric: string;
+  type: MetricType;
+  unit?: string;
+  by: Dimension;
+  from: string;
+  to: string;
+  /** The minimum number of reports behind any released cell. */
+  k: number;
+  /** Reports matching the query in total (suppressed cells included), or null if that itself is under k. */
+  totalReports: number | null;
+  /** Central differential privacy applied to this answer, if enabled. */
+  dp: { epsilon: number; spentToday: number; budgetPerDay: number } | null;
+  /** True when values were de-biased with the local-DP estimator. */
+  localDp: boolean;
+  cells: QueryCell[];
+}
+
+/** One entry of the public data dictionary at GET /v1/registry. */
+export interface DictionaryEntry {
+  name: string;
+  type: MetricType;
+  category: Category;
+  description: string;
+  purpose: string;
+  sensitivity: Sensitivity;
+  owner: string;
+  expires: string;
+  unit?: string;
+  /** Which mechanisms guard it: always the k-threshold; plus local DP, central DP, domain-only (site). */
+  protections: string[];
+}
