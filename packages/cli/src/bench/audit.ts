@@ -1,0 +1,3 @@
+export async function benchAudit(_flags: string[]): Promise<void> {
+  console.log('bench audit: not built yet');
+}

@@ -1,0 +1,3 @@
+export async function benchQuery(_flags: string[]): Promise<void> {
+  console.log('bench query: not built yet');
+}

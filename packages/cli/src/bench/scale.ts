@@ -1,0 +1,3 @@
+export async function benchScale(_flags: string[]): Promise<void> {
+  console.log('bench scale: not built yet');
+}

@@ -1,0 +1,33 @@
+// `candor bench [TARGET...]`: runs the named benchmarks (all when none are named) and prints their figures.
+// Each benchmark lives beside the code it measures; this file only dispatches.
+
+type Bench = (argv: string[]) => Promise<void>;
+
+const TARGETS: Record<string, () => Promise<Bench>> = {
+  sdk: async () => (await import('../bench/sdk.js')).benchSdk,
+  collector: async () => (await import('../bench/collector.js')).benchCollector,
+  query: async () => (await import('../bench/query.js')).benchQuery,
+  audit: async () => (await import('../bench/audit.js')).benchAudit,
+  dashboard: async () => (await import('../bench/dashboard.js')).benchDashboard,
+  scale: async () => (await import('../bench/scale.js')).benchScale,
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const names = argv.filter((a) => !a.startsWith('-'));
+  const flags = argv.filter((a) => a.startsWith('-'));
+  if (flags.includes('--help')) {
+    console.log(`usage: candor bench [${Object.keys(TARGETS).join('|')}]...`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !(n in TARGETS));
+  if (unknown.length) {
+    console.error(`candor bench: unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(TARGETS).join(', ')}`);
+    return 2;
+  }
+  for (const name of names.length ? names : Object.keys(TARGETS)) {
+    console.log(`\n== bench ${name} ==`);
+    const bench = await TARGETS[name]?.();
+    await bench?.(flags);
+  }
+  return 0;
+}
