@@ -60,3 +60,13 @@ export interface ReportStore {
 }
 
 export type { Report };
+
+/**
+ * Where the collector hands reports it has opened, validated, firewall-checked and de-duplicated. The client's
+ * 2xx is sent only after `accept` resolves, so a resolved accept means the reports are durable: written to the
+ * embedded store, or acknowledged by the JetStream stream in the scale-out setup.
+ */
+export interface ReportSink {
+  accept(reports: Report[]): Promise<void>;
+  close(): Promise<void>;
+}
