@@ -1,0 +1,129 @@
+import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { createCandor } from '@candor/sdk';
+import { type ActivityTally, emptyTally, randomProfile, SimulatedPhone } from './device.js';
+import { seededRandom } from './random.js';
+
+export interface FleetOptions {
+  /** Collector base URL, e.g. http://127.0.0.1:8080 */
+  target: string;
+  devices: number;
+  /** Minutes of use each phone simulates per day. */
+  minutes: number;
+  /** Days of use to simulate, ending today (UTC). */
+  days?: number;
+  seed?: number;
+  /** Phones uploading at once. */
+  concurrency?: number;
+  registry?: Registry;
+  /** The fetch the phones' SDKs use; wrap it to record traffic. */
+  fetch?: typeof fetch;
+  /** Today, as the fleet sees it (ms since epoch). */
+  now?: number;
+  onProgress?: (progress: FleetProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface FleetProgress {
+  day: number;
+  days: number;
+  phonesDone: number;
+  phones: number;
+  uploadsAccepted: number;
+}
+
+export interface FleetResult {
+  phones: number;
+  consenting: number;
+  uploadsAccepted: number;
+  uploadsRejected: number;
+  /** What the simulated people did, summed over the fleet. */
+  activity: ActivityTally;
+  /** Samples the SDKs dropped, by reason (should stay empty for a correct simulator). */
+  sdkErrors: Record<string, number>;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Runs a fleet of simulated phones through the real SDK against a collector: each phone lives `days` days and
+ * is used `minutes` minutes a day, then uploads that day's report. Clocks are simulated, so a week of use for
+ * hundreds of phones takes seconds; uploads are real HTTP requests.
+ */
+export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
+  const registry = options.registry ?? candorBrowserRegistry;
+  const days = options.days ?? 1;
+  const random = seededRandom(options.seed ?? Date.now());
+  const today = Math.floor((options.now ?? Date.now()) / DAY_MS) * DAY_MS;
+  const baseFetch = options.fetch ?? fetch;
+  let uploadsAccepted = 0;
+  let uploadsRejected = 0;
+  const countingFetch: typeof fetch = async (input, init) => {
+    const response = await baseFetch(input, init);
+    if (init?.method === 'POST') {
+      if (response.ok) uploadsAccepted++;
+      else uploadsRejected++;
+    }
+    return response;
+  };
+
+  const phones = Array.from({ length: options.devices }, () => {
+    const profile = randomProfile(random);
+    const clock = { now: today - (days - 1) * DAY_MS };
+    const candor = createCandor({
+      registry,
+      collector: options.target,
+      appVersion: profile.appVersion,
+      system: { modelFamily: profile.model, os: profile.os, osMajor: profile.osMajor, language: profile.language },
+      consent: { regime: 'opt-in' },
+      mode: 'production',
+      fetch: countingFetch,
+      now: () => clock.now,
+      flushIntervalMs: 0,
+    });
+    candor.setConsent(profile.consents ? 'granted' : 'denied');
+    const phone = new SimulatedPhone(profile, candor, seededRandom(Math.floor(random() * 2 ** 32)));
+    phone.describeDevice();
+    return { phone, clock };
+  });
+
+  const concurrency = options.concurrency ?? 32;
+  for (let day = 0; day < days; day++) {
+    const dayStart = today - (days - 1 - day) * DAY_MS;
+    let next = 0;
+    let phonesDone = 0;
+    const worker = async () => {
+      while (next < phones.length && !options.signal?.aborted) {
+        const entry = phones[next++];
+        if (!entry) break;
+        // Each phone is used at its own time of day, one simulated minute per step.
+        entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - options.minutes * 60_000 - 60_000));
+        for (let minute = 0; minute < options.minutes; minute++) {
+          await entry.phone.actOneMinute();
+          entry.clock.now += 60_000;
+        }
+        await entry.phone.candor.flush();
+        phonesDone++;
+        options.onProgress?.({ day: day + 1, days, phonesDone, phones: phones.length, uploadsAccepted });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
+  }
+
+  const activity = emptyTally();
+  const sdkErrors: Record<string, number> = {};
+  for (const { phone } of phones) {
+    for (const key of Object.keys(activity) as (keyof ActivityTally)[]) activity[key] += phone.tally[key];
+    for (const [reason, n] of Object.entries(phone.candor.errors as Record<string, number>)) {
+      if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
+    }
+    await phone.candor.shutdown();
+  }
+  return {
+    phones: phones.length,
+    consenting: phones.filter((p) => p.phone.profile.consents).length,
+    uploadsAccepted,
+    uploadsRejected,
+    activity,
+    sdkErrors,
+  };
+}
