@@ -1,0 +1,18 @@
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Secrets directories are 0700 and secret files 0600, set explicitly so the umask cannot loosen them. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/** Writes a secret file atomically (temp file, then rename) with mode 0600. */
+export async function writePrivateFile(dir: string, name: string, contents: string): Promise<void> {
+  await ensurePrivateDir(dir);
+  const target = join(dir, name);
+  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  await writeFile(temp, contents, { mode: 0o600 });
+  await chmod(temp, 0o600);
+  await rename(temp, target);
+}
