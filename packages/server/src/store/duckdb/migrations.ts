@@ -1,0 +1,59 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * Versioned schema migrations, applied in order inside one transaction each and recorded in schema_migrations.
+ * Add a new entry to change the schema; never edit one that has shipped.
+ */
+export const MIGRATIONS: { version: number; description: string; sql: string[] }[] = [
+  {
+    version: 1,
+    description: 'rolled-up samples',
+    sql: [
+      // One row per (day, app and device dimensions, metric, key, bucket) rollup group. `reports` counts the
+      // reports behind the row (summary rows only), `value` and `count` are sums. No report id, no address.
+      `CREATE TABLE samples (
+        day DATE NOT NULL,
+        app VARCHAR NOT NULL,
+        app_version VARCHAR NOT NULL,
+        model_family VARCHAR NOT NULL,
+        os VARCHAR NOT NULL,
+        os_major SMALLINT NOT NULL,
+        language VARCHAR NOT NULL,
+        metric VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        bucket SMALLINT NOT NULL,
+        reports BIGINT NOT NULL,
+        value DOUBLE NOT NULL,
+        count BIGINT NOT NULL
+      )`,
+    ],
+  },
+];
+
+export async function migrate(connection: DuckDBConnection): Promise<number> {
+  await connection.run(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)',
+  );
+  const applied = new Set(
+    (await connection.runAndReadAll('SELECT version FROM schema_migrations')).getRowsJS().map((r) => Number(r[0])),
+  );
+  let current = Math.max(0, ...applied);
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const statement of migration.sql) await connection.run(statement);
+      await connection.run('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
+        migration.version,
+        migration.description,
+      ]);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK');
+      throw new Error(`schema migration ${migration.version} (${migration.description}) failed: ${String(error)}`);
+    }
+    current = migration.version;
+  }
+  return current;
+}

@@ -1,0 +1,46 @@
+import type { SampleRow } from '../types.js';
+
+/** A rolled-up group of sample rows with identical dimensions: what one `samples` table row holds. */
+export interface RollupRow {
+  day: string;
+  app: string;
+  appVersion: string;
+  modelFamily: string;
+  os: string;
+  osMajor: number;
+  language: string;
+  metric: string;
+  key: string;
+  detail: string;
+  bucket: number;
+  reports: number;
+  value: number;
+  count: number;
+}
+
+/**
+ * Sums sample rows with the same dimensions before they are written. Reports from the same day, app version and
+ * device class collapse into one row, which is what makes ingest cheap and means single reports are never kept.
+ */
+export class Rollup {
+  readonly groups = new Map<string, RollupRow>();
+
+  add(rows: readonly SampleRow[]): void {
+    for (const r of rows) {
+      const id = `${r.day}\u0000${r.app}\u0000${r.appVersion}\u0000${r.modelFamily}\u0000${r.os}\u0000${r.osMajor}\u0000${r.language}\u0000${r.metric}\u0000${r.key}\u0000${r.detail}\u0000${r.bucket}`;
+      const group = this.groups.get(id);
+      const reports = r.bucket < 0 ? 1 : 0;
+      if (group) {
+        group.reports += reports;
+        group.value += r.value;
+        group.count += r.count;
+      } else {
+        this.groups.set(id, { ...r, reports });
+      }
+    }
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+}

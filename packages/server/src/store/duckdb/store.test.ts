@@ -1,0 +1,53 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { candorBrowserRegistry } from '@candor/protocol';
+import { describe, expect, it } from 'vitest';
+import { sampleReport, seededRandom } from '../../testing/reports.js';
+import { flattenReport } from '../rows.js';
+import { migrate } from './migrations.js';
+import { DuckDbStore } from './store.js';
+
+describe('DuckDB store', () => {
+  it('rolls rows up, survives a restart and aggregates per cell', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'candor-duck-')), 'c.duckdb');
+    const random = seededRandom(7);
+    const reports = Array.from({ length: 30 }, () => sampleReport(random));
+    let store = await DuckDbStore.open(path);
+    await Promise.all(reports.map((r) => store.append(flattenReport(r, candorBrowserRegistry))));
+    const stored = Number(
+      (await store.connection.runAndReadAll('SELECT count(*) FROM samples')).getRowsJS()[0]?.[0],
+    );
+    const flattened = reports.reduce((n, r) => n + flattenReport(r, candorBrowserRegistry).length, 0);
+    expect(stored).toBeLessThan(flattened);
+    await store.close();
+
+    store = await DuckDbStore.open(path);
+    expect(await migrate(store.connection)).toBe(1);
+    const request = { app: 'candor-browser', from: '2026-11-01', to: '2026-11-30' };
+    const counts = await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' });
+    expect(counts).toEqual([
+      {
+        key: '2026-11-20',
+        reports: 30,
+        value: reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0),
+        count: 30,
+      },
+    ]);
+
+    const times = await store.aggregate({ ...request, metric: 'page_load.time', type: 'timing_distribution', by: 'os' });
+    const totalSamples = reports.reduce((s, r) => s + (r.metrics['page_load.time'] as { count: number }).count, 0);
+    expect(times.reduce((s, c) => s + c.count, 0)).toBe(totalSamples);
+    expect(times.reduce((s, c) => s + [...(c.buckets?.values() ?? [])].reduce((a, b) => a + b, 0), 0)).toBe(totalSamples);
+
+    // A labeled counter grouped by day counts each report once, however many labels it had.
+    const engines = await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'day' });
+    expect(engines[0]?.reports).toBeLessThanOrEqual(30);
+    const byLabel = await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'label' });
+    expect(byLabel.reduce((s, c) => s + c.reports, 0)).toBe(30);
+
+    const none = await store.aggregate({ ...request, from: '2026-12-01', to: '2026-12-31', metric: 'page_load.count', type: 'counter', by: 'day' });
+    expect(none).toEqual([]);
+    await store.close();
+  });
+});
