@@ -1,0 +1,73 @@
+import type { DictionaryEntry, Dimension, QueryResult } from '@candor/protocol';
+import { getToken } from './session.js';
+
+/** The collector refused the token (missing, wrong or revoked). */
+export class TokenRefused extends Error {
+  constructor() {
+    super('The collector refused the access token.');
+  }
+}
+
+/** Any other failed request, with the collector's own explanation when it gave one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Range {
+  /** Inclusive UTC days, YYYY-MM-DD. */
+  from: string;
+  to: string;
+}
+
+export interface QueryRequest extends Range {
+  metric: string;
+  by: Dimension;
+}
+
+async function getJson<T>(path: string, token: string | null, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { headers, signal, cache: 'no-store' });
+  if (response.status === 401 || response.status === 403) throw new TokenRefused();
+  if (!response.ok) {
+    let detail = response.statusText;
+    try {
+      const body = (await response.json()) as { detail?: string; title?: string; error?: string };
+      detail = body.detail ?? body.title ?? body.error ?? detail;
+    } catch {
+      // Not JSON: keep the status text.
+    }
+    throw new ApiError(response.status, `${path.split('?')[0]} answered ${response.status}: ${detail}`);
+  }
+  return (await response.json()) as T;
+}
+
+export function queryUrl(request: QueryRequest): string {
+  const params = new URLSearchParams({
+    metric: request.metric,
+    by: request.by,
+    from: request.from,
+    to: request.to,
+  });
+  return `/v1/query?${params}`;
+}
+
+/** GET /v1/query with the session's token. `token` overrides it (the login form checks a new token). */
+export function fetchQuery(request: QueryRequest, signal?: AbortSignal, token = getToken()): Promise<QueryResult> {
+  return getJson<QueryResult>(queryUrl(request), token, signal);
+}
+
+/** GET /v1/registry: the public data dictionary, no token. */
+export function fetchDictionary(signal?: AbortSignal): Promise<DictionaryEntry[]> {
+  return getJson<DictionaryEntry[]>('/v1/registry', null, signal);
+}
+
+/** GET /v1/privacy: the k threshold and the differential-privacy budget per metric. */
+export function fetchPrivacy(signal?: AbortSignal): Promise<unknown> {
+  return getJson<unknown>('/v1/privacy', getToken(), signal);
+}

@@ -1,0 +1,204 @@
+import { TokenRefused } from './api.js';
+import { destroyCharts } from './charts.js';
+import { h } from './dom.js';
+import { rangeFromParams, rangeSelector } from './range.js';
+import { clearToken, getToken } from './session.js';
+import { renderCrashes } from './views/crashes.js';
+import { renderDictionary } from './views/dictionary.js';
+import type { ViewContext } from './views/kit.js';
+import { renderLogin } from './views/login.js';
+import { renderMedia } from './views/media.js';
+import { renderMemory } from './views/memory.js';
+import { renderOverview } from './views/overview.js';
+import { renderPageLoad } from './views/page-load.js';
+import { renderPrivacy } from './views/privacy.js';
+import { renderSearch } from './views/search.js';
+import { renderSettings } from './views/settings.js';
+import { renderSystem } from './views/system.js';
+
+interface StatsView {
+  path: string;
+  title: string;
+  kind: 'stats';
+  render: (ctx: ViewContext) => Promise<void>;
+}
+interface PageView {
+  path: string;
+  title: string;
+  kind: 'public' | 'token';
+  render: (main: HTMLElement, signal: AbortSignal) => Promise<void>;
+}
+type View = StatsView | PageView;
+
+const VIEWS: View[] = [
+  { path: 'overview', title: 'Overview', kind: 'stats', render: renderOverview },
+  { path: 'page-load', title: 'Page loads', kind: 'stats', render: renderPageLoad },
+  { path: 'search', title: 'Search', kind: 'stats', render: renderSearch },
+  { path: 'settings', title: 'Settings & UI', kind: 'stats', render: renderSettings },
+  { path: 'crashes', title: 'Crashes', kind: 'stats', render: renderCrashes },
+  { path: 'memory', title: 'Memory', kind: 'stats', render: renderMemory },
+  { path: 'system', title: 'System', kind: 'stats', render: renderSystem },
+  { path: 'media', title: 'Media', kind: 'stats', render: renderMedia },
+  { path: 'privacy', title: 'Privacy', kind: 'token', render: renderPrivacy },
+  { path: 'dictionary', title: 'Data dictionary', kind: 'public', render: renderDictionary },
+];
+
+interface Route {
+  view: View;
+  params: URLSearchParams;
+}
+
+/** Routes live in the hash (#/crashes?from=…&to=…): no server routing needed, and never a token. */
+function currentRoute(): Route {
+  const [path = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const view = VIEWS.find((v) => v.path === path) ?? (VIEWS[0] as View);
+  return { view, params: new URLSearchParams(query) };
+}
+
+function hrefFor(path: string, params: URLSearchParams): string {
+  const query = params.toString();
+  return `#/${path}${query ? `?${query}` : ''}`;
+}
+
+const app = document.getElementById('app') as HTMLElement;
+const nav = h('ul', { class: 'nav' });
+const sessionBox = h('div', { class: 'session' });
+const main = h('main', { id: 'main', tabindex: '-1' });
+const announcer = h('div', { role: 'status', 'aria-live': 'polite', class: 'visually-hidden' });
+
+app.append(
+  h(
+    'a',
+    {
+      class: 'skip-link',
+      href: '#main',
+      onclick: (event) => {
+        event.preventDefault();
+        main.focus();
+      },
+    },
+    'Skip to content',
+  ),
+  h(
+    'header',
+    { class: 'top' },
+    h('p', { class: 'brand' }, h('span', { 'aria-hidden': 'true', class: 'brand-mark' }), 'candor'),
+    h('nav', { 'aria-label': 'Views' }, nav),
+    sessionBox,
+  ),
+  main,
+  announcer,
+);
+
+let controller = new AbortController();
+let firstRoute = true;
+
+function drawChrome(route: Route): void {
+  const signedIn = !!getToken();
+  const keep = new URLSearchParams();
+  for (const name of ['from', 'to']) {
+    const value = route.params.get(name);
+    if (value) keep.set(name, value);
+  }
+  nav.replaceChildren(
+    ...VIEWS.map((v) =>
+      h(
+        'li',
+        {},
+        h('a', { href: hrefFor(v.path, keep), 'aria-current': v === route.view ? 'page' : undefined }, v.title),
+      ),
+    ),
+  );
+  sessionBox.replaceChildren(
+    signedIn
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () => {
+              clearToken();
+              announcer.textContent = 'Signed out.';
+              void render();
+            },
+          },
+          'Sign out',
+        )
+      : h('span', { class: 'muted' }, 'Not signed in'),
+  );
+}
+
+function markRendered(path: string): void {
+  main.dataset.state = 'ready';
+  document.body.dataset.rendered = path;
+  performance.mark(`candor:rendered:${path}`);
+}
+
+async function render(message?: string): Promise<void> {
+  controller.abort();
+  controller = new AbortController();
+  const { signal } = controller;
+  destroyCharts();
+  const route = currentRoute();
+  const { view } = route;
+  document.title = `${view.title} · candor`;
+  delete document.body.dataset.rendered;
+  drawChrome(route);
+  const heading = h('h1', { tabindex: '-1' }, view.title);
+  main.replaceChildren(heading);
+  main.dataset.state = 'loading';
+  main.setAttribute('aria-busy', 'true');
+  if (!firstRoute) heading.focus();
+  firstRoute = false;
+
+  const needsToken = view.kind !== 'public';
+  if (needsToken && !getToken()) {
+    heading.textContent = `${view.title}: sign in`;
+    renderLogin(main, { message, onSignedIn: () => void render() });
+    main.dataset.state = 'login';
+    main.removeAttribute('aria-busy');
+    return;
+  }
+  const content = h('div', { class: 'content' });
+  if (view.kind === 'stats') {
+    const range = rangeFromParams(route.params);
+    main.append(
+      rangeSelector(range, (next) => {
+        location.hash = hrefFor(view.path, new URLSearchParams({ from: next.from, to: next.to }));
+      }),
+      h('p', { class: 'muted range-note' }, `Showing UTC days ${range.from} to ${range.to}.`),
+      content,
+    );
+    try {
+      await view.render({ main: content, range, signal });
+    } catch (error) {
+      return handleFailure(error, signal);
+    }
+  } else {
+    main.append(content);
+    try {
+      await view.render(content, signal);
+    } catch (error) {
+      return handleFailure(error, signal);
+    }
+  }
+  if (signal.aborted) return;
+  main.removeAttribute('aria-busy');
+  announcer.textContent = `${view.title} loaded.`;
+  markRendered(view.path);
+}
+
+function handleFailure(error: unknown, signal: AbortSignal): Promise<void> | undefined {
+  if (signal.aborted) return;
+  if (error instanceof TokenRefused) {
+    clearToken();
+    return render('The collector refused your token. Sign in again.');
+  }
+  main.removeAttribute('aria-busy');
+  main.dataset.state = 'error';
+  main.append(h('p', { class: 'field-error', role: 'alert' }, `Could not load this view: ${(error as Error).message}`));
+  return;
+}
+
+window.addEventListener('hashchange', () => void render());
+void render();

@@ -1,0 +1,21 @@
+import { askAll, percentileFigure, section, shareFigure, sumFigure, type ViewContext } from './kit.js';
+
+export async function renderMemory(ctx: ViewContext): Promise<void> {
+  const [heapByDay, heapByModel, warnings, memoryClass] = await askAll(ctx, [
+    ['memory.js_heap', 'day'],
+    ['memory.js_heap', 'modelFamily'],
+    ['memory.low_memory_warnings', 'day'],
+    ['system.memory_class', 'value'],
+  ]);
+  const grid = section(ctx, 'Memory');
+  percentileFigure(grid, 'JavaScript heap per day', heapByDay, {
+    keyTitle: 'Day',
+    description: 'Heap size sampled once a minute on each device.',
+  });
+  percentileFigure(grid, 'JavaScript heap by model family', heapByModel, { keyTitle: 'Model family', rank: true });
+  sumFigure(grid, 'Low-memory warnings per day', warnings, { keyTitle: 'Day', valueTitle: 'warnings' });
+  shareFigure(grid, 'Device memory class', memoryClass, {
+    keyTitle: 'Memory class',
+    description: 'Rounded to four classes, never the exact amount.',
+  });
+}

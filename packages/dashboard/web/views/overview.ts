@@ -1,0 +1,62 @@
+import type { QueryResult } from '@candor/protocol';
+import { formatNumber } from '../format.js';
+import { askAll, percentileFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
+
+function releasedSum(answer: QueryResult | Error | undefined): number | null {
+  if (!answer || answer instanceof Error) return null;
+  return answer.cells.reduce((total, c) => total + (c.suppressed ? 0 : (c.sum ?? 0)), 0);
+}
+
+function latestReleased(answer: QueryResult | Error | undefined) {
+  if (!answer || answer instanceof Error) return undefined;
+  return [...answer.cells].filter((c) => !c.suppressed).sort((a, b) => (a.key < b.key ? 1 : -1))[0];
+}
+
+export async function renderOverview(ctx: ViewContext): Promise<void> {
+  const [time, loads, crashes, engines] = await askAll(ctx, [
+    ['page_load.time', 'day'],
+    ['page_load.count', 'day'],
+    ['crash.app', 'day'],
+    ['search.engine_use', 'label'],
+  ]);
+  const headline = section(
+    ctx,
+    'At a glance',
+    'Totals over released days; days with fewer than k reports are left out.',
+  );
+  const pageLoads = releasedSum(loads);
+  const crashCount = releasedSum(crashes);
+  const latest = latestReleased(time);
+  tiles(headline, [
+    {
+      testId: 'reports',
+      label: 'Reports with page loads',
+      value: loads instanceof Error || !loads || loads.totalReports === null ? '—' : formatNumber(loads.totalReports),
+    },
+    { testId: 'page-loads', label: 'Pages loaded', value: pageLoads === null ? '—' : formatNumber(pageLoads) },
+    { testId: 'crashes', label: 'Crashes', value: crashCount === null ? '—' : formatNumber(crashCount) },
+    {
+      testId: 'crash-rate',
+      label: 'Crashes per 1,000 page loads',
+      value: pageLoads && crashCount !== null ? formatNumber((crashCount / pageLoads) * 1000) : '—',
+    },
+    {
+      testId: 'latest-p50',
+      label: 'Median page load, latest day',
+      value: latest?.p50 === undefined ? '—' : `${formatNumber(latest.p50)} ms`,
+      note: latest ? latest.key : undefined,
+    },
+  ]);
+  const charts = section(ctx, 'Trends');
+  percentileFigure(charts, 'Page-load time per day', time, {
+    keyTitle: 'Day',
+    description: 'Time from navigation start to load end, measured on the device; all sites together.',
+  });
+  sumFigure(charts, 'Pages loaded per day', loads, { keyTitle: 'Day', valueTitle: 'pages loaded' });
+  sumFigure(charts, 'Crashes per day', crashes, { keyTitle: 'Day', valueTitle: 'crashes' });
+  sumFigure(charts, 'Searches by engine', engines, {
+    keyTitle: 'Engine',
+    valueTitle: 'searches',
+    description: 'Which engine searches went to. The words searched for never leave the device.',
+  });
+}

@@ -1,0 +1,79 @@
+import type { QueryResult } from '@candor/protocol';
+import { apiCell, byKey, byValue, chartLabels, chartValues, derivedCell } from '../figure.js';
+import { formatKey, formatNumber } from '../format.js';
+import { askAll, figureFrom, section, shareFigure, sumFigure, type ViewContext } from './kit.js';
+
+function meanPerReport(result: QueryResult, key: string): number | null {
+  const cell = result.cells.find((c) => c.key === key);
+  if (!cell || cell.suppressed || !cell.reports) return null;
+  return (cell.sum ?? 0) / cell.reports;
+}
+
+export async function renderSettings(ctx: ViewContext): Promise<void> {
+  const [darkMode, adBlocking, textSize, defaultEngine, features, menu, tabs] = await askAll(ctx, [
+    ['settings.dark_mode', 'value'],
+    ['settings.ad_blocking', 'value'],
+    ['settings.text_size', 'value'],
+    ['settings.default_search_engine', 'value'],
+    ['ui.feature_used', 'label'],
+    ['ui.menu_action', 'label'],
+    ['ui.open_tabs', 'day'],
+  ]);
+  const settings = section(ctx, 'Settings', 'Share of reports with each setting value.');
+  shareFigure(settings, 'Dark mode', darkMode, { keyTitle: 'Dark mode on' });
+  shareFigure(settings, 'Ad blocking', adBlocking, { keyTitle: 'Ad blocker on' });
+  shareFigure(settings, 'Text size', textSize, { keyTitle: 'Text size' });
+  shareFigure(settings, 'Default search engine', defaultEngine, { keyTitle: 'Engine' });
+
+  const ui = section(ctx, 'User interface', 'How often features and menu items are used.');
+  sumFigure(ui, 'Feature use', features, { keyTitle: 'Feature', valueTitle: 'uses', horizontal: true });
+  figureFrom(ui, 'Main-menu choices', menu, (result) => {
+    const cells = byValue(result, 'sum');
+    return {
+      description: 'Each menu item chosen, and whether it came from the toolbar shortcut.',
+      chart: {
+        kind: 'bar',
+        horizontal: true,
+        labels: chartLabels(cells),
+        valueTitle: 'choices',
+        series: [{ label: 'choices', values: chartValues(cells, 'sum') }],
+      },
+      table: {
+        keyTitle: 'Menu item',
+        columns: ['Reports', 'Choices'],
+        rows: cells.map((c) => ({
+          header: formatKey(c.key),
+          key: c.key,
+          cells: [apiCell(result, c, 'reports'), apiCell(result, c, 'sum')],
+        })),
+      },
+    };
+  });
+  figureFrom(ui, 'Open tabs per report', tabs, (result) => {
+    const cells = byKey(result);
+    return {
+      description: 'Mean number of open tabs when a report was made, per day.',
+      chart: {
+        kind: 'line',
+        labels: chartLabels(cells),
+        valueTitle: 'open tabs (mean)',
+        series: [{ label: 'mean open tabs', values: cells.map((c) => meanPerReport(result, c.key)) }],
+      },
+      table: {
+        keyTitle: 'Day',
+        columns: ['Reports', 'Open tabs (sum)', 'Mean per report'],
+        rows: cells.map((c) => ({
+          header: c.key,
+          key: c.key,
+          cells: [
+            apiCell(result, c, 'reports'),
+            apiCell(result, c, 'sum'),
+            c.suppressed
+              ? { text: 'suppressed', numeric: true, suppressed: true }
+              : derivedCell(meanPerReport(result, c.key), formatNumber),
+          ],
+        })),
+      },
+    };
+  });
+}
