@@ -73,7 +73,8 @@ export async function startLocalClickHouse(dir: string): Promise<LocalClickHouse
   if (!binary) throw new Error(`${CLICKHOUSE_BINARY} is not installed (apt-get install -y clickhouse-server)`);
   const httpPort = await freePort();
   const tcpPort = await freePort();
-  for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) await mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas'])
+    await mkdir(join(dir, sub), { recursive: true });
   const configFile = join(dir, 'config.xml');
   await writeFile(configFile, clickHouseConfig(dir, httpPort, tcpPort));
   await writeFile(join(dir, 'users.xml'), CLICKHOUSE_USERS);
@@ -90,7 +91,8 @@ export async function startLocalClickHouse(dir: string): Promise<LocalClickHouse
       child = started;
       killOnExit(started);
       await waitFor(`clickhouse-server on ${httpUrl}`, 30_000, async () => {
-        if (started.exitCode !== null) throw new Error(`clickhouse-server exited with ${started.exitCode}; see ${dir}/log`);
+        if (started.exitCode !== null)
+          throw new Error(`clickhouse-server exited with ${started.exitCode}; see ${dir}/log`);
         const response = await fetch(`${httpUrl}/ping`).catch(() => null);
         return response?.ok === true;
       });

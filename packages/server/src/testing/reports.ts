@@ -27,7 +27,13 @@ export function distribution(samples: number[]): Distribution {
 }
 
 export const SAMPLE_MODEL_FAMILIES = ['redmi note', 'mi', 'galaxy a', 'galaxy s', 'pixel', 'iphone'] as const;
-export const SAMPLE_SITES = ['example.com', 'wikipedia.org', 'bbc.co.uk', 'news.example.org', 'shop.example.net'] as const;
+export const SAMPLE_SITES = [
+  'example.com',
+  'wikipedia.org',
+  'bbc.co.uk',
+  'news.example.org',
+  'shop.example.net',
+] as const;
 
 /**
  * A valid candor-browser report with plausible values, for tests and benchmarks. `overrides` replaces top-level

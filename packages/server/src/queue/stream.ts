@@ -1,0 +1,102 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+
+/**
+ * The JetStream stream accepted reports wait in until a writer has stored them.
+ *
+ * - Work-queue retention: a message is deleted once a writer acknowledged it, so reports do not linger.
+ * - File storage, and discard-new when full: a full stream refuses new reports (the collector answers 503 and
+ *   clients retry) instead of dropping accepted ones.
+ * - The duplicate window is how long a report id is remembered; a client retrying within it (say after a
+ *   collector died between publishing and answering) is stored once.
+ */
+export interface StreamSettings {
+  name: string;
+  /** Reports are published on `${subjectPrefix}.${app}`. */
+  subjectPrefix: string;
+  duplicateWindowMs: number;
+  /** JetStream replicas (1 on a single node, 3 on a cluster). */
+  replicas: number;
+  /** -1 for no limit. */
+  maxBytes: number;
+}
+
+export const DEFAULT_STREAM: StreamSettings = {
+  name: 'CANDOR_REPORTS',
+  subjectPrefix: 'candor.reports',
+  duplicateWindowMs: 20 * 60_000,
+  replicas: 1,
+  maxBytes: -1,
+};
+
+export interface ConsumerSettings {
+  durable: string;
+  /** How long a delivered, unacknowledged message waits before it is delivered again. */
+  ackWaitMs: number;
+  maxAckPending: number;
+}
+
+export const DEFAULT_CONSUMER: ConsumerSettings = {
+  durable: 'candor-writer',
+  ackWaitMs: 60_000,
+  maxAckPending: 50_000,
+};
+
+/** Creates the stream if it does not exist; returns its identity (name and creation time). */
+export async function ensureStream(jsm: JetStreamManager, settings: StreamSettings = DEFAULT_STREAM): Promise<string> {
+  const existing = await jsm.streams.info(settings.name).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (existing) return `${existing.config.name}@${existing.created}`;
+  try {
+    const created = await jsm.streams.add({
+      name: settings.name,
+      subjects: [`${settings.subjectPrefix}.>`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      discard: DiscardPolicy.New,
+      duplicate_window: nanos(settings.duplicateWindowMs),
+      num_replicas: settings.replicas,
+      max_bytes: settings.maxBytes,
+    });
+    return `${created.config.name}@${created.created}`;
+  } catch (error) {
+    // Another collector or writer created it first.
+    const info = await jsm.streams.info(settings.name).catch(() => null);
+    if (info) return `${info.config.name}@${info.created}`;
+    throw error;
+  }
+}
+
+/** Creates the writers' durable pull consumer if it does not exist. */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  settings: ConsumerSettings = DEFAULT_CONSUMER,
+): Promise<void> {
+  const existing = await jsm.consumers.info(stream, settings.durable).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (existing) return;
+  await jsm.consumers.add(stream, {
+    durable_name: settings.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(settings.ackWaitMs),
+    max_ack_pending: settings.maxAckPending,
+    max_deliver: -1,
+  });
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /not found/i.test(error.message);
+}

@@ -1,0 +1,1 @@
+export { type RunningWriter, startWriter, type WriterLog, type WriterOptions, type WriterStats } from './writer.js';
