@@ -77,3 +77,26 @@ export interface DictionaryEntry {
   /** Which mechanisms guard it: always the k-threshold; plus local DP, central DP, domain-only (site). */
   protections: string[];
 }
+
+/**
+ * GET /v1/privacy (bearer token): what protects the data right now, for the dashboard's privacy panel.
+ */
+export interface PrivacyStatus {
+  /** Minimum reports behind any released cell. */
+  k: number;
+  /** Central differential privacy, or null when off. Budgets renew at 00:00 UTC. */
+  dp: {
+    epsilonPerQuery: number;
+    budgetPerDay: number;
+    /** The UTC day the figures below are for. */
+    day: string;
+    /** Every metric with budget spent today; metrics not listed have spent nothing. */
+    metrics: { metric: string; spentToday: number; leftToday: number }[];
+  } | null;
+  /** Metrics randomized on the device (local DP), with their epsilon. */
+  localDp: { metric: string; epsilon: number }[];
+  /** Cells withheld by the k-threshold since the collector started. */
+  suppressedCells: number;
+  /** Uploads rejected by the personal-data firewall since start, by "category/detector". */
+  firewall: { detector: string; rejected: number }[];
+}

@@ -27,6 +27,7 @@ export const PATHS = {
   query: '/v1/query',
   registry: '/v1/registry',
   openapi: '/v1/openapi.json',
+  privacy: '/v1/privacy',
 } as const;
 
 export function encodeHeader(keyId: number): Uint8Array {
