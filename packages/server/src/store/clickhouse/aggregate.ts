@@ -2,7 +2,7 @@ import type { Dimension, MetricType } from '@candor/protocol';
 import type { AggregateRequest } from '../types.js';
 import { dayLiteral, stringLiteral } from './sql.js';
 
-/** The column (as a String expression) each query dimension groups by. */
+/** The column (as a String expression) each query dimension groups by; formatted as the DuckDB store does. */
 const DIMENSION_EXPRESSION: Record<Dimension, string> = {
   day: 'toString(day)',
   label: 'key',
@@ -16,38 +16,47 @@ const DIMENSION_EXPRESSION: Record<Dimension, string> = {
   appVersion: 'app_version',
 };
 
+/** Metric types where one report contributes several keys (labels, sites, signatures, event shapes). */
+const MULTI_KEY_TYPES: ReadonlySet<MetricType> = new Set(['labeled_counter', 'site', 'crash', 'event']);
 const DISTRIBUTION_TYPES: ReadonlySet<MetricType> = new Set(['timing_distribution', 'memory_distribution', 'site']);
 
 export function isDistribution(type: MetricType): boolean {
   return DISTRIBUTION_TYPES.has(type);
 }
 
-function whereClause(request: AggregateRequest): string {
-  return [
+/** One line of the aggregate query: a cell's summary (bucket -1) or one of its histogram buckets. */
+export interface AggregateLine {
+  cell: string;
+  bucket: number;
+  reports: string | number;
+  value: number;
+  count: string | number;
+  detail: string;
+}
+
+/**
+ * The same aggregation as the DuckDB store, so the shared query layer gives the same answers on either: sums per
+ * cell and bucket, where a cell that groups a multi-key metric across its keys counts its reports as the largest
+ * per-key count (a lower bound of the distinct reports, which keeps the k-threshold safe). Each stored row is
+ * one sample row, so a key's report count is its number of summary rows.
+ */
+export function aggregateSql(table: string, request: AggregateRequest): string {
+  const cell = DIMENSION_EXPRESSION[request.by];
+  const reportsAcrossKeys = MULTI_KEY_TYPES.has(request.type) && cell !== 'key' ? 'max' : 'sum';
+  const where = [
     `app = ${stringLiteral(request.app)}`,
     `metric = ${stringLiteral(request.metric)}`,
     `day >= ${dayLiteral(request.from)}`,
     `day <= ${dayLiteral(request.to)}`,
   ].join(' AND ');
-}
-
-/** Per-cell report count and sums over summary rows (bucket = -1). */
-export function summarySql(table: string, request: AggregateRequest): string {
-  const cell = DIMENSION_EXPRESSION[request.by];
-  const detail = request.type === 'crash' ? 'min(detail)' : "''";
-  return `SELECT ${cell} AS cell, count() AS reports, sum(value) AS value, sum(count) AS count, ${detail} AS detail
-FROM ${table}
-WHERE ${whereClause(request)} AND bucket = -1
-GROUP BY cell
-ORDER BY cell`;
-}
-
-/** Per-cell merged histogram of a distribution metric (bucket rows only). */
-export function bucketsSql(table: string, request: AggregateRequest): string {
-  const cell = DIMENSION_EXPRESSION[request.by];
-  return `SELECT ${cell} AS cell, bucket, sum(count) AS count
-FROM ${table}
-WHERE ${whereClause(request)} AND bucket >= 0
-GROUP BY cell, bucket
-ORDER BY cell, bucket`;
+  return `SELECT cell, bucket, ${reportsAcrossKeys}(key_reports) AS reports, sum(key_value) AS value,
+  sum(key_count) AS count, any(key_detail) AS detail
+FROM (
+  SELECT ${cell} AS cell, key, bucket, countIf(bucket < 0) AS key_reports, sum(value) AS key_value,
+    sum(count) AS key_count, any(detail) AS key_detail
+  FROM ${table}
+  WHERE ${where}
+  GROUP BY cell, key, bucket
+)
+GROUP BY cell, bucket`;
 }

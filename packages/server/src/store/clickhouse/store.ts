@@ -1,6 +1,6 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
-import { bucketsSql, isDistribution, summarySql } from './aggregate.js';
+import { type AggregateLine, aggregateSql, isDistribution } from './aggregate.js';
 import { ExactlyOnceIngest } from './ingest.js';
 import { toClickHouseRow } from './rows.js';
 import { SAMPLES_TABLE, singleNodeSchema } from './schema.js';
@@ -77,32 +77,27 @@ export class ClickHouseStore implements ReportStore {
   }
 
   async aggregate(request: AggregateRequest): Promise<AggregateRow[]> {
-    const table = `${this.database}.${this.queryTable}`;
-    const summary = await this.client.query({ query: summarySql(table, request), format: 'JSONEachRow' });
+    const result = await this.client.query({
+      query: aggregateSql(`${this.database}.${this.queryTable}`, request),
+      format: 'JSONEachRow',
+    });
+    const distribution = isDistribution(request.type);
     const cells = new Map<string, AggregateRow>();
-    type SummaryLine = {
-      cell: string;
-      reports: string | number;
-      value: number;
-      count: string | number;
-      detail: string;
-    };
-    for (const line of await summary.json<SummaryLine>()) {
-      const row: AggregateRow = {
-        key: line.cell,
-        reports: Number(line.reports),
-        value: Number(line.value),
-        count: Number(line.count),
-      };
-      if (request.type === 'crash') row.detail = line.detail;
-      cells.set(line.cell, row);
-    }
-    if (isDistribution(request.type)) {
-      for (const row of cells.values()) row.buckets = new Map();
-      const buckets = await this.client.query({ query: bucketsSql(table, request), format: 'JSONEachRow' });
-      type BucketLine = { cell: string; bucket: number; count: string | number };
-      for (const line of await buckets.json<BucketLine>()) {
-        cells.get(line.cell)?.buckets?.set(Number(line.bucket), Number(line.count));
+    for (const line of await result.json<AggregateLine>()) {
+      let row = cells.get(line.cell);
+      if (!row) {
+        row = { key: line.cell, reports: 0, value: 0, count: 0 };
+        if (distribution) row.buckets = new Map();
+        cells.set(line.cell, row);
+      }
+      const bucket = Number(line.bucket);
+      if (bucket < 0) {
+        row.reports = Number(line.reports);
+        row.value = Number(line.value);
+        row.count = Number(line.count);
+        if (line.detail) row.detail = line.detail;
+      } else {
+        row.buckets?.set(bucket, Number(line.count));
       }
     }
     return [...cells.values()];
