@@ -40,6 +40,8 @@ export interface FigureSpec {
   notes?: Child[];
   /** Open the data table by default (figures that are a table at heart). */
   tableOpen?: boolean;
+  /** Span the whole row of the grid. */
+  wide?: boolean;
 }
 
 /** A cell straight from the API: the number, or "suppressed" for cells under the k threshold. */
@@ -98,9 +100,17 @@ export function compareKeys(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+const shortDay = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
+/** Axis label for a key: days become "Nov 9" (the table keeps the full date). */
+export function axisLabel(key: string): string {
+  return DAY_KEY.test(key) ? shortDay.format(new Date(`${key}T00:00:00Z`)) : formatKey(key);
+}
+
 /** Chart labels for cells: suppressed ones say so, and their values are gaps (null), never zero. */
-export function chartLabels(cells: QueryCell[]): string[] {
-  return cells.map((c) => (c.suppressed ? `${formatKey(c.key)} (suppressed)` : formatKey(c.key)));
+export function chartLabels(cells: Pick<QueryCell, 'key' | 'suppressed'>[]): string[] {
+  return cells.map((c) => (c.suppressed ? `${axisLabel(c.key)} (suppressed)` : axisLabel(c.key)));
 }
 
 export function chartValues(cells: QueryCell[], field: Field): (number | null)[] {
@@ -203,7 +213,11 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
   const box = h('div', { class: 'chart-box' });
   const figure = h(
     'figure',
-    { class: 'card', 'aria-labelledby': titleId, 'data-metrics': spec.sources.map((s) => s.metric).join(' ') },
+    {
+      class: spec.wide ? 'card wide' : 'card',
+      'aria-labelledby': titleId,
+      'data-metrics': spec.sources.map((s) => s.metric).join(' '),
+    },
     h(
       'figcaption',
       {},
@@ -211,6 +225,7 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
       spec.description ? h('p', { id: descriptionId, class: 'muted' }, spec.description) : null,
     ),
     spec.chart && spec.table.rows.length > 0 ? box : null,
+    spec.table.rows.length === 0 ? h('p', { class: 'empty' }, 'No reports in this time range.') : null,
     h(
       'ul',
       { class: 'privacy-notes' },

@@ -33,7 +33,7 @@ function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
     h('td', {}, entry.purpose),
     h('td', {}, h('span', { class: `badge sensitivity-${entry.sensitivity}` }, entry.sensitivity)),
     h('td', {}, entry.owner),
-    h('td', {}, entry.expires),
+    h('td', { class: 'nowrap' }, entry.expires),
     h(
       'td',
       { 'data-field': 'protections' },
@@ -77,6 +77,13 @@ export async function renderDictionary(main: HTMLElement, signal: AbortSignal): 
               'table',
               { class: 'dictionary' },
               h('caption', { class: 'visually-hidden' }, `Metrics about ${CATEGORY_TITLES[category] ?? category}`),
+              h(
+                'colgroup',
+                {},
+                ['metric', 'type', 'purpose', 'sensitivity', 'owner', 'expires', 'guards'].map((c) =>
+                  h('col', { class: `col-${c}` }),
+                ),
+              ),
               h(
                 'thead',
                 {},

@@ -76,6 +76,8 @@ export function percentileFigure(
     limit?: number;
     horizontal?: boolean;
     withholdSuppressed?: boolean;
+    wide?: boolean;
+    tableOpen?: boolean;
   },
 ): void {
   figureFrom(parent, title, answer, (result) => {
@@ -84,6 +86,8 @@ export function percentileFigure(
     const unit = unitLabel(result.unit);
     return {
       description: options.description,
+      wide: options.wide,
+      tableOpen: options.tableOpen,
       chart: {
         kind: result.by === 'day' ? 'line' : 'bar',
         horizontal: options.horizontal,

@@ -17,6 +17,8 @@ export async function renderPageLoad(ctx: ViewContext): Promise<void> {
     limit: 15,
     horizontal: true,
     withholdSuppressed: true,
+    wide: true,
+    tableOpen: true,
     description:
       'The 15 released sites with the highest 95th-percentile load time. All released sites are in the table.',
   });
