@@ -58,7 +58,7 @@ async function labeledExpand(
 ): Promise<Uint8Array> {
   const labeledInfo = concatBytes(i2osp(length, 2), VERSION_LABEL, suiteId, utf8(label), info);
   const out = new Uint8Array(length);
-  let previous = new Uint8Array(0);
+  let previous: Uint8Array = new Uint8Array(0);
   for (let i = 1, offset = 0; offset < length; i++) {
     previous = await hmac(prk, concatBytes(previous, labeledInfo, Uint8Array.of(i)));
     out.set(previous.subarray(0, Math.min(previous.length, length - offset)), offset);

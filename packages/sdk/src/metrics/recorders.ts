@@ -1,0 +1,363 @@
+/**
+ * One recorder per registry metric: the handle the app calls and the place its value waits until the next
+ * report. Each recording call first checks `gate.recording` (consent given or presumed, private mode off) and
+ * returns at once when it is false, so private mode and missing consent record nothing at all.
+ */
+import type { EventExtra, MetricDefinition } from '@candor/protocol';
+import { randomizeResponse } from '@candor/protocol/privacy/ldp';
+import { crashKey, crashSignature } from '../crash/signature.js';
+import type { DropReason } from '../errors.js';
+import { MAX_CRASH_SIGNATURES_PER_METRIC, MAX_EVENTS_PER_METRIC, MAX_SITES_PER_METRIC } from '../limits.js';
+import { siteOrigin, siteReducer } from '../site/reduce.js';
+import { Distribution } from './distribution.js';
+
+export interface Gate {
+  /** Consent given (or presumed under opt-out) and private mode off. */
+  recording: boolean;
+  /** Something was recorded since the last report. */
+  dirty: boolean;
+  /** Marks the first value of a collection period (remembers its UTC day). */
+  touch(): void;
+  /** A developer mistake: thrown in development, counted in production. */
+  misuse(reason: DropReason, message: string): void;
+  /** A sample dropped for a reason that is not a mistake (a bound reached): always only counted. */
+  drop(reason: DropReason): void;
+}
+
+export interface CollectContext {
+  random: () => number;
+}
+
+export interface Recorder {
+  readonly name: string;
+  /**
+   * Takes the value for a report and resets the recorder in the same synchronous step, so nothing recorded while
+   * a report is being built is lost or counted twice. Undefined when nothing was recorded.
+   */
+  take(ctx: CollectContext): unknown | Promise<unknown>;
+  clear(): void;
+}
+
+const isCount = (n: number) => n >= 0 && n % 1 === 0;
+const isAmount = (n: number) => n >= 0 && n < Number.POSITIVE_INFINITY;
+
+export class CounterRecorder implements Recorder {
+  private value = 0;
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+    private readonly max: number,
+  ) {}
+  add(n = 1): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (!isCount(n)) return gate.misuse('invalid_value', `counter "${this.name}".add(${String(n)}): expected a non-negative integer`);
+    if (!gate.dirty) gate.touch();
+    this.value += n;
+  }
+  take(): number | undefined {
+    const value = this.value;
+    this.value = 0;
+    return value > 0 ? Math.min(value, this.max) : undefined;
+  }
+  clear(): void {
+    this.value = 0;
+  }
+}
+
+export class LabeledCounterRecorder implements Recorder {
+  private values: Record<string, number> = {};
+  private readonly labels: Set<string>;
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+    labels: readonly string[],
+  ) {
+    this.labels = new Set(labels);
+  }
+  add(label: string, n = 1): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (!this.labels.has(label)) {
+      return gate.misuse('unknown_label', `labeled counter "${this.name}": unknown label "${String(label)}" (declared: ${[...this.labels].join(', ')})`);
+    }
+    if (!isCount(n)) return gate.misuse('invalid_value', `labeled counter "${this.name}".add("${label}", ${String(n)}): expected a non-negative integer`);
+    if (!gate.dirty) gate.touch();
+    this.values[label] = (this.values[label] ?? 0) + n;
+  }
+  take(): Record<string, number> | undefined {
+    const values = this.values;
+    this.values = {};
+    return Object.keys(values).length ? values : undefined;
+  }
+  clear(): void {
+    this.values = {};
+  }
+}
+
+/** Booleans and enumerations: one current value; with `ldp` in the registry it is randomized once per report. */
+export class ChoiceRecorder<T extends string | boolean> implements Recorder {
+  private value: T | undefined;
+  private readonly allowed: Set<T>;
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+    private readonly domain: readonly T[],
+    private readonly epsilon: number | undefined,
+  ) {
+    this.allowed = new Set(domain);
+  }
+  set(value: T): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (!this.allowed.has(value)) {
+      const expected = typeof this.domain[0] === 'boolean' ? 'true or false' : `one of ${this.domain.join(', ')}`;
+      return gate.misuse('invalid_value', `"${this.name}".set(${JSON.stringify(value)}): expected ${expected}`);
+    }
+    if (!gate.dirty) gate.touch();
+    this.value = value;
+  }
+  take(ctx: CollectContext): T | undefined {
+    const value = this.value;
+    this.value = undefined;
+    if (value === undefined) return undefined;
+    // Randomized once per report, on the device: the true value never leaves when the registry asks for LDP.
+    return this.epsilon === undefined ? value : randomizeResponse(value, this.domain, this.epsilon, ctx.random);
+  }
+  clear(): void {
+    this.value = undefined;
+  }
+}
+
+export class QuantityRecorder implements Recorder {
+  private value: number | undefined;
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+    private readonly max: number,
+  ) {}
+  set(value: number): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (!isAmount(value)) return gate.misuse('invalid_value', `quantity "${this.name}".set(${String(value)}): expected a non-negative number`);
+    if (!gate.dirty) gate.touch();
+    this.value = value;
+  }
+  take(): number | undefined {
+    const value = this.value;
+    this.value = undefined;
+    return value === undefined ? undefined : Math.min(value, this.max);
+  }
+  clear(): void {
+    this.value = undefined;
+  }
+}
+
+export class DistributionRecorder implements Recorder {
+  private distribution = new Distribution();
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+  ) {}
+  record(value: number): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (!isAmount(value)) return gate.misuse('invalid_value', `distribution "${this.name}".record(${String(value)}): expected a non-negative number`);
+    if (!gate.dirty) gate.touch();
+    this.distribution.record(value);
+  }
+  take() {
+    const distribution = this.distribution;
+    this.distribution = new Distribution();
+    return distribution.count ? distribution.toJSON() : undefined;
+  }
+  clear(): void {
+    this.distribution = new Distribution();
+  }
+}
+
+/**
+ * Page timings per site. The URL is reduced on the spot: to its registrable domain when the public suffix list
+ * is loaded, otherwise to scheme://host (path, query and fragment gone) until the list arrives, which happens
+ * before the next report is built. A URL without a public registrable domain is recorded as nothing.
+ */
+export class SiteRecorder implements Recorder {
+  private sites = new Map<string, Distribution>();
+  private pending: [origin: string, ms: number][] = [];
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+  ) {}
+  record(url: string, ms: number): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (typeof url !== 'string') return gate.misuse('invalid_value', `site "${this.name}".record(url, ms): url must be a string`);
+    if (!isAmount(ms)) return gate.misuse('invalid_value', `site "${this.name}".record(url, ${String(ms)}): expected a non-negative number`);
+    const reduce = siteReducer.reduce;
+    if (reduce) {
+      this.add(reduce(url), ms);
+      return;
+    }
+    const origin = siteOrigin(url);
+    if (origin === null) return;
+    if (!gate.dirty) gate.touch();
+    this.pending.push([origin, ms]);
+    void siteReducer.load();
+  }
+  private add(domain: string | null, ms: number): void {
+    if (domain === null) return;
+    let distribution = this.sites.get(domain);
+    if (!distribution) {
+      if (this.sites.size >= MAX_SITES_PER_METRIC) return this.gate.drop('too_many_entries');
+      distribution = new Distribution();
+      this.sites.set(domain, distribution);
+    }
+    if (!this.gate.dirty) this.gate.touch();
+    distribution.record(ms);
+  }
+  take() {
+    const sites = this.sites;
+    const pending = this.pending;
+    this.sites = new Map();
+    this.pending = [];
+    if (!pending.length) return sites.size ? sitesToJSON(sites) : undefined;
+    return siteReducer.load().then((reduce) => {
+      for (const [origin, ms] of pending) {
+        const domain = reduce(origin);
+        if (domain === null) continue;
+        let distribution = sites.get(domain);
+        if (!distribution) {
+          if (sites.size >= MAX_SITES_PER_METRIC) {
+            this.gate.drop('too_many_entries');
+            continue;
+          }
+          distribution = new Distribution();
+          sites.set(domain, distribution);
+        }
+        distribution.record(ms);
+      }
+      return sites.size ? sitesToJSON(sites) : undefined;
+    });
+  }
+  clear(): void {
+    this.sites = new Map();
+    this.pending = [];
+  }
+}
+
+function sitesToJSON(sites: Map<string, Distribution>) {
+  const out: Record<string, ReturnType<Distribution['toJSON']>> = {};
+  for (const [domain, distribution] of sites) out[domain] = distribution.toJSON();
+  return out;
+}
+
+export class EventRecorder implements Recorder {
+  private events: Record<string, string | number | boolean>[] = [];
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+    private readonly extras: Record<string, EventExtra>,
+  ) {}
+  record(extras: Record<string, unknown> = {}): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    if (typeof extras !== 'object' || extras === null) return gate.misuse('invalid_value', `event "${this.name}".record(extras): extras must be an object`);
+    const clean: Record<string, string | number | boolean> = {};
+    for (const [key, value] of Object.entries(extras)) {
+      if (value === undefined) continue;
+      const declared = Object.hasOwn(this.extras, key) ? this.extras[key] : undefined;
+      if (!declared) {
+        return gate.misuse('unknown_extra', `event "${this.name}": extra "${key}" is not declared (declared: ${Object.keys(this.extras).join(', ') || 'none'})`);
+      }
+      const ok =
+        declared.type === 'enumeration'
+          ? typeof value === 'string' && declared.values.includes(value)
+          : declared.type === 'boolean'
+            ? typeof value === 'boolean'
+            : typeof value === 'number' && isCount(value);
+      if (!ok) {
+        const expected = declared.type === 'enumeration' ? `one of ${declared.values.join(', ')}` : declared.type === 'boolean' ? 'a boolean' : 'a non-negative integer';
+        return gate.misuse('invalid_value', `event "${this.name}": extra "${key}" = ${JSON.stringify(value)}, expected ${expected}`);
+      }
+      clean[key] = declared.type === 'quantity' ? Math.min(value as number, declared.max) : (value as string | boolean);
+    }
+    if (this.events.length >= MAX_EVENTS_PER_METRIC) return gate.drop('too_many_entries');
+    if (!gate.dirty) gate.touch();
+    this.events.push(clean);
+  }
+  take() {
+    const events = this.events;
+    this.events = [];
+    return events.length ? events : undefined;
+  }
+  clear(): void {
+    this.events = [];
+  }
+}
+
+export class CrashRecorder implements Recorder {
+  /** Normalised type+frames (see crash/signature.ts) -> count. Hashed only when the report is built. */
+  private crashes = new Map<string, { type: string; count: number }>();
+  constructor(
+    readonly name: string,
+    private readonly gate: Gate,
+  ) {}
+  record(error: unknown): void {
+    const gate = this.gate;
+    if (!gate.recording) return;
+    const { type, key } = crashKey(error);
+    const seen = this.crashes.get(key);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    if (this.crashes.size >= MAX_CRASH_SIGNATURES_PER_METRIC) return gate.drop('too_many_entries');
+    if (!gate.dirty) gate.touch();
+    this.crashes.set(key, { type, count: 1 });
+  }
+  take() {
+    const crashes = this.crashes;
+    this.crashes = new Map();
+    if (!crashes.size) return undefined;
+    return Promise.all([...crashes].map(async ([key, { type, count }]) => ({ type, signature: await crashSignature(key), count })));
+  }
+  clear(): void {
+    this.crashes = new Map();
+  }
+}
+
+export type AnyRecorder =
+  | CounterRecorder
+  | LabeledCounterRecorder
+  | ChoiceRecorder<string>
+  | ChoiceRecorder<boolean>
+  | QuantityRecorder
+  | DistributionRecorder
+  | SiteRecorder
+  | EventRecorder
+  | CrashRecorder;
+
+/** Builds the recorder for one registry metric. */
+export function createRecorder(name: string, def: MetricDefinition, gate: Gate): AnyRecorder {
+  switch (def.type) {
+    case 'counter':
+      return new CounterRecorder(name, gate, def.max ?? Number.MAX_SAFE_INTEGER);
+    case 'labeled_counter':
+      return new LabeledCounterRecorder(name, gate, def.labels ?? []);
+    case 'boolean':
+      return new ChoiceRecorder<boolean>(name, gate, [true, false], def.ldp?.epsilon);
+    case 'enumeration':
+      return new ChoiceRecorder<string>(name, gate, def.values ?? [], def.ldp?.epsilon);
+    case 'quantity':
+      return new QuantityRecorder(name, gate, def.max ?? Number.MAX_VALUE);
+    case 'timing_distribution':
+    case 'memory_distribution':
+      return new DistributionRecorder(name, gate);
+    case 'site':
+      return new SiteRecorder(name, gate);
+    case 'event':
+      return new EventRecorder(name, gate, def.extras ?? {});
+    case 'crash':
+      return new CrashRecorder(name, gate);
+  }
+}

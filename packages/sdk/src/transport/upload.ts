@@ -1,0 +1,61 @@
+import { PATHS, PROBLEM_UNKNOWN_KEY, SEALED_CONTENT_TYPE } from '@candor/protocol/wire/envelope';
+
+export type UploadOutcome =
+  | { kind: 'accepted'; status: number }
+  | { kind: 'unknown-key'; status: number }
+  | { kind: 'rejected'; status: number }
+  | { kind: 'retry'; status: number | null };
+
+/** Bodies up to this size go with `keepalive` (browsers cap all keepalive bodies in flight at 64 KiB). */
+export const KEEPALIVE_LIMIT = 60_000;
+
+/**
+ * POSTs one sealed envelope. The request carries nothing but the sealed bytes: no cookies (credentials omit),
+ * no Referer (it would name the page), no cache. On page hide it uses `fetch(..., { keepalive: true })` rather
+ * than navigator.sendBeacon: a beacon can only set its content type through a Blob type, and a non-safelisted
+ * type such as application/candor-hpke makes cross-origin beacons fail in Chromium (no preflight is possible),
+ * while keepalive fetch sends the right header, reports the status and survives the page going away.
+ */
+export async function uploadEnvelope(
+  fetchImpl: typeof fetch,
+  collector: string,
+  body: Uint8Array,
+  options: { keepalive?: boolean; signal?: AbortSignal },
+): Promise<UploadOutcome> {
+  let response: Response;
+  try {
+    response = await fetchImpl(collector + PATHS.reports, {
+      method: 'POST',
+      headers: { 'content-type': SEALED_CONTENT_TYPE },
+      body: body as Uint8Array<ArrayBuffer>,
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+      keepalive: options.keepalive === true && body.length <= KEEPALIVE_LIMIT,
+      signal: options.signal,
+    });
+  } catch {
+    return { kind: 'retry', status: null };
+  }
+  const status = response.status;
+  if (status >= 200 && status < 300) return { kind: 'accepted', status };
+  if (status >= 400 && status < 500) {
+    let type: unknown;
+    try {
+      type = ((await response.json()) as { type?: unknown }).type;
+    } catch {
+      type = undefined;
+    }
+    return type === PROBLEM_UNKNOWN_KEY ? { kind: 'unknown-key', status } : { kind: 'rejected', status };
+  }
+  return { kind: 'retry', status };
+}
+
+/**
+ * Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, base * 2^n), so
+ * devices that failed together do not retry together.
+ */
+export function retryDelay(attempt: number, random: () => number, baseMs: number, capMs: number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
