@@ -1,7 +1,24 @@
+export { type Collector, type CollectorOptions, startCollector } from './collector.js';
+export {
+  createKey,
+  DEFAULT_GRACE_MS,
+  ensureKey,
+  KeyRing,
+  readKeys,
+  rotateKeys,
+  type StoredKey,
+} from './keys/keyring.js';
+export { createToken, listTokens, revokeToken, type StoredToken } from './keys/tokens.js';
+export { openEnvelope, sealEnvelope } from './open/envelope.js';
+export { HpkeRecipient, sealBase } from './open/hpke.js';
+export { QueryService } from './query/service.js';
 export * from './queue/index.js';
 export * from './store/clickhouse/index.js';
+export type { RollupRow } from './store/duckdb/rollup.js';
+export { DuckDbStore } from './store/duckdb/store.js';
 export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
 export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
+export { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export * from './writer/index.js';

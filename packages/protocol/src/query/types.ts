@@ -78,21 +78,26 @@ export interface DictionaryEntry {
   protections: string[];
 }
 
+/** One metric's central-DP budget for today (UTC), as listed by GET /v1/privacy. */
+export interface PrivacyBudgetLine {
+  metric: string;
+  /** Epsilon each answer spends. */
+  epsilon: number;
+  spentToday: number;
+  leftToday: number;
+  budgetPerDay: number;
+}
+
 /**
  * GET /v1/privacy (bearer token): what protects the data right now, for the dashboard's privacy panel.
  */
 export interface PrivacyStatus {
   /** Minimum reports behind any released cell. */
   k: number;
-  /** Central differential privacy, or null when off. Budgets renew at 00:00 UTC. */
-  dp: {
-    epsilonPerQuery: number;
-    budgetPerDay: number;
-    /** The UTC day the figures below are for. */
-    day: string;
-    /** Every metric with budget spent today; metrics not listed have spent nothing. */
-    metrics: { metric: string; spentToday: number; leftToday: number }[];
-  } | null;
+  /** The UTC day the budget figures are for; budgets renew at 00:00 UTC. */
+  day: string;
+  /** Central differential privacy: one line per registry metric, or null when off. */
+  dp: PrivacyBudgetLine[] | null;
   /** Metrics randomized on the device (local DP), with their epsilon. */
   localDp: { metric: string; epsilon: number }[];
   /** Cells withheld by the k-threshold since the collector started. */

@@ -39,7 +39,7 @@ describe('query tokens', () => {
     const token = await createToken(dir, 'dashboard');
     const stored = await listTokens(dir);
     expect(JSON.stringify(stored)).not.toContain(token);
-    expect((await new TokenVerifier(dir).verify(token))).toBe(true);
+    expect(await new TokenVerifier(dir).verify(token)).toBe(true);
     expect(await new TokenVerifier(dir).verify(`${token}x`)).toBe(false);
     expect(await new TokenVerifier(dir).verify(undefined)).toBe(false);
     await expect(createToken(dir, 'dashboard')).rejects.toThrow(/already exists/);

@@ -63,7 +63,10 @@ export class TokenVerifier {
     if (!token) return false;
     if (Date.now() - this.lastRead > 5000) {
       const stored = await listTokens(this.dir);
-      this.hashes = [...stored.map((t) => Buffer.from(t.sha256, 'hex')), ...this.extraTokens.map((t) => Buffer.from(hashToken(t), 'hex'))];
+      this.hashes = [
+        ...stored.map((t) => Buffer.from(t.sha256, 'hex')),
+        ...this.extraTokens.map((t) => Buffer.from(hashToken(t), 'hex')),
+      ];
       this.lastRead = Date.now();
     }
     const candidate = Buffer.from(hashToken(token), 'hex');

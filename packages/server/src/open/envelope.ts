@@ -52,14 +52,18 @@ export function openEnvelope(
   try {
     compressed = recipient.open(enc, infoFor(header), EMPTY_AAD, body.subarray(HEADER_LENGTH + ENC_LENGTH));
   } catch (error) {
-    if (error instanceof HpkeOpenError) return { ok: false, failure: { reason: 'decrypt-failed', detail: error.message } };
+    if (error instanceof HpkeOpenError)
+      return { ok: false, failure: { reason: 'decrypt-failed', detail: error.message } };
     throw error;
   }
   try {
     return { ok: true, keyId, plaintext: gunzipSync(compressed, { maxOutputLength: maxPlaintextBytes }) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      return { ok: false, failure: { reason: 'too-large', detail: `decompressed body exceeds ${maxPlaintextBytes} bytes` } };
+      return {
+        ok: false,
+        failure: { reason: 'too-large', detail: `decompressed body exceeds ${maxPlaintextBytes} bytes` },
+      };
     }
     return { ok: false, failure: { reason: 'malformed', detail: 'plaintext is not gzip' } };
   }

@@ -1,4 +1,4 @@
-import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256, Aes128Gcm } from '@hpke/core';
+import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { describe, expect, it } from 'vitest';
 import { generateX25519KeyPair, HpkeOpenError, HpkeRecipient, sealBase } from './hpke.js';
 

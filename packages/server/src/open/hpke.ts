@@ -194,7 +194,9 @@ export function sealBase(
   plaintext: Uint8Array,
   ephemeralPrivateKey?: Uint8Array,
 ): { enc: Buffer; ciphertext: Buffer } {
-  const ephemeral = ephemeralPrivateKey ? importX25519PrivateKey(ephemeralPrivateKey) : generateKeyPairSync('x25519').privateKey;
+  const ephemeral = ephemeralPrivateKey
+    ? importX25519PrivateKey(ephemeralPrivateKey)
+    : generateKeyPairSync('x25519').privateKey;
   const enc = rawPublicKey(createPublicKey(ephemeral));
   const dh = diffieHellman({ privateKey: ephemeral, publicKey: importX25519PublicKey(recipientPublicKey) });
   const { key, baseNonce } = scheduleFromSecret(kemSharedSecret(dh, enc, recipientPublicKey), keyScheduleContext(info));

@@ -48,7 +48,8 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
         pushDistribution(metric, '', value as Distribution);
         break;
       case 'site':
-        for (const [site, d] of Object.entries(value as Record<string, Distribution>)) pushDistribution(metric, site, d);
+        for (const [site, d] of Object.entries(value as Record<string, Distribution>))
+          pushDistribution(metric, site, d);
         break;
       case 'crash':
         for (const c of value as { type: string; signature: string; count: number }[])

@@ -15,9 +15,7 @@ describe('DuckDB store', () => {
     const reports = Array.from({ length: 30 }, () => sampleReport(random));
     let store = await DuckDbStore.open(path);
     await Promise.all(reports.map((r) => store.append(flattenReport(r, candorBrowserRegistry))));
-    const stored = Number(
-      (await store.connection.runAndReadAll('SELECT count(*) FROM samples')).getRowsJS()[0]?.[0],
-    );
+    const stored = Number((await store.connection.runAndReadAll('SELECT count(*) FROM samples')).getRowsJS()[0]?.[0]);
     const flattened = reports.reduce((n, r) => n + flattenReport(r, candorBrowserRegistry).length, 0);
     expect(stored).toBeLessThan(flattened);
     await store.close();
@@ -35,18 +33,42 @@ describe('DuckDB store', () => {
       },
     ]);
 
-    const times = await store.aggregate({ ...request, metric: 'page_load.time', type: 'timing_distribution', by: 'os' });
+    const times = await store.aggregate({
+      ...request,
+      metric: 'page_load.time',
+      type: 'timing_distribution',
+      by: 'os',
+    });
     const totalSamples = reports.reduce((s, r) => s + (r.metrics['page_load.time'] as { count: number }).count, 0);
     expect(times.reduce((s, c) => s + c.count, 0)).toBe(totalSamples);
-    expect(times.reduce((s, c) => s + [...(c.buckets?.values() ?? [])].reduce((a, b) => a + b, 0), 0)).toBe(totalSamples);
+    expect(times.reduce((s, c) => s + [...(c.buckets?.values() ?? [])].reduce((a, b) => a + b, 0), 0)).toBe(
+      totalSamples,
+    );
 
     // A labeled counter grouped by day counts each report once, however many labels it had.
-    const engines = await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'day' });
+    const engines = await store.aggregate({
+      ...request,
+      metric: 'search.engine_use',
+      type: 'labeled_counter',
+      by: 'day',
+    });
     expect(engines[0]?.reports).toBeLessThanOrEqual(30);
-    const byLabel = await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'label' });
+    const byLabel = await store.aggregate({
+      ...request,
+      metric: 'search.engine_use',
+      type: 'labeled_counter',
+      by: 'label',
+    });
     expect(byLabel.reduce((s, c) => s + c.reports, 0)).toBe(30);
 
-    const none = await store.aggregate({ ...request, from: '2026-12-01', to: '2026-12-31', metric: 'page_load.count', type: 'counter', by: 'day' });
+    const none = await store.aggregate({
+      ...request,
+      from: '2026-12-01',
+      to: '2026-12-31',
+      metric: 'page_load.count',
+      type: 'counter',
+      by: 'day',
+    });
     expect(none).toEqual([]);
     await store.close();
   });

@@ -1,5 +1,5 @@
-import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { Dimension, MetricType } from '@candor/protocol';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
 import { migrate } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
 const MULTI_KEY_TYPES: ReadonlySet<MetricType> = new Set(['labeled_counter', 'site', 'crash', 'event']);
 
 const DIMENSION_SQL: Record<Dimension, string> = {
-  day: 'strftime(day, \'%Y-%m-%d\')',
+  day: "strftime(day, '%Y-%m-%d')",
   label: 'key',
   value: 'key',
   site: 'key',
@@ -161,7 +161,8 @@ export class DuckDbStore implements ReportStore {
       to: request.to,
     });
     const cells = new Map<string, AggregateRow>();
-    const distribution = request.type === 'timing_distribution' || request.type === 'memory_distribution' || request.type === 'site';
+    const distribution =
+      request.type === 'timing_distribution' || request.type === 'memory_distribution' || request.type === 'site';
     for (const [key, bucket, reports, value, count, detail] of result.getRowsJS()) {
       const id = String(key);
       let row = cells.get(id);

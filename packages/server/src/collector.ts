@@ -1,0 +1,180 @@
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { serve } from '@hono/node-server';
+import { createBatchChecker } from './check/batch.js';
+import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
+import { PiiFirewall } from './firewall/firewall.js';
+import { createApp } from './http/app.js';
+import type { IngestStats } from './ingest/route.js';
+import { StoreSink } from './ingest/store-sink.js';
+import { ensureKey, KeyRing } from './keys/keyring.js';
+import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
+import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
+import { RateLimiter } from './limits/rate.js';
+import { createLogger, type LogOptions } from './log.js';
+import { BudgetLedger } from './query/ledger.js';
+import { QueryService } from './query/service.js';
+import { DuckDbStore } from './store/duckdb/store.js';
+import type { ReportSink, ReportStore } from './store/types.js';
+
+export interface CollectorOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** 'duckdb:PATH', 'duckdb::memory:', or a ReportStore (e.g. ClickHouse). Default 'duckdb::memory:'. */
+  store?: string | ReportStore;
+  /** Where accepted reports go; default: flattened into the store. */
+  sink?: ReportSink;
+  registry?: Registry;
+  /** HPKE keys and query tokens (mode 0600). Created when missing. Default '.candor/keys'. */
+  keysDir?: string;
+  /** Small state files: dedupe ids across restarts, the DP ledger. Default: the parent of keysDir. */
+  stateDir?: string;
+  /** Minimum reports behind a released cell. Default 20. */
+  k?: number;
+  /** Central differential privacy: epsilon per query and per-metric daily budget. Off when absent. */
+  dp?: { epsilon: number; budgetPerDay: number };
+  limits?: Partial<IngestLimits>;
+  /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
+  rateLimit?: boolean;
+  dedupeWindowMs?: number;
+  /** Create a query token when none exists and return it as `queryToken`. Default true. */
+  createQueryToken?: boolean;
+  /** Serve the dashboard at /. Default: @candor/dashboard's built assets when present; null to disable. */
+  dashboardDir?: string | null;
+  log?: LogOptions;
+}
+
+export interface Collector {
+  url: string;
+  port: number;
+  host: string;
+  /** Set when a token was created on this start (shown once; only its hash is kept). */
+  queryToken?: string;
+  keysDir: string;
+  store: ReportStore;
+  stats: IngestStats;
+  close(): Promise<void>;
+}
+
+async function openStore(store: string | ReportStore | undefined): Promise<{ store: ReportStore; owned: boolean }> {
+  if (store && typeof store !== 'string') return { store, owned: false };
+  const spec = store ?? 'duckdb::memory:';
+  if (!spec.startsWith('duckdb:')) throw new Error(`unknown store "${spec}"; use duckdb:PATH or duckdb::memory:`);
+  const path = spec.slice('duckdb:'.length);
+  if (!path) throw new Error('duckdb store needs a path: duckdb:PATH or duckdb::memory:');
+  if (path !== ':memory:') {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dirname(resolve(path)), { recursive: true });
+  }
+  return { store: await DuckDbStore.open(path), owned: true };
+}
+
+async function findDashboard(): Promise<string | null> {
+  try {
+    const dashboard = (await import('@candor/dashboard')) as { dashboardAssetsDir?: unknown };
+    return typeof dashboard.dashboardAssetsDir === 'string' ? dashboard.dashboardAssetsDir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the collector: ingest, query API, data dictionary, OpenAPI document and the dashboard. */
+export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
+  const registry = options.registry ?? candorBrowserRegistry;
+  const keysDir = resolve(options.keysDir ?? '.candor/keys');
+  const stateDir = resolve(options.stateDir ?? dirname(keysDir));
+  const log = createLogger(options.log);
+  const limits: IngestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const k = options.k ?? 20;
+  if (!Number.isInteger(k) || k < 1) throw new Error('k must be a positive integer');
+
+  const { key, created } = await ensureKey(keysDir);
+  if (created) log.info({ keyId: key.id }, 'created HPKE key');
+  const keys = await KeyRing.open(keysDir);
+  let queryToken: string | undefined;
+  if ((options.createQueryToken ?? true) && (await listTokens(keysDir)).length === 0) {
+    queryToken = await createToken(keysDir, 'dashboard');
+  }
+
+  const { store, owned } = await openStore(options.store);
+  const sink = options.sink ?? new StoreSink(store, registry);
+  const dedupe = new DedupeWindow(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
+  const dedupePath = join(stateDir, 'dedupe-ids.json');
+  await dedupe.load(dedupePath);
+
+  let dp: { epsilon: number; ledger: BudgetLedger } | null = null;
+  if (options.dp) {
+    if (!(options.dp.epsilon > 0) || !(options.dp.budgetPerDay >= options.dp.epsilon)) {
+      throw new Error('dp needs epsilon > 0 and budgetPerDay >= epsilon');
+    }
+    const ledger = new BudgetLedger(options.dp.budgetPerDay, join(stateDir, 'dp-ledger.json'));
+    await ledger.load();
+    dp = { epsilon: options.dp.epsilon, ledger };
+  }
+
+  const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
+  const firewall = new PiiFirewall(registry);
+  const ingest = {
+    keys,
+    check: createBatchChecker(registry),
+    firewall,
+    dedupe,
+    sink,
+    limits,
+    rate: options.rateLimit === false ? null : new RateLimiter(limits.ratePerMinute, limits.burst),
+    log,
+  };
+  const queries = new QueryService({ registry, store, k, ...(dp ? { dp } : {}) });
+  const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
+  const app = createApp({
+    registry,
+    keys,
+    tokens: new TokenVerifier(keysDir),
+    queries,
+    ingest,
+    stats,
+    dp,
+    dashboardDir,
+    log,
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 });
+  await new Promise<void>((ready, fail) => {
+    if (server.listening) ready();
+    server.once('listening', () => ready());
+    server.once('error', fail);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
+  keyRefresh.unref();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url }, 'collector listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    host,
+    ...(queryToken ? { queryToken } : {}),
+    keysDir,
+    store,
+    stats,
+    close() {
+      closing ??= (async () => {
+        clearInterval(keyRefresh);
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        if (!options.sink) await sink.close();
+        await dedupe.save(dedupePath);
+        if (owned) await store.close();
+        log.flush?.();
+      })();
+      return closing;
+    },
+  };
+}

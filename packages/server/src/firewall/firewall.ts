@@ -1,0 +1,100 @@
+import { detectPersonalData } from '@candor/audit';
+import type { Registry } from '@candor/protocol';
+
+export interface FirewallHit {
+  /** "category/detector", e.g. "contact/email". */
+  detector: string;
+  metric: string;
+  field: string;
+}
+
+const BUCKET_KEY = /^\d{1,3}$/;
+const MAX_CACHE = 100_000;
+
+/**
+ * The PII firewall: every string in an upload, and every object key that is data (labels, sites, event extras),
+ * passes the detectors `candor audit` uses, before anything is validated, stored or echoed in an error. Metric
+ * names found in the registry are skipped (they are the registry's own words); unknown ones are checked too,
+ * since they would otherwise be echoed back in the error naming them. A hit rejects the whole upload; hits are
+ * counted by detector and the value goes nowhere.
+ */
+export class PiiFirewall {
+  /** Hits per "category/detector" since start. */
+  readonly hits = new Map<string, number>();
+  // Detectors are pure, and most strings repeat (labels, sites, model families): clean results are cached.
+  private readonly clean = new Set<string>();
+
+  constructor(private readonly registry: Registry) {}
+
+  /** Scans a parsed upload ({ v, reports: [...] }); returns the first hit, or null when clean. */
+  scan(parsed: unknown): FirewallHit | null {
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const reports = (parsed as { reports?: unknown }).reports;
+    if (!Array.isArray(reports)) return this.walk(parsed, '', '(batch)');
+    for (const report of reports) {
+      if (typeof report !== 'object' || report === null) continue;
+      for (const [name, value] of Object.entries(report)) {
+        if (name === 'metrics' && typeof value === 'object' && value !== null) {
+          for (const [metric, metricValue] of Object.entries(value)) {
+            if (!(metric in this.registry.metrics)) {
+              const hit = this.check(metric, 'metrics', '(report)', 'metrics');
+              if (hit) return hit;
+            }
+            const hit = this.walk(metricValue, `metrics.${metric}`, metric);
+            if (hit) return hit;
+          }
+        } else {
+          const hit = this.walk(value, name, '(report)');
+          if (hit) return hit;
+        }
+      }
+    }
+    return null;
+  }
+
+  private walk(value: unknown, field: string, metric: string): FirewallHit | null {
+    if (typeof value === 'string') return this.check(value, field, metric, field);
+    if (typeof value !== 'object' || value === null) return null;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const hit = this.walk(item, field, metric);
+        if (hit) return hit;
+      }
+      return null;
+    }
+    for (const [key, inner] of Object.entries(value)) {
+      if (!BUCKET_KEY.test(key)) {
+        const hit = this.check(key, field, metric, field);
+        if (hit) return hit;
+      }
+      const hit = this.walk(inner, field ? `${field}.${key}` : key, metric);
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  private check(value: string, field: string, metric: string, reportedField: string): FirewallHit | null {
+    const cacheKey = `${field}\u0000${value}`;
+    if (this.clean.has(cacheKey)) return null;
+    const found = detectPersonalData(value, field);
+    if (found.length === 0) {
+      // Report ids are unique by design; caching them would only evict useful entries.
+      if (field !== 'id') {
+        if (this.clean.size >= MAX_CACHE) this.clean.clear();
+        this.clean.add(cacheKey);
+      }
+      return null;
+    }
+    const first = found[0] as (typeof found)[number];
+    const detector = `${first.category}/${first.detector}`;
+    for (const d of found) {
+      const name = `${d.category}/${d.detector}`;
+      this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
+    }
+    return {
+      detector,
+      metric,
+      field: metric === '(report)' ? reportedField : reportedField.replace(`metrics.${metric}`, '').replace(/^\./, ''),
+    };
+  }
+}

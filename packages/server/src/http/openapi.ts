@@ -1,0 +1,209 @@
+import { DIMENSIONS, PATHS, PROBLEM_UNKNOWN_KEY, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { PROBLEM_BASE } from './problem.js';
+
+const problemRef = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemRef } },
+});
+
+/** The OpenAPI 3.1 description of the collector served at GET /v1/openapi.json. */
+export function openApiDocument(registry: Registry, version = '0.1.0'): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'candor collector',
+      version,
+      description:
+        'Receives HPKE-sealed telemetry reports and answers privacy-safe aggregate queries. No client identifier exists; ' +
+        'no address or user agent is stored or logged. Every released query cell comes from at least k reports.',
+    },
+    paths: {
+      [PATHS.keys]: {
+        get: {
+          summary: 'HPKE key configs, newest first; seal to the first',
+          responses: {
+            200: {
+              description: 'key configs',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/KeyConfigList' } } },
+            },
+          },
+        },
+      },
+      [PATHS.reports]: {
+        post: {
+          summary: 'Upload one sealed batch of reports',
+          description: `Body: header (7 bytes) || enc (32) || HPKE ciphertext of gzip(JSON ReportBatch). Problem type for an unknown key id: ${PROBLEM_UNKNOWN_KEY}.`,
+          requestBody: {
+            required: true,
+            content: { [SEALED_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+          },
+          responses: {
+            202: {
+              description: 'stored (duplicates of reports already seen count once)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' } },
+                    required: ['accepted', 'duplicates'],
+                  },
+                },
+              },
+            },
+            400: problemResponse(
+              `malformed, undecryptable, or unknown key id (${PROBLEM_UNKNOWN_KEY}: refetch ${PATHS.keys})`,
+            ),
+            413: problemResponse('body, decompressed body or report count too large'),
+            415: problemResponse(`content type is not ${SEALED_CONTENT_TYPE}`),
+            422: problemResponse(
+              `invalid against the registry (${PROBLEM_BASE}invalid-value) or carrying personal data (${PROBLEM_BASE}personal-data)`,
+            ),
+            429: {
+              ...problemResponse('rate limited; see Retry-After'),
+              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+            },
+            503: problemResponse('storage unavailable; nothing stored, retry'),
+          },
+        },
+      },
+      [PATHS.query]: {
+        get: {
+          summary: 'Aggregates of one metric per day or dimension',
+          security: [{ bearer: [] }],
+          parameters: [
+            {
+              name: 'metric',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', enum: Object.keys(registry.metrics) },
+            },
+            { name: 'by', in: 'query', schema: { type: 'string', enum: [...DIMENSIONS], default: 'day' } },
+            {
+              name: 'from',
+              in: 'query',
+              schema: { type: 'string', format: 'date' },
+              description: 'inclusive; default 29 days before `to`',
+            },
+            {
+              name: 'to',
+              in: 'query',
+              schema: { type: 'string', format: 'date' },
+              description: 'inclusive; default today (UTC)',
+            },
+          ],
+          responses: {
+            200: {
+              description: 'QueryResult (see @candor/protocol query/types.ts)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/QueryResult' } } },
+            },
+            400: problemResponse('unknown metric or invalid parameters'),
+            401: problemResponse('missing or invalid token'),
+            429: problemResponse("the metric's central-DP budget for today is spent"),
+          },
+        },
+      },
+      [PATHS.privacy]: {
+        get: {
+          summary: 'k, central-DP budget spent and left per metric today, suppressed cells, firewall rejections',
+          security: [{ bearer: [] }],
+          responses: {
+            200: { description: 'PrivacyStatus (see @candor/protocol query/types.ts)' },
+            401: problemResponse('missing or invalid token'),
+          },
+        },
+      },
+      [PATHS.registry]: {
+        get: {
+          summary: 'The public data dictionary: every metric, why it exists and how it is protected',
+          responses: { 200: { description: '{ app, version, metrics: DictionaryEntry[] }' } },
+        },
+      },
+      [PATHS.openapi]: { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'a query token from `candor keys token create`' },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          description: 'RFC 9457 problem details; metric and field name what was wrong, never its value',
+          properties: {
+            type: { type: 'string', format: 'uri' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            metric: { type: 'string' },
+            field: { type: 'string' },
+            detector: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { metric: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+          required: ['type', 'title', 'status'],
+        },
+        KeyConfigList: {
+          type: 'object',
+          properties: {
+            keys: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer' },
+                  kem: { type: 'integer' },
+                  kdf: { type: 'integer' },
+                  aead: { type: 'integer' },
+                  publicKey: { type: 'string', description: 'raw X25519, base64url' },
+                },
+                required: ['id', 'kem', 'kdf', 'aead', 'publicKey'],
+              },
+            },
+          },
+        },
+        QueryResult: {
+          type: 'object',
+          properties: {
+            metric: { type: 'string' },
+            type: { type: 'string' },
+            unit: { type: 'string' },
+            by: { type: 'string', enum: [...DIMENSIONS] },
+            from: { type: 'string', format: 'date' },
+            to: { type: 'string', format: 'date' },
+            k: { type: 'integer' },
+            totalReports: { type: ['integer', 'null'] },
+            dp: { type: ['object', 'null'] },
+            localDp: { type: 'boolean' },
+            cells: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  key: { type: 'string' },
+                  suppressed: { type: 'boolean' },
+                  reports: { type: 'integer' },
+                  sum: { type: 'number' },
+                  count: { type: 'integer' },
+                  p50: { type: 'number' },
+                  p75: { type: 'number' },
+                  p95: { type: 'number' },
+                  p99: { type: 'number' },
+                  share: { type: 'number' },
+                  standardError: { type: 'number' },
+                  label: { type: 'string' },
+                },
+                required: ['key', 'suppressed'],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
