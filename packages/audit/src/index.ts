@@ -1,2 +1,9 @@
+export { AUDIT_SCHEMA, type AuditOptions, type AuditResult, auditFiles, auditRequests } from './audit.js';
+export { type CapturedRequest, CaptureError, ProgressBar, readHar } from './capture/index.js';
+export { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
+export { type CountryLookup, openGeoIp } from './destinations/geoip.js';
+export type { DomainSummary, HostSummary } from './destinations/summary.js';
 export type { Category, Detection, Severity } from './detect/index.js';
 export { CATEGORIES, CATEGORY_SEVERITY, detectPersonalData, SEVERITIES } from './detect/index.js';
+export type { KnownValue } from './detect/known.js';
+export type { AuditWarning, Finding, FindingLocation } from './findings.js';

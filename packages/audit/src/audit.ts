@@ -1,0 +1,155 @@
+import type { CapturedRequest } from './capture/har-entry.js';
+import { readHar } from './capture/index.js';
+import { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
+import { type CountryLookup, openGeoIp } from './destinations/geoip.js';
+import { DestinationTable, type DomainSummary, type HostSummary } from './destinations/summary.js';
+import { type KnownValue, KnownValues } from './detect/known.js';
+import { CATEGORIES, type Category, SEVERITIES, type Severity, severityRank } from './detect/types.js';
+import type { AuditWarning, Finding } from './findings.js';
+import { inspectRequest } from './inspect/request.js';
+import { LinkTracker } from './link/index.js';
+
+/** Version of the JSON report; see docs/audit-json-schema.md. Bumped on any incompatible change. */
+export const AUDIT_SCHEMA = 'candor-audit/1';
+
+export interface AuditOptions {
+  known?: KnownValue[];
+  /** A MaxMind-format database file, or an opened lookup. */
+  geoip?: string | CountryLookup;
+  limits?: Partial<DecodeLimits>;
+  /** Bytes of the capture files read so far, for a progress bar. */
+  onRawBytes?: (bytes: number) => void;
+  /** Most findings kept in the report; counts in the summary stay complete. */
+  maxFindings?: number;
+}
+
+export interface AuditResult {
+  schema: typeof AUDIT_SCHEMA;
+  files: Array<{ file: string; requests: number }>;
+  requests: number;
+  /** Bytes of entry JSON read. */
+  bytes: number;
+  summary: {
+    findings: number;
+    bySeverity: Record<Severity, number>;
+    byCategory: Partial<Record<Category, number>>;
+    maxSeverity?: Severity;
+  };
+  findings: Finding[];
+  hosts: HostSummary[];
+  domains: DomainSummary[];
+  warnings: AuditWarning[];
+}
+
+/** Audits HAR capture files (plain or .zhar), streaming each; throws CaptureError on a file that is not a HAR. */
+export async function auditFiles(files: string[], options: AuditOptions = {}): Promise<AuditResult> {
+  const counts = new Map<string, number>();
+  async function* requests(): AsyncGenerator<CapturedRequest> {
+    for (const file of files) {
+      counts.set(file, 0);
+      for await (const request of readHar(file, { onRawBytes: options.onRawBytes })) {
+        counts.set(file, (counts.get(file) ?? 0) + 1);
+        yield request;
+      }
+    }
+  }
+  const result = await auditRequests(requests(), options);
+  result.files = files.map((file) => ({ file, requests: counts.get(file) ?? 0 }));
+  return result;
+}
+
+/** Audits requests already in memory or produced by any source (used by the self-audit of candor's own SDK). */
+export async function auditRequests(
+  requests: AsyncIterable<CapturedRequest> | Iterable<CapturedRequest>,
+  options: AuditOptions = {},
+): Promise<AuditResult> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const known = new KnownValues(options.known ?? []);
+  const link = new LinkTracker();
+  const table = new DestinationTable();
+  const maxFindings = options.maxFindings ?? 100_000;
+  const findings: Finding[] = [];
+  const warnings: AuditWarning[] = [];
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byCategory: Partial<Record<Category, number>> = {};
+  const files = new Map<string, number>();
+  let total = 0;
+  let bytes = 0;
+  let dropped = 0;
+
+  const record = (finding: Finding): void => {
+    bySeverity[finding.severity]++;
+    byCategory[finding.category] = (byCategory[finding.category] ?? 0) + 1;
+    table.finding(finding);
+    if (findings.length < maxFindings) findings.push(finding);
+    else dropped++;
+  };
+
+  for await (const request of requests) {
+    files.set(request.file, (files.get(request.file) ?? 0) + 1);
+    bytes += request.size;
+    const inspection = inspectRequest(request, total++, { known, link, limits });
+    table.request(inspection.host, inspection.domain, request.serverIp);
+    for (const finding of inspection.findings) record(finding);
+    for (const message of inspection.warnings) warnings.push({ file: request.file, entry: request.entry, message });
+  }
+
+  for (const linked of link.linked()) {
+    const severity: Severity = linked.domains.length > 1 ? 'high' : 'medium';
+    const note = `seen in ${linked.requests} requests to ${linked.hosts.length} host(s): ${linked.hosts.slice(0, 5).join(', ')}`;
+    for (const o of linked.occurrences) {
+      record({
+        category: 'persistent-id',
+        severity,
+        detector: linked.domains.length > 1 ? 'recurs-across-sites' : 'recurs-across-requests',
+        file: o.file,
+        entry: o.entry,
+        host: o.host,
+        domain: o.domain,
+        location: o.location,
+        field: o.field,
+        decoding: o.decoding,
+        evidence: linked.value,
+        note,
+      });
+    }
+  }
+  if (link.pruned)
+    warnings.push({
+      file: '',
+      message: 'too many distinct identifier-like values to remember; some recurrences may be missed',
+    });
+  if (dropped > 0)
+    warnings.push({
+      file: '',
+      message: `${dropped} findings beyond the first ${maxFindings} were counted but not listed`,
+    });
+
+  if (options.geoip) {
+    const lookup = typeof options.geoip === 'string' ? await openGeoIp(options.geoip) : options.geoip;
+    table.locate(lookup);
+  }
+  findings.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.entry - b.entry ||
+      CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category),
+  );
+  const severities = SEVERITIES.filter((s) => bySeverity[s] > 0);
+  return {
+    schema: AUDIT_SCHEMA,
+    files: [...files].map(([file, n]) => ({ file, requests: n })),
+    requests: total,
+    bytes,
+    summary: {
+      findings: findings.length + dropped,
+      bySeverity,
+      byCategory,
+      maxSeverity: severities.sort((a, b) => severityRank(b) - severityRank(a))[0],
+    },
+    findings,
+    hosts: table.byHost(),
+    domains: table.byDomain(),
+    warnings,
+  };
+}

@@ -1,0 +1,219 @@
+import { CaptureError } from './errors.js';
+
+/** One element of `log.entries`, still as JSON text, with where it started in the (decompressed) stream. */
+export interface RawEntry {
+  index: number;
+  offset: number;
+  json: string;
+}
+
+/** What the scanner learned about the HAR outside its entries. */
+export interface HarLogInfo {
+  version?: string;
+  creator?: string;
+  entryCount: number;
+}
+
+export interface SplitOptions {
+  /** An entry larger than this is refused rather than buffered. */
+  maxEntryBytes?: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MAX_SMALL_STRING = 4096;
+
+/**
+ * Streams the elements of `log.entries` out of a HAR without holding the file in memory: a byte scanner tracks
+ * strings and nesting, keeps only the entry being read, and hands each whole entry to JSON.parse.
+ *
+ * Hand-written because measured speed demands it: on this machine stream-json's token pipeline read a 50 MB HAR
+ * at about 37 MB/s before any decoding, against about 157 MB/s for JSON.parse of the same file, and the audit's
+ * target is 50 MB/s end to end. Scanning for entry boundaries and parsing each entry natively keeps most of
+ * JSON.parse's speed while memory stays bounded by the largest entry.
+ */
+export async function* splitHarEntries(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  options: SplitOptions = {},
+): AsyncGenerator<RawEntry, HarLogInfo> {
+  const maxEntryBytes = options.maxEntryBytes ?? 512 * 1024 * 1024;
+  const info: HarLogInfo = { entryCount: 0 };
+  let position = 0; // absolute offset of the current chunk's first byte
+  let depth = 0;
+  const kinds: number[] = []; // container byte ('{' or '[') for depths 1..3
+  const keys: string[] = []; // last key read at object depths 1 and 2
+  const expectKey: boolean[] = [];
+  let started = false;
+  let finished = false;
+  let inString = false;
+  let backslashes = 0; // consecutive backslashes just before the scan position, inside a string
+  let small: number[] | undefined; // bytes of a key or value string at depth <= 2
+  let inEntries = false;
+  let entryParts: Buffer[] = [];
+  let entryStart = -1; // start of the current entry within the current chunk, or 0 when it began earlier
+  let entryOffset = 0;
+  let entryBytes = 0;
+  let capturing = false;
+
+  const fail = (problem: string, byte: number, entry?: number): never => {
+    throw new CaptureError(file, problem, { byte, entry });
+  };
+
+  for await (const chunk of chunks) {
+    let i = 0;
+    const length = chunk.length;
+    if (position === 0 && length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    if (capturing) entryStart = 0;
+    while (i < length) {
+      if (inString) {
+        if (small === undefined) {
+          // Inside an entry: jump to the next quote and count the backslashes before it.
+          const quote = chunk.indexOf(QUOTE, i);
+          if (quote === -1) {
+            backslashes = trailingBackslashes(chunk, i, length, backslashes);
+            i = length;
+            break;
+          }
+          const run = trailingBackslashes(chunk, i, quote, backslashes);
+          backslashes = 0;
+          i = quote + 1;
+          if (run % 2 === 0) inString = false;
+          continue;
+        }
+        const c = chunk[i] as number;
+        i++;
+        if (backslashes % 2 === 1) {
+          backslashes = 0;
+          if (small.length < MAX_SMALL_STRING) small.push(c);
+          continue;
+        }
+        if (c === BACKSLASH) {
+          backslashes = 1;
+          if (small.length < MAX_SMALL_STRING) small.push(c);
+          continue;
+        }
+        backslashes = 0;
+        if (c !== QUOTE) {
+          if (small.length < MAX_SMALL_STRING) small.push(c);
+          continue;
+        }
+        inString = false;
+        const text = decodeSmallString(small);
+        small = undefined;
+        if (expectKey[depth]) keys[depth] = text;
+        else if (depth === 2 && keys[1] === 'log') {
+          if (keys[2] === 'version') {
+            info.version = text;
+            if (text !== '1.2') fail(`unsupported HAR version "${text}"; expected 1.2`, position + i);
+          }
+        } else if (depth === 3 && keys[1] === 'log' && keys[2] === 'creator' && keys[3] === 'name') info.creator = text;
+        continue;
+      }
+      const c = chunk[i] as number;
+      switch (c) {
+        case 0x20:
+        case 0x0a:
+        case 0x0d:
+        case 0x09:
+          break;
+        case QUOTE:
+          if (!started) fail('not a HAR file: it does not start with a JSON object', position + i);
+          if (inEntries && depth === 3) fail('an entry is not a JSON object', position + i, info.entryCount);
+          inString = true;
+          backslashes = 0;
+          small = depth <= 2 || (depth === 3 && keys[2] === 'creator') ? [] : undefined;
+          break;
+        case 0x7b: // {
+        case 0x5b: {
+          // [
+          if (!started) {
+            if (c !== 0x7b) fail('not a HAR file: it does not start with a JSON object', position + i);
+            started = true;
+          } else if (finished) fail('unexpected data after the end of the HAR', position + i);
+          depth++;
+          if (depth <= 3) {
+            kinds[depth] = c;
+            expectKey[depth] = c === 0x7b;
+            keys[depth] = '';
+          }
+          if (depth === 3 && c === 0x5b && keys[1] === 'log' && keys[2] === 'entries') inEntries = true;
+          else if (depth === 4 && inEntries) {
+            if (c !== 0x7b) fail('an entry is not a JSON object', position + i, info.entryCount);
+            capturing = true;
+            entryStart = i;
+            entryOffset = position + i;
+            entryParts = [];
+            entryBytes = 0;
+          }
+          break;
+        }
+        case 0x7d: // }
+        case 0x5d: {
+          // ]
+          if (depth === 0) fail('unbalanced closing bracket', position + i);
+          if (depth <= 3 && kinds[depth] !== (c === 0x7d ? 0x7b : 0x5b))
+            fail('mismatched closing bracket', position + i, inEntries ? info.entryCount : undefined);
+          if (depth === 4 && capturing) {
+            entryParts.push(chunk.subarray(entryStart, i + 1));
+            const json =
+              entryParts.length === 1
+                ? (entryParts[0] as Buffer).toString('utf8')
+                : Buffer.concat(entryParts).toString('utf8');
+            entryParts = [];
+            capturing = false;
+            const index = info.entryCount++;
+            yield { index, offset: entryOffset, json };
+          }
+          if (depth === 3 && inEntries) inEntries = false;
+          depth--;
+          if (depth === 0) finished = true;
+          break;
+        }
+        case 0x3a: // :
+          if (depth <= 3) expectKey[depth] = false;
+          break;
+        case 0x2c: // ,
+          if (depth <= 3 && kinds[depth] === 0x7b) expectKey[depth] = true;
+          break;
+        default:
+          if (!started) fail('not a HAR file: it does not start with a JSON object', position + i);
+          if (finished) fail('unexpected data after the end of the HAR', position + i);
+          if (inEntries && depth === 3) fail('an entry is not a JSON object', position + i, info.entryCount);
+      }
+      i++;
+    }
+    if (capturing) {
+      entryParts.push(chunk.subarray(entryStart));
+      entryBytes += length - entryStart;
+      if (entryBytes > maxEntryBytes)
+        fail(`an entry is larger than ${maxEntryBytes} bytes`, entryOffset, info.entryCount);
+    }
+    position += length;
+  }
+  if (!started) fail('not a HAR file: it is empty', 0);
+  if (depth > 0 || inString) {
+    const inside = capturing ? `inside an entry that began at byte ${entryOffset}` : 'before the HAR was complete';
+    fail(`truncated: the file ends ${inside}`, position, capturing ? info.entryCount : undefined);
+  }
+  return info;
+}
+
+/** Counts the backslashes that end the range [from, to), continuing a run carried over from before `from`. */
+function trailingBackslashes(chunk: Buffer, from: number, to: number, carried: number): number {
+  let run = 0;
+  let k = to - 1;
+  while (k >= from && chunk[k] === BACKSLASH) {
+    run++;
+    k--;
+  }
+  return k < from ? run + carried : run;
+}
+
+function decodeSmallString(bytes: number[]): string {
+  try {
+    return JSON.parse(`"${Buffer.from(bytes).toString('utf8')}"`) as string;
+  } catch {
+    return Buffer.from(bytes).toString('utf8');
+  }
+}

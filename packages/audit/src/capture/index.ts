@@ -1,0 +1,4 @@
+export { CaptureError } from './errors.js';
+export type { CapturedBody, CapturedRequest, NameValue } from './har-entry.js';
+export { ProgressBar } from './progress.js';
+export { type ReadHarOptions, readHar } from './read-har.js';

@@ -1,0 +1,43 @@
+import { splitHarEntries } from './entry-splitter.js';
+import { CaptureError } from './errors.js';
+import { type CapturedRequest, readEntry } from './har-entry.js';
+import { openCapture } from './source.js';
+
+export interface ReadHarOptions {
+  /** Called with each read of the file on disk, in bytes, for a progress bar. */
+  onRawBytes?: (bytes: number) => void;
+  maxEntryBytes?: number;
+}
+
+/**
+ * Streams the requests of one HAR 1.2 capture (plain or `.zhar`), one entry at a time, in bounded memory.
+ * Throws CaptureError naming the file and the byte or entry where it is not a readable HAR.
+ */
+export async function* readHar(file: string, options: ReadHarOptions = {}): AsyncGenerator<CapturedRequest> {
+  const source = await openCapture(file, options.onRawBytes);
+  const entries = splitHarEntries(source.chunks, file, { maxEntryBytes: options.maxEntryBytes });
+  let result = await entries.next();
+  while (!result.done) {
+    const { index, offset, json } = result.value;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (error) {
+      throw new CaptureError(file, `an entry is not valid JSON: ${(error as Error).message}`, {
+        entry: index,
+        byte: offset,
+      });
+    }
+    yield readEntry(parsed, file, index, offset, json.length);
+    result = await entries.next();
+  }
+  const info = result.value;
+  if (info.version === undefined) {
+    throw new CaptureError(
+      file,
+      info.entryCount === 0
+        ? 'not a HAR file: no "log" with "version" and "entries"'
+        : 'not a HAR file: "log.version" is missing',
+    );
+  }
+}

@@ -1,0 +1,166 @@
+import { registrableDomain } from '@candor/protocol';
+import type { CapturedRequest } from '../capture/har-entry.js';
+import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
+import { deviceAttributeKind, FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
+import { detectPersonalData } from '../detect/index.js';
+import type { KnownValues } from '../detect/known.js';
+import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
+import type { Finding, FindingLocation } from '../findings.js';
+import { isIdentifierCandidate, type LinkTracker } from '../link/index.js';
+import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
+
+export interface InspectContext {
+  known: KnownValues;
+  link: LinkTracker;
+  limits: DecodeLimits;
+}
+
+export interface Destination {
+  host: string;
+  domain: string;
+}
+
+export interface Inspection extends Destination {
+  findings: Finding[];
+  warnings: string[];
+}
+
+const MAX_EVIDENCE = 300;
+
+/** Where a request went: its host, and the registrable domain (or the host itself when it is an address). */
+export function destinationOf(url: string): Destination {
+  let host = '';
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return { host: '(invalid url)', domain: '(invalid url)' };
+  }
+  return { host, domain: registrableDomain(`https://${host}/`) ?? host };
+}
+
+/**
+ * Decodes everything one request carried (path, query, custom headers, cookies, body, WebSocket messages) and
+ * runs the detectors on every value. Identifier-like values go to the link tracker, which decides after the whole
+ * capture which of them recur.
+ */
+export function inspectRequest(request: CapturedRequest, requestNumber: number, ctx: InspectContext): Inspection {
+  const { host, domain } = destinationOf(request.url);
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const attributes = new Map<string, { field: string; value: string; location: FindingLocation }>();
+  let location: FindingLocation = 'url';
+
+  const add = (category: Category, detector: string, leaf: Leaf, note?: string): void => {
+    const key = `${category}|${detector}|${location}|${leaf.field}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push({
+      category,
+      severity: CATEGORY_SEVERITY[category],
+      detector,
+      file: request.file,
+      entry: request.entry,
+      host,
+      domain,
+      location,
+      field: leaf.field,
+      decoding: leaf.decoding,
+      evidence: leaf.value.length > MAX_EVIDENCE ? `${leaf.value.slice(0, MAX_EVIDENCE)}…` : leaf.value,
+      ...(note ? { note } : {}),
+    });
+  };
+
+  const sink = (leaf: Leaf): void => {
+    const known = ctx.known.match(leaf.value);
+    if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
+    if (leaf.unnamedNumber) return;
+    for (const detection of detectPersonalData(leaf.value, leaf.field))
+      add(detection.category, detection.detector, leaf);
+    if (isIdentifierCandidate(leaf.value, leaf.field)) {
+      ctx.link.observe(leaf.value, {
+        request: requestNumber,
+        file: request.file,
+        entry: request.entry,
+        host,
+        domain,
+        location,
+        field: leaf.field,
+        decoding: leaf.decoding,
+      });
+    }
+    const kind = deviceAttributeKind(leaf.field);
+    if (kind && !attributes.has(kind) && leaf.value !== '' && !/^(?:unknown|null|none)$/i.test(leaf.value))
+      attributes.set(kind, { field: leaf.field, value: leaf.value, location });
+  };
+
+  const decode = new DecodeContext(ctx.limits, sink);
+  let url: URL | undefined;
+  try {
+    url = new URL(request.url);
+  } catch {
+    decode.warn(`request URL "${request.url.slice(0, 100)}" is not a valid URL`);
+  }
+  if (url) {
+    location = 'url';
+    url.pathname.split('/').forEach((segment, i) => {
+      if (segment === '') return;
+      let text = segment;
+      try {
+        text = decodeURIComponent(segment);
+      } catch {
+        // keep the raw segment
+      }
+      decodeString(decode, text, `path[${i - 1}]`, []);
+    });
+    location = 'query';
+    for (const [name, value] of url.searchParams) decodeString(decode, value, name, []);
+  }
+  location = 'header';
+  let contentEncoding: string | undefined;
+  for (const header of request.headers) {
+    const lower = header.name.toLowerCase();
+    if (lower === 'content-encoding') contentEncoding = header.value;
+    if (isProtocolHeader(lower)) continue;
+    decodeString(decode, header.value, headerField(lower), []);
+  }
+  location = 'cookie';
+  const cookieHeader = request.headers.find((h) => h.name.toLowerCase() === 'cookie');
+  const cookies =
+    request.cookies.length > 0 ? request.cookies : cookieHeader ? parseCookieHeader(cookieHeader.value) : [];
+  for (const cookie of cookies) decodeString(decode, cookie.value, cookie.name, []);
+  location = 'body';
+  if (request.body) {
+    if (request.body.text !== undefined || request.body.bytes !== undefined)
+      decodeBody(decode, request.body, '', contentEncoding);
+    else for (const param of request.body.params ?? []) decodeString(decode, param.value, param.name, ['form']);
+  }
+  request.socketMessages.forEach((message, i) => {
+    decodeString(decode, message, `ws[${i}]`, []);
+  });
+
+  if (attributes.size >= FINGERPRINT_MIN_KINDS) {
+    const parts = [...attributes.values()];
+    location = parts[0]?.location ?? 'body';
+    const fields = parts.map((p) => p.field);
+    add(
+      'device-fingerprint',
+      'device-attributes',
+      {
+        field: commonParent(fields),
+        value: parts.map((p) => `${p.field}=${p.value}`).join(', '),
+        decoding: [],
+      },
+      `${attributes.size} kinds of device detail: ${[...attributes.keys()].join(', ')}`,
+    );
+  }
+  return { host, domain, findings, warnings: [...decode.warnings] };
+}
+
+/** The deepest path that contains all the given paths ("a.b.c", "a.b.d" -> "a.b"). */
+function commonParent(fields: string[]): string {
+  const split = fields.map((f) => f.split('.'));
+  const first = split[0] ?? [];
+  let n = 0;
+  while (n < first.length - 1 && split.every((s) => s[n] === first[n] && s.length > n + 1)) n++;
+  return first.slice(0, n).join('.');
+}

@@ -1,0 +1,62 @@
+import { normaliseName } from '../detect/fields.js';
+
+/**
+ * Field names whose values are the same for every install of an app (API keys, app ids, SDK versions): they
+ * recur in every request but do not single out a person, so they are not linkability candidates.
+ */
+const APP_LEVEL_FIELDS = new Set([
+  'appkey',
+  'apikey',
+  'key',
+  'appid',
+  'appsecret',
+  'projectid',
+  'project',
+  'sdkkey',
+  'sdkversion',
+  'version',
+  'appversion',
+  'libversion',
+  'clientversion',
+  'build',
+  'v',
+  'channel',
+  'tokentype',
+  'kid',
+  'alg',
+  'typ',
+]);
+
+const TOKEN = /^[A-Za-z0-9_+/=-]+$/;
+
+/** A millisecond or second Unix time between 2001 and 2100: a timestamp recurs by chance, it does not link. */
+function looksLikeTimestamp(digits: string): boolean {
+  const n = Number(digits);
+  return (
+    (digits.length === 13 && n > 978307200000 && n < 4102444800000) ||
+    (digits.length === 10 && n > 978307200 && n < 4102444800)
+  );
+}
+
+/**
+ * Could this value be an identifier? Long enough to be unique, made of token characters, with digits and a mix
+ * of characters: words, versions, dates, host names and timestamps are not.
+ */
+export function isIdentifierCandidate(value: string, field: string): boolean {
+  const length = value.length;
+  if (length < 8 || length > 128 || !TOKEN.test(value)) return false;
+  let digits = 0;
+  let letters = 0;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+  }
+  if (digits === 0) return false;
+  if (letters === 0) {
+    if (digits !== length || length < 12 || looksLikeTimestamp(value)) return false;
+  }
+  if (new Set(value).size < 6) return false;
+  const segments = field.split(/[.[\]/:]+/).filter((s) => s !== '' && !/^\d+$/.test(s));
+  return !APP_LEVEL_FIELDS.has(normaliseName(segments[segments.length - 1] ?? ''));
+}

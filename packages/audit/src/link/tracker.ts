@@ -1,0 +1,81 @@
+import type { FindingLocation } from '../findings.js';
+
+export interface Occurrence {
+  request: number;
+  file: string;
+  entry: number;
+  host: string;
+  domain: string;
+  location: FindingLocation;
+  field: string;
+  decoding: string[];
+}
+
+interface Seen {
+  requests: number;
+  lastRequest: number;
+  hosts: Set<string>;
+  domains: Set<string>;
+  occurrences: Occurrence[];
+}
+
+/** A value that recurs across requests: the thread that ties them, and the person behind them, together. */
+export interface LinkedValue {
+  value: string;
+  requests: number;
+  hosts: string[];
+  domains: string[];
+  occurrences: Occurrence[];
+}
+
+/**
+ * Remembers identifier-like values and the requests that carried them. Memory is bounded: past `maxValues`
+ * distinct values, values seen in only one request are forgotten (a later repeat of one of them is missed, and
+ * the audit says so in a warning).
+ */
+export class LinkTracker {
+  private readonly seen = new Map<string, Seen>();
+  pruned = false;
+
+  constructor(
+    private readonly maxValues = 500_000,
+    private readonly maxOccurrencesPerValue = 1000,
+  ) {}
+
+  observe(value: string, occurrence: Occurrence): void {
+    let seen = this.seen.get(value);
+    if (!seen) {
+      if (this.seen.size >= this.maxValues) this.prune();
+      seen = { requests: 0, lastRequest: -1, hosts: new Set(), domains: new Set(), occurrences: [] };
+      this.seen.set(value, seen);
+    }
+    if (seen.lastRequest !== occurrence.request) {
+      seen.requests++;
+      seen.lastRequest = occurrence.request;
+      if (seen.occurrences.length < this.maxOccurrencesPerValue) seen.occurrences.push(occurrence);
+    }
+    seen.hosts.add(occurrence.host);
+    seen.domains.add(occurrence.domain);
+  }
+
+  private prune(): void {
+    for (const [value, seen] of this.seen) if (seen.requests < 2) this.seen.delete(value);
+    this.pruned = true;
+  }
+
+  /** Values carried by at least two different requests. */
+  linked(): LinkedValue[] {
+    const out: LinkedValue[] = [];
+    for (const [value, seen] of this.seen) {
+      if (seen.requests < 2) continue;
+      out.push({
+        value,
+        requests: seen.requests,
+        hosts: [...seen.hosts],
+        domains: [...seen.domains],
+        occurrences: seen.occurrences,
+      });
+    }
+    return out;
+  }
+}
