@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /** A uniform number in (0, 1) from the OS's CSPRNG: DP noise must not be predictable from Math.random's state. */
 function uniform(): number {
-  const bits = randomBytes(7).readUIntBE(0, 7) / 2 ** 56;
+  const bits = randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
   return bits === 0 ? Number.MIN_VALUE : bits;
 }
 
