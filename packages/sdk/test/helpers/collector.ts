@@ -46,6 +46,7 @@ export interface CapturedRequest {
   keepalive: boolean;
   credentials: string | undefined;
   referrerPolicy: string | undefined;
+  signal: AbortSignal | undefined;
 }
 
 type Responder = (request: CapturedRequest) => Response | Promise<Response> | 'network-error';
@@ -95,6 +96,7 @@ export class FakeCollector {
       keepalive: init?.keepalive === true,
       credentials: init?.credentials,
       referrerPolicy: init?.referrerPolicy,
+      signal: init?.signal ?? undefined,
     };
     this.requests.push(request);
     if (url.endsWith(PATHS.keys)) {

@@ -1,0 +1,51 @@
+import { type CandorOptions, createCandor, memoryQueueStorage } from '@candor/sdk';
+import { candorBrowserRegistry, createReportChecker, type Report, ReportBatchSchema } from '@candor/protocol';
+import { expect } from 'vitest';
+import { FakeCollector } from './collector.js';
+
+export const COLLECTOR_URL = 'https://collector.test';
+export const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+export async function setup(options: Partial<CandorOptions<typeof candorBrowserRegistry>> = {}) {
+  const collector = await FakeCollector.create();
+  const storage = memoryQueueStorage();
+  let time = T0;
+  const clock = {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms;
+    },
+  };
+  const candor = createCandor({
+    registry: candorBrowserRegistry,
+    collector: COLLECTOR_URL,
+    appVersion: '3.4.1',
+    system: { modelFamily: 'Redmi Note 8 Pro', os: 'Android', osMajor: '10', language: 'en-GB' },
+    consent: { regime: 'opt-in', state: 'granted' },
+    mode: 'development',
+    storage,
+    fetch: collector.fetch,
+    now: clock.now,
+    flushIntervalMs: 0,
+    pageLifecycle: false,
+    ...options,
+  });
+  await candor.ready;
+  return { candor, collector, storage, clock };
+}
+
+const check = createReportChecker(candorBrowserRegistry);
+
+/** Every batch the collector opened is a valid ReportBatch and every report passes the registry checker. */
+export function expectValidReports(collector: FakeCollector): Report[] {
+  for (const batch of collector.batches) {
+    const parsed = ReportBatchSchema.safeParse(batch);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    for (const report of batch.reports) expect(check(report)).toEqual([]);
+  }
+  return collector.reports;
+}
+
+export function metricsReports(collector: FakeCollector): Report[] {
+  return collector.reports.filter((r) => r.kind === 'metrics');
+}

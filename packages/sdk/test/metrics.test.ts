@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { bucketIndex } from '@candor/protocol';
+import { expectValidReports, metricsReports, setup } from './helpers/setup.js';
+
+describe('every metric type ends up in a valid, sealed report', () => {
+  it('records all ten types and the collector opens a report that passes ReportBatchSchema and the checker', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('page_load.count').add();
+    candor.counter('page_load.count').add(2);
+    candor.labeledCounter('search.engine_use').add('google');
+    candor.labeledCounter('search.engine_use').add('bing', 3);
+    candor.boolean('settings.ad_blocking').set(true);
+    candor.quantity('ui.open_tabs').set(12);
+    candor.timing('page_load.time').record(120);
+    candor.timing('page_load.time').record(130);
+    candor.memory('memory.js_heap').record(52_000);
+    candor.enumeration('settings.text_size').set('large');
+    candor.site('page_load.time_by_site').record('https://mail.example.co.uk/inbox?user=alice@example.com#x', 800);
+    candor.site('page_load.time_by_site').record('https://www.example.co.uk/other', 400);
+    candor.event('ui.menu_action').record({ item: 'settings', from_toolbar: true });
+    candor.crash('crash.app').record(new TypeError('cannot read alice@example.com'));
+    await candor.flush();
+
+    const reports = expectValidReports(collector);
+    const [report] = metricsReports(collector);
+    expect(reports.map((r) => r.kind).sort()).toEqual(['daily-activity', 'metrics']);
+    expect(report?.app).toBe('candor-browser');
+    expect(report?.appVersion).toBe('3.4');
+    expect(report?.registry).toBe('2026.11.1');
+    expect(report?.day).toBe('2026-11-22');
+    expect(report?.system).toEqual({ modelFamily: 'redmi note', os: 'android', osMajor: 10, language: 'en' });
+    const m = report?.metrics ?? {};
+    expect(m['page_load.count']).toBe(3);
+    expect(m['search.engine_use']).toEqual({ google: 1, bing: 3 });
+    expect(m['settings.ad_blocking']).toBe(true);
+    expect(m['ui.open_tabs']).toBe(12);
+    expect(m['page_load.time']).toEqual({ sum: 250, count: 2, buckets: { [bucketIndex(120)]: 1, [bucketIndex(130)]: 1 } });
+    expect(m['memory.js_heap']).toMatchObject({ count: 1, sum: 52_000 });
+    expect(m['settings.text_size']).toBe('large');
+    expect(Object.keys(m['page_load.time_by_site'] as object)).toEqual(['example.co.uk']);
+    expect((m['page_load.time_by_site'] as Record<string, { count: number }>)['example.co.uk']?.count).toBe(2);
+    expect(m['ui.menu_action']).toEqual([{ item: 'settings', from_toolbar: true }]);
+    expect(m['crash.app']).toEqual([{ type: 'TypeError', signature: expect.stringMatching(/^[0-9a-f]{16}$/), count: 1 }]);
+    // Nothing of the URL but its registrable domain, nothing of the crash message.
+    const wire = JSON.stringify(reports);
+    for (const secret of ['mail.', 'inbox', 'alice', 'user=', 'other', 'cannot read']) expect(wire).not.toContain(secret);
+  });
+
+  it('starts each report from nothing and sends no report when nothing was recorded', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('page_load.count').add(5);
+    await candor.flush();
+    await candor.flush();
+    candor.counter('media.tracks_played').add(1);
+    await candor.flush();
+    const reports = metricsReports(collector);
+    expect(reports.map((r) => r.metrics)).toEqual([{ 'page_load.count': 5 }, { 'media.tracks_played': 1 }]);
+    expect(new Set(reports.map((r) => r.id)).size).toBe(2);
+  });
+
+  it('clamps counters and quantities to the registry max', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('memory.low_memory_warnings').add(5000);
+    candor.quantity('ui.open_tabs').set(9999);
+    await candor.flush();
+    expect(metricsReports(collector)[0]?.metrics).toEqual({ 'memory.low_memory_warnings': 1000, 'ui.open_tabs': 500 });
+    expectValidReports(collector);
+  });
+
+  it('records IP, localhost, intranet, file:, data:, blob: and about: URLs as nothing', async () => {
+    const { candor, collector } = await setup();
+    const site = candor.site('page_load.time_by_site');
+    for (const url of [
+      'http://192.168.1.10/admin',
+      'http://[::1]:8080/',
+      'http://localhost:3000/x',
+      'http://intranet/wiki',
+      'https://printer.local/',
+      'file:///home/alice/notes.html',
+      'data:text/html,<b>hi</b>',
+      'blob:https://example.com/1234',
+      'about:blank',
+      'not a url',
+    ]) {
+      site.record(url, 100);
+    }
+    await candor.flush();
+    expect(metricsReports(collector)).toEqual([]);
+    site.record('https://news.bbc.co.uk/a/b?q=1', 50);
+    site.record('https://user:pw@www.github.io.example.com:8443/x', 50);
+    await candor.flush();
+    expect(Object.keys(metricsReports(collector)[0]?.metrics['page_load.time_by_site'] as object).sort()).toEqual([
+      'bbc.co.uk',
+      'example.com',
+    ]);
+  });
+
+  it('keeps at most 500 events per metric and report, counting the rest as dropped', async () => {
+    const { candor, collector } = await setup({ mode: 'production' });
+    for (let i = 0; i < 510; i++) candor.event('ui.menu_action').record({ item: 'new_tab' });
+    expect(candor.errors.droppedSamples.too_many_entries).toBe(10);
+    await candor.flush();
+    expect((metricsReports(collector)[0]?.metrics['ui.menu_action'] as unknown[]).length).toBe(500);
+  });
+
+  it('counts repeated crashes with the same signature together', async () => {
+    const { candor, collector } = await setup();
+    const crash = () => {
+      throw new RangeError(`index ${Math.random()} out of range`);
+    };
+    for (let i = 0; i < 3; i++) {
+      try {
+        crash();
+      } catch (e) {
+        candor.crash('crash.app').record(e);
+      }
+    }
+    await candor.flush();
+    const crashes = metricsReports(collector)[0]?.metrics['crash.app'] as { type: string; count: number }[];
+    expect(crashes).toHaveLength(1);
+    expect(crashes[0]).toMatchObject({ type: 'RangeError', count: 3 });
+  });
+});
