@@ -1,4 +1,96 @@
-export async function run(_argv: string[]): Promise<number> {
-  console.error('candor serve: not built yet');
-  return 1;
+// `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
+import { parseArgs } from 'node:util';
+import { type CollectorOptions, startCollector } from '@candor/server';
+
+const USAGE = `usage: candor serve [options]
+
+Runs the collector and the dashboard. On first start it creates an HPKE key and a query token.
+
+options:
+  --host HOST           address to listen on (default 127.0.0.1)
+  --port PORT           port (default 8080; 0 picks a free one)
+  --store SPEC          duckdb:PATH or duckdb::memory: (default duckdb:.candor/candor.duckdb)
+  --keys DIR            HPKE keys and query tokens, mode 0600 (default .candor/keys)
+  --k N                 minimum reports behind any released cell (default 20)
+  --dp-epsilon E        turn on central differential privacy: epsilon spent per query
+  --dp-budget B         per-metric daily epsilon budget (default 10 x epsilon)
+  --rate N              uploads per minute per client (default 120)
+  --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
+  -h, --help            this help`;
+
+/**
+ * Option definitions, kept in one table so other modes (e.g. another store or a queue) add an entry here and a
+ * line in `toCollectorOptions`.
+ */
+export const SERVE_OPTIONS = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8080' },
+  store: { type: 'string', default: 'duckdb:.candor/candor.duckdb' },
+  keys: { type: 'string', default: '.candor/keys' },
+  k: { type: 'string', default: '20' },
+  'dp-epsilon': { type: 'string' },
+  'dp-budget': { type: 'string' },
+  rate: { type: 'string' },
+  'log-level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function numberOption(name: string, value: string | undefined, check: (n: number) => boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new Error(`--${name}: "${value}" is not valid`);
+  return n;
+}
+
+export function toCollectorOptions(values: Record<string, string | boolean | undefined>): CollectorOptions {
+  const str = (name: string) => values[name] as string | undefined;
+  const epsilon = numberOption('dp-epsilon', str('dp-epsilon'), (n) => n > 0);
+  const budget = numberOption('dp-budget', str('dp-budget'), (n) => n > 0);
+  const rate = numberOption('rate', str('rate'), (n) => n > 0);
+  if (budget !== undefined && epsilon === undefined) throw new Error('--dp-budget needs --dp-epsilon');
+  return {
+    host: str('host') ?? '127.0.0.1',
+    port: numberOption('port', str('port'), (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8080,
+    store: str('store') ?? 'duckdb:.candor/candor.duckdb',
+    keysDir: str('keys') ?? '.candor/keys',
+    k: numberOption('k', str('k'), (n) => Number.isInteger(n) && n >= 1) ?? 20,
+    ...(epsilon !== undefined ? { dp: { epsilon, budgetPerDay: budget ?? epsilon * 10 } } : {}),
+    ...(rate !== undefined ? { limits: { ratePerMinute: rate } } : {}),
+    log: { level: (str('log-level') ?? 'info') as 'info' },
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: SERVE_OPTIONS, strict: true }).values;
+  } catch (error) {
+    console.error(`candor serve: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const collector = await startCollector(toCollectorOptions(values));
+  console.log(`\ncandor collector listening on ${collector.url}`);
+  console.log(`  dashboard:  ${collector.url}/`);
+  console.log(`  uploads:    POST ${collector.url}/v1/reports   keys: ${collector.url}/v1/keys`);
+  console.log(`  API docs:   ${collector.url}/v1/openapi.json`);
+  if (collector.queryToken) {
+    console.log('\n  query token (shown once; only its hash is kept):');
+    console.log(`    ${collector.queryToken}`);
+  } else {
+    console.log(
+      `\n  query tokens: existing ones in ${collector.keysDir} (candor keys token create NAME for a new one)`,
+    );
+  }
+  console.log('');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await collector.close();
+  return 0;
 }
