@@ -1,6 +1,6 @@
 // `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
 import { parseArgs } from 'node:util';
-import { type CollectorOptions, startCollector } from '@candor/server';
+import { type CollectorOptions, openScaleOut, startCollector } from '@candor/server';
 
 const USAGE = `usage: candor serve [options]
 
@@ -9,7 +9,9 @@ Runs the collector and the dashboard. On first start it creates an HPKE key and 
 options:
   --host HOST           address to listen on (default 127.0.0.1)
   --port PORT           port (default 8080; 0 picks a free one)
-  --store SPEC          duckdb:PATH or duckdb::memory: (default duckdb:.candor/candor.duckdb)
+  --store SPEC          duckdb:PATH, duckdb::memory: or clickhouse://HOST:8123/DB (default duckdb:.candor/candor.duckdb)
+  --queue URL           nats://HOST:4222: publish accepted reports to JetStream for \`candor writer\` (needs a
+                        clickhouse:// store); the collector then keeps no reports itself
   --keys DIR            HPKE keys and query tokens, mode 0600 (default .candor/keys)
   --k N                 minimum reports behind any released cell (default 20)
   --dp-epsilon E        turn on central differential privacy: epsilon spent per query
@@ -26,6 +28,7 @@ export const SERVE_OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '8080' },
   store: { type: 'string', default: 'duckdb:.candor/candor.duckdb' },
+  queue: { type: 'string' },
   keys: { type: 'string', default: '.candor/keys' },
   k: { type: 'string', default: '20' },
   'dp-epsilon': { type: 'string' },
@@ -72,7 +75,20 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const collector = await startCollector(toCollectorOptions(values));
+  const options = toCollectorOptions(values);
+  // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
+  const scaleOut = await openScaleOut({
+    store: values.store as string | undefined,
+    queue: values.queue as string | undefined,
+  });
+  if (scaleOut) {
+    options.store = scaleOut.store;
+    if (scaleOut.sink) options.sink = scaleOut.sink;
+  }
+  const collector = await startCollector(options).catch(async (error: unknown) => {
+    await scaleOut?.close();
+    throw error;
+  });
   console.log(`\ncandor collector listening on ${collector.url}`);
   console.log(`  dashboard:  ${collector.url}/`);
   console.log(`  uploads:    POST ${collector.url}/v1/reports   keys: ${collector.url}/v1/keys`);
@@ -92,5 +108,6 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await collector.close();
+  await scaleOut?.close();
   return 0;
 }

@@ -1,4 +1,5 @@
 export { decodeReport, encodeReport } from './message.js';
+export { isClickHouseSpec, openScaleOut, type ScaleOutParts } from './scale-out.js';
 export { NatsReportSink, type NatsSinkOptions } from './sink.js';
 export {
   type ConsumerSettings,

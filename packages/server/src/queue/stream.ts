@@ -31,7 +31,7 @@ export interface StreamSettings {
 export const DEFAULT_STREAM: StreamSettings = {
   name: 'CANDOR_REPORTS',
   subjectPrefix: 'candor.reports',
-  duplicateWindowMs: 20 * 60_000,
+  duplicateWindowMs: 60 * 60_000,
   replicas: 1,
   maxBytes: -1,
 };
