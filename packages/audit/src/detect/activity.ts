@@ -41,7 +41,7 @@ const SCREEN_FIELDS = new Set([
   'settingname',
 ]);
 const EVENT_FIELDS = new Set(['ev', 'event', 'eventname', 'eventtype', 'action']);
-const ACTIVITY_EVENT = /open|launch|swipe|click|tap|screen|folder|view|statusbar/i;
+const ACTIVITY_EVENT = /open|launch|swipe|click|tap|screen|folder|statusbar/i;
 const MEDIA_FIELDS = new Set([
   'track',
   'trackname',

@@ -1,4 +1,4 @@
-import { registrableDomain } from '@candor/protocol';
+import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
 import { deviceAttributeKind, FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
@@ -35,7 +35,8 @@ export function destinationOf(url: string): Destination {
   } catch {
     return { host: '(invalid url)', domain: '(invalid url)' };
   }
-  return { host, domain: registrableDomain(`https://${host}/`) ?? host };
+  // Unlike the SDK's registrableDomain, any suffix is accepted here: captures hold test and private hosts too.
+  return { host, domain: getDomain(host, { allowPrivateDomains: false }) ?? host };
 }
 
 /**
