@@ -1,0 +1,145 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { candorBrowserRegistry } from '@candor/protocol';
+import { createCandor, emptyState, indexedDbQueueStorage, type QueueStorage } from '@candor/sdk';
+import { fileQueueStorage } from '@candor/sdk/node';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeCollector } from './helpers/collector.js';
+import { metricsReports, setup, T0 } from './helpers/setup.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempFile(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'candor-sdk-'));
+  dirs.push(dir);
+  return join(dir, 'queue.json');
+}
+
+function device(storage: QueueStorage, collector: FakeCollector) {
+  return createCandor({
+    registry: candorBrowserRegistry,
+    collector: 'https://collector.test',
+    appVersion: '2.0.0',
+    consent: { regime: 'opt-in', state: 'granted' },
+    storage,
+    fetch: collector.fetch,
+    now: () => T0,
+    flushIntervalMs: 0,
+    pageLifecycle: false,
+  });
+}
+
+describe('offline queue', () => {
+  it('is bounded in count: the oldest reports are dropped first and counted', async () => {
+    const { candor, collector, clock } = await setup({ maxQueueReports: 3, mode: 'production' });
+    collector.uploadResponder = () => 'network-error';
+    for (let i = 1; i <= 5; i++) {
+      candor.counter('page_load.count').add(i);
+      await candor.flush();
+      clock.advance(60 * 60_000);
+    }
+    expect(candor.queuedReports()).toBe(3);
+    // daily-activity + 5 metrics reports = 6 made; 3 dropped, oldest first.
+    expect(candor.errors.queueOverflow).toBe(3);
+    collector.uploadResponder = null;
+    clock.advance(60 * 60_000);
+    await candor.flush();
+    expect(metricsReports(collector).map((r) => r.metrics['page_load.count'])).toEqual([3, 4, 5]);
+    expect(collector.reports.filter((r) => r.kind === 'daily-activity')).toEqual([]);
+  });
+
+  it('is bounded in bytes', async () => {
+    const { candor, collector } = await setup({ maxQueueBytes: 900, mode: 'production' });
+    collector.uploadResponder = () => 'network-error';
+    for (let i = 0; i < 6; i++) {
+      candor.event('ui.menu_action').record({ item: 'settings', from_toolbar: true });
+      await candor.flush();
+    }
+    const queued = candor.queuedReports();
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBeLessThan(7);
+    expect(candor.errors.queueOverflow).toBe(7 - queued);
+  });
+
+  it('survives a restart in a file (Node), and is sent by the next process', async () => {
+    const path = await tempFile();
+    const offline = await FakeCollector.create();
+    offline.uploadResponder = () => 'network-error';
+    const first = device(fileQueueStorage(path), offline);
+    await first.ready;
+    first.counter('page_load.count').add(9);
+    await first.flush();
+    await first.shutdown();
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    expect(onDisk.reports.map((r: { kind: string }) => r.kind)).toEqual(['daily-activity', 'metrics']);
+
+    const online = await FakeCollector.create();
+    online.keys = offline.keys;
+    for (const k of offline.keys) online.accepted.add(k.config.id);
+    const second = device(fileQueueStorage(path), online);
+    await second.ready;
+    expect(second.queuedReports()).toBe(2);
+    await second.flush();
+    expect(metricsReports(online).map((r) => r.metrics)).toEqual([{ 'page_load.count': 9 }]);
+    // Same day: no second daily-activity report after the restart.
+    expect(online.reports.filter((r) => r.kind === 'daily-activity')).toHaveLength(1);
+    expect(JSON.parse(await readFile(path, 'utf8')).reports).toEqual([]);
+  });
+
+  it('sets an unreadable file aside instead of overwriting it', async () => {
+    const path = await tempFile();
+    await writeFile(path, '{not json');
+    const storage = fileQueueStorage(path);
+    expect(await storage.load()).toBeNull();
+    expect(await readFile(`${path}.unreadable`, 'utf8')).toBe('{not json');
+  });
+
+  it('survives a reload in IndexedDB (browser storage)', async () => {
+    const factory = new IDBFactory();
+    const offline = await FakeCollector.create();
+    offline.uploadResponder = () => new Response(null, { status: 503 });
+    const first = device(indexedDbQueueStorage('candor-browser', factory), offline);
+    await first.ready;
+    first.boolean('settings.ad_blocking').set(true);
+    await first.flush();
+    await first.shutdown();
+
+    const storage = indexedDbQueueStorage('candor-browser', factory);
+    const stored = await storage.load();
+    expect(stored?.reports.map((r) => r.kind)).toEqual(['daily-activity', 'metrics']);
+    offline.uploadResponder = null;
+    const second = device(storage, offline);
+    await second.ready;
+    await second.flush();
+    expect(metricsReports(offline).map((r) => r.metrics)).toEqual([{ 'settings.ad_blocking': true }]);
+  });
+
+  it('ignores a stored record of the wrong shape', async () => {
+    const factory = new IDBFactory();
+    const storage = indexedDbQueueStorage('x', factory);
+    await storage.save({ ...emptyState(), version: 2 } as never);
+    expect(await storage.load()).toBeNull();
+  });
+});
+
+describe('daily activity', () => {
+  it('is made at most once per app per UTC day, remembering only the day', async () => {
+    const { candor, collector, clock, storage } = await setup();
+    expect(candor.dailyActivity()).toBe(false); // already made when the SDK started
+    await candor.flush();
+    clock.advance(13 * 3600_000); // 23:00 the same day
+    expect(candor.dailyActivity()).toBe(false);
+    clock.advance(3600_000); // midnight UTC
+    expect(candor.dailyActivity()).toBe(true);
+    await candor.flush();
+    const daily = collector.reports.filter((r) => r.kind === 'daily-activity');
+    expect(daily.map((r) => r.day)).toEqual(['2026-11-22', '2026-11-23']);
+    expect(daily.every((r) => Object.keys(r.metrics).length === 0)).toBe(true);
+    expect(JSON.parse(storage.contents() ?? '{}').lastDailyActivityDay).toBe('2026-11-23');
+  });
+});

@@ -1,0 +1,173 @@
+import { retryDelay } from '@candor/sdk';
+import { PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { metricsReports, setup } from './helpers/setup.js';
+
+describe('upload rules', () => {
+  it('posts the sealed envelope with the protocol content type to /v1/reports after fetching /v1/keys once', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(collector.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      `GET ${PATHS.keys}`,
+      `POST ${PATHS.reports}`,
+      `POST ${PATHS.reports}`,
+    ]);
+    expect(collector.uploads[0]?.headers['content-type']).toBe(SEALED_CONTENT_TYPE);
+    // Sealed: none of the JSON is readable in the body.
+    expect(Buffer.from(collector.uploads[0]?.body ?? []).toString('latin1')).not.toContain('page_load');
+  });
+
+  it('2xx: done, the queue is empty', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(candor.queuedReports()).toBe(0);
+    expect(metricsReports(collector)).toHaveLength(1);
+  });
+
+  it('4xx: the batch is dropped and counted, never retried', async () => {
+    const { candor, collector } = await setup({ mode: 'production' });
+    collector.uploadResponder = () => Response.json({ type: 'https://candor.dev/problems/invalid-report' }, { status: 422 });
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(candor.queuedReports()).toBe(0);
+    expect(candor.errors.rejectedUploads).toBe(1);
+    expect(candor.errors.rejectedReports).toBe(2);
+    collector.uploadResponder = null;
+    await candor.flush();
+    expect(collector.uploads).toHaveLength(1);
+    expect(candor.transparencyLog().map((e) => [e.status, e.httpStatus])).toEqual([
+      ['rejected', 422],
+      ['rejected', 422],
+    ]);
+  });
+
+  it('5xx and network errors: kept and retried with capped exponential backoff and jitter, then sent once', async () => {
+    const { candor, collector, clock } = await setup({ retryBaseMs: 1_000, retryCapMs: 8_000, random: () => 0.5 });
+    let failures = 0;
+    collector.uploadResponder = () => (failures++ % 2 === 0 ? new Response(null, { status: 503 }) : 'network-error');
+    candor.counter('page_load.count').add(4);
+    await candor.flush();
+    expect(candor.queuedReports()).toBe(2);
+    expect(candor.errors.retriedUploads).toBe(1);
+    // Within the backoff window a flush does not hit the collector again.
+    clock.advance(500);
+    await candor.flush();
+    expect(collector.uploads).toHaveLength(1);
+    // Delays with random() = 0.5: 750, 1500, 3000, 6000, 6000 (capped at 8000 * 0.75).
+    for (const wait of [750, 1500, 3000, 6000, 6000]) {
+      clock.advance(wait);
+      await candor.flush();
+    }
+    expect(collector.uploads).toHaveLength(6);
+    expect(candor.errors.retriedUploads).toBe(6);
+    collector.uploadResponder = null;
+    clock.advance(6000);
+    await candor.flush();
+    expect(candor.queuedReports()).toBe(0);
+    const reports = metricsReports(collector);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.metrics['page_load.count']).toBe(4);
+  });
+
+  it('retries keep the same report ids so the collector can drop duplicates', async () => {
+    const { candor, collector, clock } = await setup({ retryBaseMs: 10, retryCapMs: 10 });
+    const seen: string[][] = [];
+    const { openEnvelope } = await import('./helpers/collector.js');
+    collector.uploadResponder = async (request) => {
+      seen.push((await openEnvelope(request.body, collector.keys)).reports.map((r) => r.id));
+      return seen.length === 1 ? new Response(null, { status: 500 }) : new Response(null, { status: 202 });
+    };
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    clock.advance(20);
+    await candor.flush();
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toEqual(seen[0]);
+  });
+
+  it('backoff delays grow exponentially, are capped, and are jittered', () => {
+    expect(retryDelay(0, () => 0, 1000, 60_000)).toBe(500);
+    expect(retryDelay(0, () => 0.999999, 1000, 60_000)).toBeCloseTo(1000, 0);
+    expect(retryDelay(3, () => 0, 1000, 60_000)).toBe(4000);
+    expect(retryDelay(20, () => 0, 1000, 60_000)).toBe(30_000);
+    expect(retryDelay(20, () => 1, 1000, 60_000)).toBe(60_000);
+  });
+
+  it('a rotated key (unknown key id) refetches /v1/keys once and resends to the new key', async () => {
+    const { candor, collector } = await setup();
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    await collector.rotate(2);
+    collector.accepted.delete(1);
+    candor.counter('page_load.count').add(2);
+    await candor.flush();
+    expect(candor.errors.keyRefetches).toBe(1);
+    expect(collector.requests.filter((r) => r.url.endsWith(PATHS.keys))).toHaveLength(2);
+    expect(collector.uploads.map((u) => u.body[0])).toEqual([1, 1, 2]);
+    expect(metricsReports(collector).map((r) => r.metrics['page_load.count'])).toEqual([1, 2]);
+  });
+
+  it('an unknown key even after the refetch is a 4xx: dropped and counted, no refetch loop', async () => {
+    const { candor, collector } = await setup({ mode: 'production' });
+    collector.accepted.clear();
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(candor.errors.keyRefetches).toBe(1);
+    expect(candor.errors.rejectedUploads).toBe(1);
+    expect(collector.uploads).toHaveLength(2);
+    expect(candor.queuedReports()).toBe(0);
+  });
+
+  it('a failing key fetch keeps the reports queued', async () => {
+    const { collector } = await setup({ mode: 'production' });
+    const realFetch = collector.fetch;
+    let keysDown = true;
+    const { createCandor, memoryQueueStorage } = await import('@candor/sdk');
+    const { candorBrowserRegistry } = await import('@candor/protocol');
+    const other = createCandor({
+      registry: candorBrowserRegistry,
+      collector: 'https://collector.test',
+      appVersion: '1.2',
+      consent: { regime: 'opt-out' },
+      storage: memoryQueueStorage(),
+      fetch: async (input, init) => (keysDown && String(input).endsWith(PATHS.keys) ? new Response('down', { status: 503 }) : realFetch(input, init)),
+      retryBaseMs: 1,
+      retryCapMs: 1,
+      flushIntervalMs: 0,
+      pageLifecycle: false,
+    });
+    await other.ready;
+    other.counter('page_load.count').add();
+    await other.flush();
+    expect(other.queuedReports()).toBe(2);
+    expect(other.errors.sealFailures).toBe(1);
+    keysDown = false;
+    await new Promise((r) => setTimeout(r, 5));
+    await other.flush();
+    expect(other.queuedReports()).toBe(0);
+  });
+});
+
+describe('send timing', () => {
+  it('automatic sends are scheduled at a jittered 0.5x-1.5x of the interval', async () => {
+    const delays: number[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return realSetTimeout(() => {}, 0);
+    }) as typeof setTimeout);
+    try {
+      for (const r of [0, 0.5, 0.999]) {
+        const { candor } = await setup({ flushIntervalMs: 60_000, random: () => r });
+        await candor.shutdown();
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(delays).toEqual([30_000, 60_000, expect.closeTo(89_940, 0)]);
+  });
+});
