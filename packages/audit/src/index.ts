@@ -1,5 +1,14 @@
 export { AUDIT_SCHEMA, type AuditOptions, type AuditResult, auditFiles, auditRequests } from './audit.js';
-export { type CapturedRequest, CaptureError, ProgressBar, readHar } from './capture/index.js';
+export {
+  type CapturedRequest,
+  CaptureError,
+  type Exchange,
+  type HarDocument,
+  harFromExchanges,
+  ProgressBar,
+  readHar,
+  recordingFetch,
+} from './capture/index.js';
 export { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 export { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 export type { DomainSummary, HostSummary } from './destinations/summary.js';

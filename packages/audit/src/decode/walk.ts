@@ -11,7 +11,10 @@ const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 const HEX = /^[0-9a-fA-F]+$/;
 const JWT = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 const PERCENT = /%[0-9A-Fa-f]{2}/;
-const FORM_PAIR = /^[^=&\s]+=[^&\s]*$/;
+const FORM_PAIR = /^[\w.$[\]-]+=[^&\s]*$/;
+const FORM_KEY = /^[\w.$[\]%-]+$/;
+/** An absolute URL is examined as one value (its query included), never taken apart as a form. */
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 function join(field: string, key: string): string {
   return field === '' ? key : `${field}.${key}`;
@@ -50,6 +53,7 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
     }
   }
   if (lead === 'e' && JWT.test(trimmed)) return decodeJwt(ctx, trimmed, field, chain);
+  if (ABSOLUTE_URL.test(trimmed)) return false;
   const hasEquals = trimmed.includes('=');
   if (hasEquals && looksLikeForm(trimmed)) {
     decodeForm(ctx, trimmed, field, chain);
@@ -100,7 +104,8 @@ function looksLikeForm(text: string): boolean {
   for (const pair of pairs) {
     if (pair === '') continue;
     if (/\s/.test(pair)) return false;
-    if (pair.indexOf('=') > 0) named++;
+    const eq = pair.indexOf('=');
+    if (eq > 0 && FORM_KEY.test(pair.slice(0, eq))) named++;
   }
   return named > 0 && named >= pairs.length / 2;
 }

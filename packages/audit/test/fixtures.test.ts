@@ -1,0 +1,86 @@
+import { auditFiles } from '@candor/audit';
+import { expect, describe as group, it } from 'vitest';
+import {
+  AD_SDK_FINDINGS,
+  AD_SDK_KNOWN_FINDINGS,
+  adSdkCapture,
+  cleanCapture,
+  MIUI_FINDINGS,
+  miuiCapture,
+  PERSON,
+  PRIVATE_MODE_FINDINGS,
+  PROTOBUF_FINDINGS,
+  privateModeCapture,
+  protobufCapture,
+  SENSORS_FINDINGS,
+  sensorsCapture,
+} from './fixtures/captures.js';
+import { described, tempDir, writeJson } from './helpers.js';
+
+const dir = tempDir();
+
+group('fixture captures produce exactly their findings', () => {
+  it.each([
+    ['sensors', sensorsCapture, SENSORS_FINDINGS],
+    ['miui', miuiCapture, MIUI_FINDINGS],
+    ['ad-sdk', adSdkCapture, AD_SDK_FINDINGS],
+    ['protobuf', protobufCapture, PROTOBUF_FINDINGS],
+    ['private-mode', privateModeCapture, PRIVATE_MODE_FINDINGS],
+    ['clean', cleanCapture, []],
+  ] as const)('%s', async (name, build, expected) => {
+    const file = writeJson(dir, `${name}.har`, build());
+    const result = await auditFiles([file]);
+    expect(described(result)).toEqual([...expected].sort());
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('finds hashed values the user names with --known, in any letter case', async () => {
+    const file = writeJson(dir, 'ad-known.har', adSdkCapture());
+    const result = await auditFiles([file], {
+      known: [
+        { name: 'email', value: PERSON.email },
+        { name: 'imei', value: PERSON.imei },
+      ],
+    });
+    expect(described(result)).toEqual([...AD_SDK_FINDINGS, ...AD_SDK_KNOWN_FINDINGS].sort());
+    const sha256 = result.findings.find((f) => f.detector === 'known-sha256');
+    expect(sha256?.note).toBe('email (sha256)');
+  });
+
+  it('records what was sent where: hosts, registrable domains, categories', async () => {
+    const file = writeJson(dir, 'sensors-dest.har', sensorsCapture());
+    const result = await auditFiles([file]);
+    expect(result.hosts).toHaveLength(1);
+    const host = result.hosts[0];
+    expect(host?.host).toBe('sa.api.intl.miui.com');
+    expect(host?.domain).toBe('miui.com');
+    expect(host?.addresses).toEqual(['161.117.0.10']);
+    expect(host?.categories).toEqual({
+      'browsing-history': 2,
+      'search-query': 1,
+      'device-fingerprint': 2,
+      'persistent-id': 5,
+    });
+    expect(result.domains.map((d) => d.domain)).toEqual(['miui.com']);
+    const search = result.findings.find((f) => f.category === 'search-query');
+    expect(search?.evidence).toBe('hiv test near me');
+    expect(search?.severity).toBe('high');
+  });
+
+  it('audits several files at once, each finding naming its file', async () => {
+    const a = writeJson(dir, 'multi-a.har', miuiCapture());
+    const b = writeJson(dir, 'multi-b.har', privateModeCapture());
+    const result = await auditFiles([a, b]);
+    expect(result.files).toEqual([
+      { file: a, requests: 1 },
+      { file: b, requests: 1 },
+    ]);
+    expect(new Set(result.findings.map((f) => f.file))).toEqual(new Set([a, b]));
+    expect(
+      result.findings
+        .filter((f) => f.file === b)
+        .map((f) => f.category)
+        .sort(),
+    ).toEqual(['browsing-history', 'private-mode']);
+  });
+});
