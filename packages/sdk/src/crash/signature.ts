@@ -18,7 +18,7 @@ export const MAX_SIGNATURE_FRAMES = 8;
 const TYPE_PATTERN = /^[A-Za-z_$][\w$.]{0,63}$/;
 const KNOWN_TYPES = /^(?:Error|EvalError|RangeError|ReferenceError|SyntaxError|TypeError|URIError|AggregateError|DOMException|InternalError)$/;
 const TYPE_SUFFIX = /(?:Error|Exception|Abort|Failure|Fault)$/;
-const FOREIGN_SOURCE = /node_modules|^node:|^internal[/:]|extension:\/\/|^native|<anonymous>|^eval|^blob:|^data:|\[native code\]/;
+const FOREIGN_SOURCE = /node_modules|^node:|^internal[/:]|extension:\/\/|^native|<anonymous>|\beval\b|^blob:|^data:|\[native code\]/;
 
 /** The error's type name; anything that does not look like a type name is reported as "Error". */
 export function crashType(error: unknown): string {
