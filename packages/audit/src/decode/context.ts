@@ -7,6 +7,8 @@ export interface Leaf {
   decoding: string[];
   /** A number read from a protobuf varint or fixed field: no field name, so only known-value matching applies. */
   unnamedNumber?: boolean;
+  /** A JSON number: it is taken for an identifier only when its field name says so. */
+  jsonNumber?: boolean;
 }
 
 export interface DecodeLimits {

@@ -138,8 +138,8 @@ export function walkJson(ctx: DecodeContext, value: unknown, field: string, chai
     return;
   }
   if (typeof value === 'string') decodeString(ctx, value, field, chain);
-  else if (typeof value === 'number' || typeof value === 'boolean')
-    ctx.emit({ field, value: String(value), decoding: chain });
+  else if (typeof value === 'number') ctx.emit({ field, value: String(value), decoding: chain, jsonNumber: true });
+  else if (typeof value === 'boolean') ctx.emit({ field, value: String(value), decoding: chain });
   else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) walkJson(ctx, value[i], `${field}[${i}]`, chain, nesting + 1);
   } else if (value !== null && typeof value === 'object') {

@@ -28,6 +28,27 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Reporting-body prefixes GSMA has allocated for IMEI type allocation codes; other 15-digit numbers are not IMEIs. */
+const IMEI_REPORTING_BODIES = new Set([
+  '01',
+  '10',
+  '30',
+  '33',
+  '35',
+  '44',
+  '45',
+  '49',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '86',
+  '91',
+  '98',
+  '99',
+]);
+
 function allDigits(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -44,7 +65,12 @@ export function detectHardware(value: string, names: FieldNames, out: Detection[
   const length = value.length;
   if (length >= 14 && length <= 20 && allDigits(value) && !repeated(value)) {
     if (length === 15 && fieldIs(names, IMSI_FIELDS)) out.push({ category: 'hardware-id', detector: 'imsi' });
-    else if (length === 15 && luhnValid(value)) out.push({ category: 'hardware-id', detector: 'imei' });
+    else if (
+      length === 15 &&
+      luhnValid(value) &&
+      (fieldIs(names, IMEI_FIELDS) || IMEI_REPORTING_BODIES.has(value.slice(0, 2)))
+    )
+      out.push({ category: 'hardware-id', detector: 'imei' });
     else if ((length === 14 || length === 16) && fieldIs(names, IMEI_FIELDS))
       out.push({ category: 'hardware-id', detector: 'imei' });
     else if ((length === 19 || length === 20) && value.startsWith('89') && luhnValid(value))

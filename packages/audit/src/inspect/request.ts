@@ -75,8 +75,13 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     const known = ctx.known.match(leaf.value);
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
-    for (const detection of detectPersonalData(leaf.value, leaf.field))
-      add(detection.category, detection.detector, leaf);
+    let detections = detectPersonalData(leaf.value, leaf.field);
+    if (leaf.jsonNumber && detections.length > 0) {
+      // Counters, sizes and random numbers pass a Luhn check one time in ten: a number must be named an id.
+      const byShapeAlone = new Set(detectPersonalData(leaf.value).map((d) => d.detector));
+      detections = detections.filter((d) => !byShapeAlone.has(d.detector));
+    }
+    for (const detection of detections) add(detection.category, detection.detector, leaf);
     if (isIdentifierCandidate(leaf.value, leaf.field)) {
       ctx.link.observe(leaf.value, {
         request: requestNumber,
