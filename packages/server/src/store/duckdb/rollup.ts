@@ -35,7 +35,23 @@ export class Rollup {
         group.value += r.value;
         group.count += r.count;
       } else {
-        this.groups.set(id, { ...r, reports });
+        // Explicit fields: object spread is far slower here.
+        this.groups.set(id, {
+          day: r.day,
+          app: r.app,
+          appVersion: r.appVersion,
+          modelFamily: r.modelFamily,
+          os: r.os,
+          osMajor: r.osMajor,
+          language: r.language,
+          metric: r.metric,
+          key: r.key,
+          detail: r.detail,
+          bucket: r.bucket,
+          reports,
+          value: r.value,
+          count: r.count,
+        });
       }
     }
   }

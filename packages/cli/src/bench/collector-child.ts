@@ -1,0 +1,63 @@
+// A server process for `candor bench collector`: either the real collector or a bare node:http server that only
+// JSON.parses each body. Each runs in its own process so the load generator does not share its event loop.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startCollector } from '@candor/server';
+
+type Message = { kind: 'collector'; dir: string } | { kind: 'bare' };
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+
+async function main(message: Message): Promise<void> {
+  if (message.kind === 'collector') {
+    const collector = await startCollector({
+      keysDir: `${message.dir}/keys`,
+      store: `duckdb:${message.dir}/bench.duckdb`,
+      rateLimit: false,
+      dashboardDir: null,
+      log: { level: 'warn' },
+    });
+    process.send?.({ url: collector.url });
+    process.once('message', async () => {
+      await collector.close();
+      clearInterval(sampler);
+      process.send?.(
+        { peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024), accepted: collector.stats.accepted },
+        () => process.exit(0),
+      );
+    });
+    return;
+  }
+  let parsed = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        parsed++;
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":1}');
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  });
+  process.once('message', () => {
+    server.closeAllConnections();
+    server.close();
+    clearInterval(sampler);
+    process.send?.({ peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024), accepted: parsed }, () =>
+      process.exit(0),
+    );
+  });
+}
+
+process.once('message', (message: Message) => {
+  void main(message);
+});
