@@ -38,14 +38,17 @@ export const DEFAULT_STREAM: StreamSettings = {
 
 export interface ConsumerSettings {
   durable: string;
-  /** How long a delivered, unacknowledged message waits before it is delivered again. */
+  /**
+   * How long a delivered, unacknowledged message waits before it is delivered again. Short, so the batch of a
+   * killed writer comes back soon; a live writer signals progress on long inserts so its batch stays its own.
+   */
   ackWaitMs: number;
   maxAckPending: number;
 }
 
 export const DEFAULT_CONSUMER: ConsumerSettings = {
   durable: 'candor-writer',
-  ackWaitMs: 60_000,
+  ackWaitMs: 10_000,
   maxAckPending: 50_000,
 };
 

@@ -109,8 +109,19 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
 
   /** Stores the batch, retrying until it lands or the writer stops; keeps the messages from being redelivered meanwhile. */
   const storeBatch = async (items: IngestItem[], messages: JsMsg[]): Promise<boolean> => {
-    let delay = 250;
-    let lastKeepAlive = Date.now();
+    // Tell the stream the batch is still being worked on, so it is not handed out again while the insert runs.
+    const keepAlive = setInterval(() => {
+      for (const m of messages) m.working();
+    }, consumerSettings.ackWaitMs / 3);
+    try {
+      return await storeUntilDone(items, 250);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+
+  const storeUntilDone = async (items: IngestItem[], firstDelay: number): Promise<boolean> => {
+    let delay = firstDelay;
     for (;;) {
       try {
         const result = await store.ingest.ingest(source, items);
@@ -126,10 +137,6 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
         );
       }
       if (stopping) return false;
-      if (Date.now() - lastKeepAlive > consumerSettings.ackWaitMs / 3) {
-        for (const m of messages) m.working();
-        lastKeepAlive = Date.now();
-      }
       await pause(delay);
       if (stopping) return false;
       delay = Math.min(delay * 2, 5_000);

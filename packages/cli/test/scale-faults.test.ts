@@ -1,0 +1,261 @@
+// Fault tests for the scale-out setup: collectors -> NATS JetStream -> writer -> ClickHouse. Each test starts its
+// own clickhouse-server and nats-server (127.0.0.1, free ports, temp folders) because it stops or kills parts,
+// runs collectors and writers as real `candor` processes (built CLI: run `npm run build` first), and checks
+// that every report a client got a 2xx for is stored exactly once.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report } from '@candor/protocol';
+import { ClickHouseStore, ensureKey, NatsReportSink, sampleReport, sealEnvelope, seededRandom } from '@candor/server';
+import { freePort, waitFor } from '@candor/server/testing/processes';
+import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+async function ready(): Promise<boolean> {
+  if (!(await scaleServicesAvailable('scale-out fault tests', { ownServers: true }))) return false;
+  if (existsSync(MAIN)) return true;
+  const message = `scale-out fault tests: ${MAIN} is missing; run \`npm run build\` first`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`\n!!! SKIPPING ${message} !!!\n`);
+  return false;
+}
+const available = await ready();
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+
+/** Runs `candor ARGS` as a child process; its output is kept for failure messages. */
+function candor(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output = (output + d).slice(-20_000);
+  });
+  child.stderr?.on('data', (d) => {
+    output = (output + d).slice(-20_000);
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return { child, output: () => output };
+}
+
+function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+async function stopGently(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+afterEach(async () => {
+  await Promise.all([...children].map(killHard));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function services(): Promise<{ services: ScaleServices; store: ClickHouseStore }> {
+  const s = await openScaleServices({ ownServers: true });
+  cleanups.push(() => s.close());
+  const store = await ClickHouseStore.open({ url: s.storeUrl });
+  cleanups.push(() => store.close());
+  return { services: s, store };
+}
+
+function startWriter(s: ScaleServices) {
+  return candor(['writer', '--queue', s.queue, '--store', s.storeUrl, '--batch', '500', '--wait', '200']);
+}
+
+/** Report number n carries page_load.count = n, so each stored report shows which one it is. */
+function numberedReport(n: number, random: () => number): Report {
+  return sampleReport(random, { metrics: { ...sampleReport(random).metrics, 'page_load.count': n } });
+}
+
+/** The page_load.count of every stored report, sorted. Each accepted number must appear exactly once. */
+async function storedNumbers(store: ClickHouseStore): Promise<number[]> {
+  const result = await store.client.query({
+    query: `SELECT value FROM ${store.database}.samples
+      WHERE app = 'candor-browser' AND metric = 'page_load.count' AND bucket = -1 ORDER BY value`,
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ value: number }>()).map((r) => Number(r.value));
+}
+
+async function waitForStored(store: ClickHouseStore, expected: number, timeoutMs: number): Promise<void> {
+  await waitFor(`${expected} reports in ClickHouse`, timeoutMs, async () => {
+    return (await store.countSummaryRows('candor-browser', 'page_load.count')) >= expected;
+  }).catch(async (error) => {
+    const n = await store.countSummaryRows('candor-browser', 'page_load.count');
+    throw new Error(`${(error as Error).message} (have ${n})`);
+  });
+}
+
+const sorted = (numbers: Iterable<number>) => [...numbers].sort((a, b) => a - b);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!available)('scale-out fault tests', () => {
+  it('loses and double-counts nothing when ClickHouse is stopped for 30 s under load', async () => {
+    const { services: s, store } = await services();
+    const writer = startWriter(s);
+    const sink = await NatsReportSink.open({ queue: s.queue });
+    cleanups.push(() => sink.close());
+    const random = seededRandom(11);
+    const accepted = new Set<number>();
+    let next = 1;
+    let phase = 'before';
+    const load = (async () => {
+      // About 100 reports a second in uploads of 10, for the whole outage and a little either side.
+      while (phase !== 'done') {
+        const batch = Array.from({ length: 10 }, () => numberedReport(next++, random));
+        await sink.accept(batch);
+        for (const r of batch) accepted.add(r.metrics['page_load.count'] as number);
+        await sleep(100);
+      }
+    })();
+    await sleep(4000);
+    const clickhouse = s.local?.clickhouse;
+    if (!clickhouse) throw new Error('fault tests need their own ClickHouse');
+    await clickhouse.stop();
+    phase = 'outage';
+    const atStop = accepted.size;
+    await sleep(30_000);
+    await clickhouse.start();
+    phase = 'after';
+    await sleep(3000);
+    phase = 'done';
+    await load;
+    expect(accepted.size - atStop, 'reports kept being accepted during the outage').toBeGreaterThan(100);
+    await waitForStored(store, accepted.size, 60_000);
+    await sleep(1000);
+    expect(await storedNumbers(store), writer.output()).toEqual(sorted(accepted));
+    await stopGently(writer.child);
+  }, 150_000);
+
+  it('loses and double-counts nothing when the writer is killed with SIGKILL mid-batch, again and again', async () => {
+    const { services: s, store } = await services();
+    const sink = await NatsReportSink.open({ queue: s.queue });
+    cleanups.push(() => sink.close());
+    const random = seededRandom(12);
+    const total = 6000;
+    const accepted: number[] = [];
+    for (let n = 1; n <= total; n += 50) {
+      const batch = Array.from({ length: 50 }, (_, i) => numberedReport(n + i, random));
+      await sink.accept(batch);
+      accepted.push(...batch.map((r) => r.metrics['page_load.count'] as number));
+    }
+    let kills = 0;
+    let caughtMidway = 0;
+    for (let round = 0; round < 6; round++) {
+      const writer = startWriter(s);
+      // Let it get into a batch, then kill it without warning.
+      await sleep(700 + Math.floor(random() * 900));
+      await killHard(writer.child);
+      kills++;
+      const stored = await store.countSummaryRows('candor-browser', 'page_load.count');
+      if (stored > 0 && stored < total) caughtMidway++;
+    }
+    expect(kills).toBe(6);
+    expect(caughtMidway, 'the writer was killed while reports were still being stored').toBeGreaterThan(0);
+    const last = startWriter(s);
+    await waitForStored(store, total, 90_000);
+    await sleep(1000);
+    expect(await storedNumbers(store), last.output()).toEqual(sorted(accepted));
+    await stopGently(last.child);
+  }, 180_000);
+
+  it('loses and double-counts nothing when a collector is killed mid-load while clients retry', async () => {
+    const { services: s, store } = await services();
+    // Both collectors share the HPKE key; their small state files go in the folder above the keys.
+    const stateDir = await mkdtemp(join(tmpdir(), 'candor-collectors-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    const keysDir = join(stateDir, 'keys');
+    const { key } = await ensureKey(keysDir);
+    const publicKey = Buffer.from(key.publicKey, 'base64url');
+    const ports = [await freePort(), await freePort()];
+    const collectorArgs = (port: number) => [
+      'serve',
+      '--port',
+      String(port),
+      '--store',
+      s.storeUrl,
+      '--queue',
+      s.queue,
+      '--keys',
+      keysDir,
+      '--rate',
+      '100000000',
+      '--log-level',
+      'warn',
+    ];
+    const startCollector = async (port: number) => {
+      const c = candor(collectorArgs(port));
+      await waitFor(`collector on port ${port}`, 30_000, async () => {
+        if (c.child.exitCode !== null) throw new Error(`collector exited: ${c.output()}`);
+        return (await fetch(`http://127.0.0.1:${port}/v1/keys`).catch(() => null))?.ok === true;
+      });
+      return c;
+    };
+    const collectors = [await startCollector(ports[0] as number), await startCollector(ports[1] as number)];
+    startWriter(s);
+
+    const random = seededRandom(13);
+    const total = 2000;
+    const perUpload = 5;
+    const accepted = new Set<number>();
+    let retries = 0;
+    let next = 1;
+    let turn = 0;
+    const client = async () => {
+      while (next <= total) {
+        const reports = Array.from({ length: Math.min(perUpload, total - next + 1) }, () =>
+          numberedReport(next++, random),
+        );
+        const body = sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports }));
+        // Like a phone behind a load balancer: any collector, and on a network error or 5xx, again later.
+        for (let attempt = 0; ; attempt++) {
+          if (attempt > 200) throw new Error('an upload never got through');
+          const port = ports[turn++ % ports.length];
+          const response = await fetch(`http://127.0.0.1:${port}/v1/reports`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/candor-hpke' },
+            body,
+          }).catch(() => null);
+          if (response?.status === 202) {
+            for (const r of reports) accepted.add(r.metrics['page_load.count'] as number);
+            break;
+          }
+          if (response && response.status < 500 && response.status !== 429) {
+            throw new Error(`upload rejected with ${response.status}: ${await response.text()}`);
+          }
+          retries++;
+          await sleep(50);
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await waitFor('a third of the load', 60_000, async () => accepted.size >= total / 3);
+    const victim = collectors[0];
+    if (!victim) throw new Error('no collector');
+    await killHard(victim.child);
+    await sleep(1500);
+    collectors[0] = await startCollector(ports[0] as number);
+    await Promise.all(clients);
+
+    expect(accepted.size).toBe(total);
+    expect(retries, 'clients had to retry while a collector was down').toBeGreaterThan(0);
+    await waitForStored(store, total, 60_000);
+    await sleep(1000);
+    expect(await storedNumbers(store)).toEqual(sorted(accepted));
+  }, 150_000);
+});
