@@ -1,5 +1,7 @@
 // Builds the browser bundle: dist/browser/candor.min.js (the SDK with HPKE on WebCrypto) and, split off, the
 // chunk with the public suffix list that the `site` metric loads on first use. Prints both sizes (min+gzip).
+//   node scripts/build-browser.mjs            build into dist/browser and print sizes
+//   node scripts/build-browser.mjs --json     the same, sizes as JSON (used by `candor bench sdk`)
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,25 +9,40 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = join(root, 'dist/browser');
+const protocolSrc = fileURLToPath(new URL('../../protocol/src/', import.meta.url));
 
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { candor: join(root, 'src/browser.ts') },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  minify: true,
-  target: 'es2022',
-  platform: 'browser',
-  outdir,
-  entryNames: '[name].min',
-  chunkNames: 'chunks/[name]-[hash].min',
-  // Tests are never bundled; the protocol package is read from its compiled output.
-  logLevel: 'warning',
-});
+/** Bundles from TypeScript sources (the protocol package included), so it never depends on a stale tsc build. */
+const protocolFromSource = {
+  name: 'candor-protocol-source',
+  setup(b) {
+    b.onResolve({ filter: /^@candor\/protocol(\/.*)?$/ }, (args) => {
+      const sub = args.path.slice('@candor/protocol'.length).replace(/^\//, '');
+      return { path: join(protocolSrc, `${sub || 'index'}.ts`) };
+    });
+  },
+};
 
-export function bundleSizes(dir = outdir) {
+export async function buildBrowserBundle(outdir = join(root, 'dist/browser')) {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: { candor: join(root, 'src/browser.ts') },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    platform: 'browser',
+    outdir,
+    entryNames: '[name].min',
+    chunkNames: 'chunks/[name]-[hash].min',
+    plugins: [protocolFromSource],
+    logLevel: 'warning',
+  });
+  return bundleSizes(outdir);
+}
+
+/** Every .js file of the bundle with its minified and min+gzip (level 9) size in bytes. */
+export function bundleSizes(dir) {
   const files = [];
   const walk = (d) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
@@ -38,7 +55,11 @@ export function bundleSizes(dir = outdir) {
     }
   };
   walk(dir);
-  return files;
+  return files.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-for (const f of bundleSizes()) console.log(`${f.file}: ${f.min} B min, ${f.gzip} B min+gzip`);
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const sizes = await buildBrowserBundle();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(sizes));
+  else for (const f of sizes) console.log(`${f.file}: ${f.min} B min, ${f.gzip} B min+gzip`);
+}

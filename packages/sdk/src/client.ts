@@ -358,10 +358,11 @@ class CandorClient implements Gate {
       this.counters.storageFailures++;
     }
     if (stored) {
+      // The stored choice first: applying it clears what is pending in memory, never the stored queue.
+      if (!this.consentChosen && stored.consent) this.applyConsent(stored.consent);
       this.state.reports = stored.reports.concat(this.state.reports);
       this.state.log = stored.log;
       this.state.lastDailyActivityDay = stored.lastDailyActivityDay;
-      if (!this.consentChosen && stored.consent) this.applyConsent(stored.consent);
     }
     if (this.consentChosen) this.state.consent = this.consentState === 'unknown' ? null : this.consentState;
     if (!this.consentAllows) this.state.reports = [];
@@ -372,11 +373,16 @@ class CandorClient implements Gate {
     this.scheduleFlush();
   }
 
-  private persist(): Promise<void> {
+  /**
+   * Saves the queue. While the page is being hidden the write is started but not awaited: measured in
+   * Chromium, IndexedDB requests made during pagehide may never complete, and the upload must not wait on them.
+   */
+  private persist(hiding = false): Promise<void> {
     if (!this.loaded) return Promise.resolve();
-    return this.storage.save(this.state).catch(() => {
+    const saved = this.storage.save(this.state).catch(() => {
       this.counters.storageFailures++;
     });
+    return hiding ? Promise.resolve() : saved;
   }
 
   private enqueue(report: Report): void {
@@ -448,17 +454,21 @@ class CandorClient implements Gate {
   }
 
   flush(options: FlushOptions = {}): Promise<void> {
-    return this.serial(async () => {
+    const hiding = options.keepalive === true;
+    const task = async () => {
       await this.ready;
       if (!this.sendingAllowed) return;
       this.dailyActivity();
       const report = await this.buildMetricsReport();
       if (report && this.sendingAllowed) {
         this.enqueue(report);
-        await this.persist();
+        await this.persist(hiding);
       }
-      await this.sendQueued(options.keepalive === true);
-    });
+      await this.sendQueued(hiding);
+    };
+    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
+    // sent twice this way carries the same id both times, and the collector drops the duplicate.
+    return hiding ? task() : this.serial(task);
   }
 
   /** One build-and-send at a time, in call order. */
@@ -468,7 +478,8 @@ class CandorClient implements Gate {
     return run;
   }
 
-  private async sendQueued(keepalive: boolean): Promise<void> {
+  private async sendQueued(hiding: boolean): Promise<void> {
+    const keepalive = hiding;
     // On page hide the backoff is ignored: it is the last chance this page has.
     if (!keepalive && this.now() < this.retryAt) return;
     while (this.state.reports.length && this.sendingAllowed) {
@@ -493,7 +504,7 @@ class CandorClient implements Gate {
         if (dropped) return;
         this.counters.retriedUploads++;
         this.scheduleRetry();
-        await this.persist();
+        await this.persist(hiding);
         return;
       }
       if (outcome.kind !== 'accepted') {
@@ -503,14 +514,14 @@ class CandorClient implements Gate {
       this.retryAttempt = 0;
       this.retryAt = 0;
       this.state.reports = this.state.reports.filter((r) => !ids.has(r.id));
-      await this.persist();
+      await this.persist(hiding);
     }
   }
 
   /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
   private async sealAndUpload(json: string, keepalive: boolean, signal: AbortSignal): Promise<UploadOutcome> {
     const send = async (refresh: boolean) => {
-      const body = await sealBatchJson(json, await this.keys.get(refresh));
+      const body = await sealBatchJson(json, await this.keys.get(refresh), { storedGzip: keepalive });
       return uploadEnvelope(this.fetchImpl, this.collector, body, { keepalive, signal });
     };
     const first = await send(false);
@@ -567,7 +578,13 @@ class CandorClient implements Gate {
 
   private listenToPageLifecycle(): void {
     if (typeof addEventListener !== 'function' || typeof document === 'undefined') return;
-    const onHide = () => void this.flush({ keepalive: true });
+    // pagehide and visibilitychange often fire together; one send on the way out is enough.
+    let hiding: Promise<void> | null = null;
+    const onHide = () => {
+      hiding ??= this.flush({ keepalive: true }).finally(() => {
+        hiding = null;
+      });
+    };
     const onVisibility = () => {
       if (document.visibilityState === 'hidden') onHide();
     };

@@ -91,6 +91,32 @@ describe('offline queue', () => {
     expect(JSON.parse(await readFile(path, 'utf8')).reports).toEqual([]);
   });
 
+  it('a stored consent choice restores the stored queue with it', async () => {
+    const path = await tempFile();
+    const offline = await FakeCollector.create();
+    offline.uploadResponder = () => 'network-error';
+    const options = (collector: FakeCollector) => ({
+      registry: candorBrowserRegistry,
+      collector: 'https://collector.test',
+      appVersion: '2.0.0',
+      consent: { regime: 'opt-in' as const },
+      storage: fileQueueStorage(path),
+      fetch: collector.fetch,
+      flushIntervalMs: 0,
+      pageLifecycle: false,
+    });
+    const first = createCandor(options(offline));
+    await first.ready;
+    first.setConsent('granted');
+    first.counter('page_load.count').add(5);
+    await first.flush();
+    await first.shutdown();
+    const second = createCandor(options(offline));
+    await second.ready;
+    expect(second.consent).toBe('granted');
+    expect(second.queuedReports()).toBe(2);
+  });
+
   it('sets an unreadable file aside instead of overwriting it', async () => {
     const path = await tempFile();
     await writeFile(path, '{not json');

@@ -98,3 +98,15 @@ describe('sealed envelope', () => {
     await expect(sealBatchJson('{}', { ...key.config, aead: 3 })).rejects.toThrow(/unsupported HPKE suite/);
   });
 });
+
+describe('stored gzip for page hide', () => {
+  it('is valid gzip that any gunzip reads, across several 64 KiB blocks', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { gzipStored } = await import('../src/seal/gzip.js');
+    for (const size of [0, 1, 65_535, 65_536, 200_000]) {
+      const data = new Uint8Array(size);
+      for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
+      expect(new Uint8Array(gunzipSync(gzipStored(data)))).toEqual(data);
+    }
+  });
+});

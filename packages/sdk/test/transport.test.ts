@@ -171,3 +171,20 @@ describe('send timing', () => {
     expect(delays).toEqual([30_000, 60_000, expect.closeTo(89_940, 0)]);
   });
 });
+
+describe('page hide', () => {
+  it('sends with keepalive, even inside the retry backoff, and the collector opens it', async () => {
+    const { candor, collector, clock } = await setup();
+    collector.uploadResponder = () => new Response(null, { status: 503 });
+    candor.counter('page_load.count').add(1);
+    await candor.flush();
+    collector.uploadResponder = null;
+    clock.advance(10);
+    candor.counter('page_load.count').add(2);
+    await candor.flush({ keepalive: true });
+    const last = collector.uploads.at(-1);
+    expect(last?.keepalive).toBe(true);
+    expect(metricsReports(collector).map((r) => r.metrics['page_load.count'])).toEqual([1, 2]);
+    expect(candor.queuedReports()).toBe(0);
+  });
+});

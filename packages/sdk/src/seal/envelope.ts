@@ -11,7 +11,7 @@ import {
   type KeyConfig,
 } from '@candor/protocol/wire/envelope';
 import { concatBytes, fromBase64Url, utf8 } from '../util/bytes.js';
-import { gzip } from './gzip.js';
+import { gzip, gzipStored } from './gzip.js';
 import { type EphemeralKeyPair, sealBase } from './hpke.js';
 
 /** True when a served key uses the one suite this SDK seals with. */
@@ -19,12 +19,19 @@ export function isSupportedKey(key: KeyConfig): boolean {
   return key.kem === KEM_X25519_HKDF_SHA256 && key.kdf === KDF_HKDF_SHA256 && key.aead === AEAD_AES_128_GCM;
 }
 
+export interface SealOptions {
+  /** Test vectors only: a fixed ephemeral key. */
+  ephemeral?: EphemeralKeyPair;
+  /** Page hide: gzip framing without compression, made synchronously (see gzipStored). */
+  storedGzip?: boolean;
+}
+
 /** Seals already-serialised batch JSON for one key config and returns the upload body. */
-export async function sealBatchJson(json: string, key: KeyConfig, ephemeral?: EphemeralKeyPair): Promise<Uint8Array> {
+export async function sealBatchJson(json: string, key: KeyConfig, options: SealOptions = {}): Promise<Uint8Array> {
   if (!isSupportedKey(key)) throw new Error(`key ${key.id} uses an unsupported HPKE suite`);
   if (!Number.isInteger(key.id) || key.id < 0 || key.id > 255) throw new Error(`key id ${key.id} is not one byte`);
   const header = encodeHeader(key.id);
-  const plaintext = await gzip(utf8(json));
-  const { enc, ciphertext } = await sealBase(fromBase64Url(key.publicKey), infoFor(header), new Uint8Array(0), plaintext, ephemeral);
+  const plaintext = options.storedGzip ? gzipStored(utf8(json)) : await gzip(utf8(json));
+  const { enc, ciphertext } = await sealBase(fromBase64Url(key.publicKey), infoFor(header), new Uint8Array(0), plaintext, options.ephemeral);
   return concatBytes(header, enc, ciphertext);
 }

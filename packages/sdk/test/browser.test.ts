@@ -1,0 +1,197 @@
+/**
+ * The browser build in a real browser (Debian Chromium through playwright-core): consent, private mode, flush
+ * on page hide, and the offline queue surviving a reload. The bundle and a test page are served from a tiny
+ * node:http server on 127.0.0.1 that also plays the collector; uploads are opened with @hpke/core.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { candorBrowserRegistry, type Report } from '@candor/protocol';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error the build script is plain ESM JavaScript without type declarations
+import { buildBrowserBundle } from '../scripts/build-browser.mjs';
+import { type CollectorKey, makeKey, openEnvelope } from './helpers/collector.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing and CI=true: the real-browser test cannot be skipped`);
+  console.warn(`\n!!! SKIPPING the real-browser SDK test: ${CHROMIUM} not found (apt install may still be running; see /tmp/apt.log)\n`);
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>candor test app</title>
+<candor-transparency-log></candor-transparency-log>
+<script type="module">
+  import { createCandor, defineTransparencyLogElement } from '/candor.min.js';
+  const registry = await (await fetch('/registry.json')).json();
+  window.candor = createCandor({
+    registry,
+    collector: location.origin + '/c',
+    appVersion: '3.4.1',
+    consent: { regime: 'opt-in' },
+    flushIntervalMs: 0,
+    mode: 'development',
+  });
+  defineTransparencyLogElement(window.candor);
+  await window.candor.ready;
+  window.ready = true;
+</script>`;
+
+interface Upload {
+  body: Buffer;
+  contentType: string | undefined;
+  cookie: string | undefined;
+  referer: string | undefined;
+}
+
+describe.skipIf(!available)('browser build in Chromium', () => {
+  let server: Server;
+  let origin: string;
+  let browser: Browser;
+  let bundleDir: string;
+  let key: CollectorKey;
+  let uploadStatus = 202;
+  const uploads: Upload[] = [];
+
+  const opened = async (): Promise<Report[]> => {
+    const reports: Report[] = [];
+    for (const u of uploads) reports.push(...(await openEnvelope(new Uint8Array(u.body), [key])).reports);
+    return reports;
+  };
+  const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (await condition()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const openPage = async (page: Page) => {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+  };
+
+  beforeAll(async () => {
+    bundleDir = await mkdtemp(join(tmpdir(), 'candor-bundle-'));
+    await buildBrowserBundle(bundleDir);
+    key = await makeKey(1);
+    server = createServer((req, res) => {
+      const url = req.url ?? '/';
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+        if (url === '/registry.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(candorBrowserRegistry));
+        if (url === '/c/v1/keys') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.config] }));
+        if (url === '/c/v1/reports' && req.method === 'POST') {
+          uploads.push({ body: Buffer.concat(chunks), contentType: req.headers['content-type'], cookie: req.headers.cookie, referer: req.headers.referer });
+          return res.writeHead(uploadStatus).end();
+        }
+        const file = join(bundleDir, url.replace(/^\//, '').replace(/\.\./g, ''));
+        if (url.endsWith('.js') && existsSync(file)) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file));
+        res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  });
+
+  it('consent, private mode, page hide and a reload with a queued report', async () => {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'session', value: 'must-not-travel', url: origin }]);
+    const page = await context.newPage();
+    await openPage(page);
+
+    // Consent (opt-in): nothing recorded or sent before the person says yes.
+    await page.evaluate(async () => {
+      const c = (window as any).candor; // biome-ignore lint: page global
+      c.counter('page_load.count').add(50);
+      await c.flush();
+    });
+    expect(uploads).toHaveLength(0);
+    await page.evaluate(async () => {
+      const c = (window as any).candor;
+      c.setConsent('granted');
+      c.counter('page_load.count').add(1);
+      await c.flush();
+    });
+    await waitFor(() => uploads.length === 1, 'the first upload');
+    let reports = await opened();
+    expect(reports.map((r) => r.kind).sort()).toEqual(['daily-activity', 'metrics']);
+    expect(reports.find((r) => r.kind === 'metrics')?.metrics).toEqual({ 'page_load.count': 1 });
+    expect(reports[0]?.system.os).toBe('linux');
+    expect(uploads[0]?.contentType).toBe('application/candor-hpke');
+    expect(uploads[0]?.cookie).toBeUndefined();
+    expect(uploads[0]?.referer).toBeUndefined();
+
+    // Private mode: recorded nothing, sent nothing.
+    await page.evaluate(async () => {
+      const c = (window as any).candor;
+      c.setPrivate(true);
+      c.site('page_load.time_by_site').record('https://secret-private-site.com/path', 100);
+      c.counter('page_load.count').add(99);
+      await c.flush();
+      c.setPrivate(false);
+      await c.withPrivate(async () => c.labeledCounter('search.engine_use').add('yandex'));
+      c.site('page_load.time_by_site').record('https://www.example.com/a?b=c', 250);
+      await c.flush();
+    });
+    await waitFor(() => uploads.length === 2, 'the second upload');
+    reports = await opened();
+    const wire = JSON.stringify(reports);
+    expect(wire).not.toContain('secret-private-site');
+    expect(wire).not.toContain('yandex');
+    expect(reports.filter((r) => 'page_load.count' in r.metrics).map((r) => r.metrics['page_load.count'])).toEqual([1]);
+    expect(reports.at(-1)?.metrics).toEqual({ 'page_load.time_by_site': { 'example.com': { sum: 250, count: 1, buckets: expect.any(Object) } } });
+
+    // The transparency element shows what was sent.
+    const shown = await page.evaluate(() => document.querySelector('candor-transparency-log')?.shadowRoot?.textContent ?? '');
+    expect(shown).toContain('What this app sent (3 reports)');
+    expect(shown).toContain('"example.com"');
+
+    // Flush on page hide: navigating away sends what was recorded, with keepalive.
+    await page.evaluate(() => (window as any).candor.counter('media.tracks_played').add(7));
+    await page.goto('about:blank');
+    await waitFor(async () => (await opened()).some((r) => r.metrics['media.tracks_played'] === 7), 'the page-hide upload');
+
+    // Offline queue surviving a reload: the collector is down, the report waits in IndexedDB.
+    await openPage(page);
+    expect(await page.evaluate(() => (window as any).candor.consent)).toBe('granted');
+    uploadStatus = 503;
+    const failedBefore = uploads.length;
+    const queued = await page.evaluate(async () => {
+      const c = (window as any).candor;
+      c.quantity('ui.open_tabs').set(42);
+      await c.flush();
+      return c.queuedReports();
+    });
+    expect(queued).toBe(1);
+    expect(uploads.length).toBe(failedBefore + 1);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    expect(await page.evaluate(() => (window as any).candor.queuedReports())).toBe(1);
+    uploadStatus = 202;
+    await page.evaluate(() => (window as any).candor.flush());
+    await waitFor(() => uploadStatus === 202 && uploads.length > failedBefore + 1, 'the upload after reload');
+    reports = await opened();
+    const tabs = reports.filter((r) => r.metrics['ui.open_tabs'] === 42);
+    // Sent while down, then again after the reload: the same report, the same id, for the collector to dedupe.
+    expect(tabs.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(tabs.map((r) => r.id)).size).toBe(1);
+    expect(await page.evaluate(() => (window as any).candor.queuedReports())).toBe(0);
+    await context.close();
+  }, 60_000);
+});
