@@ -9,6 +9,7 @@ export {
   readHar,
   recordingFetch,
 } from './capture/index.js';
+export { AUDIT_USAGE, type AuditIo, runAudit } from './cli.js';
 export { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 export { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 export type { DomainSummary, HostSummary } from './destinations/summary.js';
@@ -16,3 +17,4 @@ export type { Category, Detection, Severity } from './detect/index.js';
 export { CATEGORIES, CATEGORY_SEVERITY, detectPersonalData, SEVERITIES } from './detect/index.js';
 export type { KnownValue } from './detect/known.js';
 export type { AuditWarning, Finding, FindingLocation } from './findings.js';
+export { maskEvidence, redactResult, renderHtml, renderTerminal } from './report/index.js';

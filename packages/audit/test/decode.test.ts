@@ -150,6 +150,7 @@ group('random and encrypted bytes decode into nothing', () => {
             blob: randomBytes(size).toString('base64'),
             id: randomBytes(16).toString('hex'),
             sig: randomBytes(32).toString('base64url'),
+            n: randomBytes(6).readUIntBE(0, 6),
           }),
         }),
       );

@@ -1,0 +1,3 @@
+export { renderHtml } from './html.js';
+export { maskEvidence, redactResult } from './redact.js';
+export { renderTerminal } from './terminal.js';
