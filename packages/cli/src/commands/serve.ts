@@ -1,6 +1,7 @@
 // `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
 import { parseArgs } from 'node:util';
-import { type CollectorOptions, openScaleOut, startCollector } from '@candor/server';
+import { type CollectorOptions, createToken, openScaleOut, startCollector } from '@candor/server';
+import { startDemoTraffic } from '../simulate/demo.js';
 
 const USAGE = `usage: candor serve [options]
 
@@ -18,6 +19,8 @@ options:
   --dp-budget B         per-metric daily epsilon budget (default 10 x epsilon)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
+  --simulate            also run simulated phones against this collector: a week of history, then live waves
+  --devices N           phones in the simulated week (default 250)
   -h, --help            this help`;
 
 /**
@@ -35,6 +38,8 @@ export const SERVE_OPTIONS = {
   'dp-budget': { type: 'string' },
   rate: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
+  simulate: { type: 'boolean' },
+  devices: { type: 'string', default: '250' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,11 +107,27 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   console.log('');
+  let demo: ReturnType<typeof startDemoTraffic> | undefined;
+  if (values.simulate) {
+    const devices = numberOption('devices', values.devices as string, (n) => Number.isInteger(n) && n > 0) ?? 250;
+    if (!collector.queryToken) {
+      // A demo should always print a token to log in with; a fresh one costs nothing and can be revoked.
+      const token = await createToken(collector.keysDir, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      console.log(`  query token for this demo (candor keys token revoke to remove it):\n    ${token}\n`);
+    }
+    console.log(`simulating ${devices} phones: a week of history, then a live wave every 10 s ...`);
+    demo = startDemoTraffic({ target: collector.url, devices });
+    demo.ready.then(
+      () => console.log(`dashboard ready: open ${collector.url}/ and log in with the token above`),
+      (error: unknown) => console.error(`simulation failed: ${(error as Error).message}`),
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await demo?.stop();
   await collector.close();
   await scaleOut?.close();
   return 0;

@@ -38,6 +38,8 @@ export interface FleetResult {
   uploadsRejected: number;
   /** What the simulated people did, summed over the fleet. */
   activity: ActivityTally;
+  /** What the people who consented did outside private mode: exactly what the collector may learn of. */
+  reportableActivity: ActivityTally;
   /** Samples the SDKs dropped, by reason (should stay empty for a correct simulator). */
   sdkErrors: Record<string, number>;
 }
@@ -110,10 +112,15 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   }
 
   const activity = emptyTally();
+  const reportableActivity = emptyTally();
   const sdkErrors: Record<string, number> = {};
   for (const { phone } of phones) {
-    for (const key of Object.keys(activity) as (keyof ActivityTally)[]) activity[key] += phone.tally[key];
-    for (const [reason, n] of Object.entries(phone.candor.errors as Record<string, number>)) {
+    for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
+      activity[key] += phone.tally[key];
+      if (phone.profile.consents && key !== 'privatePageLoads') reportableActivity[key] += phone.tally[key];
+    }
+    const { droppedSamples, ...others } = phone.candor.errors;
+    for (const [reason, n] of [...Object.entries(droppedSamples), ...Object.entries(others)]) {
       if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
     }
     await phone.candor.shutdown();
@@ -124,6 +131,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     uploadsAccepted,
     uploadsRejected,
     activity,
+    reportableActivity,
     sdkErrors,
   };
 }

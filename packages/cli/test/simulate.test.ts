@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { candorBrowserRegistry, type QueryResult } from '@candor/protocol';
+import { type Collector, startCollector } from '@candor/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FleetResult, simulateFleet } from '../src/simulate/fleet.js';
+
+describe('candor simulate: a fleet of phones through the real SDK to a real collector', () => {
+  let collector: Collector;
+  let dir: string;
+  let result: FleetResult;
+  const today = Date.UTC(2026, 10, 22, 12);
+
+  const query = async (metric: string, by: string): Promise<QueryResult> => {
+    const response = await fetch(
+      `${collector.url}/v1/query?metric=${metric}&by=${by}&from=2026-11-01&to=2026-11-30`,
+      { headers: { authorization: `Bearer ${collector.queryToken}` } },
+    );
+    expect(response.status).toBe(200);
+    return (await response.json()) as QueryResult;
+  };
+  const releasedSum = (result: QueryResult) => {
+    expect(result.cells.filter((c) => c.suppressed)).toEqual([]);
+    return result.cells.reduce((total, cell) => total + (cell.sum ?? 0), 0);
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'candor-simulate-'));
+    // k = 5: a small fleet still releases its rarer cells (crashes), so every metric can be checked.
+    collector = await startCollector({
+      port: 0,
+      keysDir: join(dir, 'keys'),
+      k: 5,
+      rateLimit: false,
+      log: { level: 'silent' },
+    });
+    result = await simulateFleet({ target: collector.url, devices: 120, minutes: 10, days: 3, seed: 7, now: today });
+  }, 120_000);
+  afterAll(async () => {
+    await collector?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uploads one report a day per consenting phone, all accepted, with no SDK misuse', () => {
+    expect(result.consenting).toBeGreaterThan(80);
+    expect(result.consenting).toBeLessThan(120);
+    expect(result.uploadsAccepted).toBe(result.consenting * 3);
+    expect(result.uploadsRejected).toBe(0);
+    expect(result.sdkErrors).toEqual({});
+    expect(result.activity.privatePageLoads).toBeGreaterThan(0);
+  });
+
+  it('the collector counts exactly what consenting people did outside private mode', async () => {
+    expect(releasedSum(await query('page_load.count', 'day'))).toBe(result.reportableActivity.pageLoads);
+    expect(releasedSum(await query('media.tracks_played', 'day'))).toBe(result.reportableActivity.tracksPlayed);
+    expect(releasedSum(await query('search.method', 'day'))).toBe(result.reportableActivity.searches);
+    expect(result.activity.pageLoads).toBeGreaterThan(result.reportableActivity.pageLoads);
+  });
+
+  it('every metric in the registry, of every type, reached the collector', async () => {
+    for (const [metric, definition] of Object.entries(candorBrowserRegistry.metrics)) {
+      const by = definition.type === 'site' ? 'site' : 'day';
+      const answer = await query(metric, by);
+      expect(answer.type, metric).toBe(definition.type);
+      expect(answer.totalReports ?? 0, metric).toBeGreaterThan(0);
+    }
+  });
+
+  it('sites arrive only as registrable domains; local addresses and files never arrive', async () => {
+    const sites = (await query('page_load.time_by_site', 'site')).cells.filter((c) => !c.suppressed).map((c) => c.key);
+    expect(sites).toContain('google.com');
+    expect(sites).toContain('bbc.co.uk');
+    for (const site of sites) expect(site).toMatch(/^[a-z0-9.-]+\.[a-z]{2,}$/);
+    expect(sites.join(' ')).not.toMatch(/192\.168|localhost|sdcard|search|watch/);
+  });
+});
