@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,7 +12,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 export async function writePrivateFile(dir: string, name: string, contents: string): Promise<void> {
   await ensurePrivateDir(dir);
   const target = join(dir, name);
-  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  // A unique temp name per write: concurrent writes of one file (the DP ledger under parallel queries) must not
+  // rename each other's temp file away.
+  const temp = join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`);
   await writeFile(temp, contents, { mode: 0o600 });
   await chmod(temp, 0o600);
   await rename(temp, target);
