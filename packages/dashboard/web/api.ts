@@ -62,9 +62,16 @@ export function fetchQuery(request: QueryRequest, signal?: AbortSignal, token = 
   return getJson<QueryResult>(queryUrl(request), token, signal);
 }
 
+export interface Dictionary {
+  app: string;
+  version: string;
+  metrics: DictionaryEntry[];
+}
+
 /** GET /v1/registry: the public data dictionary, no token. */
-export function fetchDictionary(signal?: AbortSignal): Promise<DictionaryEntry[]> {
-  return getJson<DictionaryEntry[]>('/v1/registry', null, signal);
+export async function fetchDictionary(signal?: AbortSignal): Promise<Dictionary> {
+  const body = await getJson<Dictionary | DictionaryEntry[]>('/v1/registry', null, signal);
+  return Array.isArray(body) ? { app: '', version: '', metrics: body } : body;
 }
 
 /** GET /v1/privacy: the k threshold and the differential-privacy budget per metric. */

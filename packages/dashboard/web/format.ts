@@ -25,6 +25,8 @@ export function formatField(field: Field, value: number): string {
 /** Display text for a dimension value: labels use snake_case, events join their extras. */
 export function formatKey(key: string): string {
   if (key === '') return '(all)';
+  // The collector merges the suppressed values of open dimensions (sites, models, ...) into this one cell.
+  if (key === '(other)') return 'others, each under k';
   if (key.includes('=')) {
     return key
       .split(',')

@@ -1,6 +1,6 @@
 import type { DictionaryEntry } from '@candor/protocol';
 import { fetchDictionary } from '../api.js';
-import { h, uid } from '../dom.js';
+import { append, h, uid } from '../dom.js';
 
 const CATEGORY_TITLES: Record<string, string> = {
   'page-load': 'Page loads',
@@ -48,7 +48,8 @@ function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
 
 /** The public data dictionary: every metric, why it exists, how sensitive it is and what guards it. No token. */
 export async function renderDictionary(main: HTMLElement, signal: AbortSignal): Promise<void> {
-  const entries = await fetchDictionary(signal);
+  const dictionary = await fetchDictionary(signal);
+  const entries = dictionary.metrics;
   const filterId = uid('dictionary-filter');
   const count = h('p', { role: 'status', class: 'muted' });
   const body = h('div', {});
@@ -108,7 +109,18 @@ export async function renderDictionary(main: HTMLElement, signal: AbortSignal): 
     autocomplete: 'off',
     oninput: () => draw(filter.value),
   });
-  main.append(
+  append(main, [
+    dictionary.app
+      ? h(
+          'p',
+          { class: 'muted' },
+          'App ',
+          h('code', {}, dictionary.app),
+          ', registry version ',
+          h('code', {}, dictionary.version),
+          '.',
+        )
+      : null,
     h(
       'p',
       {},
@@ -119,6 +131,6 @@ export async function renderDictionary(main: HTMLElement, signal: AbortSignal): 
     ),
     h('div', { class: 'filter' }, h('label', { for: filterId }, 'Filter metrics'), filter, count),
     body,
-  );
+  ]);
   draw('');
 }

@@ -5,6 +5,7 @@ import { type Child, h, uid } from '../dom.js';
 import {
   addFailedFigure,
   addFigure,
+  axisLabel,
   byKey,
   byValue,
   chartLabels,
@@ -12,7 +13,7 @@ import {
   type FigureSpec,
   rowsFor,
 } from '../figure.js';
-import { type Field, formatKey, unitLabel } from '../format.js';
+import { type Field, unitLabel } from '../format.js';
 
 export interface ViewContext {
   /** The view's content area, already in the document. */
@@ -172,25 +173,29 @@ export function reportsFigure(
   parent: HTMLElement,
   title: string,
   answer: Answer | undefined,
-  options: { description?: string; keyTitle: string; keyFormat?: (key: string) => string },
+  options: { description?: string; keyTitle: string; valueTitle?: string; keyFormat?: (key: string) => string },
 ): void {
   figureFrom(parent, title, answer, (result) => {
-    const cells = byValue(result, 'reports');
+    const cells = result.by === 'day' ? byKey(result) : byValue(result, 'reports');
     const rows = rowsFor(result, cells, ['reports']);
     if (options.keyFormat) for (const row of rows) row.header = options.keyFormat(row.key);
     return {
       description: options.description,
       chart: {
         kind: 'bar',
-        horizontal: cells.length > 8,
+        horizontal: result.by !== 'day' && cells.length > 8,
         labels: cells.map((c) => {
-          const name = options.keyFormat ? options.keyFormat(c.key) : formatKey(c.key);
+          const name = options.keyFormat ? options.keyFormat(c.key) : axisLabel(c.key);
           return c.suppressed ? `${name} (suppressed)` : name;
         }),
-        valueTitle: 'reports',
-        series: [{ label: 'reports', values: chartValues(cells, 'reports') }],
+        valueTitle: options.valueTitle ?? 'reports',
+        series: [{ label: options.valueTitle ?? 'reports', values: chartValues(cells, 'reports') }],
       },
-      table: { keyTitle: options.keyTitle, columns: ['Reports'], rows },
+      table: {
+        keyTitle: options.keyTitle,
+        columns: [options.valueTitle ? `Reports (${options.valueTitle})` : 'Reports'],
+        rows,
+      },
     };
   });
 }

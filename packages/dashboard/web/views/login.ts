@@ -38,7 +38,7 @@ export function renderLogin(main: HTMLElement, options: { message?: string; onSi
         button.disabled = true;
         error.textContent = '';
         try {
-          const [first] = await fetchDictionary();
+          const [first] = (await fetchDictionary()).metrics;
           if (!first) throw new Error('the collector has no metrics to query');
           const today = utcDay(new Date());
           await fetchQuery({ metric: first.name, by: 'day', from: today, to: today }, undefined, token);

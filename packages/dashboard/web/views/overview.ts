@@ -1,6 +1,6 @@
 import type { QueryResult } from '@candor/protocol';
 import { formatNumber } from '../format.js';
-import { askAll, percentileFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
+import { askAll, percentileFigure, reportsFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
 
 function releasedSum(answer: QueryResult | Error | undefined): number | null {
   if (!answer || answer instanceof Error) return null;
@@ -13,7 +13,8 @@ function latestReleased(answer: QueryResult | Error | undefined) {
 }
 
 export async function renderOverview(ctx: ViewContext): Promise<void> {
-  const [time, loads, crashes, engines] = await askAll(ctx, [
+  const [active, time, loads, crashes, engines] = await askAll(ctx, [
+    ['$daily_activity', 'day'],
     ['page_load.time', 'day'],
     ['page_load.count', 'day'],
     ['crash.app', 'day'],
@@ -27,7 +28,14 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
   const pageLoads = releasedSum(loads);
   const crashCount = releasedSum(crashes);
   const latest = latestReleased(time);
+  const latestActive = latestReleased(active);
   tiles(headline, [
+    {
+      testId: 'active',
+      label: 'Installs in use, latest day',
+      value: latestActive?.reports === undefined ? '—' : formatNumber(latestActive.reports),
+      note: latestActive ? latestActive.key : undefined,
+    },
     {
       testId: 'reports',
       label: 'Reports with page loads',
@@ -48,6 +56,11 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
     },
   ]);
   const charts = section(ctx, 'Trends');
+  reportsFigure(charts, 'Installs in use per day', active, {
+    keyTitle: 'Day',
+    valueTitle: 'installs',
+    description: 'Daily-activity reports: each install sends at most one a day, with no identifier.',
+  });
   percentileFigure(charts, 'Page-load time per day', time, {
     keyTitle: 'Day',
     description: 'Time from navigation start to load end, measured on the device; all sites together.',

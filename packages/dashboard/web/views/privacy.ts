@@ -1,50 +1,74 @@
+import type { PrivacyStatus } from '@candor/protocol';
 import { fetchPrivacy } from '../api.js';
 import { h } from '../dom.js';
 import { formatNumber } from '../format.js';
 
-/** One metric's central-DP budget as the collector reports it. */
-interface BudgetLine {
-  metric: string;
-  epsilon?: number;
-  spent: number;
-  budget: number;
+function table(caption: string, headings: string[], rows: HTMLTableRowElement[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      {},
+      h('caption', {}, caption),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headings.map((t, i) => h('th', { scope: 'col', class: i ? 'num' : undefined }, t)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
 }
 
-/** What GET /v1/privacy told us, read defensively so a newer collector with more fields still renders. */
-interface PrivacyFacts {
-  k: number | null;
-  budgets: BudgetLine[];
-}
-
-function numberAt(source: Record<string, unknown>, ...names: string[]): number | undefined {
-  for (const name of names) {
-    const value = source[name];
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-  }
-  return undefined;
-}
-
-export function readPrivacy(body: unknown): PrivacyFacts {
-  const root = (body ?? {}) as Record<string, unknown>;
-  const k = numberAt(root, 'k', 'kThreshold', 'minReports') ?? null;
-  const dp = (root.dp ?? root.budgets ?? root.metrics ?? []) as unknown;
-  const list: [string, Record<string, unknown>][] = Array.isArray(dp)
-    ? dp.map((d) => [String((d as Record<string, unknown>).metric ?? ''), d as Record<string, unknown>])
-    : Object.entries((dp ?? {}) as Record<string, Record<string, unknown>>);
-  const budgets: BudgetLine[] = [];
-  for (const [metric, line] of list) {
-    if (!metric || typeof line !== 'object' || line === null) continue;
-    const budget = numberAt(line, 'budgetPerDay', 'budget', 'total');
-    const spent = numberAt(line, 'spentToday', 'spent');
-    if (budget === undefined || spent === undefined) continue;
-    budgets.push({ metric, epsilon: numberAt(line, 'epsilon', 'epsilonPerQuery'), spent, budget });
-  }
-  budgets.sort((a, b) => a.metric.localeCompare(b.metric));
-  return { k, budgets };
+function budgetSection(status: PrivacyStatus): HTMLElement {
+  const lines = [...(status.dp ?? [])].sort((a, b) => a.metric.localeCompare(b.metric));
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'privacy-dp' },
+    h('h2', { id: 'privacy-dp' }, `Differential-privacy budget for ${status.day} (UTC)`),
+    h(
+      'p',
+      {},
+      'With central differential privacy on, every answer gets calibrated noise and spends part of its metric’s daily privacy budget (ε). Asking the same question again the same day returns the same answer and spends nothing. When a metric’s budget is gone it answers no new questions until 00:00 UTC.',
+    ),
+    lines.length === 0
+      ? h(
+          'p',
+          { 'data-privacy': 'no-dp' },
+          'Central differential privacy is off on this collector: answers are exact counts above k.',
+        )
+      : table(
+          'Privacy budget per metric',
+          ['Metric', 'ε per answer', 'Spent (ε)', 'Left (ε)', 'Daily budget (ε)', 'Used'],
+          lines.map((b) => {
+            const used = b.budgetPerDay > 0 ? Math.min(1, b.spentToday / b.budgetPerDay) : 1;
+            return h(
+              'tr',
+              { 'data-metric': b.metric },
+              h('th', { scope: 'row' }, h('code', {}, b.metric)),
+              h('td', { class: 'num' }, formatNumber(b.epsilon)),
+              h('td', { class: 'num', 'data-field': 'spentToday' }, formatNumber(b.spentToday)),
+              h('td', { class: 'num', 'data-field': 'leftToday' }, formatNumber(b.leftToday)),
+              h('td', { class: 'num', 'data-field': 'budgetPerDay' }, formatNumber(b.budgetPerDay)),
+              h(
+                'td',
+                { class: 'num' },
+                h('meter', { min: 0, max: 1, value: used, 'aria-label': `${b.metric}: budget used` }),
+                ` ${Math.round(used * 100)}%`,
+              ),
+            );
+          }),
+        ),
+  );
 }
 
 export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Promise<void> {
-  const facts = readPrivacy(await fetchPrivacy(signal));
+  const status = (await fetchPrivacy(signal)) as PrivacyStatus;
   main.append(
     h(
       'section',
@@ -54,63 +78,64 @@ export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Pro
         'p',
         {},
         'Every number this dashboard shows comes from at least ',
-        h('strong', { 'data-privacy': 'k' }, facts.k === null ? 'an unreported number of' : String(facts.k)),
+        h('strong', { 'data-privacy': 'k' }, String(status.k)),
         ' reports. A group with fewer reports is shown as ',
         h('span', { class: 'suppressed' }, 'suppressed'),
-        ' — never as zero, because zero would be a claim the collector cannot make, and the true small number could point at one person. Sites under k are not even named.',
+        ' — never as zero: zero would be false, and the true small number could point at one person. Rare sites, models, languages and versions are merged into one unnamed cell, so not even their names are released.',
       ),
-    ),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'privacy-dp' },
-      h('h2', { id: 'privacy-dp' }, 'Differential-privacy budget, today'),
       h(
         'p',
         {},
-        'Metrics guarded by central differential privacy get calibrated noise on every answer. Each answer spends part of a daily privacy budget (ε); when it is gone, the metric answers no more queries until tomorrow (UTC).',
+        'Cells withheld since the collector started: ',
+        h('strong', { 'data-privacy': 'suppressed-cells' }, formatNumber(status.suppressedCells)),
+        '.',
       ),
-      facts.budgets.length === 0
-        ? h('p', { 'data-privacy': 'no-dp' }, 'No metric is under central differential privacy on this collector.')
-        : h(
-            'div',
-            { class: 'table-scroll' },
-            h(
-              'table',
-              {},
-              h('caption', {}, 'Privacy budget per metric'),
+    ),
+    budgetSection(status),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'privacy-ldp' },
+      h('h2', { id: 'privacy-ldp' }, 'Randomised on the device (local differential privacy)'),
+      h(
+        'p',
+        {},
+        'For these settings each device sometimes reports a random value instead of the true one, so no single report can be believed; the dashboard shows de-biased estimates with their standard error.',
+      ),
+      status.localDp.length === 0
+        ? h('p', {}, 'No metric is randomised on the device.')
+        : table(
+            'Metrics randomised on the device',
+            ['Metric', 'ε'],
+            status.localDp.map((m) =>
               h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ['Metric', 'ε per answer', 'Spent (ε)', 'Left (ε)', 'Daily budget (ε)', 'Used'].map((t, i) =>
-                    h('th', { scope: 'col', class: i ? 'num' : undefined }, t),
-                  ),
-                ),
+                'tr',
+                { 'data-metric': m.metric },
+                h('th', { scope: 'row' }, h('code', {}, m.metric)),
+                h('td', { class: 'num' }, formatNumber(m.epsilon)),
               ),
+            ),
+          ),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'privacy-firewall' },
+      h('h2', { id: 'privacy-firewall' }, 'Personal-data firewall'),
+      h(
+        'p',
+        {},
+        'Uploads carrying anything that looks like personal data (an e-mail address, a phone number, an identifier, a URL path) are refused whole, before storage.',
+      ),
+      status.firewall.length === 0
+        ? h('p', { 'data-privacy': 'firewall-none' }, 'No upload has been refused since the collector started.')
+        : table(
+            'Uploads refused since start, by detector',
+            ['Detector', 'Uploads refused'],
+            status.firewall.map((f) =>
               h(
-                'tbody',
+                'tr',
                 {},
-                facts.budgets.map((b) => {
-                  const left = Math.max(0, b.budget - b.spent);
-                  const used = b.budget > 0 ? Math.min(1, b.spent / b.budget) : 1;
-                  return h(
-                    'tr',
-                    { 'data-metric': b.metric },
-                    h('th', { scope: 'row' }, h('code', {}, b.metric)),
-                    h('td', { class: 'num' }, b.epsilon === undefined ? '—' : formatNumber(b.epsilon)),
-                    h('td', { class: 'num', 'data-field': 'spent' }, formatNumber(b.spent)),
-                    h('td', { class: 'num', 'data-field': 'left' }, formatNumber(left)),
-                    h('td', { class: 'num', 'data-field': 'budget' }, formatNumber(b.budget)),
-                    h(
-                      'td',
-                      { class: 'num' },
-                      h('meter', { min: 0, max: 1, value: used, 'aria-label': `${b.metric} budget used` }),
-                      ` ${Math.round(used * 100)}%`,
-                    ),
-                  );
-                }),
+                h('th', { scope: 'row' }, h('code', {}, f.detector)),
+                h('td', { class: 'num' }, formatNumber(f.rejected)),
               ),
             ),
           ),
@@ -127,7 +152,7 @@ export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Pro
         h('li', {}, 'What anyone searched for: only the engine and where the search started.'),
         h('li', {}, 'Anything done in private mode: it records nothing, and no report says whether it was on.'),
         h('li', {}, 'Where anyone is: the collector never stores an IP address or user agent.'),
-        h('li', {}, 'Exact devices: model family, OS major version and language only, rare values suppressed.'),
+        h('li', {}, 'Exact devices: model family, OS major version and language only; rare values suppressed.'),
       ),
       h('p', {}, h('a', { href: '#/dictionary' }, 'See every metric in the data dictionary.')),
     ),

@@ -1,7 +1,10 @@
 import { askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
-/** Device breakdowns count the reports that carry page-load counts: nearly every report does. */
-export const DEVICE_METRIC = 'page_load.count';
+/**
+ * Device breakdowns count daily-activity reports: an app sends at most one per day, so they count installs in
+ * use per day without any identifier.
+ */
+export const DEVICE_METRIC = '$daily_activity';
 
 export async function renderSystem(ctx: ViewContext): Promise<void> {
   const [model, os, osMajor, version, language, screen] = await askAll(ctx, [
@@ -15,7 +18,7 @@ export async function renderSystem(ctx: ViewContext): Promise<void> {
   const grid = section(
     ctx,
     'System information',
-    'Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
+    'Installs in use, counted as daily-activity reports (at most one per install per day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
   );
   reportsFigure(grid, 'Model family', model, { keyTitle: 'Model family' });
   reportsFigure(grid, 'Operating system', os, { keyTitle: 'OS' });

@@ -1,0 +1,295 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DictionaryEntry, PrivacyStatus, QueryResult } from '@candor/protocol';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Field, formatField, formatNumber } from '../web/format.js';
+import { chromiumAvailable, launchChromium } from './browser.js';
+import { type SeededCollector, startSeededCollector } from './seed.js';
+
+const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
+const shotsDir = `${repoDir}test-output/dashboard/`;
+const runBrowser = chromiumAvailable('dashboard browser tests');
+
+const STATS_VIEWS = ['overview', 'page-load', 'search', 'settings', 'crashes', 'memory', 'system', 'media'] as const;
+
+interface ShownCell {
+  metric: string;
+  by: string;
+  key: string;
+  field: string;
+  text: string;
+  suppressed: boolean;
+}
+
+describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
+  let collector: SeededCollector;
+  let browser: Browser;
+  let page: Page;
+  const requested: string[] = [];
+
+  async function api<T>(path: string, token: string | null = collector.token): Promise<T> {
+    const response = await fetch(`${collector.url}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    expect(response.status, `${path} answered ${response.status}`).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  async function show(route: string, rendered: string): Promise<void> {
+    await page.goto(`${collector.url}/#/${route}`);
+    await page.waitForSelector(`body[data-rendered="${rendered}"]`, { timeout: 20_000 });
+  }
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: `${shotsDir}${name}.png`, fullPage: true });
+  }
+
+  beforeAll(async () => {
+    // Bundle from source so the test never runs against stale assets.
+    execFileSync(process.execPath, [`${repoDir}packages/dashboard/scripts/build-assets.mjs`], { stdio: 'inherit' });
+    mkdirSync(shotsDir, { recursive: true });
+    collector = await startSeededCollector();
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await collector?.stop();
+  });
+
+  it('renders the data dictionary from the registry without a token', async () => {
+    await show('dictionary', 'dictionary');
+    const body = await api<DictionaryEntry[] | { metrics: DictionaryEntry[] }>('/v1/registry', null);
+    const entries = Array.isArray(body) ? body : body.metrics;
+    expect(entries.length).toBeGreaterThan(5);
+    for (const entry of entries) {
+      const row = page.locator(`tr[data-metric="${entry.name}"]`);
+      await expect(row.count()).resolves.toBe(1);
+      const text = (await row.textContent()) ?? '';
+      for (const part of [entry.name, entry.purpose, entry.sensitivity, entry.owner, entry.expires]) {
+        expect(text, `${entry.name} row`).toContain(part);
+      }
+      expect(await row.locator('[data-field="protections"] li').count()).toBe(entry.protections.length);
+    }
+    expect(await page.evaluate(() => sessionStorage.getItem('candor.token'))).toBeNull();
+    await screenshot('dictionary');
+  });
+
+  it('refuses a wrong token and keeps it out of storage', async () => {
+    await page.goto(`${collector.url}/#/overview`);
+    await page.waitForSelector('main[data-state="login"]');
+    await page.getByLabel('Access token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'refused' }).textContent()).resolves.toContain('refused');
+    expect(await page.evaluate(() => sessionStorage.getItem('candor.token'))).toBeNull();
+    const direct = await fetch(
+      `${collector.url}/v1/query?metric=page_load.count&by=day&from=2026-01-01&to=2026-01-02`,
+      {
+        headers: { authorization: 'Bearer not-the-token' },
+      },
+    );
+    expect([401, 403]).toContain(direct.status);
+    await screenshot('login-refused');
+  });
+
+  it('signs in with the right token, kept in sessionStorage and never in a URL', async () => {
+    await page.getByLabel('Access token').fill(collector.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('body[data-rendered="overview"]', { timeout: 20_000 });
+    expect(await page.evaluate(() => sessionStorage.getItem('candor.token'))).toBe(collector.token);
+    expect(requested.some((u) => u.includes(collector.token))).toBe(false);
+  });
+
+  for (const view of STATS_VIEWS) {
+    it(`${view}: every number shown matches the query API`, async () => {
+      const { from, to } = collector.range;
+      await show(`${view}?from=${from}&to=${to}`, view);
+      expect(await page.locator('.failed').count(), 'no figure failed to load').toBe(0);
+      expect(await page.locator('canvas[role="img"]').count(), 'charts drawn').toBeGreaterThan(0);
+      const shown = await page.$$eval('td[data-metric]', (cells) =>
+        cells.map((td) => ({
+          metric: td.getAttribute('data-metric') ?? '',
+          by: td.getAttribute('data-by') ?? '',
+          key: td.getAttribute('data-key') ?? '',
+          field: td.getAttribute('data-field') ?? '',
+          text: td.textContent ?? '',
+          suppressed: td.hasAttribute('data-suppressed'),
+        })),
+      );
+      expect(shown.filter((c) => !c.suppressed).length, 'released numbers shown').toBeGreaterThan(0);
+      const answers = new Map<string, QueryResult>();
+      for (const cell of shown) {
+        const id = `${cell.metric}|${cell.by}`;
+        if (!answers.has(id)) {
+          answers.set(
+            id,
+            await api<QueryResult>(`/v1/query?metric=${cell.metric}&by=${cell.by}&from=${from}&to=${to}`),
+          );
+        }
+      }
+      for (const [id, result] of answers) {
+        const onPage = shown.filter((c) => `${c.metric}|${c.by}` === id);
+        for (const cell of onPage) {
+          if (cell.suppressed) {
+            expect(cell.text, `${id} ${cell.key} ${cell.field}`).toBe('suppressed');
+            continue;
+          }
+          const source = result.cells.find((c) => c.key === cell.key);
+          expect(source, `${id} has a cell "${cell.key}"`).toBeDefined();
+          expect(source?.suppressed).toBe(false);
+          const value = source?.[cell.field as Field];
+          expect(typeof value, `${id} ${cell.key}.${cell.field}`).toBe('number');
+          expect(cell.text, `${id} ${cell.key}.${cell.field}`).toBe(formatField(cell.field as Field, value as number));
+        }
+        // Every cell of the answer is on the page: released ones with their numbers, small ones as suppressed.
+        const shownKeys = new Set(onPage.filter((c) => !c.suppressed).map((c) => c.key));
+        for (const c of result.cells.filter((c) => !c.suppressed)) {
+          if (view === 'crashes' && result.by === 'appVersion') continue; // joined with page loads below
+          expect(shownKeys.has(c.key), `${id} shows released cell "${c.key}"`).toBe(true);
+        }
+        expect(onPage.filter((c) => c.suppressed && c.field === onPage[0]?.field).length).toBeLessThanOrEqual(
+          result.cells.filter((c) => c.suppressed).length,
+        );
+      }
+      await screenshot(view);
+    });
+  }
+
+  it('overview headline figures are sums of the released cells', async () => {
+    const { from, to } = collector.range;
+    await show(`overview?from=${from}&to=${to}`, 'overview');
+    const loads = await api<QueryResult>(`/v1/query?metric=page_load.count&by=day&from=${from}&to=${to}`);
+    const crashes = await api<QueryResult>(`/v1/query?metric=crash.app&by=day&from=${from}&to=${to}`);
+    const sum = (r: QueryResult) => r.cells.reduce((t, c) => t + (c.suppressed ? 0 : (c.sum ?? 0)), 0);
+    const tile = (id: string) => page.locator(`[data-tile="${id}"] .tile-value`).textContent();
+    expect(sum(loads)).toBeGreaterThan(0);
+    await expect(tile('page-loads')).resolves.toBe(formatNumber(sum(loads)));
+    await expect(tile('crashes')).resolves.toBe(formatNumber(sum(crashes)));
+    await expect(tile('crash-rate')).resolves.toBe(formatNumber((sum(crashes) / sum(loads)) * 1000));
+    await expect(tile('reports')).resolves.toBe(formatNumber(loads.totalReports ?? Number.NaN));
+    await screenshot('overview');
+    mkdirSync(`${repoDir}docs`, { recursive: true });
+    copyFileSync(`${shotsDir}overview.png`, `${repoDir}docs/dashboard-overview.png`);
+  });
+
+  it('crash rate per app version is crashes per 1,000 page loads from the API', async () => {
+    const { from, to } = collector.range;
+    await show(`crashes?from=${from}&to=${to}`, 'crashes');
+    const crashes = await api<QueryResult>(`/v1/query?metric=crash.app&by=appVersion&from=${from}&to=${to}`);
+    const loads = await api<QueryResult>(`/v1/query?metric=page_load.count&by=appVersion&from=${from}&to=${to}`);
+    let checked = 0;
+    for (const c of crashes.cells.filter((c) => !c.suppressed)) {
+      const l = loads.cells.find((x) => x.key === c.key);
+      if (!l || l.suppressed || !l.sum) continue;
+      const row = page.locator(`tr[data-key="${c.key}"]`).filter({ has: page.locator('td[data-derived]') });
+      await expect(row.locator('td[data-derived]').textContent()).resolves.toBe(
+        formatNumber(((c.sum ?? 0) / l.sum) * 1000),
+      );
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('shows small groups as suppressed, never as zero, and never names a rare site', async () => {
+    const { from, to } = collector.range;
+    const sites = await api<QueryResult>(`/v1/query?metric=page_load.time_by_site&by=site&from=${from}&to=${to}`);
+    await show(`page-load?from=${from}&to=${to}`, 'page-load');
+    const suppressedSites = sites.cells.filter((c) => c.suppressed);
+    const shownSuppressed = page.locator(
+      'td[data-metric="page_load.time_by_site"][data-field="reports"][data-suppressed]',
+    );
+    await expect(shownSuppressed.count()).resolves.toBe(suppressedSites.length);
+    const pageText = (await page.locator('main').textContent()) ?? '';
+    for (const cell of suppressedSites) if (cell.key) expect(pageText).not.toContain(cell.key);
+    const note = page.locator('li[data-metric="page_load.time_by_site"]');
+    await expect(note.getAttribute('data-suppressed-count')).resolves.toBe(String(suppressedSites.length));
+  });
+
+  it('privacy panel shows k, and says when central DP is off', async () => {
+    await show('privacy', 'privacy');
+    const privacy = await api<PrivacyStatus>('/v1/privacy');
+    expect(privacy.dp).toBeNull();
+    await expect(page.locator('[data-privacy="k"]').textContent()).resolves.toBe(String(privacy.k));
+    await expect(page.locator('[data-privacy="no-dp"]').count()).resolves.toBe(1);
+    await expect(page.locator('[data-privacy="suppressed-cells"]').textContent()).resolves.toBe(
+      formatNumber(privacy.suppressedCells),
+    );
+  });
+
+  it('is usable from the keyboard, and every chart has its numbers in a table', async () => {
+    const { from, to } = collector.range;
+    await show(`memory?from=${from}&to=${to}`, 'memory');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('main');
+    const figures = page.locator('figure.card');
+    const count = await figures.count();
+    expect(count).toBeGreaterThan(0);
+    for (let i = 0; i < count; i++) {
+      const figure = figures.nth(i);
+      if ((await figure.locator('canvas').count()) === 0) continue;
+      await expect(figure.locator('canvas').getAttribute('aria-label')).resolves.toContain('data table');
+      await expect(figure.locator('table caption').count()).resolves.toBe(1);
+    }
+    // The range selector's fields are labelled.
+    await expect(page.getByLabel('From').inputValue()).resolves.toBe(from);
+    await expect(page.getByLabel('To').inputValue()).resolves.toBe(to);
+  });
+
+  it('loads every asset from the collector itself', () => {
+    const origin = new URL(collector.url).origin;
+    const elsewhere = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
+    expect(elsewhere).toEqual([]);
+    expect(requested.some((u) => u.endsWith('/app.js'))).toBe(true);
+  });
+});
+
+describe.skipIf(!runBrowser)('privacy panel with central differential privacy on', () => {
+  let collector: SeededCollector;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [`${repoDir}packages/dashboard/scripts/build-assets.mjs`], { stdio: 'inherit' });
+    collector = await startSeededCollector({ devices: 40, days: 2, dp: { epsilon: 0.5, budgetPerDay: 4 } });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await collector?.stop();
+  });
+
+  it('shows the budget spent and left per metric, matching GET /v1/privacy', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript((token) => sessionStorage.setItem('candor.token', token), collector.token);
+    const { from, to } = collector.range;
+    // Viewing the search page spends budget on the metrics it asks about.
+    await page.goto(`${collector.url}/#/search?from=${from}&to=${to}`);
+    await page.waitForSelector('body[data-rendered="search"]', { timeout: 20_000 });
+    await page.goto(`${collector.url}/#/privacy`);
+    await page.waitForSelector('body[data-rendered="privacy"]', { timeout: 20_000 });
+    const response = await fetch(`${collector.url}/v1/privacy`, {
+      headers: { authorization: `Bearer ${collector.token}` },
+    });
+    const privacy = (await response.json()) as PrivacyStatus;
+    expect(privacy.dp?.length).toBeGreaterThan(0);
+    const spent = privacy.dp?.find((line) => line.metric === 'search.engine_use');
+    expect(spent?.spentToday).toBe(0.5);
+    for (const line of privacy.dp ?? []) {
+      const row = page.locator(`tr[data-metric="${line.metric}"]`);
+      await expect(row.locator('[data-field="spentToday"]').textContent()).resolves.toBe(formatNumber(line.spentToday));
+      await expect(row.locator('[data-field="leftToday"]').textContent()).resolves.toBe(formatNumber(line.leftToday));
+      await expect(row.locator('[data-field="budgetPerDay"]').textContent()).resolves.toBe(
+        formatNumber(line.budgetPerDay),
+      );
+    }
+    await page.screenshot({ path: `${shotsDir}privacy.png`, fullPage: true });
+    await page.close();
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simulateFleet } from '@candor/cli/simulate/fleet';
+import { startCollector } from '@candor/server';
+
+export interface SeededCollector {
+  url: string;
+  token: string;
+  /** The UTC days the fleet reported. */
+  range: { from: string; to: string };
+  stop(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * A real collector (embedded store) filled by the fleet simulator: simulated phones running the real SDK,
+ * uploading sealed reports over HTTP. `dp` turns central differential privacy on.
+ */
+export async function startSeededCollector(
+  options: { devices?: number; days?: number; k?: number; dp?: { epsilon: number; budgetPerDay: number } } = {},
+): Promise<SeededCollector> {
+  const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
+  const collector = await startCollector({
+    keysDir: join(dir, 'keys'),
+    k: options.k ?? 10,
+    ...(options.dp ? { dp: options.dp } : {}),
+    rateLimit: false,
+    log: { level: 'silent' },
+  });
+  try {
+    const token = collector.queryToken;
+    if (!token) throw new Error('the collector did not create a query token');
+    const days = options.days ?? 7;
+    const now = Date.now();
+    const result = await simulateFleet({
+      target: collector.url,
+      devices: options.devices ?? 120,
+      minutes: 10,
+      days,
+      seed: 7,
+      now,
+    });
+    if (result.uploadsAccepted === 0)
+      throw new Error(`the fleet's uploads were all refused (${result.uploadsRejected})`);
+    return {
+      url: collector.url,
+      token,
+      range: { from: day(now - (days - 1) * DAY_MS), to: day(now) },
+      async stop() {
+        await collector.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await collector.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
