@@ -195,7 +195,8 @@ class CandorClient implements Gate {
     const problems = optionProblems(options);
     this.stopped = problems.length > 0;
     if (problems.length) {
-      if (this.development) throw new CandorUsageError('invalid_config', `invalid options:\n  ${problems.join('\n  ')}`);
+      if (this.development)
+        throw new CandorUsageError('invalid_config', `invalid options:\n  ${problems.join('\n  ')}`);
       this.counters.droppedSamples.invalid_config++;
     }
     this.registry = options.registry ?? { app: 'invalid', version: '0000.0.0', metrics: {} };
@@ -231,12 +232,12 @@ class CandorClient implements Gate {
     this.periodDay = utcDay(this.now());
   }
 
-  misuse(reason: DropReason, message: string): void {
+  misuse(reason: DropReason, message: string): undefined {
     if (this.development) throw new CandorUsageError(reason, message);
     this.counters.droppedSamples[reason]++;
   }
 
-  drop(reason: DropReason): void {
+  drop(reason: DropReason): undefined {
     this.counters.droppedSamples[reason]++;
   }
 
@@ -267,7 +268,7 @@ class CandorClient implements Gate {
     this.recording = this.sendingAllowed;
   }
 
-  setConsent(state: 'granted' | 'denied'): void {
+  setConsent(state: 'granted' | 'denied'): undefined {
     if (state !== 'granted' && state !== 'denied') {
       return this.misuse('invalid_value', `setConsent(${JSON.stringify(state)}): expected "granted" or "denied"`);
     }
@@ -320,7 +321,9 @@ class CandorClient implements Gate {
   private handle(method: string, name: string): AnyRecorder {
     const existing = this.recorders.get(name);
     const expected = HANDLE_TYPES[method] as MetricType;
-    const def: MetricDefinition | undefined = Object.hasOwn(this.registry.metrics, name) ? this.registry.metrics[name] : undefined;
+    const def: MetricDefinition | undefined = Object.hasOwn(this.registry.metrics, name)
+      ? this.registry.metrics[name]
+      : undefined;
     if (!def) {
       const message = `${method}("${name}"): metric "${name}" is not in registry "${this.registry.app}" ${this.registry.version}`;
       if (this.development) throw new CandorUsageError('unknown_metric', message);
@@ -400,7 +403,10 @@ class CandorClient implements Gate {
       return size;
     });
     let drop = 0;
-    while (drop < reports.length && (reports.length - drop > this.settings.maxQueueReports || bytes > this.settings.maxQueueBytes)) {
+    while (
+      drop < reports.length &&
+      (reports.length - drop > this.settings.maxQueueReports || bytes > this.settings.maxQueueBytes)
+    ) {
       bytes -= sizes[drop] ?? 0;
       drop++;
     }
@@ -497,7 +503,8 @@ class CandorClient implements Gate {
         this.inFlight = null;
       }
       const dropped = controller.signal.aborted;
-      const status = outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' && !dropped ? 'retrying' : 'rejected';
+      const status =
+        outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' && !dropped ? 'retrying' : 'rejected';
       this.log(batch, status, outcome.status);
       const ids = new Set(batch.map((r) => r.id));
       if (outcome.kind === 'retry') {
@@ -579,10 +586,12 @@ class CandorClient implements Gate {
   private listenToPageLifecycle(): void {
     if (typeof addEventListener !== 'function' || typeof document === 'undefined') return;
     // pagehide and visibilitychange often fire together; one send on the way out is enough.
-    let hiding: Promise<void> | null = null;
+    let hiding = false;
     const onHide = () => {
-      hiding ??= this.flush({ keepalive: true }).finally(() => {
-        hiding = null;
+      if (hiding) return;
+      hiding = true;
+      void this.flush({ keepalive: true }).finally(() => {
+        hiding = false;
       });
     };
     const onVisibility = () => {

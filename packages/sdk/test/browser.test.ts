@@ -4,12 +4,13 @@
  * node:http server on 127.0.0.1 that also plays the collector; uploads are opened with @hpke/core.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candorBrowserRegistry, type Report } from '@candor/protocol';
+import type { Candor } from '@candor/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error the build script is plain ESM JavaScript without type declarations
@@ -19,8 +20,11 @@ import { type CollectorKey, makeKey, openEnvelope } from './helpers/collector.js
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing and CI=true: the real-browser test cannot be skipped`);
-  console.warn(`\n!!! SKIPPING the real-browser SDK test: ${CHROMIUM} not found (apt install may still be running; see /tmp/apt.log)\n`);
+  if (process.env.CI === 'true')
+    throw new Error(`${CHROMIUM} is missing and CI=true: the real-browser test cannot be skipped`);
+  console.warn(
+    `\n!!! SKIPPING the real-browser SDK test: ${CHROMIUM} not found (apt install may still be running; see /tmp/apt.log)\n`,
+  );
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>candor test app</title>
@@ -40,6 +44,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>candor test app</title
   await window.candor.ready;
   window.ready = true;
 </script>`;
+
+/** What the test page puts on window. */
+interface PageGlobals {
+  candor: Candor;
+  ready?: boolean;
+}
 
 interface Upload {
   body: Buffer;
@@ -84,14 +94,22 @@ describe.skipIf(!available)('browser build in Chromium', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-        if (url === '/registry.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(candorBrowserRegistry));
-        if (url === '/c/v1/keys') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.config] }));
+        if (url === '/registry.json')
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(candorBrowserRegistry));
+        if (url === '/c/v1/keys')
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.config] }));
         if (url === '/c/v1/reports' && req.method === 'POST') {
-          uploads.push({ body: Buffer.concat(chunks), contentType: req.headers['content-type'], cookie: req.headers.cookie, referer: req.headers.referer });
+          uploads.push({
+            body: Buffer.concat(chunks),
+            contentType: req.headers['content-type'],
+            cookie: req.headers.cookie,
+            referer: req.headers.referer,
+          });
           return res.writeHead(uploadStatus).end();
         }
         const file = join(bundleDir, url.replace(/^\//, '').replace(/\.\./g, ''));
-        if (url.endsWith('.js') && existsSync(file)) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file));
+        if (url.endsWith('.js') && existsSync(file))
+          return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file));
         res.writeHead(404).end();
       });
     });
@@ -99,7 +117,15 @@ describe.skipIf(!available)('browser build in Chromium', () => {
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60_000);
 
@@ -117,13 +143,13 @@ describe.skipIf(!available)('browser build in Chromium', () => {
 
     // Consent (opt-in): nothing recorded or sent before the person says yes.
     await page.evaluate(async () => {
-      const c = (window as any).candor; // biome-ignore lint: page global
+      const c = (window as unknown as PageGlobals).candor;
       c.counter('page_load.count').add(50);
       await c.flush();
     });
     expect(uploads).toHaveLength(0);
     await page.evaluate(async () => {
-      const c = (window as any).candor;
+      const c = (window as unknown as PageGlobals).candor;
       c.setConsent('granted');
       c.counter('page_load.count').add(1);
       await c.flush();
@@ -139,7 +165,7 @@ describe.skipIf(!available)('browser build in Chromium', () => {
 
     // Private mode: recorded nothing, sent nothing.
     await page.evaluate(async () => {
-      const c = (window as any).candor;
+      const c = (window as unknown as PageGlobals).candor;
       c.setPrivate(true);
       c.site('page_load.time_by_site').record('https://secret-private-site.com/path', 100);
       c.counter('page_load.count').add(99);
@@ -155,25 +181,32 @@ describe.skipIf(!available)('browser build in Chromium', () => {
     expect(wire).not.toContain('secret-private-site');
     expect(wire).not.toContain('yandex');
     expect(reports.filter((r) => 'page_load.count' in r.metrics).map((r) => r.metrics['page_load.count'])).toEqual([1]);
-    expect(reports.at(-1)?.metrics).toEqual({ 'page_load.time_by_site': { 'example.com': { sum: 250, count: 1, buckets: expect.any(Object) } } });
+    expect(reports.at(-1)?.metrics).toEqual({
+      'page_load.time_by_site': { 'example.com': { sum: 250, count: 1, buckets: expect.any(Object) } },
+    });
 
     // The transparency element shows what was sent.
-    const shown = await page.evaluate(() => document.querySelector('candor-transparency-log')?.shadowRoot?.textContent ?? '');
+    const shown = await page.evaluate(
+      () => document.querySelector('candor-transparency-log')?.shadowRoot?.textContent ?? '',
+    );
     expect(shown).toContain('What this app sent (3 reports)');
     expect(shown).toContain('"example.com"');
 
     // Flush on page hide: navigating away sends what was recorded, with keepalive.
-    await page.evaluate(() => (window as any).candor.counter('media.tracks_played').add(7));
+    await page.evaluate(() => (window as unknown as PageGlobals).candor.counter('media.tracks_played').add(7));
     await page.goto('about:blank');
-    await waitFor(async () => (await opened()).some((r) => r.metrics['media.tracks_played'] === 7), 'the page-hide upload');
+    await waitFor(
+      async () => (await opened()).some((r) => r.metrics['media.tracks_played'] === 7),
+      'the page-hide upload',
+    );
 
     // Offline queue surviving a reload: the collector is down, the report waits in IndexedDB.
     await openPage(page);
-    expect(await page.evaluate(() => (window as any).candor.consent)).toBe('granted');
+    expect(await page.evaluate(() => (window as unknown as PageGlobals).candor.consent)).toBe('granted');
     uploadStatus = 503;
     const failedBefore = uploads.length;
     const queued = await page.evaluate(async () => {
-      const c = (window as any).candor;
+      const c = (window as unknown as PageGlobals).candor;
       c.quantity('ui.open_tabs').set(42);
       await c.flush();
       return c.queuedReports();
@@ -182,16 +215,16 @@ describe.skipIf(!available)('browser build in Chromium', () => {
     expect(uploads.length).toBe(failedBefore + 1);
     await page.reload();
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-    expect(await page.evaluate(() => (window as any).candor.queuedReports())).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as PageGlobals).candor.queuedReports())).toBe(1);
     uploadStatus = 202;
-    await page.evaluate(() => (window as any).candor.flush());
+    await page.evaluate(() => (window as unknown as PageGlobals).candor.flush());
     await waitFor(() => uploadStatus === 202 && uploads.length > failedBefore + 1, 'the upload after reload');
     reports = await opened();
     const tabs = reports.filter((r) => r.metrics['ui.open_tabs'] === 42);
     // Sent while down, then again after the reload: the same report, the same id, for the collector to dedupe.
     expect(tabs.length).toBeGreaterThanOrEqual(2);
     expect(new Set(tabs.map((r) => r.id)).size).toBe(1);
-    expect(await page.evaluate(() => (window as any).candor.queuedReports())).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as PageGlobals).candor.queuedReports())).toBe(0);
     await context.close();
   }, 60_000);
 });

@@ -2,7 +2,7 @@
  * No identifier anywhere: not on the wire, not in storage, not in memory. The only long random value is the
  * per-report id, fresh for every report (so it cannot link two reports), used only to drop retried duplicates.
  */
-import { createReportChecker, candorBrowserRegistry, type Report } from '@candor/protocol';
+import { candorBrowserRegistry, createReportChecker, type Report } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { expectValidReports, setup } from './helpers/setup.js';
 
@@ -17,9 +17,14 @@ function strings(root: unknown): string[] {
     if (typeof value === 'string') out.push(value);
     if (typeof value !== 'object' || value === null || seen.has(value)) return;
     seen.add(value);
-    if (value instanceof Map) for (const [k, v] of value) (walk(k), walk(v));
-    else if (value instanceof Set) for (const v of value) walk(v);
-    else if (ArrayBuffer.isView(value)) out.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex'));
+    if (value instanceof Map) {
+      for (const [k, v] of value) {
+        walk(k);
+        walk(v);
+      }
+    } else if (value instanceof Set) for (const v of value) walk(v);
+    else if (ArrayBuffer.isView(value))
+      out.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex'));
     else for (const key of Reflect.ownKeys(value)) walk((value as Record<string | symbol, unknown>)[key]);
   };
   walk(root);
@@ -28,7 +33,9 @@ function strings(root: unknown): string[] {
 
 /** Crash signatures hash the app's code path; every device with the same bug has the same one. */
 function crashSignatures(reports: Report[]): string[] {
-  return reports.flatMap((r) => ((r.metrics['crash.app'] as { signature: string }[] | undefined) ?? []).map((c) => c.signature));
+  return reports.flatMap((r) =>
+    ((r.metrics['crash.app'] as { signature: string }[] | undefined) ?? []).map((c) => c.signature),
+  );
 }
 
 async function busySession() {
@@ -55,14 +62,24 @@ describe('no identifiers', () => {
     const idSet = new Set(ids);
     for (const r of reports) {
       for (const s of strings({ ...r, id: undefined })) {
-        for (const match of s.match(LONG_HEX) ?? []) expect(idSet.has(match), `unexpected long hex ${match}`).toBe(false);
+        for (const match of s.match(LONG_HEX) ?? [])
+          expect(idSet.has(match), `unexpected long hex ${match}`).toBe(false);
         expect(s).not.toMatch(UUID);
       }
     }
     // The report schema is strict: no field beyond id, app, appVersion, registry, day, kind, system, metrics.
     const check = createReportChecker(candorBrowserRegistry);
     for (const r of reports) {
-      expect(Object.keys(r).sort()).toEqual(['app', 'appVersion', 'day', 'id', 'kind', 'metrics', 'registry', 'system']);
+      expect(Object.keys(r).sort()).toEqual([
+        'app',
+        'appVersion',
+        'day',
+        'id',
+        'kind',
+        'metrics',
+        'registry',
+        'system',
+      ]);
       expect(check(r)).toEqual([]);
     }
   });
@@ -96,7 +113,8 @@ describe('no identifiers', () => {
     expect(stored.lastDailyActivityDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const ids = new Set([...collector.reports.map((r) => r.id), ...crashSignatures(collector.reports)]);
     for (const s of strings(stored)) {
-      for (const match of s.match(LONG_HEX) ?? []) expect(ids.has(match), `unexpected long hex in storage ${match}`).toBe(true);
+      for (const match of s.match(LONG_HEX) ?? [])
+        expect(ids.has(match), `unexpected long hex in storage ${match}`).toBe(true);
     }
   });
 
@@ -107,7 +125,8 @@ describe('no identifiers', () => {
     const keys = new Set(collector.keys.map((k) => Buffer.from(k.config.publicKey, 'base64url').toString('hex')));
     for (const s of strings(candor)) {
       if (keys.has(s)) continue;
-      for (const match of s.match(LONG_HEX) ?? []) expect(allowed.has(match), `unexpected long hex in memory ${match}`).toBe(true);
+      for (const match of s.match(LONG_HEX) ?? [])
+        expect(allowed.has(match), `unexpected long hex in memory ${match}`).toBe(true);
       expect(s).not.toMatch(UUID);
     }
   });

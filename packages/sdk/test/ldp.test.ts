@@ -21,7 +21,11 @@ function seeded(seed: number): () => number {
 
 const registry = candorBrowserRegistry;
 
-async function simulate(devices: number, truth: (i: number) => { dark: boolean; engine: string }, random: () => number) {
+async function simulate(
+  devices: number,
+  truth: (i: number) => { dark: boolean; engine: string },
+  random: () => number,
+) {
   const sent: { dark: boolean; engine: string }[] = [];
   for (let i = 0; i < devices; i++) {
     let captured: Record<string, unknown> = {};
@@ -46,13 +50,18 @@ async function simulate(devices: number, truth: (i: number) => { dark: boolean; 
     candor.enumeration('settings.default_search_engine').set(t.engine as 'google');
     await candor.flush();
     captured = candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics ?? {};
-    sent.push({ dark: captured['settings.dark_mode'] as boolean, engine: captured['settings.default_search_engine'] as string });
+    sent.push({
+      dark: captured['settings.dark_mode'] as boolean,
+      engine: captured['settings.default_search_engine'] as string,
+    });
   }
   return sent;
 }
 
 // A valid X25519 public key (RFC 9180 A.1 pkRm); nothing is opened in this test.
-const PUBLIC_KEY = Buffer.from('3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d', 'hex').toString('base64url');
+const PUBLIC_KEY = Buffer.from('3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d', 'hex').toString(
+  'base64url',
+);
 
 describe('randomized response', () => {
   it('the estimator recovers the true shares within 4 standard errors over 2000 devices', async () => {
@@ -60,7 +69,10 @@ describe('randomized response', () => {
     const random = seeded(20261122);
     const engines = registry.metrics['settings.default_search_engine'].values;
     // True population: 30% dark mode; engines 60% google, 25% duckduckgo, 15% ecosia.
-    const truth = (i: number) => ({ dark: i % 10 < 3, engine: i % 20 < 12 ? 'google' : i % 20 < 17 ? 'duckduckgo' : 'ecosia' });
+    const truth = (i: number) => ({
+      dark: i % 10 < 3,
+      engine: i % 20 < 12 ? 'google' : i % 20 < 17 ? 'duckduckgo' : 'ecosia',
+    });
     const sent = await simulate(n, truth, random);
 
     const darkEps = registry.metrics['settings.dark_mode'].ldp.epsilon;
@@ -78,7 +90,9 @@ describe('randomized response', () => {
       const reported = sent.filter((s) => s.engine === engine).length;
       const estimate = estimateFromRandomized(reported, n, engineEps, engines.length);
       const trueShare = trueShares[engine] ?? 0;
-      expect(Math.abs(estimate.share - trueShare), engine).toBeLessThan(4 * estimate.standardError + 1e-9 + (trueShare === 0 ? 0.02 : 0));
+      expect(Math.abs(estimate.share - trueShare), engine).toBeLessThan(
+        4 * estimate.standardError + 1e-9 + (trueShare === 0 ? 0.02 : 0),
+      );
     }
     // Some devices reported an engine nobody uses: each single answer is deniable.
     expect(sent.some((s) => s.engine === 'yandex')).toBe(true);
@@ -101,7 +115,9 @@ describe('randomized response', () => {
       });
       candor.enumeration('settings.text_size').set('large');
       await candor.flush();
-      sent.push(candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics['settings.text_size']);
+      sent.push(
+        candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics['settings.text_size'],
+      );
     }
     expect(new Set(sent)).toEqual(new Set(['large']));
   });

@@ -1,5 +1,5 @@
-import { CandorUsageError, createCandor } from '@candor/sdk';
 import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { CandorUsageError, createCandor } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
 import { metricsReports, setup } from './helpers/setup.js';
 
@@ -10,16 +10,26 @@ describe('misuse in development mode is a clear developer error', () => {
   it('names an undeclared metric, a wrong type, an unknown label, a bad value and an undeclared extra', async () => {
     const { candor: typed } = await setup({ mode: 'development' });
     const candor = typed as unknown as ReturnType<typeof createCandor<Registry>>;
-    expect(() => candor.counter('page_load.nope')).toThrow(/metric "page_load.nope" is not in registry "candor-browser"/);
-    expect(() => candor.counter('page_load.time')).toThrow(/"page_load.time" is a timing_distribution in the registry, not a counter/);
-    expect(() => candor.labeledCounter('search.engine_use').add('altavista')).toThrow(/unknown label "altavista" \(declared: google, bing/);
+    expect(() => candor.counter('page_load.nope')).toThrow(
+      /metric "page_load.nope" is not in registry "candor-browser"/,
+    );
+    expect(() => candor.counter('page_load.time')).toThrow(
+      /"page_load.time" is a timing_distribution in the registry, not a counter/,
+    );
+    expect(() => candor.labeledCounter('search.engine_use').add('altavista')).toThrow(
+      /unknown label "altavista" \(declared: google, bing/,
+    );
     expect(() => candor.counter('page_load.count').add(-1)).toThrow(/expected a non-negative integer/);
     expect(() => candor.counter('page_load.count').add(1.5)).toThrow(/expected a non-negative integer/);
     expect(() => candor.timing('page_load.time').record(Number.NaN)).toThrow(/non-negative number/);
     expect(() => candor.enumeration('settings.text_size').set('huge')).toThrow(/one of small, default, large, largest/);
     expect(() => candor.boolean('settings.dark_mode').set('yes' as unknown as boolean)).toThrow(/true or false/);
-    expect(() => candor.event('ui.menu_action').record({ query: 'my secret search' })).toThrow(/extra "query" is not declared/);
-    expect(() => candor.event('ui.menu_action').record({ item: 'delete_everything' })).toThrow(/expected one of new_tab/);
+    expect(() => candor.event('ui.menu_action').record({ query: 'my secret search' })).toThrow(
+      /extra "query" is not declared/,
+    );
+    expect(() => candor.event('ui.menu_action').record({ item: 'delete_everything' })).toThrow(
+      /expected one of new_tab/,
+    );
     const error = (() => {
       try {
         candor.counter('page_load.nope');
@@ -33,7 +43,13 @@ describe('misuse in development mode is a clear developer error', () => {
 
   it('rejects bad options with every problem named', () => {
     expect(() =>
-      createCandor({ registry: anyRegistry, collector: 'ftp://x', appVersion: 'beta', mode: 'development', pageLifecycle: false }),
+      createCandor({
+        registry: anyRegistry,
+        collector: 'ftp://x',
+        appVersion: 'beta',
+        mode: 'development',
+        pageLifecycle: false,
+      }),
     ).toThrow(/collector: expected an http\(s\) base URL[\s\S]*appVersion: expected a version/);
   });
 });

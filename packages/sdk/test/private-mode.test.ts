@@ -4,7 +4,7 @@
  * there, and the session's reports equal, field for field (report ids aside), those of a session that never
  * entered private mode, so no field can tell that it was ever on.
  */
-import { candorBrowserRegistry, type Report } from '@candor/protocol';
+import type { candorBrowserRegistry, Report } from '@candor/protocol';
 import type { Candor } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
 import { openEnvelope } from './helpers/collector.js';
@@ -84,7 +84,18 @@ describe('private mode', () => {
     expectValidReports(withPrivate.collector);
 
     const wire = JSON.stringify(opened);
-    for (const trace of ['secret-clinic', 'patient', 'yandex', 'voice', 'largest', 'IncognitoOnlyError', 'history', 'tracks_played', 'js_heap', 'ad_blocking']) {
+    for (const trace of [
+      'secret-clinic',
+      'patient',
+      'yandex',
+      'voice',
+      'largest',
+      'IncognitoOnlyError',
+      'history',
+      'tracks_played',
+      'js_heap',
+      'ad_blocking',
+    ]) {
       expect(wire).not.toContain(trace);
     }
     expect(opened.filter((r) => r.kind === 'metrics').map((r) => r.metrics['page_load.count'])).toEqual([3, 1]);
@@ -92,12 +103,16 @@ describe('private mode', () => {
     // Field for field the same as a session that never went private: no flag, no gap, no extra field.
     expect(withoutIds(opened)).toEqual(withoutIds(control.collector.reports));
     // The same requests, to the same places, with the same headers.
-    const shape = (c: typeof control) => c.collector.requests.map((r) => [r.method, r.url, r.headers, r.keepalive, r.credentials]);
+    const shape = (c: typeof control) =>
+      c.collector.requests.map((r) => [r.method, r.url, r.headers, r.keepalive, r.credentials]);
     expect(shape(withPrivate)).toEqual(shape(control));
     // And the transparency log and stored state have the same shape too.
     const stored = (c: typeof control) => {
       const state = JSON.parse(c.storage.contents() ?? '{}');
-      return { ...state, log: state.log.map((e: { report: Report; sentAt: string }) => ({ ...e, report: withoutIds([e.report])[0] })) };
+      return {
+        ...state,
+        log: state.log.map((e: { report: Report; sentAt: string }) => ({ ...e, report: withoutIds([e.report])[0] })),
+      };
     };
     expect(stored(withPrivate)).toEqual(stored(control));
   });

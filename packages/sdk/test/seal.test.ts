@@ -1,4 +1,4 @@
-import { infoFor, encodeHeader } from '@candor/protocol';
+import { encodeHeader, infoFor } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { sealBatchJson } from '../src/seal/envelope.js';
 import { gunzip } from '../src/seal/gzip.js';
@@ -40,7 +40,13 @@ describe('HPKE seal on WebCrypto', () => {
   });
 
   it('seals the A.1.1 sequence-0 message to the published ciphertext', async () => {
-    const { enc, ciphertext } = await sealBase(fromHex(A11.pkRm), fromHex(A11.info), fromHex(A11.aad), fromHex(A11.pt), await ephemeral());
+    const { enc, ciphertext } = await sealBase(
+      fromHex(A11.pkRm),
+      fromHex(A11.info),
+      fromHex(A11.aad),
+      fromHex(A11.pt),
+      await ephemeral(),
+    );
     expect(toHex(enc)).toBe(A11.pkEm);
     expect(toHex(ciphertext)).toBe(A11.ct);
   });
@@ -54,7 +60,9 @@ describe('HPKE seal on WebCrypto', () => {
   });
 
   it('refuses a recipient key of the wrong length', async () => {
-    await expect(sealBase(new Uint8Array(31), new Uint8Array(0), new Uint8Array(0), utf8('x'))).rejects.toThrow(/32 bytes/);
+    await expect(sealBase(new Uint8Array(31), new Uint8Array(0), new Uint8Array(0), utf8('x'))).rejects.toThrow(
+      /32 bytes/,
+    );
   });
 
   it('is opened by @hpke/core (an independent implementation)', async () => {
@@ -63,7 +71,11 @@ describe('HPKE seal on WebCrypto', () => {
     const info = utf8('candor test info');
     const aad = utf8('aad');
     const { enc, ciphertext } = await sealBase(pk, info, aad, utf8('private statistics'));
-    const opened = await suite.open({ recipientKey: pair.privateKey, enc: enc.slice().buffer, info: info.slice().buffer }, ciphertext.slice().buffer, aad.slice().buffer);
+    const opened = await suite.open(
+      { recipientKey: pair.privateKey, enc: enc.slice().buffer, info: info.slice().buffer },
+      ciphertext.slice().buffer,
+      aad.slice().buffer,
+    );
     expect(new TextDecoder().decode(opened)).toBe('private statistics');
   });
 });
@@ -78,7 +90,11 @@ describe('sealed envelope', () => {
     expect(await openEnvelope(body, [key])).toEqual({ v: 1, reports: [] });
     // The plaintext is gzip: opening by hand and gunzipping through the SDK's own helper gives the JSON back.
     const plaintext = await suite.open(
-      { recipientKey: key.privateKey, enc: body.slice(7, 39).buffer, info: infoFor(body.subarray(0, 7)).slice().buffer },
+      {
+        recipientKey: key.privateKey,
+        enc: body.slice(7, 39).buffer,
+        info: infoFor(body.subarray(0, 7)).slice().buffer,
+      },
       body.slice(39).buffer,
     );
     expect(new TextDecoder().decode(await gunzip(new Uint8Array(plaintext)))).toBe(json);
@@ -106,7 +122,7 @@ describe('stored gzip for page hide', () => {
     for (const size of [0, 1, 65_535, 65_536, 200_000]) {
       const data = new Uint8Array(size);
       for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
-      expect(new Uint8Array(gunzipSync(gzipStored(data)))).toEqual(data);
+      expect(Buffer.compare(gunzipSync(gzipStored(data)), Buffer.from(data))).toBe(0);
     }
   });
 });

@@ -1,5 +1,5 @@
-import { retryDelay } from '@candor/sdk';
 import { PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { retryDelay } from '@candor/sdk';
 import { describe, expect, it, vi } from 'vitest';
 import { metricsReports, setup } from './helpers/setup.js';
 
@@ -30,7 +30,8 @@ describe('upload rules', () => {
 
   it('4xx: the batch is dropped and counted, never retried', async () => {
     const { candor, collector } = await setup({ mode: 'production' });
-    collector.uploadResponder = () => Response.json({ type: 'https://candor.dev/problems/invalid-report' }, { status: 422 });
+    collector.uploadResponder = () =>
+      Response.json({ type: 'https://candor.dev/problems/invalid-report' }, { status: 422 });
     candor.counter('page_load.count').add();
     await candor.flush();
     expect(candor.queuedReports()).toBe(0);
@@ -134,7 +135,8 @@ describe('upload rules', () => {
       appVersion: '1.2',
       consent: { regime: 'opt-out' },
       storage: memoryQueueStorage(),
-      fetch: async (input, init) => (keysDown && String(input).endsWith(PATHS.keys) ? new Response('down', { status: 503 }) : realFetch(input, init)),
+      fetch: async (input, init) =>
+        keysDown && String(input).endsWith(PATHS.keys) ? new Response('down', { status: 503 }) : realFetch(input, init),
       retryBaseMs: 1,
       retryCapMs: 1,
       flushIntervalMs: 0,
@@ -156,7 +158,7 @@ describe('send timing', () => {
   it('automatic sends are scheduled at a jittered 0.5x-1.5x of the interval', async () => {
     const delays: number[] = [];
     const realSetTimeout = globalThis.setTimeout;
-    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((_fn: () => void, ms?: number) => {
       delays.push(ms ?? 0);
       return realSetTimeout(() => {}, 0);
     }) as typeof setTimeout);

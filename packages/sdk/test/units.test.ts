@@ -59,11 +59,25 @@ describe('coarse system info', () => {
     expect(coarseAppVersion('beta')).toBeNull();
   });
   it('reads Android, iOS and desktop user agents', () => {
-    const ua = 'Mozilla/5.0 (Linux; Android 10; Redmi Note 8 Pro Build/QP1A.190711.020) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
-    expect(detectSystem({ userAgent: ua, language: 'ru-RU' })).toEqual({ os: 'android', osMajor: '10', modelFamily: 'Redmi Note 8 Pro', language: 'ru-RU' });
-    expect(detectSystem({ userAgent: 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36' }).modelFamily).toBeUndefined();
-    expect(detectSystem({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X)' })).toMatchObject({ os: 'ios', osMajor: '17' });
-    expect(detectSystem({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' })).toMatchObject({ os: 'windows', osMajor: '10' });
+    const ua =
+      'Mozilla/5.0 (Linux; Android 10; Redmi Note 8 Pro Build/QP1A.190711.020) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36';
+    expect(detectSystem({ userAgent: ua, language: 'ru-RU' })).toEqual({
+      os: 'android',
+      osMajor: '10',
+      modelFamily: 'Redmi Note 8 Pro',
+      language: 'ru-RU',
+    });
+    expect(
+      detectSystem({ userAgent: 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36' }).modelFamily,
+    ).toBeUndefined();
+    expect(detectSystem({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X)' })).toMatchObject({
+      os: 'ios',
+      osMajor: '17',
+    });
+    expect(detectSystem({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' })).toMatchObject({
+      os: 'windows',
+      osMajor: '10',
+    });
     expect(detectSystem({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' })).toMatchObject({ os: 'linux' });
   });
 });
@@ -82,13 +96,22 @@ describe('crash signatures', () => {
       'renderPage@main.js',
       'Router.go@router.js',
     ]);
-    const firefox = 'renderPage@https://app.example.com/static/main.js:120:17\ngo@https://app.example.com/static/router.js:9:5\n@debugger eval code:1:1';
+    const firefox =
+      'renderPage@https://app.example.com/static/main.js:120:17\ngo@https://app.example.com/static/router.js:9:5\n@debugger eval code:1:1';
     expect(normaliseFrames(firefox)).toEqual(['renderPage@main.js', 'go@router.js']);
   });
 
   it('gives the same signature whatever the message, paths, lines or build hash', async () => {
-    const a = crashKey({ name: 'TypeError', message: 'alice@example.com not found', stack: v8Stack('alice@example.com not found', 'static', 120) });
-    const b = crashKey({ name: 'TypeError', message: 'bob token=abc', stack: v8Stack('bob token=abc', 'assets/v2', 999) });
+    const a = crashKey({
+      name: 'TypeError',
+      message: 'alice@example.com not found',
+      stack: v8Stack('alice@example.com not found', 'static', 120),
+    });
+    const b = crashKey({
+      name: 'TypeError',
+      message: 'bob token=abc',
+      stack: v8Stack('bob token=abc', 'assets/v2', 999),
+    });
     expect(a.key).toBe(b.key);
     expect(a.key).not.toMatch(/alice|bob|token|example|static|assets|120|999/);
     expect(await crashSignature(a.key)).toBe(await crashSignature(b.key));
@@ -97,13 +120,25 @@ describe('crash signatures', () => {
 
   it('a message can never pose as a frame', () => {
     const message = 'failed\n    at leak (https://evil.example/alice@example.com.js:1:1)';
-    const key = crashKey({ name: 'Error', message, stack: `Error: ${message}\n    at main (https://app.example.com/app.js:1:1)` }).key;
+    const key = crashKey({
+      name: 'Error',
+      message,
+      stack: `Error: ${message}\n    at main (https://app.example.com/app.js:1:1)`,
+    }).key;
     expect(key).toBe('Error\nmain@app.js');
   });
 
   it('different code paths give different signatures', async () => {
-    const one = crashKey({ name: 'TypeError', message: '', stack: 'TypeError\n    at a (https://x.example/app.js:1:1)' });
-    const two = crashKey({ name: 'TypeError', message: '', stack: 'TypeError\n    at b (https://x.example/app.js:1:1)' });
+    const one = crashKey({
+      name: 'TypeError',
+      message: '',
+      stack: 'TypeError\n    at a (https://x.example/app.js:1:1)',
+    });
+    const two = crashKey({
+      name: 'TypeError',
+      message: '',
+      stack: 'TypeError\n    at b (https://x.example/app.js:1:1)',
+    });
     expect(await crashSignature(one.key)).not.toBe(await crashSignature(two.key));
   });
 
@@ -132,10 +167,31 @@ describe('transparency log', () => {
     expect(log).toHaveLength(3);
     expect(log.map((e) => e.report)).toEqual(collector.reports.slice(-3));
     expect(log.map((e) => e.report.metrics['page_load.count'])).toEqual([1, 2, 3]);
-    expect(log[2]).toMatchObject({ collector: 'https://collector.test', status: 'accepted', httpStatus: 202, sentAt: '2026-11-22T10:00:02.000Z' });
+    expect(log[2]).toMatchObject({
+      collector: 'https://collector.test',
+      status: 'accepted',
+      httpStatus: 202,
+      sentAt: '2026-11-22T10:00:02.000Z',
+    });
     expect(seen).toEqual([2, 3, 3]);
     // A copy: changing it does not change what the SDK keeps.
     log.pop();
     expect(candor.transparencyLog()).toHaveLength(3);
+  });
+});
+
+describe('distribution buckets', () => {
+  it('match protocol bucketIndex for every value tried, including bucket edges and the clamp', async () => {
+    const { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } = protocol;
+    const { Distribution } = await import('@candor/sdk');
+    const values = [0, 0.1, 1, 2, 3, 7.5, 100, 1e6, MAX_BUCKETED_VALUE, MAX_BUCKETED_VALUE * 10];
+    for (let i = 1; i < 256; i++)
+      values.push(bucketLowerBound(i), bucketLowerBound(i) - 1e-9, bucketLowerBound(i) + 1e-9);
+    for (let i = 0; i < 2000; i++) values.push(Math.random() * 10 ** (i % 10));
+    for (const v of values) {
+      const d = new Distribution();
+      d.record(v);
+      expect(d.toJSON().buckets, String(v)).toEqual({ [bucketIndex(v)]: 1 });
+    }
   });
 });

@@ -16,13 +16,18 @@ import { toHex, utf8 } from '../util/bytes.js';
 
 export const MAX_SIGNATURE_FRAMES = 8;
 const TYPE_PATTERN = /^[A-Za-z_$][\w$.]{0,63}$/;
-const KNOWN_TYPES = /^(?:Error|EvalError|RangeError|ReferenceError|SyntaxError|TypeError|URIError|AggregateError|DOMException|InternalError)$/;
+const KNOWN_TYPES =
+  /^(?:Error|EvalError|RangeError|ReferenceError|SyntaxError|TypeError|URIError|AggregateError|DOMException|InternalError)$/;
 const TYPE_SUFFIX = /(?:Error|Exception|Abort|Failure|Fault)$/;
-const FOREIGN_SOURCE = /node_modules|^node:|^internal[/:]|extension:\/\/|^native|<anonymous>|\beval\b|^blob:|^data:|\[native code\]/;
+const FOREIGN_SOURCE =
+  /node_modules|^node:|^internal[/:]|extension:\/\/|^native|<anonymous>|\beval\b|^blob:|^data:|\[native code\]/;
 
 /** The error's type name; anything that does not look like a type name is reported as "Error". */
 export function crashType(error: unknown): string {
-  const name = error instanceof Error || (typeof error === 'object' && error !== null) ? (error as { name?: unknown }).name : undefined;
+  const name =
+    error instanceof Error || (typeof error === 'object' && error !== null)
+      ? (error as { name?: unknown }).name
+      : undefined;
   if (typeof name !== 'string' || !TYPE_PATTERN.test(name)) return 'Error';
   return KNOWN_TYPES.test(name) || TYPE_SUFFIX.test(name) ? name : 'Error';
 }
@@ -62,7 +67,7 @@ export function normaliseFrames(stack: string | undefined): string[] {
   for (const line of lines) {
     if (v8 && !/^\s+at /.test(line)) continue;
     const frame = parseFrame(line);
-    if (!frame || !frame.source || FOREIGN_SOURCE.test(frame.source)) continue;
+    if (!frame?.source || FOREIGN_SOURCE.test(frame.source)) continue;
     const file = baseName(frame.source);
     if (!file) continue;
     frames.push(`${functionName(frame.fn)}@${file}`);

@@ -19,9 +19,9 @@ export interface Gate {
   /** Marks the first value of a collection period (remembers its UTC day). */
   touch(): void;
   /** A developer mistake: thrown in development, counted in production. */
-  misuse(reason: DropReason, message: string): void;
+  misuse(reason: DropReason, message: string): undefined;
   /** A sample dropped for a reason that is not a mistake (a bound reached): always only counted. */
-  drop(reason: DropReason): void;
+  drop(reason: DropReason): undefined;
 }
 
 export interface CollectContext {
@@ -48,10 +48,11 @@ export class CounterRecorder implements Recorder {
     private readonly gate: Gate,
     private readonly max: number,
   ) {}
-  add(n = 1): void {
+  add(n = 1): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
-    if (!isCount(n)) return gate.misuse('invalid_value', `counter "${this.name}".add(${String(n)}): expected a non-negative integer`);
+    if (!isCount(n))
+      return gate.misuse('invalid_value', `counter "${this.name}".add(${String(n)}): expected a non-negative integer`);
     if (!gate.dirty) gate.touch();
     this.value += n;
   }
@@ -75,13 +76,20 @@ export class LabeledCounterRecorder implements Recorder {
   ) {
     this.labels = new Set(labels);
   }
-  add(label: string, n = 1): void {
+  add(label: string, n = 1): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
     if (!this.labels.has(label)) {
-      return gate.misuse('unknown_label', `labeled counter "${this.name}": unknown label "${String(label)}" (declared: ${[...this.labels].join(', ')})`);
+      return gate.misuse(
+        'unknown_label',
+        `labeled counter "${this.name}": unknown label "${String(label)}" (declared: ${[...this.labels].join(', ')})`,
+      );
     }
-    if (!isCount(n)) return gate.misuse('invalid_value', `labeled counter "${this.name}".add("${label}", ${String(n)}): expected a non-negative integer`);
+    if (!isCount(n))
+      return gate.misuse(
+        'invalid_value',
+        `labeled counter "${this.name}".add("${label}", ${String(n)}): expected a non-negative integer`,
+      );
     if (!gate.dirty) gate.touch();
     this.values[label] = (this.values[label] ?? 0) + n;
   }
@@ -107,7 +115,7 @@ export class ChoiceRecorder<T extends string | boolean> implements Recorder {
   ) {
     this.allowed = new Set(domain);
   }
-  set(value: T): void {
+  set(value: T): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
     if (!this.allowed.has(value)) {
@@ -136,10 +144,14 @@ export class QuantityRecorder implements Recorder {
     private readonly gate: Gate,
     private readonly max: number,
   ) {}
-  set(value: number): void {
+  set(value: number): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
-    if (!isAmount(value)) return gate.misuse('invalid_value', `quantity "${this.name}".set(${String(value)}): expected a non-negative number`);
+    if (!isAmount(value))
+      return gate.misuse(
+        'invalid_value',
+        `quantity "${this.name}".set(${String(value)}): expected a non-negative number`,
+      );
     if (!gate.dirty) gate.touch();
     this.value = value;
   }
@@ -159,10 +171,14 @@ export class DistributionRecorder implements Recorder {
     readonly name: string,
     private readonly gate: Gate,
   ) {}
-  record(value: number): void {
+  record(value: number): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
-    if (!isAmount(value)) return gate.misuse('invalid_value', `distribution "${this.name}".record(${String(value)}): expected a non-negative number`);
+    if (!isAmount(value))
+      return gate.misuse(
+        'invalid_value',
+        `distribution "${this.name}".record(${String(value)}): expected a non-negative number`,
+      );
     if (!gate.dirty) gate.touch();
     this.distribution.record(value);
   }
@@ -188,11 +204,16 @@ export class SiteRecorder implements Recorder {
     readonly name: string,
     private readonly gate: Gate,
   ) {}
-  record(url: string, ms: number): void {
+  record(url: string, ms: number): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
-    if (typeof url !== 'string') return gate.misuse('invalid_value', `site "${this.name}".record(url, ms): url must be a string`);
-    if (!isAmount(ms)) return gate.misuse('invalid_value', `site "${this.name}".record(url, ${String(ms)}): expected a non-negative number`);
+    if (typeof url !== 'string')
+      return gate.misuse('invalid_value', `site "${this.name}".record(url, ms): url must be a string`);
+    if (!isAmount(ms))
+      return gate.misuse(
+        'invalid_value',
+        `site "${this.name}".record(url, ${String(ms)}): expected a non-negative number`,
+      );
     const reduce = siteReducer.reduce;
     if (reduce) {
       this.add(reduce(url), ms);
@@ -204,7 +225,7 @@ export class SiteRecorder implements Recorder {
     this.pending.push([origin, ms]);
     void siteReducer.load();
   }
-  private add(domain: string | null, ms: number): void {
+  private add(domain: string | null, ms: number): undefined {
     if (domain === null) return;
     let distribution = this.sites.get(domain);
     if (!distribution) {
@@ -258,16 +279,20 @@ export class EventRecorder implements Recorder {
     private readonly gate: Gate,
     private readonly extras: Record<string, EventExtra>,
   ) {}
-  record(extras: Record<string, unknown> = {}): void {
+  record(extras: Record<string, unknown> = {}): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
-    if (typeof extras !== 'object' || extras === null) return gate.misuse('invalid_value', `event "${this.name}".record(extras): extras must be an object`);
+    if (typeof extras !== 'object' || extras === null)
+      return gate.misuse('invalid_value', `event "${this.name}".record(extras): extras must be an object`);
     const clean: Record<string, string | number | boolean> = {};
     for (const [key, value] of Object.entries(extras)) {
       if (value === undefined) continue;
       const declared = Object.hasOwn(this.extras, key) ? this.extras[key] : undefined;
       if (!declared) {
-        return gate.misuse('unknown_extra', `event "${this.name}": extra "${key}" is not declared (declared: ${Object.keys(this.extras).join(', ') || 'none'})`);
+        return gate.misuse(
+          'unknown_extra',
+          `event "${this.name}": extra "${key}" is not declared (declared: ${Object.keys(this.extras).join(', ') || 'none'})`,
+        );
       }
       const ok =
         declared.type === 'enumeration'
@@ -276,8 +301,16 @@ export class EventRecorder implements Recorder {
             ? typeof value === 'boolean'
             : typeof value === 'number' && isCount(value);
       if (!ok) {
-        const expected = declared.type === 'enumeration' ? `one of ${declared.values.join(', ')}` : declared.type === 'boolean' ? 'a boolean' : 'a non-negative integer';
-        return gate.misuse('invalid_value', `event "${this.name}": extra "${key}" = ${JSON.stringify(value)}, expected ${expected}`);
+        const expected =
+          declared.type === 'enumeration'
+            ? `one of ${declared.values.join(', ')}`
+            : declared.type === 'boolean'
+              ? 'a boolean'
+              : 'a non-negative integer';
+        return gate.misuse(
+          'invalid_value',
+          `event "${this.name}": extra "${key}" = ${JSON.stringify(value)}, expected ${expected}`,
+        );
       }
       clean[key] = declared.type === 'quantity' ? Math.min(value as number, declared.max) : (value as string | boolean);
     }
@@ -302,7 +335,7 @@ export class CrashRecorder implements Recorder {
     readonly name: string,
     private readonly gate: Gate,
   ) {}
-  record(error: unknown): void {
+  record(error: unknown): undefined {
     const gate = this.gate;
     if (!gate.recording) return;
     const { type, key } = crashKey(error);
@@ -319,7 +352,9 @@ export class CrashRecorder implements Recorder {
     const crashes = this.crashes;
     this.crashes = new Map();
     if (!crashes.size) return undefined;
-    return Promise.all([...crashes].map(async ([key, { type, count }]) => ({ type, signature: await crashSignature(key), count })));
+    return Promise.all(
+      [...crashes].map(async ([key, { type, count }]) => ({ type, signature: await crashSignature(key), count })),
+    );
   }
   clear(): void {
     this.crashes = new Map();

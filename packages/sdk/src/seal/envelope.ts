@@ -32,6 +32,12 @@ export async function sealBatchJson(json: string, key: KeyConfig, options: SealO
   if (!Number.isInteger(key.id) || key.id < 0 || key.id > 255) throw new Error(`key id ${key.id} is not one byte`);
   const header = encodeHeader(key.id);
   const plaintext = options.storedGzip ? gzipStored(utf8(json)) : await gzip(utf8(json));
-  const { enc, ciphertext } = await sealBase(fromBase64Url(key.publicKey), infoFor(header), new Uint8Array(0), plaintext, options.ephemeral);
+  const { enc, ciphertext } = await sealBase(
+    fromBase64Url(key.publicKey),
+    infoFor(header),
+    new Uint8Array(0),
+    plaintext,
+    options.ephemeral,
+  );
   return concatBytes(header, enc, ciphertext);
 }

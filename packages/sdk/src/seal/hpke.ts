@@ -37,9 +37,13 @@ function buf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 async function hmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey('raw', buf(key.length ? key : EMPTY_SALT), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const k = await crypto.subtle.importKey(
+    'raw',
+    buf(key.length ? key : EMPTY_SALT),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   return new Uint8Array(await crypto.subtle.sign('HMAC', k, buf(message)));
 }
 
@@ -75,13 +79,19 @@ export interface EphemeralKeyPair {
 
 export async function generateEphemeralKeyPair(): Promise<EphemeralKeyPair> {
   const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
-  return { privateKey: pair.privateKey, publicKey: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)) };
+  return {
+    privateKey: pair.privateKey,
+    publicKey: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)),
+  };
 }
 
 /** Imports a fixed X25519 private key (for the RFC test vectors only; real seals always use a fresh key). */
 export async function importEphemeralKeyPair(privateKey: Uint8Array, publicKey: Uint8Array): Promise<EphemeralKeyPair> {
   // PKCS#8 wrapping of a raw X25519 private key (RFC 8410): fixed 16-byte prefix, then the 32 key bytes.
-  const pkcs8 = concatBytes(Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20), privateKey);
+  const pkcs8 = concatBytes(
+    Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20),
+    privateKey,
+  );
   const key = await crypto.subtle.importKey('pkcs8', buf(pkcs8), { name: 'X25519' }, false, ['deriveBits']);
   return { privateKey: key, publicKey };
 }
@@ -138,7 +148,11 @@ export async function sealBase(
   const { key, baseNonce } = await keySchedule(sharedSecret, info);
   const aesKey = await crypto.subtle.importKey('raw', buf(key), { name: 'AES-GCM' }, false, ['encrypt']);
   const ciphertext = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(baseNonce), additionalData: buf(aad), tagLength: 128 }, aesKey, buf(plaintext)),
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: buf(baseNonce), additionalData: buf(aad), tagLength: 128 },
+      aesKey,
+      buf(plaintext),
+    ),
   );
   return { enc, ciphertext };
 }

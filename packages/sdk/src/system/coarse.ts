@@ -4,7 +4,7 @@
  * version as major.minor. Finer values (build numbers, exact models, regions, carriers, screens) are never kept.
  */
 import type { SystemInfo } from '@candor/protocol';
-import { OS_NAMES } from '../limits.js';
+import type { OS_NAMES } from '../limits.js';
 
 export interface SystemInput {
   modelFamily?: string;

@@ -7,14 +7,17 @@ import type { SystemInput } from './coarse.js';
 export function detectSystem(nav: { userAgent?: string; language?: string } | undefined): SystemInput {
   const ua = nav?.userAgent ?? '';
   const language = nav?.language;
-  let m: RegExpExecArray | null;
-  if ((m = /Android (\d+)[^;)]*(?:;\s*([^;)]+?))?(?:\s+Build\/|\)|;)/.exec(ua))) {
-    return { os: 'android', osMajor: m[1], modelFamily: m[2] === 'K' ? undefined : m[2], language };
-  }
-  if ((m = /(iPhone|iPad)[^)]*?OS (\d+)/.exec(ua))) return { os: 'ios', osMajor: m[2], modelFamily: m[1], language };
-  if ((m = /Windows NT (\d+)/.exec(ua))) return { os: 'windows', osMajor: m[1], language };
-  if ((m = /Mac OS X (\d+)/.exec(ua))) return { os: 'macos', osMajor: m[1], modelFamily: 'mac', language };
-  if ((m = /CrOS \S+ (\d+)/.exec(ua))) return { os: 'chromeos', osMajor: m[1], language };
+  const android = /Android (\d+)[^;)]*(?:;\s*([^;)]+?))?(?:\s+Build\/|\)|;)/.exec(ua);
+  if (android)
+    return { os: 'android', osMajor: android[1], modelFamily: android[2] === 'K' ? undefined : android[2], language };
+  const ios = /(iPhone|iPad)[^)]*?OS (\d+)/.exec(ua);
+  if (ios) return { os: 'ios', osMajor: ios[2], modelFamily: ios[1], language };
+  const windows = /Windows NT (\d+)/.exec(ua);
+  if (windows) return { os: 'windows', osMajor: windows[1], language };
+  const mac = /Mac OS X (\d+)/.exec(ua);
+  if (mac) return { os: 'macos', osMajor: mac[1], modelFamily: 'mac', language };
+  const chromeos = /CrOS \S+ (\d+)/.exec(ua);
+  if (chromeos) return { os: 'chromeos', osMajor: chromeos[1], language };
   if (/Linux/.test(ua)) return { os: 'linux', language };
   return { os: 'other', language };
 }

@@ -49,7 +49,10 @@ export function defineTransparencyLogElement(source: LogSource, tag = TRANSPAREN
           const item = el('li');
           item.dataset.status = entry.status;
           item.append(
-            el('strong', `${new Date(entry.sentAt).toLocaleString()} — ${entry.report.kind} report to ${entry.collector} — ${entry.status}${entry.httpStatus ? ` (${entry.httpStatus})` : ''}`),
+            el(
+              'strong',
+              `${new Date(entry.sentAt).toLocaleString()} — ${entry.report.kind} report to ${entry.collector} — ${entry.status}${entry.httpStatus ? ` (${entry.httpStatus})` : ''}`,
+            ),
             el('pre', JSON.stringify(entry.report, null, 2)),
           );
           list.append(item);

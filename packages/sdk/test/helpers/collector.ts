@@ -3,18 +3,22 @@
  * independent HPKE implementation), so what the tests read is exactly what a real collector would.
  */
 import { gunzipSync } from 'node:zlib';
-import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import {
   ENC_LENGTH,
   HEADER_LENGTH,
   infoFor,
+  type KeyConfig,
   PATHS,
   PROBLEM_UNKNOWN_KEY,
-  type KeyConfig,
   type ReportBatch,
 } from '@candor/protocol';
+import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
-export const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+export const suite = new CipherSuite({
+  kem: new DhkemX25519HkdfSha256(),
+  kdf: new HkdfSha256(),
+  aead: new Aes128Gcm(),
+});
 
 export interface CollectorKey {
   config: KeyConfig;
@@ -34,7 +38,10 @@ export async function openEnvelope(body: Uint8Array, keys: CollectorKey[]): Prom
   if (!key) throw new Error(`no key ${header[0]}`);
   const enc = body.slice(HEADER_LENGTH, HEADER_LENGTH + ENC_LENGTH);
   const ct = body.slice(HEADER_LENGTH + ENC_LENGTH);
-  const plaintext = await suite.open({ recipientKey: key.privateKey, enc: enc.buffer, info: infoFor(header).slice().buffer }, ct.buffer);
+  const plaintext = await suite.open(
+    { recipientKey: key.privateKey, enc: enc.buffer, info: infoFor(header).slice().buffer },
+    ct.buffer,
+  );
   return JSON.parse(gunzipSync(new Uint8Array(plaintext)).toString('utf8')) as ReportBatch;
 }
 

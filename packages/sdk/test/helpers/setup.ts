@@ -1,5 +1,5 @@
-import { type CandorOptions, createCandor, memoryQueueStorage } from '@candor/sdk';
 import { candorBrowserRegistry, createReportChecker, type Report, ReportBatchSchema } from '@candor/protocol';
+import { type CandorOptions, createCandor, memoryQueueStorage } from '@candor/sdk';
 import { expect } from 'vitest';
 import { FakeCollector } from './collector.js';
 
