@@ -128,3 +128,31 @@ describe('every metric type ends up in a valid, sealed report', () => {
     expect(crashes[0]).toMatchObject({ type: 'RangeError', count: 3 });
   });
 });
+
+describe('current-state metrics (boolean, enumeration, quantity)', () => {
+  it('ride along with every later report but never make a report on their own', async () => {
+    const { candor, collector } = await setup();
+    candor.boolean('settings.ad_blocking').set(true);
+    candor.enumeration('settings.text_size').set('small');
+    candor.quantity('ui.open_tabs').set(3);
+    await candor.flush();
+    await candor.flush(); // nothing new: no report
+    candor.counter('page_load.count').add();
+    candor.quantity('ui.open_tabs').set(5);
+    await candor.flush();
+    expect(metricsReports(collector).map((r) => r.metrics)).toEqual([
+      { 'settings.ad_blocking': true, 'settings.text_size': 'small', 'ui.open_tabs': 3 },
+      { 'settings.ad_blocking': true, 'settings.text_size': 'small', 'ui.open_tabs': 5, 'page_load.count': 1 },
+    ]);
+  });
+
+  it('are forgotten when consent is withdrawn', async () => {
+    const { candor, collector } = await setup();
+    candor.boolean('settings.ad_blocking').set(true);
+    candor.setConsent('denied');
+    candor.setConsent('granted');
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(metricsReports(collector).map((r) => r.metrics)).toEqual([{ 'page_load.count': 1 }]);
+  });
+});

@@ -103,7 +103,12 @@ export class LabeledCounterRecorder implements Recorder {
   }
 }
 
-/** Booleans and enumerations: one current value; with `ldp` in the registry it is randomized once per report. */
+/**
+ * Booleans and enumerations are current state ("dark mode is on"): the last value set rides along with every
+ * report built after it, until it is set again or consent is withdrawn. Setting one marks a report as due;
+ * carrying one along does not, so state alone never makes a report. With `ldp` in the registry the value is
+ * randomized afresh for every report (randomized response, protocol privacy/ldp.ts).
+ */
 export class ChoiceRecorder<T extends string | boolean> implements Recorder {
   private value: T | undefined;
   private readonly allowed: Set<T>;
@@ -127,7 +132,6 @@ export class ChoiceRecorder<T extends string | boolean> implements Recorder {
   }
   take(ctx: CollectContext): T | undefined {
     const value = this.value;
-    this.value = undefined;
     if (value === undefined) return undefined;
     // Randomized once per report, on the device: the true value never leaves when the registry asks for LDP.
     return this.epsilon === undefined ? value : randomizeResponse(value, this.domain, this.epsilon, ctx.random);
@@ -137,6 +141,7 @@ export class ChoiceRecorder<T extends string | boolean> implements Recorder {
   }
 }
 
+/** A quantity is current state too ("open tabs when the report was made"): see ChoiceRecorder. */
 export class QuantityRecorder implements Recorder {
   private value: number | undefined;
   constructor(
@@ -157,7 +162,6 @@ export class QuantityRecorder implements Recorder {
   }
   take(): number | undefined {
     const value = this.value;
-    this.value = undefined;
     return value === undefined ? undefined : Math.min(value, this.max);
   }
   clear(): void {
