@@ -81,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const options = toCollectorOptions(values);
+  // Every simulated phone uploads from this machine's one address, which a per-client rate limit would throttle.
+  if (values.simulate) options.rateLimit = false;
   // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
   const scaleOut = await openScaleOut({
     store: values.store as string | undefined,
@@ -116,6 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       console.log(`  query token for this demo (candor keys token revoke to remove it):\n    ${token}\n`);
     }
     console.log(`simulating ${devices} phones: a week of history, then a live wave every 10 s ...`);
+    console.log('  (per-client rate limiting is off: all simulated phones share one address)');
     demo = startDemoTraffic({ target: collector.url, devices });
     demo.ready.then(
       () => console.log(`dashboard ready: open ${collector.url}/ and log in with the token above`),
