@@ -180,6 +180,7 @@ class CandorClient implements Gate {
   private privateScopes = 0;
   private stopped = false;
   private loaded = false;
+  private storageWritable = true;
   private periodDay = '';
   private state: PersistedState = emptyState();
   private retryAttempt = 0;
@@ -358,7 +359,9 @@ class CandorClient implements Gate {
     try {
       stored = await this.storage.load();
     } catch {
+      // Unreadable right now: keep working in memory and never write over what may still be stored.
       this.counters.storageFailures++;
+      this.storageWritable = false;
     }
     if (stored) {
       // The stored choice first: applying it clears what is pending in memory, never the stored queue.
@@ -381,7 +384,7 @@ class CandorClient implements Gate {
    * Chromium, IndexedDB requests made during pagehide may never complete, and the upload must not wait on them.
    */
   private persist(hiding = false): Promise<void> {
-    if (!this.loaded) return Promise.resolve();
+    if (!this.loaded || !this.storageWritable) return Promise.resolve();
     const saved = this.storage.save(this.state).catch(() => {
       this.counters.storageFailures++;
     });

@@ -169,3 +169,25 @@ describe('daily activity', () => {
     expect(JSON.parse(storage.contents() ?? '{}').lastDailyActivityDay).toBe('2026-11-23');
   });
 });
+
+describe('storage failures', () => {
+  it('a storage that cannot be read is never written over; the SDK keeps working in memory', async () => {
+    let writes = 0;
+    const broken: QueueStorage = {
+      load: async () => {
+        throw new Error('disk busy');
+      },
+      save: async () => {
+        writes++;
+      },
+    };
+    const collector = await FakeCollector.create();
+    const candor = device(broken, collector);
+    await candor.ready;
+    candor.counter('page_load.count').add(2);
+    await candor.flush();
+    expect(writes).toBe(0);
+    expect(candor.errors.storageFailures).toBe(1);
+    expect(metricsReports(collector).map((r) => r.metrics)).toEqual([{ 'page_load.count': 2 }]);
+  });
+});
