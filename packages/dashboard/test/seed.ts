@@ -25,7 +25,7 @@ export async function startSeededCollector(
   const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
   const collector = await startCollector({
     keysDir: join(dir, 'keys'),
-    k: options.k ?? 10,
+    k: options.k ?? 5,
     ...(options.dp ? { dp: options.dp } : {}),
     rateLimit: false,
     log: { level: 'silent' },
@@ -37,8 +37,9 @@ export async function startSeededCollector(
     const now = Date.now();
     const result = await simulateFleet({
       target: collector.url,
-      devices: options.devices ?? 120,
-      minutes: 10,
+      devices: options.devices ?? 100,
+      // Enough minutes of use that crashes (about 1% of minutes) clear k on most days.
+      minutes: 20,
       days,
       seed: 7,
       now,

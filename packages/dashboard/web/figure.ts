@@ -211,6 +211,8 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
   const titleId = uid('figure-title');
   const descriptionId = uid('figure-description');
   const box = h('div', { class: 'chart-box' });
+  const empty = spec.table.rows.length === 0;
+  const drawable = !!spec.chart?.series.some((s) => s.values.some((v) => v !== null));
   const figure = h(
     'figure',
     {
@@ -224,8 +226,11 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
       h('h3', { id: titleId }, spec.title),
       spec.description ? h('p', { id: descriptionId, class: 'muted' }, spec.description) : null,
     ),
-    spec.chart && spec.table.rows.length > 0 ? box : null,
-    spec.table.rows.length === 0 ? h('p', { class: 'empty' }, 'No reports in this time range.') : null,
+    drawable ? box : null,
+    empty ? h('p', { class: 'empty' }, 'No reports in this time range.') : null,
+    !empty && !drawable
+      ? h('p', { class: 'empty' }, 'Nothing to draw: every cell came from fewer than k reports.')
+      : null,
     h(
       'ul',
       { class: 'privacy-notes' },
@@ -240,7 +245,7 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
     ),
   );
   parent.append(figure);
-  if (spec.chart && spec.table.rows.length > 0) {
+  if (spec.chart && drawable) {
     drawChart(box, spec.chart, `${spec.title}. Chart; the same numbers are in the data table that follows.`);
   }
   return figure;

@@ -2,9 +2,17 @@ import type { QueryResult } from '@candor/protocol';
 import { formatNumber } from '../format.js';
 import { askAll, percentileFigure, reportsFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
 
+/** The sum over released cells; null when the query failed or every cell was suppressed (not zero). */
 function releasedSum(answer: QueryResult | Error | undefined): number | null {
   if (!answer || answer instanceof Error) return null;
-  return answer.cells.reduce((total, c) => total + (c.suppressed ? 0 : (c.sum ?? 0)), 0);
+  const released = answer.cells.filter((c) => !c.suppressed);
+  if (released.length === 0 && answer.cells.length > 0) return null;
+  return released.reduce((total, c) => total + (c.sum ?? 0), 0);
+}
+
+function shown(value: number | null, answer: QueryResult | Error | undefined, unit = ''): string {
+  if (value !== null) return `${formatNumber(value)}${unit}`;
+  return answer && !(answer instanceof Error) && answer.cells.length > 0 ? 'suppressed' : '—';
 }
 
 function latestReleased(answer: QueryResult | Error | undefined) {
@@ -41,12 +49,15 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
       label: 'Reports with page loads',
       value: loads instanceof Error || !loads || loads.totalReports === null ? '—' : formatNumber(loads.totalReports),
     },
-    { testId: 'page-loads', label: 'Pages loaded', value: pageLoads === null ? '—' : formatNumber(pageLoads) },
-    { testId: 'crashes', label: 'Crashes', value: crashCount === null ? '—' : formatNumber(crashCount) },
+    { testId: 'page-loads', label: 'Pages loaded', value: shown(pageLoads, loads) },
+    { testId: 'crashes', label: 'Crashes', value: shown(crashCount, crashes) },
     {
       testId: 'crash-rate',
       label: 'Crashes per 1,000 page loads',
-      value: pageLoads && crashCount !== null ? formatNumber((crashCount / pageLoads) * 1000) : '—',
+      value:
+        pageLoads && crashCount !== null
+          ? formatNumber((crashCount / pageLoads) * 1000)
+          : shown(null, crashCount === null ? crashes : loads),
     },
     {
       testId: 'latest-p50',
