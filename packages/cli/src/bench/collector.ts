@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHeader, infoFor, type KeyConfigList, SEALED_CONTENT_TYPE } from '@candor/protocol';
-import { HpkeRecipient, sampleBatch, sealBase, sealEnvelope, seededRandom } from '@candor/server';
+import { createKey, HpkeRecipient, sampleBatch, sealBase, sealEnvelope, seededRandom } from '@candor/server';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
 const REPORTS_PER_UPLOAD = 10;
-const CONCURRENCY = 32;
+const CONCURRENCY = 64;
 const DURATION_MS = 6_000;
 const MAX_REQUESTS = 20_000;
 
@@ -134,14 +134,11 @@ export async function benchCollector(_flags: string[]): Promise<void> {
     const json = batches.map((b) => Buffer.from(JSON.stringify(b)));
 
     const bare = await withServer('bare', dir, (url) => drive(url, json, 'application/json'));
-    const collector = await withServer('collector', dir, async (url) => {
-      const { keys } = (await (await fetch(`${url}/v1/keys`)).json()) as KeyConfigList;
-      const key = keys[0];
-      if (!key) throw new Error('no key served');
-      const publicKey = Buffer.from(key.publicKey, 'base64url');
-      const sealed = json.map((j) => sealEnvelope(key.id, publicKey, j));
-      return drive(url, sealed, SEALED_CONTENT_TYPE);
-    });
+    // Keys exist before the collector starts, so every upload is sealed before the clock runs.
+    const key = await createKey(join(dir, 'keys'));
+    const publicKey = Buffer.from(key.publicKey, 'base64url');
+    const sealed = json.map((j) => sealEnvelope(key.id, publicKey, j));
+    const collector = await withServer('collector', dir, (url) => drive(url, sealed, SEALED_CONTENT_TYPE));
 
     const b = bare.result;
     const c = collector.result;

@@ -44,6 +44,7 @@ export class DuckDbStore implements ReportStore {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  private drainQueued = false;
   private readonly flushIntervalMs: number;
   private readonly maxPendingRows: number;
 
@@ -83,21 +84,34 @@ export class DuckDbStore implements ReportStore {
     }, delay);
   }
 
-  /** Writes everything pending; concurrent calls queue behind each other so writes never interleave. */
+  /**
+   * Writes everything pending. Writes never interleave; while one runs, new rows keep rolling up in memory and
+   * the next write takes all of them at once (group commit), so a slow commit makes batches bigger, not queues
+   * longer.
+   */
   flush(): Promise<void> {
+    if (!this.drainQueued) {
+      this.drainQueued = true;
+      this.writing = this.writing.then(() => {
+        this.drainQueued = false;
+        return this.drain();
+      });
+    }
+    return this.writing;
+  }
+
+  private async drain(): Promise<void> {
     const batch = this.pending;
     const waiters = this.pendingWaiters;
+    if (waiters.length === 0 && batch.size === 0) return;
     this.pending = new Rollup();
     this.pendingWaiters = [];
-    this.writing = this.writing.then(async () => {
-      try {
-        if (batch.size) await this.write(batch.groups.values());
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
-    });
-    return this.writing;
+    try {
+      if (batch.size) await this.write(batch.groups.values());
+      for (const w of waiters) w.resolve();
+    } catch (error) {
+      for (const w of waiters) w.reject(error);
+    }
   }
 
   /** Appends pre-rolled rows directly (used by the query benchmark to load simulated data). */
