@@ -203,7 +203,11 @@ group('the entry scanner', () => {
       creator: { name: 'x "quoted" \\ name', version: '1' },
       comment: 'braces } ] { [ and "quotes"',
       entries: [
-        { request: { method: 'GET', url: 'https://a.example/}', headers: [{ name: 'x', value: '\\"}]\\\\' }] } },
+        {
+          request: { method: 'GET', url: 'https://a.example/}', headers: [{ name: 'x', value: '\\"}]\\\\' }] },
+          response: { status: 200, content: { text: '{"response": [1, "}\\\\"]}' } },
+          serverIPAddress: '10.0.0.1',
+        },
         {
           request: {
             method: 'POST',
@@ -215,7 +219,10 @@ group('the entry scanner', () => {
       ],
     },
   });
-  const expected = (JSON.parse(tricky) as { log: { entries: unknown[] } }).log.entries;
+  // Responses are left out (replaced by null): only what the app sent is audited.
+  const expected = (JSON.parse(tricky) as { log: { entries: Array<Record<string, unknown>> } }).log.entries.map((e) =>
+    'response' in e ? { ...e, response: null } : e,
+  );
 
   it.each([1, 2, 3, 7, 64, 1 << 20])('splits entries identically with %i-byte chunks', async (size) => {
     const entries = await collect(tricky, size);

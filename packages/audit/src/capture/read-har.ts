@@ -18,7 +18,7 @@ export async function* readHar(file: string, options: ReadHarOptions = {}): Asyn
   const entries = splitHarEntries(source.chunks, file, { maxEntryBytes: options.maxEntryBytes });
   let result = await entries.next();
   while (!result.done) {
-    const { index, offset, json } = result.value;
+    const { index, offset, size, json } = result.value;
     let parsed: unknown;
     try {
       parsed = JSON.parse(json);
@@ -28,7 +28,7 @@ export async function* readHar(file: string, options: ReadHarOptions = {}): Asyn
         byte: offset,
       });
     }
-    yield readEntry(parsed, file, index, offset, json.length);
+    yield readEntry(parsed, file, index, offset, size);
     result = await entries.next();
   }
   const info = result.value;

@@ -1,4 +1,4 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 } from 'node:buffer';
 
 /**
  * Bytes that are readable text: valid UTF-8 without control characters (tab and line breaks allowed). Random or
@@ -6,17 +6,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function asPrintableText(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return undefined;
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return undefined;
+  // Control bytes are single bytes in UTF-8, so this scan fails random data within a few bytes, before the
+  // (native, exception-free) UTF-8 validation.
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return undefined;
   }
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd) return undefined;
-  }
-  return text;
+  if (!isUtf8(bytes)) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  return text.includes('\ufffd') ? undefined : text;
 }
 
 /** Shannon entropy in bits per byte. */

@@ -177,7 +177,6 @@ export function decodeBytes(
     decodeString(ctx, text, field, chain);
     return 'text';
   }
-  if (bytes.length >= 128 && entropy(bytes) > 7.0) return 'opaque'; // encrypted or random: nothing to read
   return decodeProtobuf(ctx, bytes, field, chain, nesting) ? 'protobuf' : 'opaque';
 }
 
@@ -197,6 +196,8 @@ function decodeProtobuf(
   }
   const fields = parseProtobuf(bytes);
   if (!fields) return false;
+  // A long buffer that still parses but looks random (encrypted or compressed) is not taken for a message.
+  if (nesting === 0 && bytes.length >= 128 && entropy(bytes) > 7.0) return false;
   const next = chain[chain.length - 1] === 'protobuf' ? chain : push(chain, 'protobuf');
   for (const f of fields) {
     const path = join(field, `#${f.number}`);

@@ -1,4 +1,4 @@
-import { type FieldNames, normaliseName } from './fields.js';
+import { type FieldNames, fieldNames } from './fields.js';
 import type { Detection } from './types.js';
 
 /** An Android build fingerprint ("brand/product/device:10/BUILD/INCREMENTAL:user/release-keys") names one build. */
@@ -13,7 +13,7 @@ export function detectFingerprintValue(value: string, _names: FieldNames, out: D
  * Device attributes that are harmless one at a time but, sent together, narrow a person down. The auditor counts
  * the distinct kinds in one request; a single value never makes a fingerprint.
  */
-const ATTRIBUTE_KIND: Record<string, string> = {};
+const ATTRIBUTE_KIND = new Map<string, string>();
 const KINDS: Record<string, string[]> = {
   model: ['model', 'mod', 'devicemodel', 'phonemodel', 'hwmodel', 'device', 'product'],
   manufacturer: ['manufacturer', 'brand', 'make', 'vendor'],
@@ -25,13 +25,11 @@ const KINDS: Record<string, string[]> = {
   locale: ['locale', 'region', 'country', 'timezone', 'tz'],
   hardware: ['cpu', 'cpuabi', 'ram', 'totalmemory', 'storage', 'battery', 'board', 'hardware'],
 };
-for (const [kind, names] of Object.entries(KINDS)) for (const name of names) ATTRIBUTE_KIND[name] = kind;
+for (const [kind, names] of Object.entries(KINDS)) for (const name of names) ATTRIBUTE_KIND.set(name, kind);
 
 /** The kind of device attribute a field names, if any ("$os_version" -> "os"). */
 export function deviceAttributeKind(field: string): string | undefined {
-  const segments = field.split(/[.[\]/:]+/).filter((s) => s !== '' && !/^\d+$/.test(s));
-  const last = normaliseName(segments[segments.length - 1] ?? '');
-  return ATTRIBUTE_KIND[last];
+  return ATTRIBUTE_KIND.get(fieldNames(field).last);
 }
 
 /** Four or more kinds of device attribute in one request make a fingerprint. */

@@ -1,4 +1,4 @@
-import { normaliseName } from '../detect/fields.js';
+import { fieldNames } from '../detect/fields.js';
 
 /**
  * Field names whose values are the same for every install of an app (API keys, app ids, SDK versions): they
@@ -57,6 +57,5 @@ export function isIdentifierCandidate(value: string, field: string): boolean {
     if (digits !== length || length < 12 || looksLikeTimestamp(value)) return false;
   }
   if (new Set(value).size < 6) return false;
-  const segments = field.split(/[.[\]/:]+/).filter((s) => s !== '' && !/^\d+$/.test(s));
-  return !APP_LEVEL_FIELDS.has(normaliseName(segments[segments.length - 1] ?? ''));
+  return !APP_LEVEL_FIELDS.has(fieldNames(field).last);
 }
