@@ -25,7 +25,7 @@ export async function startSeededCollector(
   const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
   const collector = await startCollector({
     keysDir: join(dir, 'keys'),
-    k: options.k ?? 5,
+    k: options.k ?? 10,
     ...(options.dp ? { dp: options.dp } : {}),
     rateLimit: false,
     log: { level: 'silent' },
