@@ -128,6 +128,19 @@ describe('crash signatures', () => {
     expect(key).toBe('Error\nmain@app.js');
   });
 
+  it('ignores frames that name no source position, such as Promise.all indexes that depend on scheduling', async () => {
+    const stack = (index: number) =>
+      'TypeError: x\n' +
+      '    at decodeImageTile (file:///app/src/device.ts:58:10)\n' +
+      '    at async SimulatedPhone.actOneMinute (file:///app/src/device.ts:103:5)\n' +
+      `    at async Promise.all (index ${index})\n` +
+      '    at async worker (file:///app/src/fleet.ts:103:11)';
+    const a = crashKey({ name: 'TypeError', message: 'x', stack: stack(3) });
+    const b = crashKey({ name: 'TypeError', message: 'x', stack: stack(17) });
+    expect(a.key).toBe('TypeError\ndecodeImageTile@device.ts\nSimulatedPhone.actOneMinute@device.ts\nworker@fleet.ts');
+    expect(b.key).toBe(a.key);
+  });
+
   it('different code paths give different signatures', async () => {
     const one = crashKey({
       name: 'TypeError',

@@ -4,7 +4,8 @@
  *
  *   - the message is never read (it can hold user input, URLs, e-mail addresses);
  *   - only frames from the app's own code are kept: frames in node_modules, node: internals, browser
- *     extensions, native code, eval and anonymous sources are dropped;
+ *     extensions, native code, eval and anonymous sources are dropped, and so are lines that name no source
+ *     position (V8's "at async Promise.all (index 3)", whose index depends on scheduling);
  *   - each kept frame becomes "function@file": the function name (identifier characters only) and the file's
  *     base name without directories, host, query, fragment, line or column, with build hashes
  *     ("main.3f9a1c2b.js" -> "main.js") removed so a rebuild keeps the same signature;
@@ -32,13 +33,18 @@ export function crashType(error: unknown): string {
   return KNOWN_TYPES.test(name) || TYPE_SUFFIX.test(name) ? name : 'Error';
 }
 
+/**
+ * One stack line as function and source file. Only lines that name a position (":line" or ":line:col") are
+ * frames of code; V8's "at async Promise.all (index 3)" and the like name no file and are skipped, or the
+ * signature would change with scheduling.
+ */
 function parseFrame(line: string): { fn: string; source: string } | null {
   const text = line.trim();
   // V8: "at fn (source:line:col)" or "at source:line:col"
-  let m = /^at (?:(.+?) \()?(.+?)(?::\d+)?(?::\d+)?\)?$/.exec(text);
+  let m = /^at (?:(.+?) \()?(.+?):\d+(?::\d+)?\)?$/.exec(text);
   if (m) return { fn: m[1] ?? '', source: m[2] ?? '' };
   // SpiderMonkey / JavaScriptCore: "fn@source:line:col"
-  m = /^(.*?)@(.+?)(?::\d+)?(?::\d+)?$/.exec(text);
+  m = /^(.*?)@(.+?):\d+(?::\d+)?$/.exec(text);
   if (m) return { fn: m[1] ?? '', source: m[2] ?? '' };
   return null;
 }
