@@ -1,12 +1,13 @@
 import type { CapturedRequest } from './capture/har-entry.js';
-import { readHar } from './capture/index.js';
+import { readHarBatches } from './capture/index.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 import { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 import { DestinationTable, type DomainSummary, type HostSummary } from './destinations/summary.js';
 import { type KnownValue, KnownValues } from './detect/known.js';
 import { CATEGORIES, type Category, SEVERITIES, type Severity, severityRank } from './detect/types.js';
 import type { AuditWarning, Finding } from './findings.js';
-import { inspectRequest } from './inspect/request.js';
+import { LeafAnalyser } from './inspect/analysis.js';
+import { DestinationCache, inspectRequest } from './inspect/request.js';
 import { LinkTracker } from './link/index.js';
 
 /** Version of the JSON report; see docs/audit-json-schema.md. Bumped on any incompatible change. */
@@ -44,16 +45,16 @@ export interface AuditResult {
 /** Audits HAR capture files (plain or .zhar), streaming each; throws CaptureError on a file that is not a HAR. */
 export async function auditFiles(files: string[], options: AuditOptions = {}): Promise<AuditResult> {
   const counts = new Map<string, number>();
-  async function* requests(): AsyncGenerator<CapturedRequest> {
+  async function* batches(): AsyncGenerator<CapturedRequest[]> {
     for (const file of files) {
       counts.set(file, 0);
-      for await (const request of readHar(file, { onRawBytes: options.onRawBytes })) {
-        counts.set(file, (counts.get(file) ?? 0) + 1);
-        yield request;
+      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes })) {
+        counts.set(file, (counts.get(file) ?? 0) + batch.length);
+        yield batch;
       }
     }
   }
-  const result = await auditRequests(requests(), options);
+  const result = await auditBatches(batches(), options);
   result.files = files.map((file) => ({ file, requests: counts.get(file) ?? 0 }));
   return result;
 }
@@ -63,9 +64,17 @@ export async function auditRequests(
   requests: AsyncIterable<CapturedRequest> | Iterable<CapturedRequest>,
   options: AuditOptions = {},
 ): Promise<AuditResult> {
+  async function* single(): AsyncGenerator<CapturedRequest[]> {
+    for await (const request of requests) yield [request];
+  }
+  return auditBatches(single(), options);
+}
+
+async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: AuditOptions): Promise<AuditResult> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const known = new KnownValues(options.known ?? []);
   const link = new LinkTracker();
+  const analyser = new LeafAnalyser();
   const table = new DestinationTable();
   const maxFindings = options.maxFindings ?? 100_000;
   const findings: Finding[] = [];
@@ -85,13 +94,16 @@ export async function auditRequests(
     else dropped++;
   };
 
-  for await (const request of requests) {
-    files.set(request.file, (files.get(request.file) ?? 0) + 1);
-    bytes += request.size;
-    const inspection = inspectRequest(request, total++, { known, link, limits });
-    table.request(inspection.host, inspection.domain, request.serverIp);
-    for (const finding of inspection.findings) record(finding);
-    for (const message of inspection.warnings) warnings.push({ file: request.file, entry: request.entry, message });
+  const ctx = { analyser, known, link, limits, destinations: new DestinationCache() };
+  for await (const batch of batches) {
+    for (const request of batch) {
+      files.set(request.file, (files.get(request.file) ?? 0) + 1);
+      bytes += request.size;
+      const inspection = inspectRequest(request, total++, ctx);
+      table.request(inspection.host, inspection.domain, request.serverIp);
+      for (const finding of inspection.findings) record(finding);
+      for (const message of inspection.warnings) warnings.push({ file: request.file, entry: request.entry, message });
+    }
   }
 
   for (const linked of link.linked()) {
@@ -129,9 +141,10 @@ export async function auditRequests(
     const lookup = typeof options.geoip === 'string' ? await openGeoIp(options.geoip) : options.geoip;
     table.locate(lookup);
   }
+  const fileOrder = new Map([...files.keys()].map((file, i) => [file, i]));
   findings.sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) ||
       a.entry - b.entry ||
       CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category),
   );

@@ -22,7 +22,8 @@ async function* chunksOf(text: string, size: number): AsyncGenerator<Buffer> {
 
 async function collect(text: string, size: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const entry of splitHarEntries(chunksOf(text, size), 'x.har')) out.push(entry.json);
+  for await (const batch of splitHarEntries(chunksOf(text, size), 'x.har'))
+    for (const entry of batch) out.push(entry.json);
   return out;
 }
 
@@ -231,7 +232,7 @@ group('the entry scanner', () => {
 
   it('reports entry offsets in bytes', async () => {
     const out = [];
-    for await (const entry of splitHarEntries(chunksOf(tricky, 5), 'x.har')) out.push(entry);
+    for await (const batch of splitHarEntries(chunksOf(tricky, 5), 'x.har')) out.push(...batch);
     for (const entry of out)
       expect(
         Buffer.from(tricky)

@@ -2,4 +2,4 @@ export { CaptureError } from './errors.js';
 export type { CapturedBody, CapturedRequest, NameValue } from './har-entry.js';
 export { type Exchange, type HarDocument, harFromExchanges, recordingFetch } from './har-writer.js';
 export { ProgressBar } from './progress.js';
-export { type ReadHarOptions, readHar } from './read-har.js';
+export { type ReadHarOptions, readHar, readHarBatches } from './read-har.js';

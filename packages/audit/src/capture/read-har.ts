@@ -10,26 +10,29 @@ export interface ReadHarOptions {
 }
 
 /**
- * Streams the requests of one HAR 1.2 capture (plain or `.zhar`), one entry at a time, in bounded memory.
- * Throws CaptureError naming the file and the byte or entry where it is not a readable HAR.
+ * Streams the requests of one HAR 1.2 capture (plain or `.zhar`) in bounded memory, a batch of entries per chunk
+ * read. Throws CaptureError naming the file and the byte or entry where it is not a readable HAR.
  */
-export async function* readHar(file: string, options: ReadHarOptions = {}): AsyncGenerator<CapturedRequest> {
+export async function* readHarBatches(file: string, options: ReadHarOptions = {}): AsyncGenerator<CapturedRequest[]> {
   const source = await openCapture(file, options.onRawBytes);
-  const entries = splitHarEntries(source.chunks, file, { maxEntryBytes: options.maxEntryBytes });
-  let result = await entries.next();
+  const batches = splitHarEntries(source.chunks, file, { maxEntryBytes: options.maxEntryBytes });
+  let result = await batches.next();
   while (!result.done) {
-    const { index, offset, size, json } = result.value;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch (error) {
-      throw new CaptureError(file, `an entry is not valid JSON: ${(error as Error).message}`, {
-        entry: index,
-        byte: offset,
-      });
+    const requests: CapturedRequest[] = [];
+    for (const { index, offset, size, json } of result.value) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(json);
+      } catch (error) {
+        throw new CaptureError(file, `an entry is not valid JSON: ${(error as Error).message}`, {
+          entry: index,
+          byte: offset,
+        });
+      }
+      requests.push(readEntry(parsed, file, index, offset, size));
     }
-    yield readEntry(parsed, file, index, offset, size);
-    result = await entries.next();
+    yield requests;
+    result = await batches.next();
   }
   const info = result.value;
   if (info.version === undefined) {
@@ -40,4 +43,9 @@ export async function* readHar(file: string, options: ReadHarOptions = {}): Asyn
         : 'not a HAR file: "log.version" is missing',
     );
   }
+}
+
+/** The requests of one HAR capture, one at a time; see readHarBatches. */
+export async function* readHar(file: string, options: ReadHarOptions = {}): AsyncGenerator<CapturedRequest> {
+  for await (const batch of readHarBatches(file, options)) yield* batch;
 }

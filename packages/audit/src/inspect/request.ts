@@ -1,15 +1,17 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
-import { deviceAttributeKind, FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
-import { detectPersonalData } from '../detect/index.js';
+import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
-import { isIdentifierCandidate, type LinkTracker } from '../link/index.js';
+import type { LinkTracker } from '../link/index.js';
+import type { LeafAnalyser } from './analysis.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
 
 export interface InspectContext {
+  analyser: LeafAnalyser;
+  destinations: DestinationCache;
   known: KnownValues;
   link: LinkTracker;
   limits: DecodeLimits;
@@ -27,16 +29,23 @@ export interface Inspection extends Destination {
 
 const MAX_EVIDENCE = 300;
 
-/** Where a request went: its host, and the registrable domain (or the host itself when it is an address). */
-export function destinationOf(url: string): Destination {
-  let host = '';
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  } catch {
-    return { host: '(invalid url)', domain: '(invalid url)' };
+/** Where requests went: host and registrable domain, remembered per host (a capture has few hosts). */
+export class DestinationCache {
+  private readonly byHost = new Map<string, Destination>();
+
+  of(url: URL | undefined): Destination {
+    if (!url) return { host: '(invalid url)', domain: '(invalid url)' };
+    const hostname = url.hostname;
+    let destination = this.byHost.get(hostname);
+    if (!destination) {
+      const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+      // Unlike the SDK's registrableDomain, any suffix is accepted: captures hold test and private hosts too.
+      destination = { host, domain: getDomain(host, { allowPrivateDomains: false }) ?? host };
+      if (this.byHost.size > 10_000) this.byHost.clear();
+      this.byHost.set(hostname, destination);
+    }
+    return destination;
   }
-  // Unlike the SDK's registrableDomain, any suffix is accepted here: captures hold test and private hosts too.
-  return { host, domain: getDomain(host, { allowPrivateDomains: false }) ?? host };
 }
 
 /**
@@ -45,7 +54,13 @@ export function destinationOf(url: string): Destination {
  * capture which of them recur.
  */
 export function inspectRequest(request: CapturedRequest, requestNumber: number, ctx: InspectContext): Inspection {
-  const { host, domain } = destinationOf(request.url);
+  let url: URL | undefined;
+  try {
+    url = new URL(request.url);
+  } catch {
+    url = undefined;
+  }
+  const { host, domain } = ctx.destinations.of(url);
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const attributes = new Map<string, { field: string; value: string; location: FindingLocation }>();
@@ -75,14 +90,9 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     const known = ctx.known.match(leaf.value);
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
-    let detections = detectPersonalData(leaf.value, leaf.field);
-    if (leaf.jsonNumber && detections.length > 0) {
-      // Counters, sizes and random numbers pass a Luhn check one time in ten: a number must be named an id.
-      const byShapeAlone = new Set(detectPersonalData(leaf.value).map((d) => d.detector));
-      detections = detections.filter((d) => !byShapeAlone.has(d.detector));
-    }
-    for (const detection of detections) add(detection.category, detection.detector, leaf);
-    if (isIdentifierCandidate(leaf.value, leaf.field)) {
+    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
+    for (const detection of analysis.detections) add(detection.category, detection.detector, leaf);
+    if (analysis.candidate) {
       ctx.link.observe(leaf.value, {
         request: requestNumber,
         file: request.file,
@@ -94,18 +104,12 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
         decoding: leaf.decoding,
       });
     }
-    const kind = deviceAttributeKind(leaf.field);
-    if (kind && !attributes.has(kind) && leaf.value !== '' && !/^(?:unknown|null|none)$/i.test(leaf.value))
-      attributes.set(kind, { field: leaf.field, value: leaf.value, location });
+    const kind = analysis.attributeKind;
+    if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });
   };
 
   const decode = new DecodeContext(ctx.limits, sink);
-  let url: URL | undefined;
-  try {
-    url = new URL(request.url);
-  } catch {
-    decode.warn(`request URL "${request.url.slice(0, 100)}" is not a valid URL`);
-  }
+  if (!url) decode.warn(`request URL "${request.url.slice(0, 100)}" is not a valid URL`);
   if (url) {
     location = 'url';
     url.pathname.split('/').forEach((segment, i) => {

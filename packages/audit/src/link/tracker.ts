@@ -34,7 +34,8 @@ export interface LinkedValue {
  * the audit says so in a warning).
  */
 export class LinkTracker {
-  private readonly seen = new Map<string, Seen>();
+  // A value seen once is kept as its single Occurrence; only a recurring value gets the fuller record.
+  private readonly seen = new Map<string, Seen | Occurrence>();
   pruned = false;
 
   constructor(
@@ -43,12 +44,24 @@ export class LinkTracker {
   ) {}
 
   observe(value: string, occurrence: Occurrence): void {
-    let seen = this.seen.get(value);
-    if (!seen) {
+    const previous = this.seen.get(value);
+    if (previous === undefined) {
       if (this.seen.size >= this.maxValues) this.prune();
-      seen = { requests: 0, lastRequest: -1, hosts: new Set(), domains: new Set(), occurrences: [] };
-      this.seen.set(value, seen);
+      this.seen.set(value, occurrence);
+      return;
     }
+    let seen: Seen;
+    if ('request' in previous) {
+      if (previous.request === occurrence.request) return;
+      seen = {
+        requests: 1,
+        lastRequest: previous.request,
+        hosts: new Set([previous.host]),
+        domains: new Set([previous.domain]),
+        occurrences: [previous],
+      };
+      this.seen.set(value, seen);
+    } else seen = previous;
     if (seen.lastRequest !== occurrence.request) {
       seen.requests++;
       seen.lastRequest = occurrence.request;
@@ -59,7 +72,7 @@ export class LinkTracker {
   }
 
   private prune(): void {
-    for (const [value, seen] of this.seen) if (seen.requests < 2) this.seen.delete(value);
+    for (const [value, seen] of this.seen) if ('request' in seen) this.seen.delete(value);
     this.pruned = true;
   }
 
@@ -67,7 +80,7 @@ export class LinkTracker {
   linked(): LinkedValue[] {
     const out: LinkedValue[] = [];
     for (const [value, seen] of this.seen) {
-      if (seen.requests < 2) continue;
+      if ('request' in seen || seen.requests < 2) continue;
       out.push({
         value,
         requests: seen.requests,

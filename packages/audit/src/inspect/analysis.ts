@@ -1,0 +1,47 @@
+import { deviceAttributeKind } from '../detect/fingerprint.js';
+import { detectPersonalData } from '../detect/index.js';
+import type { Detection } from '../detect/types.js';
+import { isIdentifierCandidate } from '../link/index.js';
+
+/** What the detectors conclude about one value under one field name. */
+export interface LeafAnalysis {
+  detections: Detection[];
+  /** Identifier-like: watched for recurrence across requests. */
+  candidate: boolean;
+  /** The kind of device detail the field names, counted towards a fingerprint. */
+  attributeKind?: string;
+}
+
+const MAX_CACHED_VALUE = 256;
+const MAX_CACHE_ENTRIES = 100_000;
+
+/**
+ * Runs the value detectors, memoised by field and value: telemetry repeats the same fields with the same values
+ * (model, OS, event names) in every event of every batch, and the detectors are pure functions of the two.
+ */
+export class LeafAnalyser {
+  private readonly cache = new Map<string, LeafAnalysis>();
+
+  analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysis {
+    if (value.length > MAX_CACHED_VALUE) return analyse(value, field, jsonNumber);
+    const key = `${jsonNumber ? '#' : ''}${field}\u0000${value}`;
+    let analysis = this.cache.get(key);
+    if (!analysis) {
+      analysis = analyse(value, field, jsonNumber);
+      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(key, analysis);
+    }
+    return analysis;
+  }
+}
+
+function analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysis {
+  let detections = detectPersonalData(value, field);
+  if (jsonNumber && detections.length > 0) {
+    // Counters, sizes and random numbers pass a Luhn check one time in ten: a number must be named an id.
+    const byShapeAlone = new Set(detectPersonalData(value).map((d) => d.detector));
+    detections = detections.filter((d) => !byShapeAlone.has(d.detector));
+  }
+  const kind = value !== '' && !/^(?:unknown|null|none)$/i.test(value) ? deviceAttributeKind(field) : undefined;
+  return { detections, candidate: isIdentifierCandidate(value, field), ...(kind ? { attributeKind: kind } : {}) };
+}
