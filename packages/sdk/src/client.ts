@@ -464,7 +464,15 @@ class CandorClient implements Gate {
 
   flush(options: FlushOptions = {}): Promise<void> {
     const hiding = options.keepalive === true;
-    const task = async () => {
+    const task = () => this.flushTask(hiding);
+    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
+    // sent twice this way carries the same id both times, and the collector drops the duplicate.
+    return hiding ? task() : this.serial(task);
+  }
+
+  /** Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. */
+  private async flushTask(hiding: boolean): Promise<void> {
+    try {
       await this.ready;
       if (!this.sendingAllowed) return;
       this.dailyActivity();
@@ -474,10 +482,9 @@ class CandorClient implements Gate {
         await this.persist(hiding);
       }
       await this.sendQueued(hiding);
-    };
-    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
-    // sent twice this way carries the same id both times, and the collector drops the duplicate.
-    return hiding ? task() : this.serial(task);
+    } catch {
+      this.counters.internalErrors++;
+    }
   }
 
   /** One build-and-send at a time, in call order. */

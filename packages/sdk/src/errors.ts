@@ -7,6 +7,8 @@ export const DROP_REASONS = [
   'unknown_extra',
   'too_many_entries',
   'invalid_config',
+  /** A site sample whose public suffix list chunk could not be loaded: dropped rather than sent unreduced. */
+  'site_list_unavailable',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -37,6 +39,8 @@ export interface ErrorCounters {
   sealFailures: number;
   /** Writes to the offline queue storage that failed. */
   storageFailures: number;
+  /** Anything else that went wrong inside a flush; counted so it never reaches the app as an exception. */
+  internalErrors: number;
 }
 
 export function createErrorCounters(): ErrorCounters {
@@ -51,5 +55,6 @@ export function createErrorCounters(): ErrorCounters {
     keyRefetches: 0,
     sealFailures: 0,
     storageFailures: 0,
+    internalErrors: 0,
   };
 }

@@ -246,23 +246,30 @@ export class SiteRecorder implements Recorder {
     this.sites = new Map();
     this.pending = [];
     if (!pending.length) return sites.size ? sitesToJSON(sites) : undefined;
-    return siteReducer.load().then((reduce) => {
-      for (const [origin, ms] of pending) {
-        const domain = reduce(origin);
-        if (domain === null) continue;
-        let distribution = sites.get(domain);
-        if (!distribution) {
-          if (sites.size >= MAX_SITES_PER_METRIC) {
-            this.gate.drop('too_many_entries');
-            continue;
+    return siteReducer.load().then(
+      (reduce) => {
+        for (const [origin, ms] of pending) {
+          const domain = reduce(origin);
+          if (domain === null) continue;
+          let distribution = sites.get(domain);
+          if (!distribution) {
+            if (sites.size >= MAX_SITES_PER_METRIC) {
+              this.gate.drop('too_many_entries');
+              continue;
+            }
+            distribution = new Distribution();
+            sites.set(domain, distribution);
           }
-          distribution = new Distribution();
-          sites.set(domain, distribution);
+          distribution.record(ms);
         }
-        distribution.record(ms);
-      }
-      return sites.size ? sitesToJSON(sites) : undefined;
-    });
+        return sites.size ? sitesToJSON(sites) : undefined;
+      },
+      () => {
+        // Never send a host unreduced: without the public suffix list these samples are dropped.
+        for (let i = 0; i < pending.length; i++) this.gate.drop('site_list_unavailable');
+        return sites.size ? sitesToJSON(sites) : undefined;
+      },
+    );
   }
   clear(): void {
     this.sites = new Map();

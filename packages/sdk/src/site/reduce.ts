@@ -11,10 +11,16 @@ let loading: Promise<Reduce> | null = null;
 export const siteReducer: { reduce: Reduce | null; load(): Promise<Reduce> } = {
   reduce: null,
   load() {
-    loading ??= import('./domain.js').then((m) => {
-      siteReducer.reduce = m.registrableDomain;
-      return m.registrableDomain;
-    });
+    loading ??= import('./domain.js').then(
+      (m) => {
+        siteReducer.reduce = m.registrableDomain;
+        return m.registrableDomain;
+      },
+      (error: unknown) => {
+        loading = null; // a later report tries again
+        throw error;
+      },
+    );
     return loading;
   },
 };
