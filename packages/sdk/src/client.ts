@@ -302,7 +302,8 @@ class CandorClient implements Gate {
   }
 
   setPrivate(on: boolean): void {
-    this.privateOn = on === true;
+    // Anything truthy turns private mode on: a wrong type must never leave it off by mistake.
+    this.privateOn = Boolean(on);
     this.updateGate();
   }
 
@@ -504,18 +505,28 @@ class CandorClient implements Gate {
       const controller = new AbortController();
       this.inFlight = controller;
       let outcome: UploadOutcome;
+      let sealed = true;
       try {
         outcome = await this.sealAndUpload(json, keepalive, controller.signal);
       } catch {
+        // No key or no seal: nothing left the device, so nothing goes in the transparency log.
         this.counters.sealFailures++;
+        sealed = false;
         outcome = { kind: 'retry', status: null };
       } finally {
         this.inFlight = null;
       }
       const dropped = controller.signal.aborted;
-      const status =
-        outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' && !dropped ? 'retrying' : 'rejected';
-      this.log(batch, status, outcome.status);
+      if (sealed) {
+        const status = dropped
+          ? 'dropped'
+          : outcome.kind === 'accepted'
+            ? 'accepted'
+            : outcome.kind === 'retry'
+              ? 'retrying'
+              : 'rejected';
+        this.log(batch, status, outcome.status);
+      }
       const ids = new Set(batch.map((r) => r.id));
       if (outcome.kind === 'retry') {
         if (dropped) return;

@@ -68,6 +68,7 @@ describe('consent', () => {
     await flushing;
     expect(candor.queuedReports()).toBe(0);
     expect(candor.errors.retriedUploads).toBe(0);
+    expect(candor.transparencyLog().map((e) => e.status)).toEqual(['dropped', 'dropped']);
   });
 
   it('remembers the person’s choice across restarts; setConsent always wins', async () => {

@@ -147,6 +147,7 @@ describe('upload rules', () => {
     await other.flush();
     expect(other.queuedReports()).toBe(2);
     expect(other.errors.sealFailures).toBe(1);
+    expect(other.transparencyLog()).toEqual([]);
     keysDown = false;
     await new Promise((r) => setTimeout(r, 5));
     await other.flush();

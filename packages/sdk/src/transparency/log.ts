@@ -5,8 +5,11 @@ export interface TransparencyEntry {
   /** ISO time the upload was attempted. Kept on the device only; reports themselves carry a day, never a time. */
   sentAt: string;
   collector: string;
-  /** accepted (2xx), rejected (4xx, dropped), retrying (5xx or network error; it will be sent again). */
-  status: 'accepted' | 'rejected' | 'retrying';
+  /**
+   * accepted (2xx); rejected (4xx, dropped); retrying (5xx or network error, it will be sent again); dropped
+   * (consent was withdrawn while it was being sent, so it will not be sent again).
+   */
+  status: 'accepted' | 'rejected' | 'retrying' | 'dropped';
   httpStatus: number | null;
   report: Report;
 }
