@@ -26,7 +26,7 @@ export function formatField(field: Field, value: number): string {
 export function formatKey(key: string): string {
   if (key === '') return '(all)';
   // The collector merges the suppressed values of open dimensions (sites, models, ...) into this one cell.
-  if (key === '(other)') return 'others, each under k';
+  if (key === '(other)') return 'others under k';
   if (key.includes('=')) {
     return key
       .split(',')
