@@ -103,7 +103,7 @@ group('decoders record their chain', () => {
       [2, 'varint'],
       [3, 'bytes'],
     ]);
-    expect(fields?.[1]?.value).toBe(150n);
+    expect(fields?.[1]?.value).toBe(150);
     expect(parseProtobuf(Uint8Array.from([0x08]))).toBeUndefined(); // varint missing
     expect(parseProtobuf(Uint8Array.from([0x0a, 0x05, 0x61]))).toBeUndefined(); // length beyond the end
     expect(parseProtobuf(Uint8Array.from([0x03]))).toBeUndefined(); // field number 0

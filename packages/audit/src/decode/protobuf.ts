@@ -3,30 +3,30 @@
  * small and must be strict: anything that is not exactly a sequence of well-formed fields is rejected, so random
  * or encrypted bytes are not mistaken for a message.
  */
+/** Integers are read as JavaScript numbers: exact up to 2^53, which covers every identifier worth matching. */
 export type ProtoField =
-  | { number: number; type: 'varint'; value: bigint }
-  | { number: number; type: 'fixed64' | 'fixed32'; value: bigint }
+  | { number: number; type: 'varint' | 'fixed64' | 'fixed32'; value: number }
   | { number: number; type: 'bytes'; value: Uint8Array };
 
 /** Real schemas number their fields densely from 1; huge numbers in a parse mean the bytes were not protobuf. */
 const MAX_FIELD_NUMBER = 20_000;
 const MAX_FIELDS = 100_000;
 
-function readVarint(bytes: Uint8Array, start: number): [bigint, number] | undefined {
-  let result = 0n;
-  let shift = 0n;
+function readVarint(bytes: Uint8Array, start: number): [number, number] | undefined {
+  let result = 0;
+  let scale = 1;
   for (let i = start; i < bytes.length && i < start + 10; i++) {
     const b = bytes[i] as number;
-    result |= BigInt(b & 0x7f) << shift;
+    result += (b & 0x7f) * scale;
     if ((b & 0x80) === 0) return [result, i + 1];
-    shift += 7n;
+    scale *= 128;
   }
   return undefined;
 }
 
-function readFixed(bytes: Uint8Array, at: number, size: number): bigint {
-  let value = 0n;
-  for (let k = size - 1; k >= 0; k--) value = (value << 8n) | BigInt(bytes[at + k] as number);
+function readFixed(bytes: Uint8Array, at: number, size: number): number {
+  let value = 0;
+  for (let k = size - 1; k >= 0; k--) value = value * 256 + (bytes[at + k] as number);
   return value;
 }
 
@@ -36,10 +36,10 @@ export function parseProtobuf(bytes: Uint8Array): ProtoField[] | undefined {
   let i = 0;
   while (i < bytes.length) {
     const tag = readVarint(bytes, i);
-    if (!tag || tag[0] > 0xffffffffn) return undefined;
-    const key = Number(tag[0]);
-    const number = key >>> 3;
-    const wire = key & 7;
+    if (!tag || tag[0] > 0xffffffff) return undefined;
+    const key = tag[0];
+    const number = Math.floor(key / 8);
+    const wire = key % 8;
     if (number < 1 || number > MAX_FIELD_NUMBER) return undefined;
     i = tag[1];
     if (wire === 0) {
@@ -55,8 +55,8 @@ export function parseProtobuf(bytes: Uint8Array): ProtoField[] | undefined {
     } else if (wire === 2) {
       const len = readVarint(bytes, i);
       if (!len) return undefined;
-      const end = len[1] + Number(len[0]);
-      if (len[0] > BigInt(bytes.length) || end > bytes.length) return undefined;
+      const end = len[1] + len[0];
+      if (end > bytes.length) return undefined;
       fields.push({ number, type: 'bytes', value: bytes.subarray(len[1], end) });
       i = end;
     } else {

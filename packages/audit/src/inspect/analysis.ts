@@ -20,22 +20,36 @@ const MAX_CACHE_ENTRIES = 100_000;
  * (model, OS, event names) in every event of every batch, and the detectors are pure functions of the two.
  */
 export class LeafAnalyser {
-  private readonly cache = new Map<string, LeafAnalysis>();
+  // Keyed by field, then value: no key strings are built on the hot path.
+  private readonly cache = new Map<string, Map<string, LeafAnalysis>>();
+  private readonly numberCache = new Map<string, Map<string, LeafAnalysis>>();
+  private entries = 0;
 
   analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysis {
-    if (value.length > MAX_CACHED_VALUE) return analyse(value, field, jsonNumber);
-    const key = `${jsonNumber ? '#' : ''}${field}\u0000${value}`;
-    let analysis = this.cache.get(key);
+    // Identifier-like values are mostly unique (request ids, nonces): caching them would only churn memory.
+    const candidate = isIdentifierCandidate(value, field);
+    if (value.length > MAX_CACHED_VALUE || candidate) return analyse(value, field, jsonNumber, candidate);
+    const cache = jsonNumber ? this.numberCache : this.cache;
+    let byValue = cache.get(field);
+    if (!byValue) {
+      byValue = new Map();
+      cache.set(field, byValue);
+    }
+    let analysis = byValue.get(value);
     if (!analysis) {
-      analysis = analyse(value, field, jsonNumber);
-      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-      this.cache.set(key, analysis);
+      analysis = analyse(value, field, jsonNumber, candidate);
+      if (++this.entries > MAX_CACHE_ENTRIES) {
+        this.cache.clear();
+        this.numberCache.clear();
+        this.entries = 0;
+      }
+      byValue.set(value, analysis);
     }
     return analysis;
   }
 }
 
-function analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysis {
+function analyse(value: string, field: string, jsonNumber: boolean, candidate: boolean): LeafAnalysis {
   let detections = detectPersonalData(value, field);
   if (jsonNumber && detections.length > 0) {
     // Counters, sizes and random numbers pass a Luhn check one time in ten: a number must be named an id.
@@ -43,5 +57,5 @@ function analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysi
     detections = detections.filter((d) => !byShapeAlone.has(d.detector));
   }
   const kind = value !== '' && !/^(?:unknown|null|none)$/i.test(value) ? deviceAttributeKind(field) : undefined;
-  return { detections, candidate: isIdentifierCandidate(value, field), ...(kind ? { attributeKind: kind } : {}) };
+  return { detections, candidate, ...(kind ? { attributeKind: kind } : {}) };
 }

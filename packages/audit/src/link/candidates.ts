@@ -38,6 +38,22 @@ function looksLikeTimestamp(digits: string): boolean {
   );
 }
 
+const marks = new Uint8Array(128);
+
+/** Whether the value has at least `n` different characters (token characters are ASCII). */
+function hasDistinctChars(value: string, n: number): boolean {
+  marks.fill(0);
+  let distinct = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i) & 127;
+    if (marks[c] === 0) {
+      marks[c] = 1;
+      if (++distinct >= n) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Could this value be an identifier? Long enough to be unique, made of token characters, with digits and a mix
  * of characters: words, versions, dates, host names and timestamps are not.
@@ -56,6 +72,6 @@ export function isIdentifierCandidate(value: string, field: string): boolean {
   if (letters === 0) {
     if (digits !== length || length < 12 || looksLikeTimestamp(value)) return false;
   }
-  if (new Set(value).size < 6) return false;
+  if (!hasDistinctChars(value, 6)) return false;
   return !APP_LEVEL_FIELDS.has(fieldNames(field).last);
 }
