@@ -155,6 +155,28 @@ export async function benchSdk(flags: string[]): Promise<void> {
     `\n  check: the report sent afterwards holds ${timingCount.toLocaleString('en')} timing samples (expected ${(n / 10 + n * rounds).toLocaleString('en')})`,
   );
 
+  // A fleet simulator creates many instances: what one costs, ready to record (storage loaded).
+  const instances = quick ? 2_000 : 10_000;
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = process.hrtime.bigint();
+  const fleet = Array.from({ length: instances }, () =>
+    createCandor({
+      registry: candorBrowserRegistry,
+      collector: 'http://127.0.0.1:9',
+      appVersion: '1.0.0',
+      system: { modelFamily: 'Redmi Note 8 Pro', os: 'android', osMajor: 10, language: 'en-GB' },
+      storage: memoryQueueStorage(),
+      flushIntervalMs: 0,
+      pageLifecycle: false,
+    }),
+  );
+  await Promise.all(fleet.map((c) => c.ready));
+  const perInstanceUs = Number(process.hrtime.bigint() - started) / 1000 / instances;
+  const perInstanceKb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / instances;
+  console.log(
+    `\ninstance creation: ${perInstanceUs.toFixed(1)} µs and ~${perInstanceKb.toFixed(1)} KB heap each (${instances.toLocaleString('en')} instances)`,
+  );
+
   console.log('\nbrowser bundle (esbuild, minified ESM; gzip level 9)');
   const sizes = bundleSizes();
   for (const f of sizes) {
