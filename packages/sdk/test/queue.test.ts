@@ -117,6 +117,13 @@ describe('offline queue', () => {
     expect(second.queuedReports()).toBe(2);
   });
 
+  it('creates the folder of the queue file when it does not exist yet', async () => {
+    const path = join(await tempFile(), '..', 'nested', 'deeper', 'queue.json');
+    const storage = fileQueueStorage(path);
+    await storage.save(emptyState());
+    expect(await storage.load()).toEqual(emptyState());
+  });
+
   it('sets an unreadable file aside instead of overwriting it', async () => {
     const path = await tempFile();
     await writeFile(path, '{not json');

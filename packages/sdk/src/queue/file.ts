@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type PersistedState, parseState, type QueueStorage } from './storage.js';
 
 /**
@@ -29,6 +30,7 @@ export function fileQueueStorage(path: string): QueueStorage {
     save(state: PersistedState) {
       const run = async () => {
         const temporary = `${path}.tmp`;
+        await mkdir(dirname(path), { recursive: true });
         await writeFile(temporary, JSON.stringify(state), { mode: 0o600 });
         await rename(temporary, path);
       };
