@@ -27,6 +27,8 @@ export function formatKey(key: string): string {
   if (key === '') return '(all)';
   // The collector merges the suppressed values of open dimensions (sites, models, ...) into this one cell.
   if (key === '(other)') return 'others under k';
+  if (key === 'true') return 'on';
+  if (key === 'false') return 'off';
   if (key.includes('=')) {
     return key
       .split(',')

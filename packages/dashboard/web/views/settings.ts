@@ -3,6 +3,15 @@ import { apiCell, byKey, byValue, chartLabels, chartValues, derivedCell } from '
 import { formatKey, formatNumber } from '../format.js';
 import { askAll, figureFrom, section, shareFigure, sumFigure, type ViewContext } from './kit.js';
 
+/** "from_toolbar=true,item=new_tab" -> "new tab (toolbar shortcut)". */
+function menuChoice(key: string): string {
+  const extras = new Map(key.split(',').map((pair) => pair.split('=') as [string, string]));
+  const item = extras.get('item');
+  if (!item) return formatKey(key);
+  const from = extras.get('from_toolbar');
+  return `${item.replaceAll('_', ' ')}${from === 'true' ? ' (toolbar shortcut)' : from === 'false' ? ' (menu)' : ''}`;
+}
+
 function meanPerReport(result: QueryResult, key: string): number | null {
   const cell = result.cells.find((c) => c.key === key);
   if (!cell || cell.suppressed || !cell.reports) return null;
@@ -34,7 +43,7 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
       chart: {
         kind: 'bar',
         horizontal: true,
-        labels: chartLabels(cells),
+        labels: cells.map((c) => (c.suppressed ? `${menuChoice(c.key)} (suppressed)` : menuChoice(c.key))),
         valueTitle: 'choices',
         series: [{ label: 'choices', values: chartValues(cells, 'sum') }],
       },
@@ -42,7 +51,7 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
         keyTitle: 'Menu item',
         columns: ['Reports', 'Choices'],
         rows: cells.map((c) => ({
-          header: formatKey(c.key),
+          header: menuChoice(c.key),
           key: c.key,
           cells: [apiCell(result, c, 'reports'), apiCell(result, c, 'sum')],
         })),
