@@ -17,4 +17,12 @@ export type { Category, Detection, Severity } from './detect/index.js';
 export { CATEGORIES, CATEGORY_SEVERITY, detectPersonalData, SEVERITIES } from './detect/index.js';
 export type { KnownValue } from './detect/known.js';
 export type { AuditWarning, Finding, FindingLocation } from './findings.js';
-export { maskEvidence, redactResult, renderHtml, renderTerminal } from './report/index.js';
+export {
+  AuditReportSchema,
+  auditJsonSchema,
+  FindingSchema,
+  maskEvidence,
+  redactResult,
+  renderHtml,
+  renderTerminal,
+} from './report/index.js';

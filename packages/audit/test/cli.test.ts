@@ -118,3 +118,18 @@ group('candor audit', () => {
     expect(err).toMatch(/candor audit: .*bad\.har: unsupported HAR version "1\.1"; expected 1\.2 \(at byte \d+\)/);
   });
 });
+
+group('the JSON report schema', () => {
+  it('real output of every fixture matches candor-audit/1', async () => {
+    const { AuditReportSchema } = await import('@candor/audit');
+    const { out } = await run([miui, clean, privateMode, '--json', '--known', 'x=open_folder']);
+    const parsed = AuditReportSchema.parse(JSON.parse(out));
+    expect(parsed.findings.length).toBeGreaterThan(0);
+  });
+
+  it('docs/audit-report.schema.json is the schema the code enforces', async () => {
+    const { auditJsonSchema } = await import('@candor/audit');
+    const file = new URL('../../../docs/audit-report.schema.json', import.meta.url);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(auditJsonSchema());
+  });
+});
