@@ -15,7 +15,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error the build script is plain ESM JavaScript without type declarations
 import { buildBrowserBundle } from '../scripts/build-browser.mjs';
-import { type CollectorKey, makeKey, openEnvelope } from './helpers/collector.js';
+import { type CollectorKey, makeKey, openEnvelope } from './support/collector.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);

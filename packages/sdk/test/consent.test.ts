@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricsReports, setup } from './helpers/setup.js';
+import { metricsReports, setup } from './support/setup.js';
 
 describe('consent', () => {
   it('opt-in: unknown records and sends nothing; granted starts from nothing', async () => {

@@ -1,7 +1,7 @@
 import { createReportChecker, defineRegistry } from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
-import { FakeCollector } from './helpers/collector.js';
+import { FakeCollector } from './support/collector.js';
 
 const registry = defineRegistry({
   app: 'notes-app',

@@ -4,7 +4,7 @@
  */
 import { candorBrowserRegistry, createReportChecker, type Report } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { expectValidReports, setup } from './helpers/setup.js';
+import { expectValidReports, setup } from './support/setup.js';
 
 const LONG_HEX = /[0-9a-f]{16,}/gi;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

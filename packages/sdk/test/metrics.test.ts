@@ -1,6 +1,6 @@
 import { bucketIndex } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { expectValidReports, metricsReports, setup } from './helpers/setup.js';
+import { expectValidReports, metricsReports, setup } from './support/setup.js';
 
 describe('every metric type ends up in a valid, sealed report', () => {
   it('records all ten types and the collector opens a report that passes ReportBatchSchema and the checker', async () => {

@@ -1,7 +1,7 @@
 import { candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { CandorUsageError, createCandor } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
-import { metricsReports, setup } from './helpers/setup.js';
+import { metricsReports, setup } from './support/setup.js';
 
 // The runtime registry type relaxes metric names to strings, like a registry loaded from JSON at run time.
 const anyRegistry: Registry = candorBrowserRegistry;

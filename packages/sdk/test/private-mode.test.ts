@@ -7,8 +7,8 @@
 import type { candorBrowserRegistry, Report } from '@candor/protocol';
 import type { Candor } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
-import { openEnvelope } from './helpers/collector.js';
-import { expectValidReports, setup } from './helpers/setup.js';
+import { openEnvelope } from './support/collector.js';
+import { expectValidReports, setup } from './support/setup.js';
 
 type C = Candor<typeof candorBrowserRegistry>;
 

@@ -6,8 +6,8 @@ import { createCandor, emptyState, indexedDbQueueStorage, type QueueStorage } fr
 import { fileQueueStorage } from '@candor/sdk/node';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeCollector } from './helpers/collector.js';
-import { metricsReports, setup, T0 } from './helpers/setup.js';
+import { FakeCollector } from './support/collector.js';
+import { metricsReports, setup, T0 } from './support/setup.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { sealBatchJson } from '../src/seal/envelope.js';
 import { gunzip } from '../src/seal/gzip.js';
 import { encapsulate, importEphemeralKeyPair, keySchedule, sealBase } from '../src/seal/hpke.js';
 import { fromHex, toHex, utf8 } from '../src/util/bytes.js';
-import { makeKey, openEnvelope, suite } from './helpers/collector.js';
+import { makeKey, openEnvelope, suite } from './support/collector.js';
 
 /** RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode. */
 const A11 = {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { metricsReports, setup } from './helpers/setup.js';
+import { metricsReports, setup } from './support/setup.js';
 
 // The public suffix list chunk fails to load (in a browser: offline when the chunk is first needed).
 vi.mock('../src/site/domain.js', () => {

@@ -1,7 +1,7 @@
 import { PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { retryDelay } from '@candor/sdk';
 import { describe, expect, it, vi } from 'vitest';
-import { metricsReports, setup } from './helpers/setup.js';
+import { metricsReports, setup } from './support/setup.js';
 
 describe('upload rules', () => {
   it('posts the sealed envelope with the protocol content type to /v1/reports after fetching /v1/keys once', async () => {
@@ -77,7 +77,7 @@ describe('upload rules', () => {
   it('retries keep the same report ids so the collector can drop duplicates', async () => {
     const { candor, collector, clock } = await setup({ retryBaseMs: 10, retryCapMs: 10 });
     const seen: string[][] = [];
-    const { openEnvelope } = await import('./helpers/collector.js');
+    const { openEnvelope } = await import('./support/collector.js');
     collector.uploadResponder = async (request) => {
       seen.push((await openEnvelope(request.body, collector.keys)).reports.map((r) => r.id));
       return seen.length === 1 ? new Response(null, { status: 500 }) : new Response(null, { status: 202 });

@@ -13,7 +13,7 @@ import {
 } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
 import * as limits from '../src/limits.js';
-import { setup } from './helpers/setup.js';
+import { setup } from './support/setup.js';
 
 describe('wire limits mirrored from the protocol', () => {
   it('match @candor/protocol exactly', () => {

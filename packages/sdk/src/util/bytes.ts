@@ -1,4 +1,4 @@
-/** Small byte helpers shared by sealing and transport; kept here so the browser bundle needs no library. */
+/** Small byte functions shared by sealing and transport; kept here so the browser bundle needs no library. */
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
