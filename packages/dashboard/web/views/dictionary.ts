@@ -13,17 +13,6 @@ const CATEGORY_TITLES: Record<string, string> = {
   media: 'Media',
 };
 
-const PROTECTION_TEXT: Record<string, string> = {
-  'k-threshold': 'k-threshold',
-  'local-dp': 'local differential privacy',
-  'central-dp': 'central differential privacy',
-  'domain-only': 'registrable domain only',
-};
-
-function protectionText(p: string): string {
-  return PROTECTION_TEXT[p] ?? p.replaceAll('-', ' ');
-}
-
 function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
   return h(
     'tr',
@@ -40,7 +29,7 @@ function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
       h(
         'ul',
         { class: 'plain' },
-        entry.protections.map((p) => h('li', {}, protectionText(p))),
+        entry.protections.map((p) => h('li', {}, p)),
       ),
     ),
   );

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatField, formatKey, formatNumber, unitLabel } from '../web/format.js';
+
+describe('number formatting shared by the views and the browser tests', () => {
+  it('rounds at 100 and above, keeps one decimal below', () => {
+    expect(formatNumber(1234.56)).toBe('1,235');
+    expect(formatNumber(100)).toBe('100');
+    expect(formatNumber(27.66)).toBe('27.7');
+    expect(formatNumber(0)).toBe('0');
+  });
+
+  it('shows shares as percentages and standard errors in points', () => {
+    expect(formatField('share', 0.4367)).toBe('43.7%');
+    expect(formatField('standardError', 0.0616)).toBe('±6.2');
+    expect(formatField('p95', 7192.6)).toBe('7,193');
+  });
+
+  it('names keys for people, without hiding what they are', () => {
+    expect(formatKey('address_bar')).toBe('address bar');
+    expect(formatKey('from_toolbar=true,item=new_tab')).toBe('from toolbar: true, item: new tab');
+    expect(formatKey('(other)')).toBe('others under k');
+    expect(formatKey('true')).toBe('on');
+    expect(formatKey('')).toBe('(all)');
+    expect(unitLabel('kilobytes')).toBe(' (KB)');
+    expect(unitLabel('count')).toBe('');
+  });
+});
