@@ -21,7 +21,7 @@ describe('DuckDB store', () => {
     await store.close();
 
     store = await DuckDbStore.open(path);
-    expect(await migrate(store.connection)).toBe(1);
+    expect(await migrate(store.connection)).toBe(2);
     const request = { app: 'candor-browser', from: '2026-11-01', to: '2026-11-30' };
     const counts = await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' });
     expect(counts).toEqual([
@@ -60,6 +60,15 @@ describe('DuckDB store', () => {
       by: 'label',
     });
     expect(byLabel.reduce((s, c) => s + c.reports, 0)).toBe(30);
+
+    // Compaction re-groups rows without changing any answer.
+    await store.compact();
+    expect(await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' })).toEqual(
+      counts,
+    );
+    expect(
+      await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'label' }),
+    ).toEqual(byLabel);
 
     const none = await store.aggregate({
       ...request,

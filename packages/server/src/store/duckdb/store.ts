@@ -9,6 +9,9 @@ const DAY_MS = 86_400_000;
 /** Metric types where one report contributes several keys (labels, sites, signatures, event shapes). */
 const MULTI_KEY_TYPES: ReadonlySet<MetricType> = new Set(['labeled_counter', 'site', 'crash', 'event']);
 
+/** Dimensions only the full rollup has; every other query reads the per-day rollup. */
+const DEVICE_DIMENSIONS: ReadonlySet<Dimension> = new Set(['modelFamily', 'os', 'osMajor', 'language', 'appVersion']);
+
 const DIMENSION_SQL: Record<Dimension, string> = {
   day: "strftime(day, '%Y-%m-%d')",
   label: 'key',
@@ -114,7 +117,7 @@ export class DuckDbStore implements ReportStore {
     }
   }
 
-  /** Appends pre-rolled rows directly (used by the query benchmark to load simulated data). */
+  /** Appends already rolled-up rows directly (benchmarks and tools that load simulated data). */
   async appendRollup(rows: Iterable<RollupRow>): Promise<void> {
     await this.flush();
     this.writing = this.writing.then(() => this.write(rows));
@@ -122,7 +125,7 @@ export class DuckDbStore implements ReportStore {
   }
 
   private async write(rows: Iterable<RollupRow>): Promise<void> {
-    const appender: DuckDBAppender = await this.connection.createAppender('samples');
+    const appender: DuckDBAppender = await this.connection.createAppender('samples_staging');
     try {
       for (const r of rows) {
         appender.appendDate(toDate(r.day));
@@ -144,6 +147,25 @@ export class DuckDbStore implements ReportStore {
     } finally {
       appender.closeSync();
     }
+    // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
+    await this.transaction([
+      'INSERT INTO samples SELECT *, hash(metric) FROM samples_staging ORDER BY metric',
+      `INSERT INTO samples_daily
+         SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
+         FROM samples_staging GROUP BY ALL ORDER BY metric`,
+      'DELETE FROM samples_staging',
+    ]);
+  }
+
+  private async transaction(statements: string[]): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      for (const sql of statements) await this.connection.run(sql);
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
   }
 
   /**
@@ -156,13 +178,14 @@ export class DuckDbStore implements ReportStore {
     await this.flush();
     const cell = DIMENSION_SQL[request.by];
     const byKey = cell === 'key';
+    const table = DEVICE_DIMENSIONS.has(request.by) ? 'samples' : 'samples_daily';
     const reportsAcrossKeys = MULTI_KEY_TYPES.has(request.type) && !byKey ? 'max' : 'sum';
     const sql = `
       WITH per_key AS (
         SELECT ${cell} AS cell, key, bucket, sum(reports) AS reports, sum(value) AS value, sum(count) AS count,
                any_value(detail) AS detail
-        FROM samples
-        WHERE metric = $metric AND app = $app AND day BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
+        FROM ${table}
+        WHERE metric_key = hash($metric) AND metric = $metric AND app = $app AND day BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
         GROUP BY ALL
       )
       SELECT cell, bucket, ${reportsAcrossKeys}(reports) AS reports, sum(value) AS value, sum(count) AS count,
@@ -197,25 +220,29 @@ export class DuckDbStore implements ReportStore {
     return [...cells.values()];
   }
 
-  /** Re-sorts and re-groups the table by (metric, day), so range scans touch few row groups. */
+  /**
+   * Re-groups and re-sorts both rollups by (metric, day): rows from many small writes of the same group become
+   * one, and each metric's rows sit together so queries skip the rest. Run it when ingest is quiet (e.g. daily).
+   */
   async compact(): Promise<void> {
     await this.flush();
-    this.writing = this.writing.then(async () => {
-      await this.connection.run('BEGIN TRANSACTION');
-      try {
-        await this.connection.run(`CREATE TEMP TABLE compacted AS
-          SELECT day, app, app_version, model_family, os, os_major, language, metric, key, detail, bucket,
-                 sum(reports) AS reports, sum(value) AS value, sum(count) AS count
-          FROM samples GROUP BY ALL ORDER BY metric, day, app`);
-        await this.connection.run('DELETE FROM samples');
-        await this.connection.run('INSERT INTO samples SELECT * FROM compacted');
-        await this.connection.run('DROP TABLE compacted');
-        await this.connection.run('COMMIT');
-      } catch (error) {
-        await this.connection.run('ROLLBACK');
-        throw error;
-      }
-    });
+    this.writing = this.writing.then(() =>
+      this.transaction([
+        `CREATE OR REPLACE TEMP TABLE compacted AS
+           SELECT day, app, app_version, model_family, os, os_major, language, metric, key, detail, bucket,
+                  sum(reports)::BIGINT AS reports, sum(value) AS value, sum(count)::BIGINT AS count, metric_key
+           FROM samples GROUP BY ALL ORDER BY metric_key, day`,
+        'DELETE FROM samples',
+        'INSERT INTO samples SELECT * FROM compacted',
+        `CREATE OR REPLACE TEMP TABLE compacted AS
+           SELECT day, app, metric, metric_key, key, detail, bucket,
+                  sum(reports)::BIGINT AS reports, sum(value) AS value, sum(count)::BIGINT AS count
+           FROM samples_daily GROUP BY ALL ORDER BY metric_key, day`,
+        'DELETE FROM samples_daily',
+        'INSERT INTO samples_daily SELECT * FROM compacted',
+        'DROP TABLE compacted',
+      ]),
+    );
     return this.writing;
   }
 
