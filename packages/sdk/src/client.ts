@@ -531,7 +531,7 @@ class CandorClient implements Gate {
       if (outcome.kind === 'retry') {
         if (dropped) return;
         this.counters.retriedUploads++;
-        this.scheduleRetry();
+        this.scheduleRetry(outcome.retryAfterMs ?? 0);
         await this.persist(hiding);
         return;
       }
@@ -596,8 +596,9 @@ class CandorClient implements Gate {
     );
   }
 
-  private scheduleRetry(): void {
-    const delay = retryDelay(this.retryAttempt++, this.random, this.settings.retryBaseMs, this.settings.retryCapMs);
+  private scheduleRetry(atLeastMs: number): void {
+    const backoff = retryDelay(this.retryAttempt++, this.random, this.settings.retryBaseMs, this.settings.retryCapMs);
+    const delay = Math.max(backoff, atLeastMs);
     this.retryAt = this.now() + delay;
     if (!this.timersOn()) return;
     clearTimeout(this.retryTimer);

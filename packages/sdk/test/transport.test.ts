@@ -74,6 +74,25 @@ describe('upload rules', () => {
     expect(reports[0]?.metrics['page_load.count']).toBe(4);
   });
 
+  it('429: kept and retried no sooner than the Retry-After the collector asked for', async () => {
+    const { candor, collector, clock } = await setup({ retryBaseMs: 1_000, retryCapMs: 8_000, random: () => 0.5 });
+    collector.uploadResponder = () =>
+      Response.json({ type: 'https://candor.dev/problems/rate-limited' }, { status: 429, headers: { 'retry-after': '30' } });
+    candor.counter('page_load.count').add();
+    await candor.flush();
+    expect(candor.queuedReports()).toBeGreaterThan(0);
+    expect(candor.errors.rejectedUploads).toBe(0);
+    collector.uploadResponder = null;
+    // The ordinary backoff (750 ms here) has passed, the collector's 30 s have not.
+    clock.advance(29_000);
+    await candor.flush();
+    expect(collector.uploads).toHaveLength(1);
+    clock.advance(1_000);
+    await candor.flush();
+    expect(collector.uploads).toHaveLength(2);
+    expect(candor.queuedReports()).toBe(0);
+  });
+
   it('retries keep the same report ids so the collector can drop duplicates', async () => {
     const { candor, collector, clock } = await setup({ retryBaseMs: 10, retryCapMs: 10 });
     const seen: string[][] = [];

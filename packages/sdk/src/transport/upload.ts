@@ -4,7 +4,7 @@ export type UploadOutcome =
   | { kind: 'accepted'; status: number }
   | { kind: 'unknown-key'; status: number }
   | { kind: 'rejected'; status: number }
-  | { kind: 'retry'; status: number | null };
+  | { kind: 'retry'; status: number | null; retryAfterMs?: number };
 
 /** Bodies up to this size go with `keepalive` (browsers cap all keepalive bodies in flight at 64 KiB). */
 export const KEEPALIVE_LIMIT = 60_000;
@@ -39,6 +39,13 @@ export async function uploadEnvelope(
   }
   const status = response.status;
   if (status >= 200 && status < 300) return { kind: 'accepted', status };
+  // Rate limited: the reports are fine, the timing is not; wait at least as long as the collector asks.
+  if (status === 429) {
+    const seconds = Number(response.headers.get('retry-after'));
+    return Number.isFinite(seconds) && seconds > 0
+      ? { kind: 'retry', status, retryAfterMs: seconds * 1000 }
+      : { kind: 'retry', status };
+  }
   if (status >= 400 && status < 500) {
     let type: unknown;
     try {
