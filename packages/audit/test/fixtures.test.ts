@@ -67,6 +67,32 @@ group('fixture captures produce exactly their findings', () => {
     expect(search?.severity).toBe('high');
   });
 
+  it('finds the Google Analytics client id that links page views, and the pages themselves', async () => {
+    const cid = '1234567890.1763780000';
+    const hit = (page: string, n: number) => ({
+      request: {
+        method: 'POST',
+        url: `https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123XYZ&cid=${cid}&_s=${n}&dl=${encodeURIComponent(page)}&sid=1763780000&en=page_view`,
+        headers: [],
+        cookies: [],
+      },
+    });
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 'WebInspector', version: '537.36' },
+        entries: [hit('https://shop.example/cart', 1), hit('https://shop.example/checkout?step=2', 2)],
+      },
+    };
+    const result = await auditFiles([writeJson(dir, 'ga4.har', har)]);
+    expect(described(result)).toEqual([
+      '0|browsing-history|url|query|dl|',
+      '0|persistent-id|recurs-across-requests|query|cid|',
+      '1|browsing-history|url|query|dl|',
+      '1|persistent-id|recurs-across-requests|query|cid|',
+    ]);
+  });
+
   it('audits several files at once, each finding naming its file', async () => {
     const a = writeJson(dir, 'multi-a.har', miuiCapture());
     const b = writeJson(dir, 'multi-b.har', privateModeCapture());

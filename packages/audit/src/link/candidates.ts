@@ -5,6 +5,14 @@ import { fieldNames } from '../detect/fields.js';
  * recur in every request but do not single out a person, so they are not linkability candidates.
  */
 const APP_LEVEL_FIELDS = new Set([
+  // Analytics property and pixel ids name the site or app being measured, not the visitor.
+  'tid',
+  'measurementid',
+  'propertyid',
+  'siteid',
+  'pixelid',
+  'containerid',
+  'writekey',
   'appkey',
   'apikey',
   'key',
@@ -27,7 +35,11 @@ const APP_LEVEL_FIELDS = new Set([
   'typ',
 ]);
 
-const TOKEN = /^[A-Za-z0-9_+/=-]+$/;
+const TOKEN = /^[A-Za-z0-9_+/=.-]+$/;
+/** Host names, package names and file names ("cdn.example.net", "com.example.app", "app.3f9a.js"). */
+const DOTTED_NAME = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+/** Two long digit runs joined by a dot: Google Analytics' client id ("1234567890.1700000000") and its kin. */
+const DOTTED_DIGITS = /^\d{6,}\.\d{6,}$/;
 
 /** A millisecond or second Unix time between 2001 and 2100: a timestamp recurs by chance, it does not link. */
 function looksLikeTimestamp(digits: string): boolean {
@@ -56,7 +68,7 @@ function hasDistinctChars(value: string, n: number): boolean {
 
 /**
  * Could this value be an identifier? Long enough to be unique, made of token characters, with digits and a mix
- * of characters: words, versions, dates, host names and timestamps are not.
+ * of characters: words, versions, dates, decimals, host and file names and timestamps are not.
  */
 export function isIdentifierCandidate(value: string, field: string): boolean {
   const length = value.length;
@@ -70,8 +82,9 @@ export function isIdentifierCandidate(value: string, field: string): boolean {
   }
   if (digits === 0) return false;
   if (letters === 0) {
-    if (digits !== length || length < 12 || looksLikeTimestamp(value)) return false;
-  }
+    const plainNumber = digits === length && length >= 12 && !looksLikeTimestamp(value);
+    if (!plainNumber && !DOTTED_DIGITS.test(value)) return false;
+  } else if (value.includes('.') && DOTTED_NAME.test(value)) return false;
   if (!hasDistinctChars(value, 6)) return false;
   return !APP_LEVEL_FIELDS.has(fieldNames(field).last);
 }
