@@ -47,13 +47,13 @@ export async function* splitHarEntries(
   let position = 0; // absolute offset of the current chunk's first byte
   let depth = 0;
   const kinds: number[] = []; // container byte ('{' or '[') for depths 1..3
-  const keys: string[] = []; // last key read at object depths 1 and 2
+  const keys: string[] = []; // last key read at object depths 1 to 3
   const expectKey: boolean[] = [];
   let started = false;
   let finished = false;
   let inString = false;
   let backslashes = 0; // consecutive backslashes just before the scan position, inside a string
-  let small: number[] | undefined; // bytes of a key or value string at depth <= 2
+  let small: number[] | undefined; // bytes of a string near the top: log keys, the version, the creator's name
   let inEntries = false;
   let entryParts: Buffer[] = [];
   let entryStart = -1; // start of the current entry within the current chunk, or 0 when it began earlier
@@ -148,7 +148,7 @@ export async function* splitHarEntries(
       }
       if (inString) {
         if (small === undefined) {
-          // Inside an entry: jump to the next quote and count the backslashes before it.
+          // A deeper string outside the entries (pages, comments): jump to the closing quote.
           const quote = chunk.indexOf(QUOTE, i);
           if (quote === -1) {
             backslashes = trailingBackslashes(chunk, i, length, backslashes);
