@@ -93,6 +93,31 @@ group('fixture captures produce exactly their findings', () => {
     ]);
   });
 
+  it('reads Authorization headers: JWT claims of a bearer token, the user of Basic credentials', async () => {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'u-8812', email: PERSON.email })}.c2ln`;
+    const request = (auth: string) => ({
+      request: {
+        method: 'GET',
+        url: 'https://api.example.com/v1/me',
+        headers: [{ name: 'Authorization', value: auth }],
+      },
+    });
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 'x', version: '1' },
+        entries: [request(`Bearer ${jwt}`), request(`Basic ${Buffer.from('jane_doe:hunter2').toString('base64')}`)],
+      },
+    };
+    const result = await auditFiles([writeJson(dir, 'auth.har', har)]);
+    expect(described(result)).toEqual([
+      '0|contact|email|header|authorization.payload.email|jwt',
+      '1|account-id|account-field|header|authorization.user|base64',
+    ]);
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+  });
+
   it('audits several files at once, each finding naming its file', async () => {
     const a = writeJson(dir, 'multi-a.har', miuiCapture());
     const b = writeJson(dir, 'multi-b.har', privateModeCapture());

@@ -7,6 +7,7 @@ import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
 import type { LinkTracker } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
+import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
 
 export interface InspectContext {
@@ -131,7 +132,8 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     const lower = header.name.toLowerCase();
     if (lower === 'content-encoding') contentEncoding = header.value;
     if (isProtocolHeader(lower)) continue;
-    decodeString(decode, header.value, headerField(lower), []);
+    if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);
+    else decodeString(decode, header.value, headerField(lower), []);
   }
   location = 'cookie';
   const cookieHeader = request.headers.find((h) => h.name.toLowerCase() === 'cookie');
