@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { auditFiles } from '@candor/audit';
 import { expect, describe as group, it } from 'vitest';
 import {
@@ -32,6 +33,19 @@ group('fixture captures produce exactly their findings', () => {
     const result = await auditFiles([file]);
     expect(described(result)).toEqual([...expected].sort());
     expect(result.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['sensors.har', SENSORS_FINDINGS],
+    ['miui.har', MIUI_FINDINGS],
+    ['miui.zhar', MIUI_FINDINGS],
+    ['ad-sdk.har', AD_SDK_FINDINGS],
+    ['protobuf.har', PROTOBUF_FINDINGS],
+    ['private-mode.har', PRIVATE_MODE_FINDINGS],
+    ['clean.har', []],
+  ] as const)('the committed file fixtures/%s gives the same findings', async (name, expected) => {
+    const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+    expect(described(await auditFiles([file]))).toEqual([...expected].sort());
   });
 
   it('finds hashed values the user names with --known, in any letter case', async () => {
