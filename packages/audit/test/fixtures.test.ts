@@ -9,8 +9,10 @@ import {
   MIUI_FINDINGS,
   miuiCapture,
   PERSON,
+  PHONE_ACTIVITY_FINDINGS,
   PRIVATE_MODE_FINDINGS,
   PROTOBUF_FINDINGS,
+  phoneActivityCapture,
   privateModeCapture,
   protobufCapture,
   SENSORS_FINDINGS,
@@ -27,6 +29,7 @@ group('fixture captures produce exactly their findings', () => {
     ['ad-sdk', adSdkCapture, AD_SDK_FINDINGS],
     ['protobuf', protobufCapture, PROTOBUF_FINDINGS],
     ['private-mode', privateModeCapture, PRIVATE_MODE_FINDINGS],
+    ['phone-activity', phoneActivityCapture, PHONE_ACTIVITY_FINDINGS],
     ['clean', cleanCapture, []],
   ] as const)('%s', async (name, build, expected) => {
     const file = writeJson(dir, `${name}.har`, build());
@@ -42,6 +45,7 @@ group('fixture captures produce exactly their findings', () => {
     ['ad-sdk.har', AD_SDK_FINDINGS],
     ['protobuf.har', PROTOBUF_FINDINGS],
     ['private-mode.har', PRIVATE_MODE_FINDINGS],
+    ['phone-activity.har', PHONE_ACTIVITY_FINDINGS],
     ['clean.har', []],
   ] as const)('the committed file fixtures/%s gives the same findings', async (name, expected) => {
     const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
