@@ -47,7 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   parseClickHouseUrl(values.store);
   const store = await ClickHouseStore.open({
     url: values.store,
-    ...(values['insert-table'] ? { insertTable: values['insert-table'] } : {}),
+    // A separate insert table means a cluster, whose schema is set up by hand (docs/scale.md).
+    ...(values['insert-table'] ? { insertTable: values['insert-table'], createSchema: false } : {}),
   });
   const log = pino({ name: 'candor-writer' });
   const writer = await startWriter({

@@ -47,12 +47,18 @@ export class ExactlyOnceIngest {
   readonly #client: ClickHouseClient;
   readonly #database: string;
   readonly #table: string;
+  readonly #lookupTable: string;
   readonly #staging: string;
 
-  constructor(client: ClickHouseClient, database: string, table: string) {
+  /**
+   * `table` takes the inserts; `lookupTable` is where markers are looked up: the same table on a single node, the
+   * Distributed table on a cluster, so a writer sees what any writer stored on any shard.
+   */
+  constructor(client: ClickHouseClient, database: string, table: string, lookupTable = table) {
     this.#client = client;
     this.#database = database;
     this.#table = table;
+    this.#lookupTable = lookupTable;
     this.#staging = `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`;
   }
 
@@ -81,7 +87,7 @@ WHERE database = ${stringLiteral(this.#database)} AND startsWith(name, ${stringL
     const min = Math.min(...sequences);
     const max = Math.max(...sequences);
     const result = await this.#client.query({
-      query: `SELECT key FROM ${this.#database}.${this.#table}
+      query: `SELECT key FROM ${this.#database}.${this.#lookupTable}
 WHERE app = '' AND metric = ${stringLiteral(INGEST_METRIC)} AND detail = ${stringLiteral(source)}
   AND value <= ${integerLiteral(max)} AND count >= ${integerLiteral(min)}`,
       format: 'JSONEachRow',

@@ -34,7 +34,7 @@ export class ClickHouseStore implements ReportStore {
     this.database = database;
     this.queryTable = queryTable;
     this.insertTable = insertTable;
-    this.ingest = new ExactlyOnceIngest(client, database, insertTable);
+    this.ingest = new ExactlyOnceIngest(client, database, insertTable, queryTable);
   }
 
   static async open(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
