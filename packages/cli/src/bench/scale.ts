@@ -293,7 +293,13 @@ export async function benchScale(flags: string[]): Promise<void> {
     console.log(`\nquery: generating ${fmt(queryReports)} reports straight into ClickHouse ...`);
     await store.client.command({ query: `TRUNCATE TABLE ${store.database}.samples` });
     const t = performance.now();
-    await generateReports(store, queryReports);
+    // Server-side generation of tens of millions of rows takes minutes on a small machine.
+    const generator = await ClickHouseStore.open({ url: storeUrl, requestTimeoutMs: 1_800_000 });
+    try {
+      await generateReports(generator, queryReports);
+    } finally {
+      await generator.close();
+    }
     const stored = await store.countSummaryRows('candor-browser', 'page_load.count');
     console.log(
       `  ${fmt(stored)} reports (${fmt(await countRows(store))} rows) in ${fmt((performance.now() - t) / 1000, 1)} s`,

@@ -1,5 +1,6 @@
 import { candorBrowserRegistry, DIMENSIONS, type Report } from '@candor/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryService } from '../../query/service.js';
 import { sampleReport, seededRandom } from '../../testing/reports.js';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '../../testing/scale-services.js';
 import { DuckDbStore } from '../duckdb/store.js';
@@ -129,22 +130,30 @@ describe.skipIf(!available)('ClickHouse store on a real server', () => {
     await duck.append(rows);
     await store.append(rows);
 
+    // The shared query layer on either store: same k-threshold suppression, percentiles, shares, LDP estimates.
+    const now = () => new Date('2026-11-02T12:00:00Z');
+    const duckQueries = new QueryService({ registry: candorBrowserRegistry, store: duck, k: 20, now });
+    const clickHouseQueries = new QueryService({ registry: candorBrowserRegistry, store, k: 20, now });
     let compared = 0;
+    let released = 0;
     for (const [metric, definition] of Object.entries(candorBrowserRegistry.metrics)) {
       for (const by of DIMENSIONS) {
-        const request = {
-          app: 'candor-browser',
-          metric,
-          type: definition.type,
-          by,
-          from: '2026-10-01',
-          to: '2026-11-30',
-        };
+        const range = { from: '2026-10-01', to: '2026-11-30' };
+        const request = { app: 'candor-browser', metric, type: definition.type, by, ...range };
         const [fromDuck, fromClickHouse] = await Promise.all([duck.aggregate(request), store.aggregate(request)]);
         expect(normalise(fromClickHouse), `${metric} by ${by}`).toEqual(normalise(fromDuck));
         compared += fromDuck.length;
+
+        const params = { metric, by, ...range };
+        const [answerDuck, answerClickHouse] = await Promise.all([
+          duckQueries.query(params),
+          clickHouseQueries.query(params),
+        ]);
+        expect(roundNumbers(answerClickHouse), `query ${metric} by ${by}`).toEqual(roundNumbers(answerDuck));
+        if (answerDuck.ok) released += answerDuck.result.cells.filter((c) => !c.suppressed).length;
       }
     }
+    expect(released).toBeGreaterThan(50);
     const activity = { app: 'candor-browser', metric: '$daily_activity', type: 'counter' as const, by: 'day' as const };
     const range = { from: '2026-10-31', to: '2026-11-01' };
     expect(normalise(await store.aggregate({ ...activity, ...range }))).toEqual(
@@ -204,4 +213,9 @@ function normalise(rows: AggregateRow[]) {
       value: Math.round(r.value * 1e6) / 1e6,
       buckets: r.buckets ? Object.fromEntries([...r.buckets].sort((a, b) => a[0] - b[0])) : undefined,
     }));
+}
+
+/** A JSON copy with every number rounded to 9 significant digits (floating sums differ in the last bits). */
+function roundNumbers(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value), (_key, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v));
 }
