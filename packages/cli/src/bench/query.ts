@@ -123,12 +123,14 @@ async function load(store: DuckDbStore): Promise<void> {
     await con.run(`INSERT INTO combos VALUES ${sqlList(combos.slice(i, i + 5000))}`);
 
   const dims = "day, 'candor-browser', app_version, model_family, os, os_major, language";
-  const insert = (sql: string) => con.run(`INSERT INTO samples_staging ${sql}`);
+  const insert = (metric: string, sql: string) =>
+    con.run(`INSERT INTO samples SELECT *, hash('${metric}') FROM (${sql})`);
   const counter = (metric: string, mean: number) =>
-    insert(`SELECT ${dims}, '${metric}', '', '', -1, n, n * ${mean}, n FROM combos`);
+    insert(metric, `SELECT ${dims}, '${metric}', '', '', -1, n, n * ${mean}, n FROM combos`);
   const keyed = async (metric: string, keys: [string, number][], mean: number, detail = "''") => {
     await con.run(`CREATE OR REPLACE TEMP TABLE keys AS SELECT * FROM (VALUES ${sqlList(keys)}) t(k, p)`);
     await insert(
+      metric,
       `SELECT ${dims}, '${metric}', k, ${detail}, -1, r, r * ${mean}, r FROM (SELECT *, CAST(round(n * p) AS BIGINT) AS r FROM combos, keys) WHERE r > 0`,
     );
   };
@@ -147,9 +149,11 @@ async function load(store: DuckDbStore): Promise<void> {
       'CREATE OR REPLACE TEMP TABLE keyed AS SELECT *, CAST(round(n * p) AS BIGINT) AS r FROM combos, keys',
     );
     await insert(
+      metric,
       `SELECT ${dims}, '${metric}', k, '', -1, r, r * ${samples * median * 1.1}, r * ${samples} FROM keyed WHERE r > 0`,
     );
     await insert(
+      metric,
       `SELECT ${dims}, '${metric}', k, '', b, 0, 0, c FROM (SELECT *, CAST(round(r * ${samples} * f) AS BIGINT) AS c FROM keyed, buckets WHERE r > 0) WHERE c > 0`,
     );
   };
@@ -208,12 +212,10 @@ async function load(store: DuckDbStore): Promise<void> {
   await distribution('media.listening_time', [['', 0.4]], 600_000, 1, 2);
   const sites = zipf(40, 1.0).map((p, i) => [`site${i}.example`, Math.min(1, p * 3)] as [string, number]);
   await distribution('page_load.time_by_site', sites, 1800, 0.8, 2);
-  // What the store's write path does with staged rows: into the full rollup and the per-day rollup.
-  await con.run('INSERT INTO samples SELECT *, hash(metric) FROM samples_staging');
+  // The per-day rollup, as the store's write path keeps it.
   await con.run(`INSERT INTO samples_daily
-    SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
-    FROM samples_staging GROUP BY ALL ORDER BY hash(metric), day`);
-  await con.run('DELETE FROM samples_staging');
+    SELECT day, app, metric, metric_key, key, detail, bucket, sum(reports), sum(value), sum(count)
+    FROM samples GROUP BY ALL ORDER BY metric_key, day`);
 }
 
 const percentile = (sorted: number[], p: number) =>
