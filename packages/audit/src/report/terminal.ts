@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { AuditResult } from '../audit.js';
 import { SEVERITIES } from '../detect/types.js';
+import type { Finding } from '../findings.js';
 
 const MAX_LISTED = 40;
 
@@ -38,19 +39,20 @@ export function renderTerminal(result: AuditResult): string {
     }
   }
   if (result.findings.length > 0) {
-    lines.push('', 'Findings (most serious first):');
-    const ordered = [...result.findings].sort(
-      (a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity),
-    );
-    for (const f of ordered.slice(0, MAX_LISTED)) {
+    lines.push('', 'Findings, most serious first (the same leak repeated is listed once):');
+    const groups = groupFindings(result.findings);
+    for (const g of groups.slice(0, MAX_LISTED)) {
+      const f = g.first;
       const chain = f.decoding.length ? ` via ${f.decoding.join(' > ')}` : '';
+      const where =
+        g.count > 1 ? `${g.count} times, first ${basename(f.file)}#${f.entry}` : `${basename(f.file)}#${f.entry}`;
       lines.push(
-        `  ${f.severity.toUpperCase().padEnd(8)} ${`${f.category}/${f.detector}`.padEnd(40)} ${basename(f.file)}#${f.entry} ${f.host} ${f.location}:${f.field || '(whole)'}${chain}`,
-        `           ${clip(f.evidence, 100)}${f.note ? `  (${f.note})` : ''}`,
+        `  ${f.severity.toUpperCase().padEnd(8)} ${`${f.category}/${f.detector}`.padEnd(40)} ${where} ${f.host} ${f.location}:${g.field || '(whole)'}${chain}`,
+        `           ${clip(f.evidence, 100)}${f.note ? `  (${clip(f.note, 100)})` : ''}`,
       );
     }
-    if (ordered.length > MAX_LISTED)
-      lines.push(`  … and ${ordered.length - MAX_LISTED} more; use --json or --html for all.`);
+    if (groups.length > MAX_LISTED)
+      lines.push(`  … and ${groups.length - MAX_LISTED} more kinds; use --json or --html for every finding.`);
   }
   if (result.warnings.length > 0) {
     lines.push('', 'Warnings:');
@@ -59,4 +61,25 @@ export function renderTerminal(result: AuditResult): string {
     if (result.warnings.length > 20) lines.push(`  … and ${result.warnings.length - 20} more`);
   }
   return lines.join('\n');
+}
+
+interface FindingGroup {
+  first: Finding;
+  field: string;
+  count: number;
+}
+
+/** Groups findings by what leaked where: category, detector, host, location and field with indexes as [*]. */
+function groupFindings(findings: Finding[]): FindingGroup[] {
+  const groups = new Map<string, FindingGroup>();
+  for (const f of findings) {
+    const field = f.field.replace(/\[\d+\]/g, '[*]');
+    const key = `${f.category}|${f.detector}|${f.host}|${f.location}|${field}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { first: f, field, count: 1 });
+  }
+  return [...groups.values()].sort(
+    (a, b) => SEVERITIES.indexOf(b.first.severity) - SEVERITIES.indexOf(a.first.severity) || b.count - a.count,
+  );
 }
