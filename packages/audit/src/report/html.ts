@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AuditResult } from '../audit.js';
 import { CATEGORIES } from '../detect/types.js';
+import { groupFindings } from './group.js';
+
+const MAX_ROWS = 5000;
 
 const SEVERITY_COLOURS: Record<string, string> = {
   critical: '#9b1c1c',
@@ -51,12 +54,18 @@ export function renderHtml(result: AuditResult): string {
 </section>`;
     })
     .join('\n');
-  const rows = result.findings
-    .map(
-      (f) =>
-        `<tr><td><span class="sev" style="background:${SEVERITY_COLOURS[f.severity]}">${f.severity}</span></td><td>${escapeHtml(f.category)}<br><small>${escapeHtml(f.detector)}</small></td><td>${escapeHtml(f.file)}#${f.entry}</td><td>${escapeHtml(f.host)}</td><td>${f.location}</td><td><code>${escapeHtml(f.field)}</code></td><td>${escapeHtml(f.decoding.join(' › '))}</td><td><code>${escapeHtml(f.evidence)}</code>${f.note ? `<br><small>${escapeHtml(f.note)}</small>` : ''}</td></tr>`,
-    )
+  const groups = groupFindings(result.findings);
+  const rows = groups
+    .slice(0, MAX_ROWS)
+    .map(({ first: f, field, count }) => {
+      const where = `${escapeHtml(basename(f.file))}#${f.entry}${count > 1 ? `<br><small>and ${count - 1} more</small>` : ''}`;
+      return `<tr><td><span class="sev" style="background:${SEVERITY_COLOURS[f.severity]}">${f.severity}</span></td><td>${escapeHtml(f.category)}<br><small>${escapeHtml(f.detector)}</small></td><td>${where}</td><td>${escapeHtml(f.host)}</td><td>${f.location}</td><td><code>${escapeHtml(field)}</code></td><td>${escapeHtml(f.decoding.join(' › '))}</td><td><code>${escapeHtml(f.evidence)}</code>${f.note ? `<br><small>${escapeHtml(f.note)}</small>` : ''}</td></tr>`;
+    })
     .join('\n');
+  const more =
+    groups.length > MAX_ROWS
+      ? `<p>… and ${groups.length - MAX_ROWS} more kinds of finding; the JSON report (--json) lists every one.</p>`
+      : '';
   const warnings = result.warnings
     .map(
       (w) =>
@@ -87,13 +96,14 @@ code { word-break: break-all; }
 <div class="destinations">
 ${destinations}
 </div>
-<h2>Findings</h2>
+<h2>Findings</h2>\n<p>The same leak repeated (same category, host and field) is shown once, with the first entry it was found in.</p>
 <table>
-<thead><tr><th>severity</th><th>category</th><th>entry</th><th>host</th><th>location</th><th>field</th><th>decoding</th><th>evidence</th></tr></thead>
+<thead><tr><th>severity</th><th>category</th><th>first entry</th><th>host</th><th>location</th><th>field</th><th>decoding</th><th>evidence</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+${more}
 ${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}
 <script>${chartJs().replace(/<\/script/gi, '<\\/script')}</script>
 <script id="chart-data" type="application/json">${scriptJson(charts)}</script>
