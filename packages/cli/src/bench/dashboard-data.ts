@@ -40,7 +40,7 @@ const VERSIONS: [string, number][] = [
   ['3.5', 50],
   ['3.6', 25],
 ];
-const SITES = Array.from({ length: 60 }, (_, i) => `site-${String(i).padStart(2, '0')}.example`);
+const SITES = Array.from({ length: 40 }, (_, i) => `site-${String(i).padStart(2, '0')}.example`);
 
 function deviceClasses(): DeviceClass[] {
   const classes: DeviceClass[] = [];
