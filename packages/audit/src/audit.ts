@@ -100,6 +100,7 @@ async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: 
       files.set(request.file, (files.get(request.file) ?? 0) + 1);
       bytes += request.size;
       const inspection = inspectRequest(request, total++, ctx);
+      if (inspection.local) continue;
       table.request(inspection.host, inspection.domain, request.serverIp);
       for (const finding of inspection.findings) record(finding);
       for (const message of inspection.warnings) warnings.push({ file: request.file, entry: request.entry, message });

@@ -188,6 +188,25 @@ group('HAR variants', () => {
     ]);
   });
 
+  it('skips entries that never reached the network (data:, blob:, about:)', async () => {
+    const local = (url: string) => ({ request: { method: 'GET', url, headers: [] } });
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 'WebInspector', version: '537.36' },
+        entries: [
+          local(`data:text/plain;base64,${Buffer.from(PERSON.email).toString('base64')}`),
+          local('blob:https://shop.example/0b9f6a1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'),
+          local('about:blank'),
+        ],
+      },
+    };
+    const result = await auditFiles([writeJson(dir, 'local.har', har)]);
+    expect(result.requests).toBe(3);
+    expect(result.findings).toEqual([]);
+    expect(result.hosts).toEqual([]);
+  });
+
   it('reads cookies from the Cookie header when the capture did not parse them', async () => {
     const har = miuiCapture();
     const request = (har.log.entries[0] as { request: { headers: Array<{ name: string; value: string }> } }).request;

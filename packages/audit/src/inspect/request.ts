@@ -26,7 +26,12 @@ export interface Destination {
 export interface Inspection extends Destination {
   findings: Finding[];
   warnings: string[];
+  /** The entry never reached the network (data:, blob:, about: and the like), so nothing was sent. */
+  local?: boolean;
 }
+
+/** Schemes whose requests leave the device; devtools also records data:, blob: and about: entries. */
+const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
 
 const MAX_EVIDENCE = 300;
 
@@ -61,6 +66,8 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   } catch {
     url = undefined;
   }
+  if (url && !NETWORK_SCHEMES.has(url.protocol))
+    return { host: '', domain: '', findings: [], warnings: [], local: true };
   const { host, domain } = ctx.destinations.of(url);
   const findings: Finding[] = [];
   const seen = new Set<string>();
