@@ -149,7 +149,8 @@ export class DuckDbStore implements ReportStore {
     }
     // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
     await this.transaction([
-      'INSERT INTO samples SELECT *, hash(metric) FROM samples_staging ORDER BY metric',
+      // Unsorted here (sorting every write costs more than it saves); compact() sorts by metric later.
+      'INSERT INTO samples SELECT *, hash(metric) FROM samples_staging',
       `INSERT INTO samples_daily
          SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
          FROM samples_staging GROUP BY ALL ORDER BY metric`,
