@@ -261,6 +261,29 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     await expect(page.getByLabel('To').inputValue()).resolves.toBe(to);
   });
 
+  it('sends a refused session token back to sign-in, and signs out', async () => {
+    await page.evaluate(() => sessionStorage.setItem('candor.token', 'revoked-token'));
+    await page.goto(`${collector.url}/#/media`);
+    await page.waitForSelector('main[data-state="login"]');
+    await expect(page.getByRole('status').filter({ hasText: 'refused your token' }).count()).resolves.toBe(1);
+    expect(await page.evaluate(() => sessionStorage.getItem('candor.token'))).toBeNull();
+    await page.getByLabel('Access token').fill(collector.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('body[data-rendered="media"]', { timeout: 20_000 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForSelector('main[data-state="login"]');
+    expect(await page.evaluate(() => sessionStorage.getItem('candor.token'))).toBeNull();
+  });
+
+  it('fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await show('dictionary', 'dictionary');
+    await screenshot('dictionary-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('loads every asset from the collector itself', () => {
     const origin = new URL(collector.url).origin;
     const elsewhere = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
