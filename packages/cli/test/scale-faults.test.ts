@@ -156,14 +156,19 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     }
     let kills = 0;
     let caughtMidway = 0;
+    const stored = () => store.countSummaryRows('candor-browser', 'page_load.count');
     for (let round = 0; round < 6; round++) {
+      const before = await stored();
       const writer = startWriter(s);
-      // Let it get into a batch, then kill it without warning.
-      await sleep(700 + Math.floor(random() * 900));
+      // Wait until it is storing, then kill it without warning somewhere inside its work.
+      await waitFor('the writer to store something', 60_000, async () => {
+        const now = await stored();
+        return now > before || now >= total;
+      });
+      await sleep(Math.floor(random() * 400));
       await killHard(writer.child);
       kills++;
-      const stored = await store.countSummaryRows('candor-browser', 'page_load.count');
-      if (stored > 0 && stored < total) caughtMidway++;
+      if ((await stored()) < total) caughtMidway++;
     }
     expect(kills).toBe(6);
     expect(caughtMidway, 'the writer was killed while reports were still being stored').toBeGreaterThan(0);
