@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeHeader, infoFor, type KeyConfigList, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { encodeHeader, infoFor, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { createKey, HpkeRecipient, sampleBatch, sealBase, sealEnvelope, seededRandom } from '@candor/server';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
