@@ -179,6 +179,58 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     await stopGently(last.child);
   }, 180_000);
 
+  it('answers 503 while the queue is down, and counts the retried reports once when it is back', async () => {
+    const { services: s, store } = await services();
+    const stateDir = await mkdtemp(join(tmpdir(), 'candor-collector-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    const keysDir = join(stateDir, 'keys');
+    const { key } = await ensureKey(keysDir);
+    const publicKey = Buffer.from(key.publicKey, 'base64url');
+    const port = await freePort();
+    const collector = candor([
+      'serve',
+      '--port',
+      String(port),
+      '--store',
+      s.storeUrl,
+      '--queue',
+      s.queue,
+      '--keys',
+      keysDir,
+      '--log-level',
+      'warn',
+    ]);
+    await waitFor('collector', 30_000, async () => {
+      if (collector.child.exitCode !== null) throw new Error(`collector exited: ${collector.output()}`);
+      return (await fetch(`http://127.0.0.1:${port}/v1/keys`).catch(() => null))?.ok === true;
+    });
+    startWriter(s);
+    const random = seededRandom(14);
+    const reports = Array.from({ length: 5 }, (_, i) => numberedReport(i + 1, random));
+    const upload = () =>
+      fetch(`http://127.0.0.1:${port}/v1/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/candor-hpke' },
+        body: sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports })),
+      });
+
+    const nats = s.local?.nats;
+    if (!nats) throw new Error('fault tests need their own NATS');
+    await nats.stop();
+    const refused = await upload();
+    expect(refused.status, 'no 2xx without the stream acknowledging').toBe(503);
+    await nats.start();
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 202; attempt++) {
+      status = (await upload()).status;
+      if (status !== 202) await sleep(200);
+    }
+    expect(status).toBe(202);
+    await waitForStored(store, reports.length, 30_000);
+    await sleep(1500);
+    expect(await storedNumbers(store)).toEqual([1, 2, 3, 4, 5]);
+  }, 120_000);
+
   it('loses and double-counts nothing when a collector is killed mid-load while clients retry', async () => {
     const { services: s, store } = await services();
     // Both collectors share the HPKE key; their small state files go in the folder above the keys.
@@ -186,6 +238,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const keysDir = join(stateDir, 'keys');
     const { key } = await ensureKey(keysDir);
+    const queryToken = await createToken(keysDir, 'fault-test');
     const publicKey = Buffer.from(key.publicKey, 'base64url');
     const ports = [await freePort(), await freePort()];
     const collectorArgs = (port: number) => [
@@ -262,5 +315,15 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     await waitForStored(store, total, 60_000);
     await sleep(1000);
     expect(await storedNumbers(store)).toEqual(sorted(accepted));
+
+    // And the query API of either collector answers from ClickHouse through the shared query layer.
+    const response = await fetch(
+      `http://127.0.0.1:${ports[1]}/v1/query?metric=page_load.count&by=day&from=2026-11-01&to=2026-11-30`,
+      { headers: { authorization: `Bearer ${queryToken}` } },
+    );
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { totalReports: number; cells: { key: string; reports?: number }[] };
+    expect(answer.totalReports).toBe(total);
+    expect(answer.cells).toEqual([expect.objectContaining({ key: '2026-11-20', reports: total })]);
   }, 150_000);
 });
