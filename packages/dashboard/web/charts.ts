@@ -1,3 +1,4 @@
+import type { Plugin } from 'chart.js';
 import {
   BarController,
   BarElement,
@@ -12,6 +13,41 @@ import {
 } from 'chart.js';
 import { h, uid } from './dom.js';
 
+/** Label suffix the views give categories whose cell was suppressed (see figure.ts chartLabels). */
+export const SUPPRESSED_SUFFIX = '(suppressed)';
+
+/**
+ * Shades the slot of every suppressed category and writes "under k" in it, so a suppressed cell reads as
+ * withheld, not as an empty (zero) bar.
+ */
+const suppressedBands: Plugin = {
+  id: 'candorSuppressedBands',
+  beforeDatasetsDraw(chart) {
+    const labels = (chart.data.labels ?? []) as string[];
+    const horizontal = chart.options.indexAxis === 'y';
+    const scale = horizontal ? chart.scales.y : chart.scales.x;
+    const area = chart.chartArea;
+    if (!scale || labels.length === 0) return;
+    const slot = ((horizontal ? area.bottom - area.top : area.right - area.left) / labels.length) * 0.9;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    labels.forEach((label, index) => {
+      if (!String(label).endsWith(SUPPRESSED_SUFFIX)) return;
+      const centre = scale.getPixelForValue(index);
+      ctx.fillStyle = 'rgba(87, 96, 106, 0.14)';
+      if (horizontal) ctx.fillRect(area.left, centre - slot / 2, area.right - area.left, slot);
+      else ctx.fillRect(centre - slot / 2, area.top, slot, area.bottom - area.top);
+      ctx.fillStyle = '#424a53';
+      if (horizontal) ctx.fillText('under k', area.left + 40, centre);
+      else ctx.fillText('under k', centre, area.bottom - 12);
+    });
+    ctx.restore();
+  },
+};
+
 // Only the pieces the views draw, so the bundle stays small.
 Chart.register(
   BarController,
@@ -23,6 +59,7 @@ Chart.register(
   LineElement,
   PointElement,
   Tooltip,
+  suppressedBands,
 );
 // No animation: the first render is what people wait for, and it respects reduced-motion settings for free.
 Chart.defaults.animation = false;

@@ -1,5 +1,5 @@
 import type { Dimension, QueryCell, QueryResult } from '@candor/protocol';
-import { type ChartSpec, drawChart } from './charts.js';
+import { type ChartSpec, drawChart, SUPPRESSED_SUFFIX } from './charts.js';
 import { type Child, h, uid } from './dom.js';
 import { type Field, formatField, formatKey, formatNumber } from './format.js';
 
@@ -110,7 +110,7 @@ export function axisLabel(key: string): string {
 
 /** Chart labels for cells: suppressed ones say so, and their values are gaps (null), never zero. */
 export function chartLabels(cells: Pick<QueryCell, 'key' | 'suppressed'>[]): string[] {
-  return cells.map((c) => (c.suppressed ? `${axisLabel(c.key)} (suppressed)` : axisLabel(c.key)));
+  return cells.map((c) => (c.suppressed ? `${axisLabel(c.key)} ${SUPPRESSED_SUFFIX}` : axisLabel(c.key)));
 }
 
 export function chartValues(cells: QueryCell[], field: Field): (number | null)[] {

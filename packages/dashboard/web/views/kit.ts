@@ -1,6 +1,6 @@
 import type { Dimension, QueryResult } from '@candor/protocol';
 import { ApiError, fetchQuery, type Range, TokenRefused } from '../api.js';
-import { PERCENTILE_COLOURS } from '../charts.js';
+import { PERCENTILE_COLOURS, SUPPRESSED_SUFFIX } from '../charts.js';
 import { type Child, h, uid } from '../dom.js';
 import {
   addFailedFigure,
@@ -186,7 +186,7 @@ export function reportsFigure(
         horizontal: result.by !== 'day' && cells.length > 8,
         labels: cells.map((c) => {
           const name = options.keyFormat ? options.keyFormat(c.key) : axisLabel(c.key);
-          return c.suppressed ? `${name} (suppressed)` : name;
+          return c.suppressed ? `${name} ${SUPPRESSED_SUFFIX}` : name;
         }),
         valueTitle: options.valueTitle ?? 'reports',
         series: [{ label: options.valueTitle ?? 'reports', values: chartValues(cells, 'reports') }],

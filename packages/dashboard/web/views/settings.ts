@@ -1,4 +1,5 @@
 import type { QueryResult } from '@candor/protocol';
+import { SUPPRESSED_SUFFIX } from '../charts.js';
 import { apiCell, byKey, byValue, chartLabels, chartValues, derivedCell } from '../figure.js';
 import { formatKey, formatNumber } from '../format.js';
 import { askAll, figureFrom, section, shareFigure, sumFigure, type ViewContext } from './kit.js';
@@ -43,7 +44,7 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
       chart: {
         kind: 'bar',
         horizontal: true,
-        labels: cells.map((c) => (c.suppressed ? `${menuChoice(c.key)} (suppressed)` : menuChoice(c.key))),
+        labels: cells.map((c) => (c.suppressed ? `${menuChoice(c.key)} ${SUPPRESSED_SUFFIX}` : menuChoice(c.key))),
         valueTitle: 'choices',
         series: [{ label: 'choices', values: chartValues(cells, 'sum') }],
       },
