@@ -263,6 +263,31 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     await expect(page.getByLabel('To').inputValue()).resolves.toBe(to);
   });
 
+  it('changes the time range from the form, and refuses an inverted one', async () => {
+    const { from, to } = collector.range;
+    await show(`search?from=${from}&to=${to}`, 'search');
+    await page.getByLabel('From').fill(to);
+    await page.getByLabel('To').fill(from === to ? to : from);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    if (from !== to) {
+      await expect(page.getByRole('alert').filter({ hasText: 'start day' }).count()).resolves.toBe(1);
+    }
+    await page.getByLabel('From').fill(to);
+    await page.getByLabel('To').fill(to);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForFunction((day) => location.hash === `#/search?from=${day}&to=${day}`, to);
+    await page.waitForSelector('body[data-rendered="search"]');
+    await expect(page.locator('.range-note').textContent()).resolves.toContain(`${to} to ${to}`);
+    const oneDay = await api<QueryResult>(`/v1/query?metric=search.engine_use&by=label&from=${to}&to=${to}`);
+    const shownGoogle = page
+      .locator('td[data-metric="search.engine_use"][data-key="google"][data-field="sum"]')
+      .first();
+    const google = oneDay.cells.find((c) => c.key === 'google');
+    if (google && !google.suppressed) {
+      await expect(shownGoogle.textContent()).resolves.toBe(formatField('sum', google.sum ?? Number.NaN));
+    }
+  });
+
   it('sends a refused session token back to sign-in, and signs out', async () => {
     await page.evaluate(() => sessionStorage.setItem('candor.token', 'revoked-token'));
     await page.goto(`${collector.url}/#/media`);
