@@ -80,3 +80,21 @@ describe('detectPersonalData', () => {
     expect(found(value, field)).toEqual([]);
   });
 });
+
+describe('hostile long values (the collector runs these on every string it receives)', () => {
+  // No timing assertion: a pattern that backtracks on these takes minutes and fails by the test timeout.
+  it.each([
+    ['local part', `${'a'.repeat(60_000)}@`, []],
+    ['many dotted labels', `a@${'a.'.repeat(30_000)}1`, []],
+    ['dashes', `x@${'a-'.repeat(30_000)}`, []],
+    ['an address at the end', `${'a'.repeat(60_000)} jane@example.org`, ['contact/email']],
+    ['many at signs', '@a'.repeat(30_000), []],
+    ['a long URL host', `https://${'a'.repeat(60_000)}`, []],
+    ['many digits and spaces', `+${'1 '.repeat(30_000)}`, ['contact/phone']],
+    ['number pairs', '1.1111,'.repeat(9_000), ['location/coordinate-pair']],
+  ])('%s', (_, value, expected) => {
+    for (const field of [undefined, 'url', 'lat', 'package', 'phone', 'q']) {
+      expect(found(value, field).filter((d) => !d.startsWith('search-query'))).toEqual(expected);
+    }
+  });
+});
