@@ -74,7 +74,7 @@ async function services(): Promise<{ services: ScaleServices; store: ClickHouseS
 }
 
 function startWriter(s: ScaleServices) {
-  return candor(['writer', '--queue', s.queue, '--store', s.storeUrl, '--batch', '500', '--wait', '200']);
+  return candor(['writer', '--queue', s.queue, '--store', s.storeUrl, '--batch', '500']);
 }
 
 /** Report number n carries page_load.count = n, so each stored report shows which one it is. */

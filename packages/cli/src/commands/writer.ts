@@ -6,12 +6,12 @@ const HELP = `usage: candor writer --queue nats://HOST:4222 --store clickhouse:/
 
 Consumes accepted reports from the NATS JetStream queue in batches, stores them in ClickHouse exactly once, and
 acknowledges them only after they are stored. Killed at any point, it loses and double-counts nothing: run it
-again and it carries on. Run one writer per consumer name.
+again and it carries on. Several writers may share a consumer (see docs/scale.md).
 
   --queue URL        NATS server(s), comma-separated (required)
   --store URL        ClickHouse database, clickhouse://[USER[:PASSWORD]@]HOST:8123/DB (required)
   --batch N          most reports per batch (default 2000)
-  --wait MS          longest wait for a batch to fill (default 500)
+  --wait MS          longest wait for a batch to fill (default and least 1000)
   --consumer NAME    durable consumer name (default candor-writer)
   --insert-table T   table inserts go to (default samples; on a cluster the shard's local table)`;
 
@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     queue: values.queue,
     store,
     batchSize: positiveInt('batch', values.batch, 2000),
-    maxWaitMs: positiveInt('wait', values.wait, 500),
+    maxWaitMs: positiveInt('wait', values.wait, 1000),
     consumer: values.consumer ? { durable: values.consumer } : {},
     log: {
       info: (fields, message) => log.info(fields, message),

@@ -33,7 +33,7 @@ export interface WriterOptions {
   registries?: Registry[];
   /** Most messages per batch. */
   batchSize?: number;
-  /** Longest wait for a batch to fill, in milliseconds. */
+  /** Longest wait for a batch to fill, in milliseconds (JetStream pull requests last at least 1000). */
   maxWaitMs?: number;
   stream?: Partial<StreamSettings>;
   consumer?: Partial<ConsumerSettings>;
@@ -62,7 +62,7 @@ export interface RunningWriter {
  * The writer role: pulls reports from JetStream in batches, flattens them, stores them in ClickHouse exactly
  * once (see store/clickhouse/ingest.ts), and only then acknowledges them. A writer killed at any point loses
  * nothing (unacknowledged messages are delivered again) and double-counts nothing (already stored sequences
- * are skipped). Run one writer per durable consumer.
+ * are skipped). Several writers may share the durable consumer; docs/scale.md names the one caveat.
  */
 export async function startWriter(options: WriterOptions): Promise<RunningWriter> {
   const log = options.log ?? silent;
@@ -70,7 +70,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   const consumerSettings = { ...DEFAULT_CONSUMER, ...options.consumer };
   const registries = new Map((options.registries ?? [candorBrowserRegistry]).map((r) => [r.app, r]));
   const batchSize = options.batchSize ?? 2000;
-  const maxWaitMs = options.maxWaitMs ?? 500;
+  const maxWaitMs = Math.max(options.maxWaitMs ?? 1000, 1000);
 
   const ownsStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? await ClickHouseStore.open({ url: options.store }) : options.store;
@@ -204,7 +204,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
 
 async function fetchBatch(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {
   const messages: JsMsg[] = [];
-  const batch = await consumer.fetch({ max_messages: max, expires: Math.max(expiresMs, 1000) });
+  const batch = await consumer.fetch({ max_messages: max, expires: expiresMs });
   for await (const message of batch) messages.push(message);
   return messages;
 }
