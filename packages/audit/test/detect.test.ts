@@ -76,6 +76,10 @@ describe('detectPersonalData', () => {
     ['d41d8cd98f00b204e9800998ecf8427e', 'etag'],
     ['123456789012345', 'order_number'],
     ['hello world', 'title'],
+    ['query GetViewer { viewer { id name } }', 'query'],
+    ['1920x1080', 'screen'],
+    ['https://cdn.example.com/img/avatar.png', 'image'],
+    ['https://app.example.com/oauth/callback?state=1', 'redirect_uri'],
   ])('does not flag %j (field %s)', (value, field) => {
     expect(found(value, field)).toEqual([]);
   });

@@ -78,7 +78,9 @@ export function detectActivity(value: string, names: FieldNames, out: Detection[
   if (fieldIs(names, APP_FIELDS) || names.raw === '_app_') {
     if (PACKAGE.test(value)) out.push({ category: 'app-activity', detector: 'app-package' });
   } else if (fieldIs(names, SCREEN_FIELDS)) {
-    if (/[A-Za-z]/.test(value) && value.length <= 256) out.push({ category: 'app-activity', detector: 'screen' });
+    // "1920x1080" under "screen" is a resolution (a device detail), not a screen someone opened.
+    if (/[A-Za-z]/.test(value) && value.length <= 256 && !/^\d+\s*[x×*]\s*\d+$/.test(value))
+      out.push({ category: 'app-activity', detector: 'screen' });
   } else if (fieldIs(names, EVENT_FIELDS)) {
     if (ACTIVITY_EVENT.test(value) && value.length <= 128) out.push({ category: 'app-activity', detector: 'ui-event' });
   } else if (fieldIs(names, MEDIA_FIELDS)) {

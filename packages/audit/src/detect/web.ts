@@ -73,11 +73,16 @@ const MODE_FIELDS = new Set([
   'tabmode',
   'pagemode',
 ]);
+/** Images, scripts, styles and fonts are resources an app loads, not pages a person visited. */
+const ASSET = /\.(?:png|jpe?g|gif|webp|svg|ico|css|js|mjs|woff2?|ttf|otf|mp4|webm|mp3)$/i;
+/** Where the app itself wants an answer sent (OAuth and webhook callbacks): the app's own address. */
+const OWN_ADDRESS_FIELDS = new Set(['redirecturi', 'redirecturl', 'callback', 'callbackurl', 'webhook', 'webhookurl']);
 const NOT_A_SEARCH = /^(?:true|false|null|undefined|0|1)$/i;
 
 export function detectWeb(value: string, names: FieldNames, out: Detection[]): void {
-  if (value.includes('://')) detectUrls(value, out);
-  else if (names.last !== '' && fieldIs(names, URL_FIELDS) && SCHEMELESS_URL.test(value))
+  if (value.includes('://')) {
+    if (!fieldIs(names, OWN_ADDRESS_FIELDS)) detectUrls(value, out);
+  } else if (names.last !== '' && fieldIs(names, URL_FIELDS) && SCHEMELESS_URL.test(value))
     out.push({ category: 'browsing-history', detector: 'url' });
   if (names.last === '') {
     if (PRIVATE_VALUES.test(value)) out.push({ category: 'private-mode', detector: 'private-mode-value' });
@@ -92,8 +97,15 @@ export function detectWeb(value: string, names: FieldNames, out: Detection[]): v
     out.push({ category: 'search-query', detector: 'search-field' });
 }
 
+/** Words someone typed: not empty, not a flag, and not code (a GraphQL "query" field holds braces). */
 function isSearchText(value: string): boolean {
-  return value.trim().length > 0 && !NOT_A_SEARCH.test(value) && /[\p{L}\p{N}]/u.test(value);
+  return (
+    value.length <= 512 &&
+    value.trim().length > 0 &&
+    !NOT_A_SEARCH.test(value) &&
+    !/[{}]/.test(value) &&
+    /[\p{L}\p{N}]/u.test(value)
+  );
 }
 
 /** A URL with a path, query or fragment names a page; a bare origin names only a site. */
@@ -109,7 +121,8 @@ function detectUrls(value: string, out: Detection[]): void {
       continue;
     }
     if (!url.hostname.includes('.') && url.hostname !== 'localhost') continue;
-    if (!pageFound && (url.pathname.length > 1 || url.search.length > 1 || url.hash.length > 1)) {
+    const namesAPage = url.pathname.length > 1 || url.search.length > 1 || url.hash.length > 1;
+    if (!pageFound && namesAPage && !ASSET.test(url.pathname)) {
       out.push({ category: 'browsing-history', detector: 'url' });
       pageFound = true;
     }
