@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { DictionaryEntry, PrivacyStatus, QueryResult } from '@candor/protocol';
 import type { Browser, Page } from 'playwright-core';
@@ -11,6 +12,13 @@ import { type SeededCollector, startSeededCollector } from './seed.js';
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
 const shotsDir = `${repoDir}test-output/dashboard/`;
 const runBrowser = chromiumAvailable('dashboard browser tests');
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  nodes: { target: string[] }[];
+}
 
 const STATS_VIEWS = ['overview', 'page-load', 'search', 'settings', 'crashes', 'memory', 'system', 'media'] as const;
 
@@ -309,6 +317,48 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('passes the axe-core WCAG 2.1 AA checks on every view', async () => {
+    const { from, to } = collector.range;
+    // axe is injected by the test, so this context bypasses the page's CSP (which allows only the app's script).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    await context.addInitScript((token) => sessionStorage.setItem('candor.token', token), collector.token);
+    const axePage = await context.newPage();
+    const problems: string[] = [];
+    for (const view of [...STATS_VIEWS, 'privacy', 'dictionary']) {
+      await axePage.goto(`${collector.url}/#/${view}?from=${from}&to=${to}`);
+      await axePage.waitForSelector(`body[data-rendered="${view}"]`, { timeout: 20_000 });
+      // Open every data table so they are checked too.
+      await axePage.$$eval('details', (all) => {
+        for (const d of all) (d as HTMLDetailsElement).open = true;
+      });
+      await axePage.addScriptTag({ path: axePath });
+      const { violations, passes } = await axePage.evaluate(async () => {
+        const axe = (
+          window as unknown as {
+            axe: { run: (o: unknown) => Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
+          }
+        ).axe;
+        const result = await axe.run({
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        });
+        return {
+          passes: result.passes.length,
+          violations: result.violations.map(
+            (v) =>
+              `${v.id} (${v.impact}): ${v.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 3)
+                .join('; ')}`,
+          ),
+        };
+      });
+      expect(passes, `axe ran its checks on ${view}`).toBeGreaterThan(10);
+      for (const v of violations) problems.push(`${view}: ${v}`);
+    }
+    await context.close();
+    expect(problems).toEqual([]);
   });
 
   it('loads every asset from the collector itself', () => {
