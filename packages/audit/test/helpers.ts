@@ -1,10 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditResult, Finding } from '@candor/audit';
+import { afterAll } from 'vitest';
 
+/** A scratch directory removed when the calling test file finishes. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'candor-audit-'));
+  const dir = mkdtempSync(join(tmpdir(), 'candor-audit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function writeJson(dir: string, name: string, value: unknown): string {
