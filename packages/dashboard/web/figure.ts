@@ -74,7 +74,7 @@ export function rowsFor(
     const withhold = withholdSuppressed && cell.suppressed;
     const shown = withhold ? { ...cell, key: '' } : cell;
     return {
-      header: withhold ? 'under k: name withheld' : formatKey(cell.key),
+      header: withhold ? 'others under k (names withheld)' : formatKey(cell.key),
       key: shown.key,
       cells: fields.map((f) => apiCell(result, shown, f)),
     };

@@ -2,6 +2,8 @@ import type { Range } from './api.js';
 import { h, uid } from './dom.js';
 
 const DAY_MS = 86_400_000;
+/** The query API's longest range. */
+const MAX_RANGE_DAYS = 366;
 
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -67,6 +69,12 @@ export function rangeSelector(current: Range, onChange: (range: Range) => void):
         event.preventDefault();
         if (!fromInput.value || !toInput.value || fromInput.value > toInput.value) {
           error.textContent = 'Choose a start day on or before the end day.';
+          fromInput.focus();
+          return;
+        }
+        const days = (Date.parse(toInput.value) - Date.parse(fromInput.value)) / DAY_MS + 1;
+        if (days > MAX_RANGE_DAYS) {
+          error.textContent = `Choose at most ${MAX_RANGE_DAYS} days: the collector answers no longer ranges.`;
           fromInput.focus();
           return;
         }
