@@ -79,6 +79,15 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     await screenshot('dictionary');
   });
 
+  it('links straight to one metric of the dictionary', async () => {
+    await show('dictionary/settings.dark_mode', 'dictionary');
+    await expect(page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.metric)).resolves.toBe(
+      'settings.dark_mode',
+    );
+    await expect(page.locator('tr.linked').count()).resolves.toBe(1);
+    await screenshot('dictionary-linked');
+  });
+
   it('refuses a wrong token and keeps it out of storage', async () => {
     await page.goto(`${collector.url}/#/overview`);
     await page.waitForSelector('main[data-state="login"]');

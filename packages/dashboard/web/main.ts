@@ -26,7 +26,8 @@ interface PageView {
   path: string;
   title: string;
   kind: 'public' | 'token';
-  render: (main: HTMLElement, signal: AbortSignal) => Promise<void>;
+  /** `detail` is the rest of the path, e.g. a metric name in #/dictionary/page_load.time. */
+  render: (main: HTMLElement, signal: AbortSignal, detail: string) => Promise<void>;
 }
 type View = StatsView | PageView;
 
@@ -45,14 +46,16 @@ const VIEWS: View[] = [
 
 interface Route {
   view: View;
+  detail: string;
   params: URLSearchParams;
 }
 
 /** Routes live in the hash (#/crashes?from=…&to=…): no server routing needed, and never a token. */
 function currentRoute(): Route {
-  const [path = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [route = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [path = '', ...rest] = route.split('/');
   const view = VIEWS.find((v) => v.path === path) ?? (VIEWS[0] as View);
-  return { view, params: new URLSearchParams(query) };
+  return { view, detail: decodeURIComponent(rest.join('/')), params: new URLSearchParams(query) };
 }
 
 function hrefFor(path: string, params: URLSearchParams): string {
@@ -177,7 +180,7 @@ async function render(message?: string): Promise<void> {
   } else {
     main.append(content);
     try {
-      await view.render(content, signal);
+      await view.render(content, signal, route.detail);
     } catch (error) {
       return handleFailure(error, signal);
     }

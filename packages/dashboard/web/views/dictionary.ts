@@ -16,8 +16,13 @@ const CATEGORY_TITLES: Record<string, string> = {
 function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
   return h(
     'tr',
-    { 'data-metric': entry.name, id: `metric-${entry.name.replace('.', '-')}` },
-    h('th', { scope: 'row' }, h('code', {}, entry.name), h('div', { class: 'muted' }, entry.description)),
+    { 'data-metric': entry.name, tabindex: '-1' },
+    h(
+      'th',
+      { scope: 'row' },
+      h('a', { href: `#/dictionary/${entry.name}`, title: 'Link to this metric' }, h('code', {}, entry.name)),
+      h('div', { class: 'muted' }, entry.description),
+    ),
     h('td', {}, entry.type.replaceAll('_', ' '), entry.unit && entry.unit !== 'count' ? ` (${entry.unit})` : ''),
     h('td', {}, entry.purpose),
     h('td', {}, h('span', { class: `badge sensitivity-${entry.sensitivity}` }, entry.sensitivity)),
@@ -36,7 +41,7 @@ function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
 }
 
 /** The public data dictionary: every metric, why it exists, how sensitive it is and what guards it. No token. */
-export async function renderDictionary(main: HTMLElement, signal: AbortSignal): Promise<void> {
+export async function renderDictionary(main: HTMLElement, signal: AbortSignal, metric = ''): Promise<void> {
   const dictionary = await fetchDictionary(signal);
   const entries = dictionary.metrics;
   const filterId = uid('dictionary-filter');
@@ -122,4 +127,15 @@ export async function renderDictionary(main: HTMLElement, signal: AbortSignal): 
     body,
   ]);
   draw('');
+  // #/dictionary/<metric> links straight to one metric (an app can link its users to what it collects).
+  if (metric) {
+    const row = [...body.querySelectorAll<HTMLTableRowElement>('tr[data-metric]')].find(
+      (r) => r.dataset.metric === metric,
+    );
+    if (row) {
+      row.classList.add('linked');
+      row.focus();
+      row.scrollIntoView({ block: 'center' });
+    }
+  }
 }
