@@ -61,9 +61,11 @@ function labeledExpand(suite: Buffer, prk: Uint8Array, label: string, info: Uint
   return expand(prk, Buffer.concat([prefix, HPKE_V1, suite, Buffer.from(label), info]), length);
 }
 
+/** Imported as JWK: OpenSSL 3's DER decoder made this import cost more than the X25519 agreement itself. */
 export function importX25519PublicKey(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new Error('an X25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, raw]), format: 'der', type: 'spki' });
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
 }
 
 export function importX25519PrivateKey(raw: Uint8Array): KeyObject {

@@ -47,7 +47,17 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
       'CREATE TABLE samples_staging AS SELECT * EXCLUDE (metric_key) FROM samples LIMIT 0',
     ],
   },
+  {
+    version: 3,
+    description: 'staging moves to a per-connection temporary table',
+    // Appending into a temporary table skips the write-ahead log; the move into the rollups is what commits.
+    sql: ['DROP TABLE samples_staging'],
+  },
 ];
+
+/** Created on every open: the in-memory table writes are appended to before they move into the rollups. */
+export const STAGING_TABLE_SQL =
+  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * EXCLUDE (metric_key) FROM samples LIMIT 0';
 
 export async function migrate(connection: DuckDBConnection): Promise<number> {
   await connection.run(

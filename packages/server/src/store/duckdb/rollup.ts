@@ -26,8 +26,24 @@ export class Rollup {
   readonly groups = new Map<string, RollupRow>();
 
   add(rows: readonly SampleRow[]): void {
+    // Rows of one report share their first seven dimensions; their part of the group id is built once.
+    let previous: SampleRow | undefined;
+    let prefix = '';
     for (const r of rows) {
-      const id = `${r.day}\u0000${r.app}\u0000${r.appVersion}\u0000${r.modelFamily}\u0000${r.os}\u0000${r.osMajor}\u0000${r.language}\u0000${r.metric}\u0000${r.key}\u0000${r.detail}\u0000${r.bucket}`;
+      if (
+        !previous ||
+        r.day !== previous.day ||
+        r.app !== previous.app ||
+        r.appVersion !== previous.appVersion ||
+        r.modelFamily !== previous.modelFamily ||
+        r.os !== previous.os ||
+        r.osMajor !== previous.osMajor ||
+        r.language !== previous.language
+      ) {
+        prefix = `${r.day}\u0000${r.app}\u0000${r.appVersion}\u0000${r.modelFamily}\u0000${r.os}\u0000${r.osMajor}\u0000${r.language}\u0000`;
+      }
+      previous = r;
+      const id = `${prefix}${r.metric}\u0000${r.key}\u0000${r.detail}\u0000${r.bucket}`;
       const group = this.groups.get(id);
       const reports = r.bucket < 0 ? 1 : 0;
       if (group) {

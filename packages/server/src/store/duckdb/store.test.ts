@@ -21,7 +21,7 @@ describe('DuckDB store', () => {
     await store.close();
 
     store = await DuckDbStore.open(path);
-    expect(await migrate(store.connection)).toBe(2);
+    expect(await migrate(store.connection)).toBe(3);
     const request = { app: 'candor-browser', from: '2026-11-01', to: '2026-11-30' };
     const counts = await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' });
     expect(counts).toEqual([

@@ -1,7 +1,7 @@
 import type { Dimension, MetricType } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
-import { migrate } from './migrations.js';
+import { migrate, STAGING_TABLE_SQL } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
 
 const DAY_MS = 86_400_000;
@@ -65,6 +65,7 @@ export class DuckDbStore implements ReportStore {
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await migrate(connection);
+    await connection.run(STAGING_TABLE_SQL);
     return new DuckDbStore(instance, connection, options);
   }
 
@@ -125,7 +126,7 @@ export class DuckDbStore implements ReportStore {
   }
 
   private async write(rows: Iterable<RollupRow>): Promise<void> {
-    const appender: DuckDBAppender = await this.connection.createAppender('samples_staging');
+    const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
       for (const r of rows) {
         appender.appendDate(toDate(r.day));
@@ -150,11 +151,11 @@ export class DuckDbStore implements ReportStore {
     // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
     await this.transaction([
       // Unsorted here (sorting every write costs more than it saves); compact() sorts by metric later.
-      'INSERT INTO samples SELECT *, hash(metric) FROM samples_staging',
+      'INSERT INTO samples SELECT *, hash(metric) FROM staging',
       `INSERT INTO samples_daily
          SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
-         FROM samples_staging GROUP BY ALL ORDER BY metric`,
-      'DELETE FROM samples_staging',
+         FROM staging GROUP BY ALL ORDER BY metric`,
+      'DELETE FROM staging',
     ]);
   }
 
@@ -191,7 +192,7 @@ export class DuckDbStore implements ReportStore {
       )
       SELECT cell, bucket, ${reportsAcrossKeys}(reports) AS reports, sum(value) AS value, sum(count) AS count,
              any_value(detail) AS detail
-      FROM per_key GROUP BY cell, bucket`;
+      FROM per_key GROUP BY cell, bucket ORDER BY cell, bucket`;
     const result = await this.connection.runAndReadAll(sql, {
       metric: request.metric,
       app: request.app,
