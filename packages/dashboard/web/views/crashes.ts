@@ -9,7 +9,7 @@ import {
   derivedCell,
   type TableCell,
 } from '../figure.js';
-import { formatNumber } from '../format.js';
+import { formatKey, formatNumber } from '../format.js';
 import { askAll, figureFrom, section, sumFigure, type ViewContext } from './kit.js';
 
 /** Crashes per 1,000 page loads for one app version, or null when either side is suppressed or missing. */
@@ -48,7 +48,7 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
         keyTitle: 'Signature',
         columns: ['Error type', 'Reports', 'Crashes'],
         rows: cells.map((c) => ({
-          header: c.key,
+          header: formatKey(c.key),
           key: c.key,
           cells: [
             { text: c.suppressed ? '' : (c.label ?? '') } satisfies TableCell,
@@ -86,7 +86,7 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
         keyTitle: 'App version',
         columns: ['Crashes', 'Pages loaded', 'Crashes per 1,000 page loads'],
         rows: versions.map((v, i) => ({
-          header: v,
+          header: formatKey(v),
           key: v,
           cells: [
             apiCell(byVersion, crashCells[i], 'sum'),
