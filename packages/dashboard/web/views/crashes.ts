@@ -29,7 +29,7 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
   ]);
   const grid = section(
     ctx,
-    'Crashes',
+    'Signatures, rates and trend',
     'A crash is its error type and a hash of the app’s own stack frames: no messages, paths or addresses.',
   );
   figureFrom(grid, 'Most common crash signatures', bySignature, (result) => {

@@ -7,7 +7,7 @@ export async function renderMemory(ctx: ViewContext): Promise<void> {
     ['memory.low_memory_warnings', 'day'],
     ['system.memory_class', 'value'],
   ]);
-  const grid = section(ctx, 'Memory');
+  const grid = section(ctx, 'Heap size and memory pressure');
   percentileFigure(grid, 'JavaScript heap per day', heapByDay, {
     keyTitle: 'Day',
     description: 'Heap size sampled once a minute on each device.',

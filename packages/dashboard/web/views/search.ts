@@ -8,7 +8,7 @@ export async function renderSearch(ctx: ViewContext): Promise<void> {
   ]);
   const grid = section(
     ctx,
-    'Search',
+    'Engines and entry points',
     'Counts of searches by engine and by where they started. The words searched for never leave the device, so candor cannot show them — to anyone.',
   );
   sumFigure(grid, 'Searches by engine', engines, { keyTitle: 'Engine', valueTitle: 'searches' });
