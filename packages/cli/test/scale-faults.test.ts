@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '@candor/protocol';
-import { ClickHouseStore, ensureKey, NatsReportSink, sampleReport, sealEnvelope, seededRandom } from '@candor/server';
+import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope, seededRandom } from '@candor/server';
+import { countNumbered, numberedReport, storedNumbers } from '@candor/server/testing/numbered-reports';
 import { freePort, waitFor } from '@candor/server/testing/processes';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,30 +78,18 @@ function startWriter(s: ScaleServices) {
   return candor(['writer', '--queue', s.queue, '--store', s.storeUrl, '--batch', '500']);
 }
 
-/** Report number n carries page_load.count = n, so each stored report shows which one it is. */
-function numberedReport(n: number, random: () => number): Report {
-  return sampleReport(random, { metrics: { ...sampleReport(random).metrics, 'page_load.count': n } });
-}
-
-/** The page_load.count of every stored report, sorted. Each accepted number must appear exactly once. */
-async function storedNumbers(store: ClickHouseStore): Promise<number[]> {
-  const result = await store.client.query({
-    query: `SELECT value FROM ${store.database}.samples
-      WHERE app = 'candor-browser' AND metric = 'page_load.count' AND bucket = -1 ORDER BY value`,
-    format: 'JSONEachRow',
-  });
-  return (await result.json<{ value: number }>()).map((r) => Number(r.value));
-}
-
 async function waitForStored(store: ClickHouseStore, expected: number, timeoutMs: number): Promise<void> {
   await waitFor(`${expected} reports in ClickHouse`, timeoutMs, async () => {
-    return (await store.countSummaryRows('candor-browser', 'page_load.count')) >= expected;
+    return (await countNumbered(store)) >= expected;
   }).catch(async (error) => {
-    const n = await store.countSummaryRows('candor-browser', 'page_load.count');
+    const n = await countNumbered(store);
     throw new Error(`${(error as Error).message} (have ${n})`);
   });
 }
 
+/** The number a numbered report carries in its only site. */
+const numberOf = (r: Report) =>
+  Number(/^n(\d+)\./.exec(Object.keys(r.metrics['page_load.time_by_site'] as object)[0] ?? '')?.[1]);
 const sorted = (numbers: Iterable<number>) => [...numbers].sort((a, b) => a - b);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,7 +108,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
       while (phase !== 'done') {
         const batch = Array.from({ length: 10 }, () => numberedReport(next++, random));
         await sink.accept(batch);
-        for (const r of batch) accepted.add(r.metrics['page_load.count'] as number);
+        for (const r of batch) accepted.add(numberOf(r));
         await sleep(100);
       }
     })();
@@ -152,11 +141,11 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     for (let n = 1; n <= total; n += 50) {
       const batch = Array.from({ length: 50 }, (_, i) => numberedReport(n + i, random));
       await sink.accept(batch);
-      accepted.push(...batch.map((r) => r.metrics['page_load.count'] as number));
+      accepted.push(...batch.map((r) => numberOf(r)));
     }
     let kills = 0;
     let caughtMidway = 0;
-    const stored = () => store.countSummaryRows('candor-browser', 'page_load.count');
+    const stored = () => countNumbered(store);
     for (let round = 0; round < 6; round++) {
       const before = await stored();
       const writer = startWriter(s);
@@ -290,7 +279,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
             body,
           }).catch(() => null);
           if (response?.status === 202) {
-            for (const r of reports) accepted.add(r.metrics['page_load.count'] as number);
+            for (const r of reports) accepted.add(numberOf(r));
             break;
           }
           if (response && response.status < 500 && response.status !== 429) {

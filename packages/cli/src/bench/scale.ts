@@ -169,7 +169,7 @@ async function scaleOut(
     const deadline = Date.now() + 180_000;
     let stored = 0;
     while (Date.now() < deadline) {
-      stored = await store.countSummaryRows('candor-browser', 'page_load.count');
+      stored = await store.countReports('candor-browser', 'page_load.count');
       if (stored >= expected) break;
       await sleep(200);
     }
@@ -190,7 +190,8 @@ async function generateReports(store: ClickHouseStore, reports: number): Promise
     toUInt16(if(model_family = 'iphone', 17, 12 + intHash32(number + 2) % 3)) AS os_major,
     ['en', 'de', 'zh', 'fr', 'es'][(intHash32(number + 3) % 5) + 1] AS language`;
   const tail = (metric: string, key: string, bucket: string, value: string, count: string) =>
-    `'${metric}' AS metric, ${key} AS key, '' AS detail, toInt16(${bucket}) AS bucket, toFloat64(${value}) AS value, toUInt64(${count}) AS count`;
+    `'${metric}' AS metric, ${key} AS key, '' AS detail, toInt16(${bucket}) AS bucket, toUInt64(bucket < 0) AS reports,
+      toFloat64(${value}) AS value, toUInt64(${count}) AS count`;
   const selects = [
     `SELECT ${base}, ${tail('page_load.count', "''", '-1', '1 + intHash32(number + 4) % 50', '1')} FROM numbers(${reports})`,
     `SELECT ${base}, ${tail('search.engine_use', "['google', 'bing', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'other'][(intHash32(number + 5) % 7) + 1]", '-1', '1 + intHash32(number + 6) % 5', '1')} FROM numbers(${reports})`,
@@ -300,7 +301,7 @@ export async function benchScale(flags: string[]): Promise<void> {
     } finally {
       await generator.close();
     }
-    const stored = await store.countSummaryRows('candor-browser', 'page_load.count');
+    const stored = await store.countReports('candor-browser', 'page_load.count');
     console.log(
       `  ${fmt(stored)} reports (${fmt(await countRows(store))} rows) in ${fmt((performance.now() - t) / 1000, 1)} s`,
     );

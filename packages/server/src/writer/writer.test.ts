@@ -7,37 +7,28 @@ import { NatsReportSink } from '../queue/sink.js';
 import { ensureConsumer, ensureStream } from '../queue/stream.js';
 import { ClickHouseStore } from '../store/clickhouse/store.js';
 import { flattenReport } from '../store/rows.js';
-import { sampleReport, seededRandom } from '../testing/reports.js';
+import { countNumbered, numberedReport, storedNumbers } from '../testing/numbered-reports.js';
+import { seededRandom } from '../testing/reports.js';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '../testing/scale-services.js';
 import { startWriter } from './writer.js';
 
 const available = await scaleServicesAvailable('queue writer tests');
 
-/** Reports whose page_load.count is 1..n, so each stored report can be recognised by its value. */
+/** Reports numbered first..first+n-1 (see testing/numbered-reports.ts). */
 function numberedReports(n: number, first = 1): Report[] {
   const random = seededRandom(first);
-  return Array.from({ length: n }, (_, i) => sampleReport(random, { metrics: { 'page_load.count': first + i } }));
+  return Array.from({ length: n }, (_, i) => numberedReport(first + i, random));
 }
 
 async function waitForCount(store: ClickHouseStore, expected: number, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let n = 0;
   while (Date.now() < deadline) {
-    n = await store.countSummaryRows('candor-browser', 'page_load.count');
+    n = await countNumbered(store);
     if (n >= expected) return n;
     await new Promise((r) => setTimeout(r, 100));
   }
   return n;
-}
-
-/** Every stored page_load.count value, sorted: each report's own number, so a duplicate or a gap shows. */
-async function storedNumbers(store: ClickHouseStore): Promise<number[]> {
-  const result = await store.client.query({
-    query: `SELECT value FROM ${store.database}.samples
-      WHERE app = 'candor-browser' AND metric = 'page_load.count' AND bucket = -1 ORDER BY value`,
-    format: 'JSONEachRow',
-  });
-  return (await result.json<{ value: number }>()).map((r) => Number(r.value));
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

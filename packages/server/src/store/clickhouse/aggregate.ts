@@ -37,8 +37,8 @@ export interface AggregateLine {
 /**
  * The same aggregation as the DuckDB store, so the shared query layer gives the same answers on either: sums per
  * cell and bucket, where a cell that groups a multi-key metric across its keys counts its reports as the largest
- * per-key count (a lower bound of the distinct reports, which keeps the k-threshold safe). Each stored row is
- * one sample row, so a key's report count is its number of summary rows.
+ * per-key count (a lower bound of the distinct reports, which keeps the k-threshold safe). Rows are summed
+ * here whether or not ClickHouse has merged them yet.
  */
 export function aggregateSql(table: string, request: AggregateRequest): string {
   const cell = DIMENSION_EXPRESSION[request.by];
@@ -52,7 +52,7 @@ export function aggregateSql(table: string, request: AggregateRequest): string {
   return `SELECT cell, bucket, ${reportsAcrossKeys}(key_reports) AS reports, sum(key_value) AS value,
   sum(key_count) AS count, any(key_detail) AS detail
 FROM (
-  SELECT ${cell} AS cell, key, bucket, countIf(bucket < 0) AS key_reports, sum(value) AS key_value,
+  SELECT ${cell} AS cell, key, bucket, sum(reports) AS key_reports, sum(value) AS key_value,
     sum(count) AS key_count, any(detail) AS key_detail
   FROM ${table}
   WHERE ${where}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SampleRow } from '../types.js';
 import { decodeSequences, encodeSequences } from './ledger.js';
-import { type ClickHouseSampleRow, toClickHouseRow } from './rows.js';
+import { type ClickHouseSampleRow, rollUp } from './rows.js';
 import { SAMPLE_COLUMNS } from './schema.js';
 import { integerLiteral, stringLiteral } from './sql.js';
 
@@ -113,14 +113,9 @@ WHERE app = '' AND metric = ${stringLiteral(INGEST_METRIC)} AND detail = ${strin
   }
 
   async #insertChunk(source: string, chunk: IngestItem[]): Promise<void> {
-    const rows: ClickHouseSampleRow[] = [];
+    const rows = rollUp(chunk.flatMap((item) => item.rows));
     let firstDay = '';
-    for (const item of chunk) {
-      for (const row of item.rows) {
-        rows.push(toClickHouseRow(row));
-        if (firstDay === '' || row.day < firstDay) firstDay = row.day;
-      }
-    }
+    for (const row of rows) if (firstDay === '' || row.day < firstDay) firstDay = row.day;
     const sequences = chunk.map((i) => i.sequence);
     // The marker goes in the same partition as the rows (a report with no rows still needs one, so its day is
     // the chunk's, or the epoch month when the chunk has no rows at all).
@@ -155,6 +150,7 @@ function markerRow(source: string, sequences: number[], day: string): ClickHouse
     key: encodeSequences(sequences),
     detail: source,
     bucket: -1,
+    reports: 0,
     // The sequence span, so a lookup can skip markers that cannot overlap.
     value: Math.min(...sequences),
     count: Math.max(...sequences),

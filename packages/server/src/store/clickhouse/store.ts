@@ -2,7 +2,7 @@ import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
 import { type AggregateLine, aggregateSql, isDistribution } from './aggregate.js';
 import { ExactlyOnceIngest } from './ingest.js';
-import { toClickHouseRow } from './rows.js';
+import { rollUp } from './rows.js';
 import { SAMPLES_TABLE, singleNodeSchema } from './schema.js';
 import { identifier, stringLiteral } from './sql.js';
 import { type ClickHouseLocation, parseClickHouseUrl } from './url.js';
@@ -66,12 +66,12 @@ export class ClickHouseStore implements ReportStore {
     return store;
   }
 
-  /** Appends rows as they are (not idempotent: the queue writer uses `ingest` instead). */
+  /** Appends rows, rolled up (not idempotent: the queue writer uses `ingest` instead). */
   async append(rows: SampleRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.client.insert({
       table: `${this.database}.${this.insertTable}`,
-      values: rows.map(toClickHouseRow),
+      values: rollUp(rows),
       format: 'JSONEachRow',
     });
   }
@@ -103,10 +103,10 @@ export class ClickHouseStore implements ReportStore {
     return [...cells.values()];
   }
 
-  /** Summary rows (one per report and key) stored for one app and metric. */
-  async countSummaryRows(app: string, metric: string): Promise<number> {
+  /** Reports stored for one app and metric, counted once per key (a labeled counter's labels, a site metric's sites). */
+  async countReports(app: string, metric: string): Promise<number> {
     const result = await this.client.query({
-      query: `SELECT count() AS n FROM ${this.database}.${this.queryTable}
+      query: `SELECT sum(reports) AS n FROM ${this.database}.${this.queryTable}
 WHERE app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND bucket = -1`,
       format: 'JSONEachRow',
     });
