@@ -1,13 +1,15 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { candorBrowserRegistry, type Registry } from '@candor/protocol';
-import { serve } from '@hono/node-server';
+import { candorBrowserRegistry, PATHS, type Registry } from '@candor/protocol';
+import { getRequestListener } from '@hono/node-server';
 import { createBatchChecker } from './check/batch.js';
 import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
-import type { IngestStats } from './ingest/route.js';
+import { nodeUploadHandler } from './ingest/route.js';
 import { StoreSink } from './ingest/store-sink.js';
+import { createUploadProcessor, type IngestStats } from './ingest/upload.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
@@ -128,6 +130,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   };
   const queries = new QueryService({ registry, store, k, ...(dp ? { dp } : {}) });
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
+  const processUpload = createUploadProcessor(ingest, stats);
   const app = createApp({
     registry,
     keys,
@@ -135,17 +138,29 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     queries,
     ingest,
     stats,
+    processUpload,
     dp,
     dashboardDir,
     log,
   });
 
   const host = options.host ?? '127.0.0.1';
-  const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 });
+  const viaApp = getRequestListener(app.fetch);
+  const upload = nodeUploadHandler(processUpload, limits.maxBodyBytes);
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && (req.url === PATHS.reports || req.url?.startsWith(`${PATHS.reports}?`))) {
+      upload(req, res, (error) => {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'upload failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'https://candor.dev/problems/internal', title: 'Internal error', status: 500 }));
+      });
+    } else {
+      void viaApp(req, res);
+    }
+  });
   await new Promise<void>((ready, fail) => {
-    if (server.listening) ready();
-    server.once('listening', () => ready());
     server.once('error', fail);
+    server.listen(options.port ?? 0, host, () => ready());
   });
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);

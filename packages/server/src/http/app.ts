@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { PATHS, type PrivacyStatus, type Registry } from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
-import { createIngestHandler, type IngestDeps, type IngestStats } from '../ingest/route.js';
+import { honoUploadRoute } from '../ingest/route.js';
+import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/upload.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
 import type { BudgetLedger } from '../query/ledger.js';
@@ -20,6 +20,7 @@ export interface AppDeps {
   queries: QueryService;
   ingest: IngestDeps;
   stats: IngestStats;
+  processUpload: (upload: Upload) => Promise<IngestAnswer>;
   dp: { epsilon: number; ledger: BudgetLedger } | null;
   /** Built dashboard files, or null when the dashboard is not built. */
   dashboardDir: string | null;
@@ -45,23 +46,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get(PATHS.openapi, (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
 
-  app.post(
-    PATHS.reports,
-    bodyLimit({
-      maxSize: deps.ingest.limits.maxBodyBytes,
-      onError: (c) => {
-        deps.stats.rejected[413] = (deps.stats.rejected[413] ?? 0) + 1;
-        return problemResponse(
-          c,
-          problem(413, 'too-large', 'Upload too large', {
-            detail: `at most ${deps.ingest.limits.maxBodyBytes} bytes`,
-            field: 'body',
-          }),
-        );
-      },
-    }),
-    createIngestHandler(deps.ingest, deps.stats),
-  );
+  app.post(PATHS.reports, honoUploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
 
   const authorized = async (authorization: string | undefined) =>
     deps.tokens.verify(/^Bearer (\S+)$/i.exec(authorization ?? '')?.[1]);
