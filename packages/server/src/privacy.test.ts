@@ -99,7 +99,16 @@ describe('the collector never stores or logs an address or user agent (contract 
     expect(files.some((f) => f.endsWith('.duckdb'))).toBe(true);
     expect((await stat(logPath)).size).toBeGreaterThan(0);
 
-    const needles = [...addresses, ...userAgents, ...forwarded, 'probe-ua', 'CandorProbeAgent', 'Redmi Note 8'];
+    // The personal data the firewall rejected must not be anywhere either.
+    const needles = [
+      ...addresses,
+      ...userAgents,
+      ...forwarded,
+      'probe-ua',
+      'CandorProbeAgent',
+      'Redmi Note 8',
+      'jane@example.com',
+    ];
     let searched = 0;
     for (const file of files) {
       const bytes = await readFile(file);
