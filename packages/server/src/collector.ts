@@ -41,6 +41,8 @@ export interface CollectorOptions {
   /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
   rateLimit?: boolean;
   dedupeWindowMs?: number;
+  /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
+  compactEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
   createQueryToken?: boolean;
   /** Serve the dashboard at /. Default: @candor/dashboard's built assets when present; null to disable. */
@@ -165,6 +167,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
   keyRefresh.unref();
+  const compactEvery = options.compactEveryMs ?? 6 * 60 * 60 * 1000;
+  const compaction =
+    owned && store instanceof DuckDbStore && compactEvery > 0
+      ? setInterval(() => {
+          store.compact().catch((error: unknown) => log.error({ err: String(error) }, 'compaction failed'));
+        }, compactEvery)
+      : null;
+  compaction?.unref();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'collector listening');
 
@@ -180,6 +190,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     close() {
       closing ??= (async () => {
         clearInterval(keyRefresh);
+        if (compaction) clearInterval(compaction);
         await new Promise<void>((done) => {
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -1,4 +1,5 @@
 import { DIMENSIONS, PATHS, PROBLEM_UNKNOWN_KEY, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { DAILY_ACTIVITY_METRIC } from '../store/rows.js';
 import { PROBLEM_BASE } from './problem.js';
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
@@ -76,7 +77,8 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
               name: 'metric',
               in: 'query',
               required: true,
-              schema: { type: 'string', enum: Object.keys(registry.metrics) },
+              schema: { type: 'string', enum: [...Object.keys(registry.metrics), DAILY_ACTIVITY_METRIC] },
+              description: `a registry metric, or ${DAILY_ACTIVITY_METRIC} for daily active installs (counted without ids)`,
             },
             { name: 'by', in: 'query', schema: { type: 'string', enum: [...DIMENSIONS], default: 'day' } },
             {
