@@ -11,7 +11,7 @@ import { createKey, HpkeRecipient, sampleBatch, sealBase, sealEnvelope, seededRa
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
 const REPORTS_PER_UPLOAD = 10;
-const CONCURRENCY = 64;
+const CONCURRENCY = 128;
 const DURATION_MS = 6_000;
 const MAX_REQUESTS = 20_000;
 
