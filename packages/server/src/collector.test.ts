@@ -215,3 +215,60 @@ describe('rejections are problem+json naming what was wrong', () => {
     await expectProblem(await post(c, Buffer.concat([header, Buffer.alloc(60)])), 400);
   });
 });
+
+describe('keys, dashboard and privacy panel', () => {
+  it('keeps opening uploads sealed to a rotated-out key during its grace period, and serves the new key first', async () => {
+    const { rotateKeys } = await import('./keys/keyring.js');
+    const c = await start();
+    const sealedToOld = await sealForCollector(c.url, sampleBatch(1));
+    const fresh = await rotateKeys(c.keysDir, 60_000);
+    const sealedToNew = sealEnvelope(
+      fresh.id,
+      Buffer.from(fresh.publicKey, 'base64url'),
+      JSON.stringify(sampleBatch(1)),
+    );
+    await c.reloadKeys();
+    const { keys } = await (await fetch(`${c.url}/v1/keys`)).json();
+    expect(keys.map((k: { id: number }) => k.id)[0]).toBe(fresh.id);
+    expect(keys).toHaveLength(2);
+    expect((await post(c, sealedToNew)).status).toBe(202);
+    expect((await post(c, sealedToOld)).status).toBe(202);
+  });
+
+  it('serves the built dashboard at / with a strict content security policy, and says so when it is absent', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const dir = join(await mkdtemp(join(tmpdir(), 'candor-dash-')), 'assets');
+    await mkdir(dir);
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>candor</title><script src="app.js"></script>');
+    await writeFile(join(dir, 'app.js'), 'console.log(1)');
+    const c = await start({ dashboardDir: dir });
+    const page = await fetch(`${c.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await page.text()).toContain('<title>candor</title>');
+    const script = await fetch(`${c.url}/app.js`);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    const missing = await start({ dashboardDir: join(dir, 'nope') });
+    expect(await (await fetch(`${missing.url}/`)).text()).toMatch(/dashboard is not built/);
+  });
+
+  it('reports k, the DP budget per metric spent and left, and suppressed cells at /v1/privacy', async () => {
+    const c = await start({ dp: { epsilon: 0.5, budgetPerDay: 1 }, k: 20 });
+    await post(c, await sealForCollector(c.url, sampleBatch(3, seededRandom(8))));
+    expect((await query(c, { metric: 'page_load.count', from: '2026-11-20', to: '2026-11-20' })).status).toBe(200);
+    const response = await fetch(`${c.url}/v1/privacy`, { headers: { authorization: `Bearer ${c.queryToken}` } });
+    const status = (await response.json()) as PrivacyStatus;
+    expect(status.k).toBe(20);
+    expect(status.dp?.find((l) => l.metric === 'page_load.count')).toEqual({
+      metric: 'page_load.count',
+      epsilon: 0.5,
+      spentToday: 0.5,
+      leftToday: 0.5,
+      budgetPerDay: 1,
+    });
+    expect(status.localDp).toContainEqual({ metric: 'settings.dark_mode', epsilon: 1 });
+    expect(status.suppressedCells).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${c.url}/v1/privacy`)).status).toBe(401);
+  });
+});

@@ -59,6 +59,8 @@ export interface Collector {
   keysDir: string;
   store: ReportStore;
   stats: IngestStats;
+  /** Re-reads the key directory now (it is also re-read every minute and on an unknown key id). */
+  reloadKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keysDir,
     store,
     stats,
+    reloadKeys: () => keys.refresh(),
     close() {
       closing ??= (async () => {
         clearInterval(keyRefresh);
