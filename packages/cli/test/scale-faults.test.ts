@@ -78,6 +78,16 @@ function startWriter(s: ScaleServices) {
   return candor(['writer', '--queue', s.queue, '--store', s.storeUrl, '--batch', '500']);
 }
 
+/** Starts a writer and waits until it is consuming. */
+async function startedWriter(s: ScaleServices) {
+  const writer = startWriter(s);
+  await waitFor('the writer to start', 30_000, async () => {
+    if (writer.child.exitCode !== null) throw new Error(`writer exited: ${writer.output()}`);
+    return writer.output().includes('writer started');
+  });
+  return writer;
+}
+
 async function waitForStored(store: ClickHouseStore, expected: number, timeoutMs: number): Promise<void> {
   await waitFor(`${expected} reports in ClickHouse`, timeoutMs, async () => {
     return (await countNumbered(store)) >= expected;
@@ -193,7 +203,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
       if (collector.child.exitCode !== null) throw new Error(`collector exited: ${collector.output()}`);
       return (await fetch(`http://127.0.0.1:${port}/v1/keys`).catch(() => null))?.ok === true;
     });
-    startWriter(s);
+    await startedWriter(s);
     const random = seededRandom(14);
     const reports = Array.from({ length: 5 }, (_, i) => numberedReport(i + 1, random));
     const upload = () =>

@@ -45,12 +45,22 @@ export async function run(argv: string[]): Promise<number> {
   }
   parseNatsUrl(values.queue);
   parseClickHouseUrl(values.store);
-  const store = await ClickHouseStore.open({
+  const log = pino({ name: 'candor-writer' });
+  const storeOptions = {
     url: values.store,
     // A separate insert table means a cluster, whose schema is set up by hand (docs/scale.md).
     ...(values['insert-table'] ? { insertTable: values['insert-table'], createSchema: false } : {}),
-  });
-  const log = pino({ name: 'candor-writer' });
+  };
+  // A writer started before ClickHouse is up waits for it rather than exiting.
+  let store: ClickHouseStore | null = null;
+  while (!store) {
+    try {
+      store = await ClickHouseStore.open(storeOptions);
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'ClickHouse not reachable; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
   const writer = await startWriter({
     queue: values.queue,
     store,

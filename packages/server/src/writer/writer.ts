@@ -79,6 +79,8 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     connection = await connect({
       servers: parseNatsUrl(options.queue),
       name: 'candor-writer',
+      // A writer started before the queue is up waits for it rather than exiting.
+      waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
