@@ -64,7 +64,8 @@ export class PiiFirewall {
     }
     for (const [key, inner] of Object.entries(value)) {
       if (!BUCKET_KEY.test(key)) {
-        const hit = this.check(key, field, metric, field);
+        // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
+        const hit = this.check(key, field, metric, field ? `${field}.(key)` : '(key)');
         if (hit) return hit;
       }
       const hit = this.walk(inner, field ? `${field}.${key}` : key, metric);
