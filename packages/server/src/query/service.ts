@@ -223,14 +223,6 @@ export class QueryService {
     const countSensitivity = cellsPerReport(def, by);
     const sumSensitivity = def.max ?? 1;
 
-    const multiKey =
-      def.type === 'labeled_counter' || def.type === 'site' || def.type === 'crash' || def.type === 'event';
-    const rawTotal =
-      multiKey && KEY_DIMENSIONS.has(by)
-        ? Math.max(0, ...rows.map((r) => r.reports))
-        : rows.reduce((s, r) => s + r.reports, 0);
-    const total = Math.round(noisyCount(rawTotal, 1));
-
     const ldp =
       def.ldp && by === 'value' && (def.type === 'boolean' || def.type === 'enumeration') ? def.ldp : undefined;
     const domain = def.type === 'boolean' ? ['true', 'false'] : def.type === 'enumeration' ? (def.values ?? []) : [];
@@ -240,10 +232,19 @@ export class QueryService {
         if (!rows.some((r) => r.key === value)) rows.push({ key: value, reports: 0, value: 0, count: 0 });
     }
 
+    // Each cell's report count is noised once; the total is derived from those (post-processing spends no
+    // budget): a sum over disjoint cells, or for cells split by key the largest one (a report spans keys).
+    rows.sort((a, b) => a.key.localeCompare(b.key));
+    const counted = rows.map((row) => Math.round(noisyCount(row.reports, countSensitivity)));
+    const multiKey =
+      def.type === 'labeled_counter' || def.type === 'site' || def.type === 'crash' || def.type === 'event';
+    const total =
+      multiKey && KEY_DIMENSIONS.has(by) ? Math.max(0, ...counted) : counted.reduce((s, n) => s + Math.max(0, n), 0);
+
     const cells: QueryCell[] = [];
     let suppressedOpen = 0;
-    for (const row of rows.sort((a, b) => a.key.localeCompare(b.key))) {
-      const reports = Math.round(noisyCount(row.reports, countSensitivity));
+    for (const [index, row] of rows.entries()) {
+      const reports = counted[index] ?? 0;
       if (reports < k) {
         this.stats.suppressedCells++;
         if (OPEN_DIMENSIONS.has(by)) suppressedOpen++;
