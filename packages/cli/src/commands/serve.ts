@@ -6,6 +6,7 @@ import { startDemoTraffic } from '../simulate/demo.js';
 const USAGE = `usage: candor serve [options]
 
 Runs the collector and the dashboard. On first start it creates an HPKE key and a query token.
+SIGHUP re-reads the key directory at once (otherwise within a minute).
 
 options:
   --host HOST           address to listen on (default 127.0.0.1)
@@ -125,11 +126,15 @@ export async function run(argv: string[]): Promise<number> {
       (error: unknown) => console.error(`simulation failed: ${(error as Error).message}`),
     );
   }
+  // `candor keys rotate` in another shell is picked up within a minute; SIGHUP makes it immediate.
+  const reload = () => void collector.reloadKeys().then(() => console.log('keys reloaded'));
+  process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   await demo?.stop();
   await collector.close();
   await scaleOut?.close();
