@@ -50,6 +50,9 @@ export interface IngestAnswer {
  */
 export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (upload: Upload) => Promise<IngestAnswer> {
   const reject = (p: Problem, headers: Record<string, string> = {}): IngestAnswer => {
+    // Problems about the upload as a whole (type, size, rate, envelope) name "(upload)" as their metric.
+    p.metric ??= '(upload)';
+    p.field ??= '';
     stats.rejected[p.status] = (stats.rejected[p.status] ?? 0) + 1;
     deps.log.info(
       { status: p.status, problem: p.type, metric: p.metric, field: p.field, detector: p.detector },
