@@ -4,11 +4,17 @@
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   serve: { summary: 'run the collector and dashboard', load: () => import('./commands/serve.js') },
-  simulate: { summary: 'drive a fleet of simulated phones at a collector', load: () => import('./commands/simulate.js') },
-  audit: { summary: "decode captured traffic and name every leak", load: () => import('./commands/audit.js') },
+  simulate: {
+    summary: 'drive a fleet of simulated phones at a collector',
+    load: () => import('./commands/simulate.js'),
+  },
+  audit: { summary: 'decode captured traffic and name every leak', load: () => import('./commands/audit.js') },
   keys: { summary: 'create, rotate and list HPKE keys and query tokens', load: () => import('./commands/keys.js') },
   writer: { summary: 'consume the report queue into ClickHouse', load: () => import('./commands/writer.js') },
-  bench: { summary: 'run benchmarks (sdk, collector, query, audit, dashboard, scale)', load: () => import('./commands/bench.js') },
+  bench: {
+    summary: 'run benchmarks (sdk, collector, query, audit, dashboard, scale)',
+    load: () => import('./commands/bench.js'),
+  },
 };
 
 function usage(): string {

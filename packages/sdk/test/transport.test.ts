@@ -77,7 +77,10 @@ describe('upload rules', () => {
   it('429: kept and retried no sooner than the Retry-After the collector asked for', async () => {
     const { candor, collector, clock } = await setup({ retryBaseMs: 1_000, retryCapMs: 8_000, random: () => 0.5 });
     collector.uploadResponder = () =>
-      Response.json({ type: 'https://candor.dev/problems/rate-limited' }, { status: 429, headers: { 'retry-after': '30' } });
+      Response.json(
+        { type: 'https://candor.dev/problems/rate-limited' },
+        { status: 429, headers: { 'retry-after': '30' } },
+      );
     candor.counter('page_load.count').add();
     await candor.flush();
     expect(candor.queuedReports()).toBeGreaterThan(0);

@@ -30,6 +30,7 @@ const DURATION_MS = 10_000;
 const UPLOADS = 12_000;
 const DEFAULT_QUERY_REPORTS = 10_000_000;
 const QUERY_ROUNDS = 12;
+const GENERATE_SLICE = 500_000;
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -180,9 +181,10 @@ async function scaleOut(
   }
 }
 
-/** Generates `reports` reports straight into ClickHouse, server-side, 8 rows each (about what a real one has). */
-async function generateReports(store: ClickHouseStore, reports: number): Promise<void> {
+/** Generates reports from..from+reports-1 straight into ClickHouse, server-side, 8 rows each (as a real one has). */
+async function generateSlice(store: ClickHouseStore, from: number, reports: number): Promise<void> {
   const table = `${store.database}.samples`;
+  const source = `(SELECT number + ${from} AS number FROM numbers(${reports}))`;
   const base = `toDate('2026-10-23') + (number % 30) AS day, 'candor-browser' AS app,
     ['3.4', '3.5', '3.6'][(intHash32(number) % 3) + 1] AS app_version,
     ['redmi note', 'mi', 'galaxy a', 'galaxy s', 'pixel', 'iphone'][(intHash32(number + 1) % 6) + 1] AS model_family,
@@ -193,15 +195,15 @@ async function generateReports(store: ClickHouseStore, reports: number): Promise
     `'${metric}' AS metric, ${key} AS key, '' AS detail, toInt16(${bucket}) AS bucket, toUInt64(bucket < 0) AS reports,
       toFloat64(${value}) AS value, toUInt64(${count}) AS count`;
   const selects = [
-    `SELECT ${base}, ${tail('page_load.count', "''", '-1', '1 + intHash32(number + 4) % 50', '1')} FROM numbers(${reports})`,
-    `SELECT ${base}, ${tail('search.engine_use', "['google', 'bing', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'other'][(intHash32(number + 5) % 7) + 1]", '-1', '1 + intHash32(number + 6) % 5', '1')} FROM numbers(${reports})`,
-    `SELECT ${base}, ${tail('settings.dark_mode', "if(intHash32(number + 7) % 10 < 4, 'true', 'false')", '-1', '1', '1')} FROM numbers(${reports})`,
+    `SELECT ${base}, ${tail('page_load.count', "''", '-1', '1 + intHash32(number + 4) % 50', '1')} FROM ${source}`,
+    `SELECT ${base}, ${tail('search.engine_use', "['google', 'bing', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'other'][(intHash32(number + 5) % 7) + 1]", '-1', '1 + intHash32(number + 6) % 5', '1')} FROM ${source}`,
+    `SELECT ${base}, ${tail('settings.dark_mode', "if(intHash32(number + 7) % 10 < 4, 'true', 'false')", '-1', '1', '1')} FROM ${source}`,
     // A timing distribution: a summary row and two bucket rows.
     `SELECT ${base}, ${tail('page_load.time', "''", 'b', 'if(b < 0, 400 + intHash32(number + 8) % 3000, 0)', 'if(b < 0, 2, 1)')}
-      FROM (SELECT number, arrayJoin([-1, 70 + intHash32(number + 9) % 24, 70 + intHash32(number + 10) % 24]) AS b FROM numbers(${reports}))`,
+      FROM (SELECT number, arrayJoin([-1, 70 + intHash32(number + 9) % 24, 70 + intHash32(number + 10) % 24]) AS b FROM ${source})`,
     // A site distribution over 200 sites: a summary row and one bucket row.
     `SELECT ${base}, ${tail('page_load.time_by_site', "concat('site', toString(intHash32(number + 11) % 200), '.example')", 'b', 'if(b < 0, 300 + intHash32(number + 12) % 4000, 0)', '1')}
-      FROM (SELECT number, arrayJoin([-1, 66 + intHash32(number + 13) % 30]) AS b FROM numbers(${reports}))`,
+      FROM (SELECT number, arrayJoin([-1, 66 + intHash32(number + 13) % 30]) AS b FROM ${source})`,
   ];
   for (const select of selects) {
     // The SELECT's columns are in the table's order.
@@ -294,10 +296,12 @@ export async function benchScale(flags: string[]): Promise<void> {
     console.log(`\nquery: generating ${fmt(queryReports)} reports straight into ClickHouse ...`);
     await store.client.command({ query: `TRUNCATE TABLE ${store.database}.samples` });
     const t = performance.now();
-    // Server-side generation of tens of millions of rows takes minutes on a small machine.
-    const generator = await ClickHouseStore.open({ url: storeUrl, requestTimeoutMs: 1_800_000 });
+    // In slices, so no single request runs for minutes on a small machine.
+    const generator = await ClickHouseStore.open({ url: storeUrl, requestTimeoutMs: 60_000 });
     try {
-      await generateReports(generator, queryReports);
+      for (let from = 0; from < queryReports; from += GENERATE_SLICE) {
+        await generateSlice(generator, from, Math.min(GENERATE_SLICE, queryReports - from));
+      }
     } finally {
       await generator.close();
     }

@@ -21,7 +21,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const unknown = names.filter((n) => !(n in TARGETS));
   if (unknown.length) {
-    console.error(`candor bench: unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(TARGETS).join(', ')}`);
+    console.error(
+      `candor bench: unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(TARGETS).join(', ')}`,
+    );
     return 2;
   }
   for (const name of names.length ? names : Object.keys(TARGETS)) {

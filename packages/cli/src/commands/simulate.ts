@@ -27,7 +27,9 @@ export function describeFleetResult(result: FleetResult): string {
     `people did: ${a.pageLoads} page loads, ${a.privatePageLoads} private page loads, ${a.searches} searches, ` +
       `${a.settingsChanges} settings changes, ${a.featureUses} feature uses, ${a.tracksPlayed} tracks, ${a.crashes} crashes`,
     `uploads accepted: ${result.uploadsAccepted}, rejected: ${result.uploadsRejected}`,
-    errors.length ? `sdk dropped samples: ${errors.map(([k, n]) => `${k}=${n}`).join(', ')}` : 'sdk dropped samples: none',
+    errors.length
+      ? `sdk dropped samples: ${errors.map(([k, n]) => `${k}=${n}`).join(', ')}`
+      : 'sdk dropped samples: none',
   ].join('\n');
 }
 
@@ -72,7 +74,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(seed === undefined ? {} : { seed }),
     onProgress: (p) => {
       if (onTerminal) {
-        process.stderr.write(`\rday ${p.day}/${p.days}: ${p.phonesDone}/${p.phones} phones, ${p.uploadsAccepted} uploads accepted`);
+        process.stderr.write(
+          `\rday ${p.day}/${p.days}: ${p.phonesDone}/${p.phones} phones, ${p.uploadsAccepted} uploads accepted`,
+        );
       }
     },
   });

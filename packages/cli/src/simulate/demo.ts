@@ -39,7 +39,14 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     () => {
       if (controller.signal.aborted) return;
       running = running.then(() =>
-        simulateFleet({ target: options.target, devices: 25, minutes: 5, days: 1, seed: ++wave, signal: controller.signal })
+        simulateFleet({
+          target: options.target,
+          devices: 25,
+          minutes: 5,
+          days: 1,
+          seed: ++wave,
+          signal: controller.signal,
+        })
           .then((r) => log(`live wave ${wave}: ${r.uploadsAccepted} reports accepted`))
           .catch((error: unknown) => log(`live wave ${wave} failed: ${(error as Error).message}`)),
       );

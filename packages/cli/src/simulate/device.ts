@@ -49,7 +49,15 @@ export interface ActivityTally {
 }
 
 export function emptyTally(): ActivityTally {
-  return { pageLoads: 0, privatePageLoads: 0, searches: 0, settingsChanges: 0, featureUses: 0, tracksPlayed: 0, crashes: 0 };
+  return {
+    pageLoads: 0,
+    privatePageLoads: 0,
+    searches: 0,
+    settingsChanges: 0,
+    featureUses: 0,
+    tracksPlayed: 0,
+    crashes: 0,
+  };
 }
 
 // Real functions that really throw, so crash signatures come from real stack frames of "the app".
@@ -88,7 +96,14 @@ export class SimulatedPhone {
       .set(this.profile.speedFactor > 1 ? 'under_3gb' : pick(random, ['3_to_6gb', '6_to_8gb', 'over_8gb']));
     candor.boolean('settings.dark_mode').set(random() < 0.4);
     candor.boolean('settings.ad_blocking').set(random() < 0.25);
-    candor.enumeration('settings.text_size').set(pickWeighted(random, [['default', 80], ['large', 12], ['small', 5], ['largest', 3]] as const));
+    candor.enumeration('settings.text_size').set(
+      pickWeighted(random, [
+        ['default', 80],
+        ['large', 12],
+        ['small', 5],
+        ['largest', 3],
+      ] as const),
+    );
     candor.enumeration('settings.default_search_engine').set(pickWeighted(random, SEARCH_ENGINES));
   }
 
@@ -117,7 +132,10 @@ export class SimulatedPhone {
 
   private browse(pages: number, inPrivate: boolean): void {
     for (let i = 0; i < pages; i++) {
-      const site = pickWeighted(this.random, SITES.map((s) => [s, s.weight] as const));
+      const site = pickWeighted(
+        this.random,
+        SITES.map((s) => [s, s.weight] as const),
+      );
       const url = pick(this.random, site.urls);
       const ms = Math.round(logNormal(this.random, site.medianLoadMs * this.profile.speedFactor, 0.45));
       this.candor.site('page_load.time_by_site').record(url, ms);
@@ -150,7 +168,10 @@ export class SimulatedPhone {
     if (random() < 0.4) {
       candor
         .event('ui.menu_action')
-        .record({ item: pick(random, ['new_tab', 'settings', 'downloads', 'bookmarks', 'history', 'exit']), from_toolbar: random() < 0.3 });
+        .record({
+          item: pick(random, ['new_tab', 'settings', 'downloads', 'bookmarks', 'history', 'exit']),
+          from_toolbar: random() < 0.3,
+        });
     }
     this.tally.featureUses++;
   }
@@ -158,7 +179,14 @@ export class SimulatedPhone {
   private playMusic(): void {
     const tracks = 1 + Math.floor(this.random() * 4);
     this.candor.counter('media.tracks_played').add(tracks);
-    this.candor.labeledCounter('media.source').add(pickWeighted(this.random, [['local_file', 5], ['streaming', 4], ['radio', 1]] as const), tracks);
+    this.candor.labeledCounter('media.source').add(
+      pickWeighted(this.random, [
+        ['local_file', 5],
+        ['streaming', 4],
+        ['radio', 1],
+      ] as const),
+      tracks,
+    );
     this.candor.timing('media.listening_time').record(tracks * logNormal(this.random, 200_000, 0.3));
     this.tally.tracksPlayed += tracks;
   }

@@ -50,19 +50,35 @@ export const SITES: readonly SiteProfile[] = [
     medianLoadMs: 450,
     urls: ['https://www.google.com/search?q=divorce+lawyer+near+me', 'https://www.google.com/maps/place/clinic'],
   },
-  { weight: 18, medianLoadMs: 1400, urls: ['https://m.youtube.com/watch?v=dQw4w9WgXcQ', 'https://www.youtube.com/results?search_query=fever+baby'] },
-  { weight: 14, medianLoadMs: 900, urls: ['https://en.wikipedia.org/wiki/Anxiety', 'https://es.m.wikipedia.org/wiki/Diabetes'] },
+  {
+    weight: 18,
+    medianLoadMs: 1400,
+    urls: ['https://m.youtube.com/watch?v=dQw4w9WgXcQ', 'https://www.youtube.com/results?search_query=fever+baby'],
+  },
+  {
+    weight: 14,
+    medianLoadMs: 900,
+    urls: ['https://en.wikipedia.org/wiki/Anxiety', 'https://es.m.wikipedia.org/wiki/Diabetes'],
+  },
   { weight: 10, medianLoadMs: 2600, urls: ['https://news.bbc.co.uk/news/world-12345', 'https://www.bbc.co.uk/sport'] },
   { weight: 9, medianLoadMs: 3200, urls: ['https://www.amazon.in/dp/B0C1234?tag=x&ref=pd', 'https://amazon.in/cart'] },
   { weight: 7, medianLoadMs: 1800, urls: ['https://mail.example-webmail.com/inbox?user=maria.garcia@example.com'] },
-  { weight: 6, medianLoadMs: 5200, urls: ['https://www.slow-news-portal.com/article/2026/11/elections?session=abc123'] },
+  {
+    weight: 6,
+    medianLoadMs: 5200,
+    urls: ['https://www.slow-news-portal.com/article/2026/11/elections?session=abc123'],
+  },
   { weight: 5, medianLoadMs: 700, urls: ['https://duckduckgo.com/?q=hiv+test+anonymous'] },
   { weight: 4, medianLoadMs: 1200, urls: ['https://bank.example.co.uk/login?token=eyJhbGciOi'] },
   // The long tail: visited by a few people each, so no dashboard may show them.
   { weight: 0.3, medianLoadMs: 2000, urls: ['https://tiny-personal-blog.net/posts/my-diagnosis'] },
   { weight: 0.2, medianLoadMs: 2500, urls: ['https://small-town-clinic.org/appointments?patient=4711'] },
   // Never leaves the device at all: not a registrable domain.
-  { weight: 0.5, medianLoadMs: 300, urls: ['http://192.168.1.1/admin', 'file:///sdcard/Download/payslip.pdf', 'http://localhost:8080/'] },
+  {
+    weight: 0.5,
+    medianLoadMs: 300,
+    urls: ['http://192.168.1.1/admin', 'file:///sdcard/Download/payslip.pdf', 'http://localhost:8080/'],
+  },
 ];
 
 export const SEARCH_ENGINES: readonly (readonly [string, number])[] = [

@@ -23,7 +23,9 @@ export type Category = (typeof CATEGORIES)[number];
 export const SENSITIVITIES = ['technical', 'interaction', 'web-activity'] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
-const metricName = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'metric names are "group.name" in snake_case');
+const metricName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'metric names are "group.name" in snake_case');
 const closedValue = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, 'closed values are short lowercase tokens');
 
 /** An event extra: only closed types, so no free text can ride along. */

@@ -25,7 +25,10 @@ export const DistributionSchema = z.strictObject({
   sum: z.number().nonnegative(),
   count: z.number().int().positive(),
   buckets: z.record(
-    z.string().regex(/^\d{1,3}$/).refine((k) => Number(k) <= MAX_BUCKET_INDEX, 'bucket index out of range'),
+    z
+      .string()
+      .regex(/^\d{1,3}$/)
+      .refine((k) => Number(k) <= MAX_BUCKET_INDEX, 'bucket index out of range'),
     z.number().int().positive(),
   ),
 });
