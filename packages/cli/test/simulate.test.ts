@@ -13,10 +13,9 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
   const today = Date.UTC(2026, 10, 22, 12);
 
   const query = async (metric: string, by: string): Promise<QueryResult> => {
-    const response = await fetch(
-      `${collector.url}/v1/query?metric=${metric}&by=${by}&from=2026-11-01&to=2026-11-30`,
-      { headers: { authorization: `Bearer ${collector.queryToken}` } },
-    );
+    const response = await fetch(`${collector.url}/v1/query?metric=${metric}&by=${by}&from=2026-11-01&to=2026-11-30`, {
+      headers: { authorization: `Bearer ${collector.queryToken}` },
+    });
     expect(response.status).toBe(200);
     return (await response.json()) as QueryResult;
   };
