@@ -1,22 +1,10 @@
 import type { SampleRow } from '../types.js';
 
 /** A rolled-up group of sample rows with identical dimensions: what one `samples` table row holds. */
-export interface RollupRow {
-  day: string;
-  app: string;
-  appVersion: string;
-  modelFamily: string;
-  os: string;
-  osMajor: number;
-  language: string;
-  metric: string;
-  key: string;
-  detail: string;
-  bucket: number;
+export type RollupRow = SampleRow & {
+  /** Reports summed into this row (summary rows count one per report; bucket rows 0). */
   reports: number;
-  value: number;
-  count: number;
-}
+};
 
 /**
  * Sums sample rows with the same dimensions before they are written. Reports from the same day, app version and
