@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { chromiumAvailable, launchChromium } from '@candor/cli/bench/chromium';
 import type { DictionaryEntry, PrivacyStatus, QueryResult } from '@candor/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Field, formatField, formatNumber } from '../web/format.js';
-import { chromiumAvailable, launchChromium } from './browser.js';
 import { type SeededCollector, startSeededCollector } from './seed.js';
 
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));

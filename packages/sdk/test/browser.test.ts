@@ -9,23 +9,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromiumAvailable, launchChromium } from '@candor/cli/bench/chromium';
 import { candorBrowserRegistry, type Report } from '@candor/protocol';
 import type { Candor } from '@candor/sdk';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error the build script is plain ESM JavaScript without type declarations
 import { buildBrowserBundle } from '../scripts/build-browser.mjs';
 import { type CollectorKey, makeKey, openEnvelope } from './support/collector.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true')
-    throw new Error(`${CHROMIUM} is missing and CI=true: the real-browser test cannot be skipped`);
-  console.warn(
-    `\n!!! SKIPPING the real-browser SDK test: ${CHROMIUM} not found (apt install may still be running; see /tmp/apt.log)\n`,
-  );
-}
+const available = chromiumAvailable('the real-browser SDK test');
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>candor test app</title>
 <candor-transparency-log></candor-transparency-log>
@@ -115,18 +108,7 @@ describe.skipIf(!available)('browser build in Chromium', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -12,21 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbStore, startCollector } from '@candor/server';
 import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { generateFleetRollups } from './dashboard-data.js';
 
 const TARGET_MS = 1000;
 // The overview's default range: the last 30 days.
 const DAYS = 30;
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function flag(flags: string[], name: string, fallback: number): number {
   const raw = flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1];
@@ -87,9 +78,8 @@ export async function benchDashboard(flags: string[]): Promise<void> {
     return;
   }
   console.log('machine note: 2 shared cores with other work running; absolute figures are noisy, compare the ratio.');
-  const { chromium } = await import('playwright-core');
   const dir = await mkdtemp(join(tmpdir(), 'candor-bench-dashboard-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium();
   const started: Awaited<ReturnType<typeof collectorWith>>[] = [];
   try {
     const baseline = await collectorWith(1_000, dir);

@@ -1,3 +1,4 @@
+// Debian Chromium under Playwright, as the browser tests and the browser benchmarks launch it (never a downloaded browser).
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
