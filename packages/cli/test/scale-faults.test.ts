@@ -64,7 +64,7 @@ async function stopGently(child: ChildProcess): Promise<void> {
 afterEach(async () => {
   await Promise.all([...children].map(killHard));
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, 120_000);
 
 async function services(): Promise<{ services: ScaleServices; store: ClickHouseStore }> {
   const s = await openScaleServices({ ownServers: true });

@@ -90,7 +90,7 @@ export async function startLocalClickHouse(dir: string): Promise<LocalClickHouse
       const started = spawn(binary, [`--config-file=${configFile}`], { cwd: dir, stdio: 'ignore' });
       child = started;
       killOnExit(started);
-      await waitFor(`clickhouse-server on ${httpUrl}`, 30_000, async () => {
+      await waitFor(`clickhouse-server on ${httpUrl}`, 60_000, async () => {
         if (started.exitCode !== null)
           throw new Error(`clickhouse-server exited with ${started.exitCode}; see ${dir}/log`);
         const response = await fetch(`${httpUrl}/ping`).catch(() => null);

@@ -39,11 +39,11 @@ describe.skipIf(!available)('JetStream sink and ClickHouse writer', () => {
   beforeAll(async () => {
     services = await openScaleServices();
     store = await ClickHouseStore.open({ url: services.storeUrl });
-  });
+  }, 120_000);
   afterAll(async () => {
     await store?.close();
     await services?.close();
-  });
+  }, 120_000);
 
   it('stores each accepted report once, retried publishes and redeliveries included', async () => {
     const sink = await NatsReportSink.open({ queue: services.queue, stream: services.stream });

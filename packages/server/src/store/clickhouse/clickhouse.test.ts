@@ -78,11 +78,11 @@ describe.skipIf(!available)('ClickHouse store on a real server', () => {
   beforeAll(async () => {
     services = await openScaleServices();
     store = await ClickHouseStore.open({ url: services.storeUrl });
-  });
+  }, 120_000);
   afterAll(async () => {
     await store?.close();
     await services?.close();
-  });
+  }, 120_000);
 
   it('stores strings exactly, quotes and backslashes included', async () => {
     const awkward = 'o\'brien\\x " ; --';
