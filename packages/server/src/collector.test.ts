@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Report } from '@candor/protocol';
 import {
   encodeHeader,
   PROBLEM_UNKNOWN_KEY,
@@ -11,6 +12,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Collector, type CollectorOptions, startCollector } from './collector.js';
 import { sealEnvelope } from './open/envelope.js';
+import type { ReportSink } from './store/types.js';
 import { postRaw, sealForCollector } from './testing/client.js';
 import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
@@ -47,6 +49,36 @@ async function query(c: Collector, params: Record<string, string>, token = c.que
 }
 
 describe('ingest', () => {
+  it('a retry that arrives while the first attempt is still storing is not acknowledged before it is durable', async () => {
+    let failFirst: (error: Error) => void = () => undefined;
+    const stored: Report[][] = [];
+    let calls = 0;
+    const sink: ReportSink = {
+      accept: (reports) => {
+        calls++;
+        if (calls === 1) return new Promise<void>((_, rejectStore) => (failFirst = rejectStore));
+        stored.push(reports);
+        return Promise.resolve();
+      },
+      close: async () => undefined,
+    };
+    const c = await start({ sink, rateLimit: false });
+    const batch = sampleBatch(3, seededRandom(9));
+    const first = post(c, await sealForCollector(c.url, batch));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const retry = post(c, await sealForCollector(c.url, batch));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toBe(1); // the retry is a duplicate of reports still being stored
+    failFirst(new Error('queue unavailable'));
+    expect((await first).status).toBe(503);
+    // Acknowledging the retry as a duplicate would lose these reports: the first attempt stored nothing.
+    expect((await retry).status).toBe(503);
+    const again = await post(c, await sealForCollector(c.url, batch));
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ accepted: 3, duplicates: 0 });
+    expect(stored.flat().map((r) => r.id)).toEqual(batch.reports.map((r) => r.id));
+  });
+
   it('accepts a sealed batch, counts a retried report once, and answers queries', async () => {
     const c = await start();
     const batch = sampleBatch(25, seededRandom(1));

@@ -17,6 +17,8 @@ export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 export class DedupeWindow {
   private current = new Set<string>();
   private previous = new Set<string>();
+  /** Ids claimed by an upload whose reports are not yet durable, with that store's outcome. */
+  private readonly storing = new Map<string, Promise<boolean>>();
   private generationStart: number;
 
   constructor(
@@ -60,6 +62,33 @@ export class DedupeWindow {
       }
     }
     return { fresh, duplicates };
+  }
+
+  /**
+   * Marks freshly claimed ids as being stored until `storing` settles. A retry that arrives meanwhile is a
+   * duplicate, but must not be acknowledged before the first attempt is durable: see `whenStored`.
+   */
+  trackStoring(ids: Iterable<string>, storing: Promise<unknown>): void {
+    const tracked = [...ids];
+    const stored = storing.then(
+      () => true,
+      () => false,
+    );
+    for (const id of tracked) this.storing.set(id, stored);
+    void stored.then(() => {
+      for (const id of tracked) if (this.storing.get(id) === stored) this.storing.delete(id);
+    });
+  }
+
+  /** True once every id among `ids` that another upload is still storing got stored; false if any store failed. */
+  async whenStored(ids: Iterable<string>): Promise<boolean> {
+    const pending: Promise<boolean>[] = [];
+    for (const id of ids) {
+      const stored = this.storing.get(id);
+      if (stored) pending.push(stored);
+    }
+    if (pending.length === 0) return true;
+    return (await Promise.all(pending)).every(Boolean);
   }
 
   release(ids: Iterable<string>): void {

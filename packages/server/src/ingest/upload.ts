@@ -155,22 +155,28 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
     const checked = deps.check(parsed);
     if (!checked.ok) return reject(checked.problem);
 
-    const { fresh, duplicates } = deps.dedupe.claim(checked.batch.reports.map((r) => r.id));
+    const ids = checked.batch.reports.map((r) => r.id);
+    const { fresh, duplicates } = deps.dedupe.claim(ids);
     const toStore: Report[] = checked.batch.reports.filter((r) => fresh.has(r.id));
+    // A duplicate of a report a concurrent upload is still storing is acknowledged only once that store is
+    // durable; if it fails, this upload must be retried rather than answered 2xx.
+    const earlierStored = duplicates > 0 ? deps.dedupe.whenStored(ids.filter((id) => !fresh.has(id))) : true;
+    const unavailable = () =>
+      reject(problem(503, 'unavailable', 'Storage is unavailable; retry later', { detail: 'nothing was stored' }), {
+        'retry-after': '30',
+      });
     if (toStore.length) {
+      const storing = deps.sink.accept(toStore);
+      deps.dedupe.trackStoring(fresh, storing);
       try {
-        await deps.sink.accept(toStore);
+        await storing;
       } catch (error) {
         deps.dedupe.release(fresh);
         deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'sink failed');
-        return reject(
-          problem(503, 'unavailable', 'Storage is unavailable; retry later', { detail: 'nothing was stored' }),
-          {
-            'retry-after': '30',
-          },
-        );
+        return unavailable();
       }
     }
+    if (!(await earlierStored)) return unavailable();
     stats.accepted += toStore.length;
     stats.duplicates += duplicates;
     return {
