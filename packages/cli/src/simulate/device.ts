@@ -166,12 +166,10 @@ export class SimulatedPhone {
       .labeledCounter('ui.feature_used')
       .add(pick(random, ['bookmarks', 'downloads', 'history', 'reader_mode', 'share', 'translate', 'tabs_grid']));
     if (random() < 0.4) {
-      candor
-        .event('ui.menu_action')
-        .record({
-          item: pick(random, ['new_tab', 'settings', 'downloads', 'bookmarks', 'history', 'exit']),
-          from_toolbar: random() < 0.3,
-        });
+      candor.event('ui.menu_action').record({
+        item: pick(random, ['new_tab', 'settings', 'downloads', 'bookmarks', 'history', 'exit']),
+        from_toolbar: random() < 0.3,
+      });
     }
     this.tally.featureUses++;
   }
