@@ -71,8 +71,8 @@ export const SITES: readonly SiteProfile[] = [
   { weight: 5, medianLoadMs: 700, urls: ['https://duckduckgo.com/?q=hiv+test+anonymous'] },
   { weight: 4, medianLoadMs: 1200, urls: ['https://bank.example.co.uk/login?token=eyJhbGciOi'] },
   // The long tail: visited by a few people each, so no dashboard may show them.
-  { weight: 0.3, medianLoadMs: 2000, urls: ['https://tiny-personal-blog.net/posts/my-diagnosis'] },
-  { weight: 0.2, medianLoadMs: 2500, urls: ['https://small-town-clinic.org/appointments?patient=4711'] },
+  { weight: 0.02, medianLoadMs: 2000, urls: ['https://tiny-personal-blog.net/posts/my-diagnosis'] },
+  { weight: 0.01, medianLoadMs: 2500, urls: ['https://small-town-clinic.org/appointments?patient=4711'] },
   // Never leaves the device at all: not a registrable domain.
   {
     weight: 0.5,
