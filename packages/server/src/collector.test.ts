@@ -169,6 +169,20 @@ describe('rejections are problem+json naming what was wrong', () => {
   it('413 for a body, a decompressed body or a report count over the limits', async () => {
     const c = await start({ limits: { maxBodyBytes: 2000, maxReportsPerBatch: 3, maxPlaintextBytes: 50_000 } });
     await expectProblem(await post(c, Buffer.alloc(5000)), 413);
+    // Streamed without a Content-Length, reading stops at the limit too.
+    const streamed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(1000));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${c.url}/v1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': SEALED_CONTENT_TYPE },
+      body: streamed,
+      duplex: 'half',
+    } as RequestInit);
+    await expectProblem(chunked, 413);
     const p = await expectProblem(await post(c, await sealForCollector(c.url, sampleBatch(4))), 413);
     expect(p.field).toBe('reports');
     const bomb = JSON.stringify({ v: 1, reports: [], pad: ' '.repeat(200_000) });

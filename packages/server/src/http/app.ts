@@ -3,7 +3,7 @@ import { PATHS, type PrivacyStatus, type Registry } from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { honoUploadRoute } from '../ingest/route.js';
+import { uploadRoute } from '../ingest/route.js';
 import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/upload.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get(PATHS.openapi, (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
 
-  app.post(PATHS.reports, honoUploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
+  app.post(PATHS.reports, ...uploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
 
   const authorized = async (authorization: string | undefined) =>
     deps.tokens.verify(/^Bearer (\S+)$/i.exec(authorization ?? '')?.[1]);
