@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.get(PATHS.openapi, (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
 
-  app.post(PATHS.reports, ...uploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
+  app.post(PATHS.reports, uploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
 
   const authorized = async (authorization: string | undefined) =>
     deps.tokens.verify(/^Bearer (\S+)$/i.exec(authorization ?? '')?.[1]);

@@ -1,26 +1,49 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
 import type { IngestAnswer, Upload } from './upload.js';
 
 /**
- * POST /v1/reports: hono's body limit stops reading at `maxBodyBytes` (declared or streamed), then the upload goes
- * to the ingest pipeline, which answers every outcome, a too-large body included, as problem+json.
+ * Reads a request body of at most `limit` bytes. Hand-written instead of hono's bodyLimit middleware, which
+ * re-streams every body and cost about 30% of end-to-end uploads/s in `candor bench collector`: a declared
+ * length is checked up front and read in one go; only a body without one is read chunk by chunk up to the limit.
  */
-export function uploadRoute(
-  process: (upload: Upload) => Promise<IngestAnswer>,
-  maxBodyBytes: number,
-): [MiddlewareHandler, (c: Context) => Promise<Response>] {
-  const answer = async (c: Context, readBody: Upload['readBody']): Promise<Response> => {
+async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null) {
+    if (Number(declared) > limit) return 'too-large';
+    return new Uint8Array(await request.arrayBuffer());
+  }
+  const reader = request.body?.getReader();
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/** POST /v1/reports: hands the upload to the ingest pipeline, reading at most `maxBodyBytes` of body. */
+export function uploadRoute(process: (upload: Upload) => Promise<IngestAnswer>, maxBodyBytes: number) {
+  return async (c: Context): Promise<Response> => {
     const result = await process({
       contentType: c.req.header('content-type'),
       address: getConnInfo(c).remote.address ?? '',
-      readBody,
+      readBody: () => readLimited(c.req.raw, maxBodyBytes),
     });
     return c.body(result.body, result.status as 202, result.headers);
   };
-  return [
-    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => answer(c, async () => 'too-large') }),
-    (c) => answer(c, async () => new Uint8Array(await c.req.arrayBuffer())),
-  ];
 }
