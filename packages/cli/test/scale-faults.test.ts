@@ -210,7 +210,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
       fetch(`http://127.0.0.1:${port}/v1/reports`, {
         method: 'POST',
         headers: { 'content-type': 'application/candor-hpke' },
-        body: sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports })),
+        body: new Uint8Array(sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports }))),
       });
 
     const nats = s.local?.nats;
@@ -278,7 +278,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
         const reports = Array.from({ length: Math.min(perUpload, total - next + 1) }, () =>
           numberedReport(next++, random),
         );
-        const body = sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports }));
+        const body = new Uint8Array(sealEnvelope(key.id, publicKey, JSON.stringify({ v: 1, reports })));
         // Like a phone behind a load balancer: any collector, and on a network error or 5xx, again later.
         for (let attempt = 0; ; attempt++) {
           if (attempt > 200) throw new Error('an upload never got through');

@@ -35,7 +35,11 @@ async function start(options: CollectorOptions = {}): Promise<Collector> {
 }
 
 const post = (c: Collector, body: Uint8Array, contentType = SEALED_CONTENT_TYPE) =>
-  fetch(`${c.url}/v1/reports`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  fetch(`${c.url}/v1/reports`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(body),
+  });
 
 async function query(c: Collector, params: Record<string, string>, token = c.queryToken) {
   const response = await fetch(`${c.url}/v1/query?${new URLSearchParams(params)}`, {
@@ -201,7 +205,10 @@ describe('rejections are problem+json naming what was wrong', () => {
     expect(
       (await expectProblem(await post(c, await sealForCollector(c.url, { v: 1, reports: [unknown] })), 422)).metric,
     ).toBe('page_load.nope');
-    const badShape = { v: 1, reports: [{ ...sampleReport(), system: { ...sampleReport().system, osMajor: -1 } }] };
+    const badShape = {
+      v: 1 as const,
+      reports: [{ ...sampleReport(), system: { ...sampleReport().system, osMajor: -1 } }],
+    };
     const shape = await expectProblem(await post(c, await sealForCollector(c.url, badShape)), 422);
     expect(shape).toMatchObject({ metric: '(report)', field: 'system.osMajor' });
   });
