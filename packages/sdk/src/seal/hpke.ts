@@ -8,11 +8,13 @@
  * Every primitive runs in the platform's own crypto, in browsers and in Node alike. It is checked against the
  * RFC 9180 A.1.1 vectors and against @hpke/core in seal/hpke.test.ts.
  */
+import {
+  AEAD_AES_128_GCM as AEAD_ID,
+  KDF_HKDF_SHA256 as KDF_ID,
+  KEM_X25519_HKDF_SHA256 as KEM_ID,
+} from '@candor/protocol/wire/envelope';
 import { concatBytes, utf8 } from '../util/bytes.js';
 
-const KEM_ID = 0x0020;
-const KDF_ID = 0x0001;
-const AEAD_ID = 0x0001;
 const MODE_BASE = 0x00;
 const N_SECRET = 32;
 const N_KEY = 16;
