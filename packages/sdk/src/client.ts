@@ -13,6 +13,7 @@
  * whether it was ever on.
  */
 import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
+import { onPageHide } from './browser/page-hide.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
 import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
@@ -31,6 +32,7 @@ import type {
   SiteHandle,
   ValueOf,
 } from './metrics/types.js';
+import { trimQueue } from './queue/bounds.js';
 import { indexedDbQueueStorage } from './queue/indexeddb.js';
 import { memoryQueueStorage } from './queue/memory.js';
 import { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
@@ -222,7 +224,9 @@ class CandorClient implements Gate {
     };
     this.keys = new KeyCache(this.fetchImpl, this.collector);
     this.updateGate();
-    if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) this.listenToPageLifecycle();
+    if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) {
+      this.removeLifecycle = onPageHide(() => this.flush({ keepalive: true }));
+    }
     this.ready = this.load();
   }
 
@@ -399,25 +403,13 @@ class CandorClient implements Gate {
 
   /** Oldest reports go first when the queue is over its count or byte bound; each one is counted. */
   private enforceBounds(): void {
-    const reports = this.state.reports;
-    let bytes = 0;
-    const sizes = reports.map((r) => {
-      const size = JSON.stringify(r).length;
-      bytes += size;
-      return size;
-    });
-    let drop = 0;
-    while (
-      drop < reports.length &&
-      (reports.length - drop > this.settings.maxQueueReports || bytes > this.settings.maxQueueBytes)
-    ) {
-      bytes -= sizes[drop] ?? 0;
-      drop++;
-    }
-    if (drop) {
-      this.counters.queueOverflow += drop;
-      this.state.reports = reports.slice(drop);
-    }
+    const { reports, dropped } = trimQueue(
+      this.state.reports,
+      this.settings.maxQueueReports,
+      this.settings.maxQueueBytes,
+    );
+    this.counters.queueOverflow += dropped;
+    this.state.reports = reports;
   }
 
   // ---- reports ----
@@ -603,28 +595,6 @@ class CandorClient implements Gate {
     if (!this.timersOn()) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = unrefTimer(setTimeout(() => void this.serial(() => this.sendQueued(false)), delay));
-  }
-
-  private listenToPageLifecycle(): void {
-    if (typeof addEventListener !== 'function' || typeof document === 'undefined') return;
-    // pagehide and visibilitychange often fire together; one send on the way out is enough.
-    let hiding = false;
-    const onHide = () => {
-      if (hiding) return;
-      hiding = true;
-      void this.flush({ keepalive: true }).finally(() => {
-        hiding = false;
-      });
-    };
-    const onVisibility = () => {
-      if (document.visibilityState === 'hidden') onHide();
-    };
-    addEventListener('pagehide', onHide);
-    document.addEventListener('visibilitychange', onVisibility);
-    this.removeLifecycle = () => {
-      removeEventListener('pagehide', onHide);
-      document.removeEventListener('visibilitychange', onVisibility);
-    };
   }
 
   async shutdown(): Promise<void> {
