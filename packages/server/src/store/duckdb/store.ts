@@ -118,13 +118,6 @@ export class DuckDbStore implements ReportStore {
     }
   }
 
-  /** Appends already rolled-up rows directly (benchmarks and tools that load simulated data). */
-  async appendRollup(rows: Iterable<RollupRow>): Promise<void> {
-    await this.flush();
-    this.writing = this.writing.then(() => this.write(rows));
-    return this.writing;
-  }
-
   private async write(rows: Iterable<RollupRow>): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
