@@ -13,8 +13,8 @@
  * whether it was ever on.
  */
 import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
-import { onPageHide } from './lifecycle/page-hide.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
+import { onPageHide } from './lifecycle/page-hide.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
 import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
 import type {
