@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candorBrowserRegistry, type QueryResult } from '@candor/protocol';
-import { type Collector, startCollector } from '@candor/server';
+import { type Collector, DAILY_ACTIVITY_METRIC, startCollector } from '@candor/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FleetResult, simulateFleet } from '../src/simulate/fleet.js';
+import { createFleet, type FleetResult, simulateFleet } from '../src/simulate/fleet.js';
 
 describe('candor simulate: a fleet of phones through the real SDK to a real collector', () => {
   let collector: Collector;
@@ -75,5 +75,35 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
     // The long tail, each visited by a handful of people, stays under k and is never named.
     expect(sites).not.toContain('tiny-personal-blog.net');
     expect(sites).not.toContain('small-town-clinic.org');
+  });
+});
+
+describe('candor serve --simulate: live waves come from the same phones', () => {
+  it('a wave sends new use, but no phone is counted as a new install', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-waves-'));
+    const collector = await startCollector({
+      port: 0,
+      keysDir: join(dir, 'keys'),
+      k: 1,
+      rateLimit: false,
+      log: { level: 'silent' },
+    });
+    try {
+      const fleet = createFleet({ target: collector.url, devices: 30, minutes: 2, days: 1, seed: 3 });
+      await fleet.run();
+      expect(await fleet.wave(10, 2)).toBeGreaterThan(0);
+      expect(await fleet.wave(10, 2)).toBeGreaterThan(0);
+      const result = await fleet.finish();
+      const today = new Date().toISOString().slice(0, 10);
+      const response = await fetch(
+        `${collector.url}/v1/query?metric=${DAILY_ACTIVITY_METRIC}&by=day&from=${today}&to=${today}`,
+        { headers: { authorization: `Bearer ${collector.queryToken}` } },
+      );
+      const installs = ((await response.json()) as QueryResult).cells[0]?.reports;
+      expect(installs).toBe(result.consenting);
+    } finally {
+      await collector.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

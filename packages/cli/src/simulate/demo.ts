@@ -1,55 +1,48 @@
-import { simulateFleet } from './fleet.js';
+import { createFleet } from './fleet.js';
 
 export interface DemoTrafficOptions {
   target: string;
-  /** Phones in the week of history simulated at start. */
+  /** Phones in the fleet: they live through a week of history, then keep reporting live. */
   devices: number;
-  /** Seconds between live waves of phones reporting today. */
+  /** Seconds between live waves. */
   waveSeconds?: number;
   log?: (line: string) => void;
 }
 
 /**
  * Traffic for `candor serve --simulate`: first a week of history from a fleet of phones, so the dashboard has
- * something to show within seconds, then a small wave of phones reporting today every few seconds until stopped.
+ * something to show within seconds, then every few seconds a wave of the same phones using the app now, until
+ * stopped. The same phones, so installs are not counted anew with every wave.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));
   const controller = new AbortController();
+  const fleet = createFleet({
+    target: options.target,
+    devices: options.devices,
+    minutes: 15,
+    days: 7,
+    signal: controller.signal,
+  });
   let wave = 0;
-  let running: Promise<unknown> = Promise.resolve();
 
   const ready = (async () => {
     const started = Date.now();
-    const history = await simulateFleet({
-      target: options.target,
-      devices: options.devices,
-      minutes: 15,
-      days: 7,
-      signal: controller.signal,
-    });
-    log(
-      `simulated a week of ${history.phones} phones in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-        `${history.uploadsAccepted} reports accepted`,
-    );
+    await fleet.run();
+    log(`simulated a week of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   })();
-  running = ready;
+  let running: Promise<unknown> = ready;
 
   const timer = setInterval(
     () => {
       if (controller.signal.aborted) return;
-      running = running.then(() =>
-        simulateFleet({
-          target: options.target,
-          devices: 25,
-          minutes: 5,
-          days: 1,
-          seed: ++wave,
-          signal: controller.signal,
-        })
-          .then((r) => log(`live wave ${wave}: ${r.uploadsAccepted} reports accepted`))
-          .catch((error: unknown) => log(`live wave ${wave} failed: ${(error as Error).message}`)),
-      );
+      running = running.then(() => {
+        wave++;
+        return fleet
+          .wave(Math.ceil(options.devices / 10), 5)
+          .then((accepted) => log(`live wave ${wave}: ${accepted} uploads accepted`))
+          .catch((error: unknown) => log(`live wave ${wave} failed: ${(error as Error).message}`));
+      });
     },
     (options.waveSeconds ?? 10) * 1000,
   );
@@ -61,6 +54,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
       controller.abort();
       clearInterval(timer);
       await running.catch(() => undefined);
+      await fleet.finish();
     },
   };
 }

@@ -52,6 +52,22 @@ const DAY_MS = 86_400_000;
  * hundreds of phones takes seconds; uploads are real HTTP requests.
  */
 export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
+  const fleet = createFleet(options);
+  await fleet.run();
+  return fleet.finish();
+}
+
+export interface Fleet {
+  /** Runs the `days` of use the fleet was created for. */
+  run(): Promise<void>;
+  /** `count` random phones of the same fleet each use the app `minutes` minutes now, then upload. */
+  wave(count: number, minutes: number): Promise<number>;
+  /** Shuts every phone's SDK down and sums up what happened. */
+  finish(): Promise<FleetResult>;
+}
+
+/** The fleet behind `simulateFleet`, kept alive so later waves come from the same phones (and installs). */
+export function createFleet(options: FleetOptions): Fleet {
   const registry = options.registry ?? candorBrowserRegistry;
   const days = options.days ?? 1;
   const random = seededRandom(options.seed ?? Date.now());
@@ -89,49 +105,71 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   });
 
   const concurrency = options.concurrency ?? 32;
-  for (let day = 0; day < days; day++) {
-    const dayStart = today - (days - 1 - day) * DAY_MS;
-    let next = 0;
-    let phonesDone = 0;
-    const worker = async () => {
-      while (next < phones.length && !options.signal?.aborted) {
-        const entry = phones[next++];
-        if (!entry) break;
-        // Each phone is used at its own time of day, one simulated minute per step.
-        entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - options.minutes * 60_000 - 60_000));
-        for (let minute = 0; minute < options.minutes; minute++) {
-          await entry.phone.actOneMinute();
-          entry.clock.now += 60_000;
-        }
-        await entry.phone.candor.flush();
-        phonesDone++;
-        options.onProgress?.({ day: day + 1, days, phonesDone, phones: phones.length, uploadsAccepted });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
-  }
-
-  const activity = emptyTally();
-  const reportableActivity = emptyTally();
-  const sdkErrors: Record<string, number> = {};
-  for (const { phone } of phones) {
-    for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
-      activity[key] += phone.tally[key];
-      if (phone.profile.consents && key !== 'privatePageLoads') reportableActivity[key] += phone.tally[key];
+  const useAndUpload = async (entry: (typeof phones)[number], minutes: number) => {
+    for (let minute = 0; minute < minutes; minute++) {
+      await entry.phone.actOneMinute();
+      entry.clock.now += 60_000;
     }
-    const { droppedSamples, ...others } = phone.candor.errors;
-    for (const [reason, n] of [...Object.entries(droppedSamples), ...Object.entries(others)]) {
-      if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
-    }
-    await phone.candor.shutdown();
-  }
-  return {
-    phones: phones.length,
-    consenting: phones.filter((p) => p.phone.profile.consents).length,
-    uploadsAccepted,
-    uploadsRejected,
-    activity,
-    reportableActivity,
-    sdkErrors,
+    await entry.phone.candor.flush();
   };
+  const run = async () => {
+    for (let day = 0; day < days; day++) {
+      const dayStart = today - (days - 1 - day) * DAY_MS;
+      let next = 0;
+      let phonesDone = 0;
+      const worker = async () => {
+        while (next < phones.length && !options.signal?.aborted) {
+          const entry = phones[next++];
+          if (!entry) break;
+          // Each phone is used at its own time of day, one simulated minute per step.
+          entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - options.minutes * 60_000 - 60_000));
+          await useAndUpload(entry, options.minutes);
+          phonesDone++;
+          options.onProgress?.({ day: day + 1, days, phonesDone, phones: phones.length, uploadsAccepted });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
+    }
+  };
+  const wave = async (count: number, minutes: number) => {
+    const before = uploadsAccepted;
+    const chosen = new Set<(typeof phones)[number]>();
+    while (chosen.size < Math.min(count, phones.length)) {
+      const entry = phones[Math.floor(random() * phones.length)];
+      if (entry) chosen.add(entry);
+    }
+    await Promise.all(
+      [...chosen].map((entry) => {
+        entry.clock.now = Date.now(); // live: real time, so reports carry the real day
+        return useAndUpload(entry, minutes);
+      }),
+    );
+    return uploadsAccepted - before;
+  };
+  const finish = async (): Promise<FleetResult> => {
+    const activity = emptyTally();
+    const reportableActivity = emptyTally();
+    const sdkErrors: Record<string, number> = {};
+    for (const { phone } of phones) {
+      for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
+        activity[key] += phone.tally[key];
+        if (phone.profile.consents && key !== 'privatePageLoads') reportableActivity[key] += phone.tally[key];
+      }
+      const { droppedSamples, ...others } = phone.candor.errors;
+      for (const [reason, n] of [...Object.entries(droppedSamples), ...Object.entries(others)]) {
+        if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
+      }
+      await phone.candor.shutdown();
+    }
+    return {
+      phones: phones.length,
+      consenting: phones.filter((p) => p.phone.profile.consents).length,
+      uploadsAccepted,
+      uploadsRejected,
+      activity,
+      reportableActivity,
+      sdkErrors,
+    };
+  };
+  return { run, wave, finish };
 }
