@@ -83,5 +83,9 @@ export async function run(argv: string[]): Promise<number> {
   if (onTerminal) process.stderr.write('\n');
   console.log(describeFleetResult(result));
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result.uploadsRejected > 0 && result.uploadsAccepted === 0 ? 1 : 0;
+  if (result.consenting > 0 && result.uploadsAccepted === 0) {
+    console.error(`candor simulate: no upload was accepted by ${target.origin}; is the collector running there?`);
+    return 1;
+  }
+  return 0;
 }
