@@ -74,6 +74,17 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   const attributes = new Map<string, { field: string; value: string; location: FindingLocation }>();
   let location: FindingLocation = 'url';
 
+  /** The place fields a finding and a link occurrence share. */
+  const where = (leaf: Leaf) => ({
+    file: request.file,
+    entry: request.entry,
+    host,
+    domain,
+    location,
+    field: leaf.field,
+    decoding: leaf.decoding,
+  });
+
   const add = (category: Category, detector: string, leaf: Leaf, note?: string): void => {
     const key = `${category}|${detector}|${location}|${leaf.field}`;
     if (seen.has(key)) return;
@@ -82,13 +93,7 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
       category,
       severity: CATEGORY_SEVERITY[category],
       detector,
-      file: request.file,
-      entry: request.entry,
-      host,
-      domain,
-      location,
-      field: leaf.field,
-      decoding: leaf.decoding,
+      ...where(leaf),
       evidence: leaf.value.length > MAX_EVIDENCE ? `${leaf.value.slice(0, MAX_EVIDENCE)}…` : leaf.value,
       ...(note ? { note } : {}),
     });
@@ -101,16 +106,7 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
     for (const detection of analysis.detections) add(detection.category, detection.detector, leaf);
     if (analysis.candidate) {
-      ctx.link.observe(leaf.value, {
-        request: requestNumber,
-        file: request.file,
-        entry: request.entry,
-        host,
-        domain,
-        location,
-        field: leaf.field,
-        decoding: leaf.decoding,
-      });
+      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf) });
     }
     const kind = analysis.attributeKind;
     if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });

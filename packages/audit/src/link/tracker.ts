@@ -1,15 +1,9 @@
-import type { FindingLocation } from '../findings.js';
+import type { Finding } from '../findings.js';
 
-export interface Occurrence {
+/** Where a value was seen: the place fields of a finding, plus which request (across all capture files). */
+export type Occurrence = Pick<Finding, 'file' | 'entry' | 'host' | 'domain' | 'location' | 'field' | 'decoding'> & {
   request: number;
-  file: string;
-  entry: number;
-  host: string;
-  domain: string;
-  location: FindingLocation;
-  field: string;
-  decoding: string[];
-}
+};
 
 interface Seen {
   requests: number;
