@@ -1,4 +1,5 @@
 export * from './metrics/buckets.js';
+export * from './privacy/contribution.js';
 export * from './privacy/ldp.js';
 export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';

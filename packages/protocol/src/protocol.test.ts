@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketIndex, bucketLowerBound, percentileFromBuckets } from './metrics/buckets.js';
+import { contributionBounds } from './privacy/contribution.js';
 import { estimateFromRandomized, randomizeResponse } from './privacy/ldp.js';
 import { candorBrowserRegistry } from './registry/candor-browser.js';
 import { defineRegistry, METRIC_TYPES } from './registry/schema.js';
@@ -102,5 +103,29 @@ describe('randomized response', () => {
     const estimate = estimateFromRandomized(reportedTrue, n, 1, 2);
     expect(Math.abs(estimate.share - trueShare)).toBeLessThan(4 * estimate.standardError);
     expect(estimate.standardError).toBeLessThan(0.02);
+  });
+});
+
+describe('contribution bounds', () => {
+  it('gives every metric of the built-in registry finite, positive bounds', () => {
+    for (const [name, def] of Object.entries(candorBrowserRegistry.metrics)) {
+      const bounds = contributionBounds(def);
+      for (const [field, value] of Object.entries(bounds)) {
+        expect(Number.isFinite(value) && value > 0, `${name} ${field}`).toBe(true);
+      }
+    }
+  });
+
+  it('takes a registry override over the type default', () => {
+    const labeled = candorBrowserRegistry.metrics['search.engine_use'];
+    expect(contributionBounds(labeled)).toMatchObject({ value: 200, total: 200 });
+    const heap = candorBrowserRegistry.metrics['memory.js_heap'];
+    expect(contributionBounds(heap).samples).toBe(1_440);
+    const crash = contributionBounds({
+      ...candorBrowserRegistry.metrics['crash.app'],
+      max: undefined,
+      maxKeys: undefined,
+    });
+    expect(crash).toMatchObject({ value: 20, keys: 10 });
   });
 });

@@ -70,7 +70,7 @@ describe('every metric type ends up in a valid, sealed report', () => {
     candor.counter('memory.low_memory_warnings').add(5000);
     candor.quantity('ui.open_tabs').set(9999);
     await candor.flush();
-    expect(metricsReports(collector)[0]?.metrics).toEqual({ 'memory.low_memory_warnings': 1000, 'ui.open_tabs': 500 });
+    expect(metricsReports(collector)[0]?.metrics).toEqual({ 'memory.low_memory_warnings': 100, 'ui.open_tabs': 500 });
     expectValidReports(collector);
   });
 

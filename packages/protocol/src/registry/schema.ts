@@ -53,8 +53,18 @@ export const MetricDefinitionSchema = z
     values: z.array(closedValue).min(2).optional(),
     /** event: declared extras. */
     extras: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), EventExtraSchema).optional(),
-    /** quantity / counter: the largest plausible value; larger samples are clamped. */
+    /**
+     * Contribution bounds for one device-day (defaults per type in privacy/contribution.ts). `max`: the largest
+     * value (counter, quantity), count per label (labeled_counter), count per signature (crash), or sample value
+     * (distributions, site); larger values are clamped by the SDK and refused by the collector.
+     */
     max: z.number().positive().optional(),
+    /** labeled_counter: the largest sum over all labels in one device-day. */
+    maxTotal: z.number().int().positive().optional(),
+    /** Distributions: samples per device-day; site: samples per site per device-day. */
+    maxSamples: z.number().int().positive().optional(),
+    /** site: distinct sites; crash: distinct signatures; event: events; per device-day. */
+    maxKeys: z.number().int().positive().optional(),
     /** Local differential privacy (randomized response) for boolean and enumeration metrics. */
     ldp: z.object({ epsilon: z.number().positive().max(10) }).optional(),
   })
