@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET, type PrivacyBudget, type Registry } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { createBatchChecker } from './check/batch.js';
 import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
@@ -14,8 +14,9 @@ import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
-import { BudgetLedger } from './query/ledger.js';
 import { QueryService } from './query/service.js';
+import type { Noise } from './release/noise.js';
+import { Releaser } from './release/releaser.js';
 import { DuckDbStore } from './store/duckdb/store.js';
 import type { ReportSink, ReportStore } from './store/types.js';
 
@@ -30,18 +31,20 @@ export interface CollectorOptions {
   registry?: Registry;
   /** HPKE keys and query tokens (mode 0600). Created when missing. Default '.candor/keys'. */
   keysDir?: string;
-  /** Small state files: dedupe ids across restarts, the DP ledger. Default: the parent of keysDir. */
+  /** Small state files: dedupe ids across restarts. Default: the parent of keysDir. */
   stateDir?: string;
-  /** Minimum reports behind a released cell. Default 20. */
-  k?: number;
-  /** Central differential privacy: epsilon per query and per-metric daily budget. Off when absent. */
-  dp?: { epsilon: number; budgetPerDay: number };
+  /** The privacy budget of one device-day for the whole app (default DEFAULT_PRIVACY_BUDGET). */
+  privacy?: PrivacyBudget;
+  /** The release's noise; default discrete Laplace from the OS's CSPRNG. Tests inject a seeded source. */
+  noise?: Noise;
+  /** The clock that decides which days are closed (tests move it). */
+  now?: () => Date;
   limits?: Partial<IngestLimits>;
   /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
   rateLimit?: boolean;
   dedupeWindowMs?: number;
-  /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
-  compactEveryMs?: number;
+  /** How often closed days are looked for and released, besides before every query (default 10 min). */
+  releaseEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
   createQueryToken?: boolean;
   /** Serve the dashboard at /. Default: @candor/dashboard's built assets when present; null to disable. */
@@ -92,8 +95,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const stateDir = resolve(options.stateDir ?? dirname(keysDir));
   const log = createLogger(options.log);
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const k = options.k ?? 20;
-  if (!Number.isInteger(k) || k < 1) throw new Error('k must be a positive integer');
+  const budget = options.privacy ?? DEFAULT_PRIVACY_BUDGET;
 
   const { key, created } = await ensureKey(keysDir);
   if (created) log.info({ keyId: key.id }, 'created HPKE key');
@@ -109,15 +111,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const dedupePath = join(stateDir, 'dedupe-ids.json');
   await dedupe.load(dedupePath);
 
-  let dp: { epsilon: number; ledger: BudgetLedger } | null = null;
-  if (options.dp) {
-    if (!(options.dp.epsilon > 0) || !(options.dp.budgetPerDay >= options.dp.epsilon)) {
-      throw new Error('dp needs epsilon > 0 and budgetPerDay >= epsilon');
-    }
-    const ledger = new BudgetLedger(options.dp.budgetPerDay, join(stateDir, 'dp-ledger.json'));
-    await ledger.load();
-    dp = { epsilon: options.dp.epsilon, ledger };
-  }
+  const releaser = new Releaser({
+    registry,
+    store,
+    budget,
+    ...(options.noise ? { noise: options.noise } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await releaser.catchUp();
 
   const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
   const firewall = new PiiFirewall(registry);
@@ -131,7 +132,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     rate: options.rateLimit === false ? null : new RateLimiter(limits.ratePerMinute, limits.burst),
     log,
   };
-  const queries = new QueryService({ registry, store, k, ...(dp ? { dp } : {}) });
+  const queries = new QueryService({ registry, store, releaser });
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
   const processUpload = createUploadProcessor(ingest, stats);
   const app = createApp({
@@ -142,7 +143,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     ingest,
     stats,
     processUpload,
-    dp,
+    releaser,
     dashboardDir,
     log,
   });
@@ -158,14 +159,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
   keyRefresh.unref();
-  const compactEvery = options.compactEveryMs ?? 6 * 60 * 60 * 1000;
-  const compaction =
-    owned && store instanceof DuckDbStore && compactEvery > 0
-      ? setInterval(() => {
-          store.compact().catch((error: unknown) => log.error({ err: String(error) }, 'compaction failed'));
-        }, compactEvery)
-      : null;
-  compaction?.unref();
+  const releasing = setInterval(() => {
+    releaser
+      .catchUp(true)
+      .then((days) => days.length && log.info({ days }, 'released closed days'))
+      .catch((error: unknown) => log.error({ err: String(error) }, 'release failed'));
+  }, options.releaseEveryMs ?? 10 * 60 * 1000);
+  releasing.unref();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'collector listening');
 
@@ -182,7 +182,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     close() {
       closing ??= (async () => {
         clearInterval(keyRefresh);
-        if (compaction) clearInterval(compaction);
+        clearInterval(releasing);
         await new Promise<void>((done) => {
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();

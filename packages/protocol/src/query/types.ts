@@ -1,12 +1,12 @@
 import type { Category, MetricType, Sensitivity } from '../registry/schema.js';
 
 /**
- * The privacy-safe query API (GET /v1/query, bearer token). The dashboard and any other client read only this.
+ * The query API (GET /v1/query, bearer token). The dashboard and any other client read only this.
  *
  *   GET /v1/query?metric=NAME&by=DIMENSION&from=YYYY-MM-DD&to=YYYY-MM-DD
  *
- * Every released cell comes from at least k reports; smaller cells are returned with `suppressed: true` and no
- * values, never as zero.
+ * Every answer is post-processing of stored daily releases (docs/privacy.md): each closed day was released once
+ * with differential privacy, and a range is the sum of its released days. Open days are not in any answer.
  */
 export const DIMENSIONS = [
   'day',
@@ -22,27 +22,47 @@ export const DIMENSIONS = [
 ] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
+/** An interval around a released figure that holds the true value with about 95% probability. */
+export type Interval = [low: number, high: number];
+
 export interface QueryCell {
   /** The dimension value: a day, label, enumeration value, site, crash signature, model family, ... */
   key: string;
-  suppressed: boolean;
-  /** Reports contributing to this cell; absent when suppressed. */
+  /** Device-days behind this cell, noised; absent where one device-day spans several cells of the grouping. */
   reports?: number;
-  /** counter / labeled_counter / quantity / crash: sum of values. Distributions: sum of samples. */
+  reportsInterval?: Interval;
+  /** counter / labeled_counter / quantity / crash / event: the sum of values, noised. */
   sum?: number;
-  /** Distributions: number of samples. */
-  count?: number;
-  /** Distributions: percentiles in the metric's unit. */
+  sumInterval?: Interval;
+  /** Distributions: percentiles in the metric's unit, from the released histogram (each device-day weighs 1). */
   p50?: number;
   p75?: number;
   p95?: number;
   p99?: number;
-  /** boolean / enumeration: estimated share of reports with this value (de-biased for local-DP metrics). */
+  p50Interval?: Interval;
+  p75Interval?: Interval;
+  p95Interval?: Interval;
+  p99Interval?: Interval;
+  /** boolean / enumeration: estimated share of device-days with this value (de-biased for local-DP metrics). */
   share?: number;
-  /** Local-DP metrics: the standard error of `share`. */
+  shareInterval?: Interval;
+  /** Local-DP metrics: the standard error of `share` from randomized response alone. */
   standardError?: number;
   /** crash cells: the error type. */
   label?: string;
+}
+
+/** The differential privacy behind an answer. */
+export interface AnswerPrivacy {
+  /** Each device-day is protected by this epsilon and delta, for all of the app's releases of that day together. */
+  epsilon: number;
+  delta: number;
+  /** The part of each day's epsilon this grouping spent when it was released (the most over the range). */
+  groupingEpsilon: number;
+  /** Open vocabularies: the noisy device-day count a key needed on a day to be released; null for closed ones. */
+  threshold: number | null;
+  /** Intervals are about this likely to hold the true value. */
+  confidence: number;
 }
 
 export interface QueryResult {
@@ -50,14 +70,17 @@ export interface QueryResult {
   type: MetricType;
   unit?: string;
   by: Dimension;
+  /** The range asked for. */
   from: string;
   to: string;
-  /** The minimum number of reports behind any released cell. */
-  k: number;
-  /** Reports matching the query in total (suppressed cells included), or null if that itself is under k. */
+  /** The last released (closed) day; later days of the range are not in the answer yet. */
+  releasedThrough: string;
+  /** Released days in the range, i.e. the days the answer sums. */
+  days: number;
+  /** Device-days in the answer (sum of released cells), or null where one device-day spans several cells. */
   totalReports: number | null;
-  /** Central differential privacy applied to this answer, if enabled. */
-  dp: { epsilon: number; spentToday: number; budgetPerDay: number } | null;
+  totalReportsInterval?: Interval;
+  privacy: AnswerPrivacy;
   /** True when values were de-biased with the local-DP estimator. */
   localDp: boolean;
   cells: QueryCell[];
@@ -74,34 +97,38 @@ export interface DictionaryEntry {
   owner: string;
   expires: string;
   unit?: string;
-  /** Which mechanisms guard it: always the k-threshold; plus local DP, central DP, domain-only (site). */
+  /** How it is released each day: the groupings, and the epsilon each spends per device-day. */
+  releases: { by: Dimension; epsilon: number }[];
+  /** Which mechanisms guard it, in words. */
   protections: string[];
 }
 
-/** One metric's central-DP budget for today (UTC), as listed by GET /v1/privacy. */
-export interface PrivacyBudgetLine {
+/** One released grouping, as listed by GET /v1/privacy. */
+export interface ReleaseLine {
   metric: string;
-  /** Epsilon each answer spends. */
+  by: Dimension;
+  /** Epsilon this grouping spends of each device-day's budget. */
   epsilon: number;
-  spentToday: number;
-  leftToday: number;
-  budgetPerDay: number;
+  /** Delta it spends (open vocabularies only). */
+  delta: number;
+  /** Open vocabularies: the noisy device-day count a key needs to be released; null for closed ones. */
+  threshold: number | null;
 }
 
 /**
- * GET /v1/privacy (bearer token): what protects the data right now, for the dashboard's privacy panel.
+ * GET /v1/privacy (bearer token): what protects the data, for the dashboard's privacy panel.
  */
 export interface PrivacyStatus {
-  /** Minimum reports behind any released cell. */
-  k: number;
-  /** The UTC day the budget figures are for; budgets renew at 00:00 UTC. */
-  day: string;
-  /** Central differential privacy: one line per registry metric, or null when off. */
-  dp: PrivacyBudgetLine[] | null;
+  /** Each device-day is protected by epsilon and delta for all of its day's releases together. */
+  epsilon: number;
+  delta: number;
+  /** Reports for a day are accepted until the end of this many following UTC days; then the day is released. */
+  graceDays: number;
+  /** The last released day. */
+  releasedThrough: string;
+  releases: ReleaseLine[];
   /** Metrics randomized on the device (local DP), with their epsilon. */
   localDp: { metric: string; epsilon: number }[];
-  /** Cells withheld by the k-threshold since the collector started. */
-  suppressedCells: number;
   /** Uploads rejected by the personal-data firewall since start, by "category/detector". */
   firewall: { detector: string; rejected: number }[];
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { dimensionsFor } from '../privacy/facts.js';
+import { DIMENSIONS } from '../query/types.js';
 
 /** Every kind of metric candor can record. Each maps to one value shape in `report/schema.ts`. */
 export const METRIC_TYPES = [
@@ -36,6 +38,13 @@ export const EventExtraSchema = z.discriminatedUnion('type', [
 ]);
 export type EventExtra = z.infer<typeof EventExtraSchema>;
 
+/** A metric's daily release: the groupings released and its weight in the budget split. */
+export const ReleaseRuleSchema = z.strictObject({
+  by: z.array(z.enum(DIMENSIONS)).min(1).optional(),
+  weight: z.number().positive().optional(),
+});
+export type ReleaseRule = z.infer<typeof ReleaseRuleSchema>;
+
 export const MetricDefinitionSchema = z
   .object({
     type: z.enum(METRIC_TYPES),
@@ -65,6 +74,11 @@ export const MetricDefinitionSchema = z
     maxSamples: z.number().int().positive().optional(),
     /** site: distinct sites; crash: distinct signatures; event: events; per device-day. */
     maxKeys: z.number().int().positive().optional(),
+    /**
+     * How the metric is released each day (privacy/plan.ts): the groupings (default: by day, or by key) and its
+     * weight in the split of each device-day's privacy budget (default 1).
+     */
+    release: ReleaseRuleSchema.optional(),
     /** Local differential privacy (randomized response) for boolean and enumeration metrics. */
     ldp: z.object({ epsilon: z.number().positive().max(10) }).optional(),
   })
@@ -74,6 +88,8 @@ export const MetricDefinitionSchema = z
     need(m.type !== 'enumeration' || !!m.values, 'enumeration needs values');
     need(m.type !== 'event' || !!m.extras, 'event needs extras (use {} for none)');
     need(!m.ldp || m.type === 'boolean' || m.type === 'enumeration', 'ldp applies to boolean and enumeration only');
+    const allowed = dimensionsFor(m as MetricDefinition);
+    for (const by of m.release?.by ?? []) need(allowed.includes(by), `a ${m.type} cannot be released by "${by}"`);
   });
 export type MetricDefinition = z.infer<typeof MetricDefinitionSchema>;
 
@@ -83,6 +99,8 @@ export const RegistrySchema = z.object({
   /** Bumped whenever a metric is added, changed or removed. */
   version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/),
   metrics: z.record(metricName, MetricDefinitionSchema),
+  /** How active device-days are released (default: by day and every device dimension, weight 3). */
+  deviceDays: ReleaseRuleSchema.optional(),
 });
 export type Registry = z.infer<typeof RegistrySchema>;
 

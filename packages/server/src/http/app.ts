@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { PATHS, type PrivacyStatus, type Registry } from '@candor/protocol';
+import { PATHS, type PrivacyStatus, REPORT_GRACE_DAYS, type Registry } from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -7,8 +7,8 @@ import { uploadRoute } from '../ingest/route.js';
 import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/upload.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
-import type { BudgetLedger } from '../query/ledger.js';
 import type { QueryService } from '../query/service.js';
+import type { Releaser } from '../release/releaser.js';
 import { dataDictionary } from './dictionary.js';
 import { openApiDocument } from './openapi.js';
 import { problem, problemResponse } from './problem.js';
@@ -21,7 +21,7 @@ export interface AppDeps {
   ingest: IngestDeps;
   stats: IngestStats;
   processUpload: (upload: Upload) => Promise<IngestAnswer>;
-  dp: { epsilon: number; ledger: BudgetLedger } | null;
+  releaser: Releaser;
   /** Built dashboard files, or null when the dashboard is not built. */
   dashboardDir: string | null;
   log: Logger;
@@ -30,7 +30,7 @@ export interface AppDeps {
 /** The collector's HTTP API: one route per job, each in the module that does it. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const dictionary = dataDictionary(deps.registry, !!deps.dp, deps.queries.k);
+  const dictionary = dataDictionary(deps.registry, deps.releaser.plan);
   const openapi = JSON.stringify(openApiDocument(deps.registry));
 
   app.onError((error, c) => {
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Hono {
       to: c.req.query('to'),
     });
     if (!answer.ok) {
-      return problemResponse(c, answer.problem, answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {});
+      return problemResponse(c, answer.problem);
     }
     return c.json(answer.result, 200, { 'cache-control': 'no-store' });
   });
@@ -75,27 +75,22 @@ export function createApp(deps: AppDeps): Hono {
     if (!(await authorized(c.req.header('authorization')))) {
       return problemResponse(c, unauthorized(), { 'www-authenticate': 'Bearer' });
     }
-    const ledger = deps.dp?.ledger;
+    const plan = deps.releaser.plan;
     const status: PrivacyStatus = {
-      k: deps.queries.k,
-      day: new Date().toISOString().slice(0, 10),
-      dp:
-        deps.dp && ledger
-          ? Object.keys(deps.registry.metrics).map((metric) => {
-              const spentToday = ledger.spentToday(metric);
-              return {
-                metric,
-                epsilon: deps.dp?.epsilon ?? 0,
-                spentToday,
-                leftToday: Math.max(0, ledger.budgetPerDay - spentToday),
-                budgetPerDay: ledger.budgetPerDay,
-              };
-            })
-          : null,
+      epsilon: plan.budget.epsilon,
+      delta: plan.budget.delta,
+      graceDays: REPORT_GRACE_DAYS,
+      releasedThrough: deps.releaser.closedThrough(),
+      releases: plan.releases.map((r) => ({
+        metric: r.metric,
+        by: r.by,
+        epsilon: r.epsilon,
+        delta: r.delta,
+        threshold: r.domain || r.by === 'day' ? null : r.threshold,
+      })),
       localDp: Object.entries(deps.registry.metrics).flatMap(([metric, def]) =>
         def.ldp ? [{ metric, epsilon: def.ldp.epsilon }] : [],
       ),
-      suppressedCells: deps.queries.stats.suppressedCells,
       firewall: [...deps.ingest.firewall.hits].map(([detector, rejected]) => ({ detector, rejected })),
     };
     return c.json(status, 200, { 'cache-control': 'no-store' });

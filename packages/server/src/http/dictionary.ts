@@ -1,12 +1,16 @@
-import type { DictionaryEntry, Registry } from '@candor/protocol';
+import type { DictionaryEntry, Registry, ReleasePlan } from '@candor/protocol';
 
 /** The public data dictionary at GET /v1/registry: what is collected, why, and what protects it. */
-export function dataDictionary(registry: Registry, centralDp: boolean, k: number) {
+export function dataDictionary(registry: Registry, plan: ReleasePlan) {
+  const { epsilon, delta } = plan.budget;
   const metrics: DictionaryEntry[] = Object.entries(registry.metrics).map(([name, def]) => {
-    const protections = [`k-threshold (${k} reports)`];
-    if (def.ldp) protections.push(`local DP (randomized response, epsilon ${def.ldp.epsilon})`);
-    if (centralDp) protections.push('central DP (Laplace noise, daily budget)');
-    if (def.type === 'site') protections.push('domain only (eTLD+1)');
+    const releases = plan.releases.filter((r) => r.metric === name).map((r) => ({ by: r.by, epsilon: r.epsilon }));
+    const protections = [
+      `each device-day is protected by epsilon = ${epsilon}, delta = ${delta} (differential privacy, released once per day)`,
+      'one report per device per day, each value bounded',
+    ];
+    if (def.ldp) protections.push(`randomized on the device (local DP, epsilon ${def.ldp.epsilon})`);
+    if (def.type === 'site') protections.push('domain only (eTLD+1); a site is named only when many device-days have it');
     return {
       name,
       type: def.type,
@@ -17,6 +21,7 @@ export function dataDictionary(registry: Registry, centralDp: boolean, k: number
       owner: def.owner,
       expires: def.expires,
       ...(def.unit ? { unit: def.unit } : {}),
+      releases,
       protections,
     };
   });

@@ -1,90 +1,184 @@
-import type { Distribution, EventRecord, Registry, Report } from '@candor/protocol';
+import {
+  contributionBounds,
+  DEVICE_DAYS_METRIC,
+  type Dimension,
+  type Distribution,
+  type EventRecord,
+  HISTOGRAM_WEIGHT,
+  keyDimension,
+  type MetricDefinition,
+  type Registry,
+  type Report,
+  releaseBucket,
+  releasePlan,
+} from '@candor/protocol';
 import type { SampleRow } from './types.js';
 
-/** The metric name daily-activity reports are stored under. */
-export const DAILY_ACTIVITY_METRIC = '$daily_activity';
+/** The metric name active device-days are stored under: every accepted report is one device-day. */
+export const DAILY_ACTIVITY_METRIC = DEVICE_DAYS_METRIC;
 
-/** Flattens one validated report into storage rows. Shared by every store so they hold the same data. */
-export function flattenReport(report: Report, registry: Registry): SampleRow[] {
-  const base = {
-    day: report.day,
-    app: report.app,
-    appVersion: report.appVersion,
-    modelFamily: report.system.modelFamily,
-    os: report.system.os,
-    osMajor: report.system.osMajor,
-    language: report.system.language,
-  };
-  const rows: SampleRow[] = [];
-  // An explicit literal, not `{ ...base }`: object spread is two orders of magnitude slower on this hot path.
-  const push = (metric: string, key: string, value: number, count = 1, bucket = -1, detail = '') =>
-    rows.push({
-      day: base.day,
-      app: base.app,
-      appVersion: base.appVersion,
-      modelFamily: base.modelFamily,
-      os: base.os,
-      osMajor: base.osMajor,
-      language: base.language,
-      metric,
-      key,
-      detail,
-      bucket,
-      value,
-      count,
-    });
-  const pushDistribution = (metric: string, key: string, d: Distribution) => {
-    push(metric, key, d.sum, d.count);
-    for (const [index, n] of Object.entries(d.buckets)) push(metric, key, 0, n, Number(index));
-  };
+const groupingsCache = new WeakMap<Registry, Map<string, Dimension[]>>();
 
-  if (report.kind === 'daily-activity') {
-    push(DAILY_ACTIVITY_METRIC, '', 1);
-    return rows;
+/** Which groupings each metric is released by: only those are kept for an open day. */
+function groupingsOf(registry: Registry): Map<string, Dimension[]> {
+  let groupings = groupingsCache.get(registry);
+  if (!groupings) {
+    groupings = new Map();
+    for (const r of releasePlan(registry).releases) {
+      const list = groupings.get(r.metric) ?? [];
+      list.push(r.by);
+      groupings.set(r.metric, list);
+    }
+    groupingsCache.set(registry, groupings);
   }
-  for (const [metric, value] of Object.entries(report.metrics)) {
-    const type = registry.metrics[metric]?.type;
-    switch (type) {
-      case 'counter':
-      case 'quantity':
-        push(metric, '', value as number);
-        break;
-      case 'boolean':
-        push(metric, String(value), 1);
-        break;
-      case 'enumeration':
-        push(metric, value as string, 1);
-        break;
-      case 'labeled_counter':
-        for (const [label, n] of Object.entries(value as Record<string, number>)) push(metric, label, n);
-        break;
-      case 'timing_distribution':
-      case 'memory_distribution':
-        pushDistribution(metric, '', value as Distribution);
-        break;
-      case 'site':
-        for (const [site, d] of Object.entries(value as Record<string, Distribution>))
-          pushDistribution(metric, site, d);
-        break;
-      case 'crash':
-        for (const c of value as { type: string; signature: string; count: number }[])
-          push(metric, c.signature, c.count, 1, -1, c.type);
-        break;
-      case 'event': {
-        // One summary row per distinct extras combination, valued by how often it happened in this report.
-        const counts = new Map<string, number>();
-        for (const e of value as EventRecord[]) {
-          const key = Object.keys(e)
-            .sort()
-            .map((k) => `${k}=${e[k]}`)
-            .join(',');
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-        for (const [key, n] of counts) push(metric, key, n);
-        break;
+  return groupings;
+}
+
+/**
+ * A device-day's histogram on release buckets, weighted to HISTOGRAM_WEIGHT in integers (largest remainder), so
+ * it moves a released histogram by at most that much however many samples it holds.
+ */
+export function weightedHistogram(d: Distribution): Map<number, number> {
+  const coarse = new Map<number, number>();
+  let total = 0;
+  for (const [index, n] of Object.entries(d.buckets)) {
+    const bucket = releaseBucket(Number(index));
+    coarse.set(bucket, (coarse.get(bucket) ?? 0) + n);
+    total += n;
+  }
+  const out = new Map<number, number>();
+  if (total <= 0) return out;
+  const parts = [...coarse].map(([bucket, n]) => {
+    const exact = (n / total) * HISTOGRAM_WEIGHT;
+    return { bucket, whole: Math.floor(exact), rest: exact - Math.floor(exact) };
+  });
+  let left = HISTOGRAM_WEIGHT - parts.reduce((s, p) => s + p.whole, 0);
+  parts.sort((a, b) => b.rest - a.rest || a.bucket - b.bucket);
+  for (const p of parts) {
+    const weight = p.whole + (left > 0 ? 1 : 0);
+    if (left > 0) left--;
+    if (weight > 0) out.set(p.bucket, weight);
+  }
+  return out;
+}
+
+/** One key of one metric in one report, clamped to the metric's contribution bounds. */
+interface Contribution {
+  key: string;
+  detail: string;
+  value: number;
+  histogram: Map<number, number> | null;
+}
+
+/**
+ * A metric's value as keyed contributions, clamped to its contribution bounds (privacy/contribution.ts). Ingest
+ * refuses values over the bounds; clamping here as well means no stored row can exceed them whatever reaches
+ * the store.
+ */
+function contributions(def: MetricDefinition, value: unknown): Contribution[] {
+  const bounds = contributionBounds(def);
+  const plain = (key: string, v: number, detail = ''): Contribution => ({ key, detail, value: v, histogram: null });
+  const clamp = (v: number) => Math.min(Math.max(0, Math.round(Number(v) || 0)), Math.floor(bounds.value));
+  switch (def.type) {
+    case 'counter':
+    case 'quantity':
+      return [plain('', clamp(value as number))];
+    case 'boolean':
+      return [plain(String(value), 1)];
+    case 'enumeration':
+      return [plain(String(value), 1)];
+    case 'labeled_counter': {
+      let left = bounds.total;
+      const out: Contribution[] = [];
+      for (const label of Object.keys(value as Record<string, number>).sort()) {
+        const n = Math.min(clamp((value as Record<string, number>)[label] ?? 0), left);
+        left -= n;
+        out.push(plain(label, n));
       }
-      case undefined:
-        break;
+      return out;
+    }
+    case 'timing_distribution':
+    case 'memory_distribution':
+      return [{ key: '', detail: '', value: 0, histogram: weightedHistogram(value as Distribution) }];
+    case 'site':
+      return Object.entries(value as Record<string, Distribution>)
+        .slice(0, bounds.keys)
+        .map(([site, d]) => ({ key: site, detail: '', value: 0, histogram: weightedHistogram(d) }));
+    case 'crash':
+      return (value as { type: string; signature: string; count: number }[])
+        .slice(0, bounds.keys)
+        .map((c) => plain(c.signature, clamp(c.count), c.type));
+    case 'event': {
+      // One contribution per distinct extras combination, valued by how often it happened that day.
+      const counts = new Map<string, number>();
+      for (const e of (value as EventRecord[]).slice(0, bounds.keys)) {
+        const key = Object.keys(e)
+          .sort()
+          .map((k) => `${k}=${e[k]}`)
+          .join(',');
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts].map(([key, n]) => plain(key, n));
+    }
+  }
+}
+
+/**
+ * Flattens one validated report (one device-day) into the rows its day's release needs, and nothing more: for
+ * each metric and each grouping it is released by, one summary row per cell (the day, a key, or one device
+ * value) plus its histogram buckets. No row holds two device details, so the stored rows never re-assemble a
+ * device's combination of model, OS, language and version; no report id, address or time is kept.
+ */
+export function flattenReport(report: Report, registry: Registry): SampleRow[] {
+  const groupings = groupingsOf(registry);
+  const rows: SampleRow[] = [];
+  const { day, app } = report;
+  const cellOf = (by: Dimension): string => {
+    switch (by) {
+      case 'day':
+        return day;
+      case 'modelFamily':
+        return report.system.modelFamily;
+      case 'os':
+        return report.system.os;
+      case 'osMajor':
+        return String(report.system.osMajor);
+      case 'language':
+        return report.system.language;
+      case 'appVersion':
+        return report.appVersion;
+      default:
+        return '';
+    }
+  };
+  const push = (metric: string, by: Dimension, cell: string, detail: string, bucket: number, value: number) =>
+    rows.push({ day, app, metric, by, cell, detail, bucket, value });
+  const pushHistogram = (metric: string, by: Dimension, cell: string, histogram: Map<number, number>) => {
+    for (const [bucket, weight] of histogram) push(metric, by, cell, '', bucket, weight);
+  };
+
+  for (const by of groupings.get(DAILY_ACTIVITY_METRIC) ?? []) push(DAILY_ACTIVITY_METRIC, by, cellOf(by), '', -1, 1);
+  for (const [metric, value] of Object.entries(report.metrics)) {
+    const def = registry.metrics[metric];
+    const metricGroupings = groupings.get(metric);
+    if (!def || !metricGroupings) continue;
+    const parts = contributions(def, value);
+    if (parts.length === 0) continue;
+    const key = keyDimension(def.type);
+    for (const by of metricGroupings) {
+      if (by === key) {
+        for (const part of parts) {
+          push(metric, by, part.key, part.detail, -1, part.value);
+          if (part.histogram) pushHistogram(metric, by, part.key, part.histogram);
+        }
+        continue;
+      }
+      // Any other grouping: the device-day's whole contribution to the metric in one cell.
+      const cell = cellOf(by);
+      push(metric, by, cell, '', -1, parts.reduce((s, p) => s + p.value, 0));
+      const merged = new Map<number, number>();
+      for (const part of parts) for (const [b, w] of part.histogram ?? []) merged.set(b, (merged.get(b) ?? 0) + w);
+      pushHistogram(metric, by, cell, merged);
     }
   }
   return rows;

@@ -1,61 +1,59 @@
-import type { Dimension, MetricType, Report } from '@candor/protocol';
+import type { Dimension, Report } from '@candor/protocol';
+import type { CellLine, DayRelease, GroupingRelease } from '../release/types.js';
 
 /**
- * One stored row. A report is flattened into rows before storage (see rows.ts); no report id, address or
- * anything else about the sender is stored. Every report contributes exactly one summary row (bucket = -1) per
- * metric and key, so "how many reports are behind a cell" is a plain count of summary rows.
+ * One stored row of an open day: one device-day's contribution to one cell of one grouping of one metric (see
+ * rows.ts). Rows hold one dimension each, never a combination of device details, and no report id, address or
+ * time. Every report adds exactly one summary row (bucket = -1) per cell it touches, so the device-days behind a
+ * cell are a plain count of summary rows.
  */
 export interface SampleRow {
   day: string;
   app: string;
-  appVersion: string;
-  modelFamily: string;
-  os: string;
-  osMajor: number;
-  language: string;
   metric: string;
-  /** Label, enumeration value, 'true'/'false', site, crash signature or event extras; '' for plain values. */
-  key: string;
+  by: Dimension;
+  /** The day, a label, value, site, signature or event shape, or one device value. */
+  cell: string;
   /** Crash rows: the error type. Otherwise ''. */
   detail: string;
-  /** -1 for the summary row; a bucket index for distribution bucket rows. */
+  /** -1 for the summary row; a release bucket index for histogram rows. */
   bucket: number;
-  /** Summary row: counter value, quantity, label count or sample sum. Bucket row: 0. */
+  /** Summary row: the (clamped) summed value. Bucket row: the device-day's weight in that bucket. */
   value: number;
-  /** Summary row of a distribution: sample count. Bucket row: samples in the bucket. Otherwise 1. */
-  count: number;
 }
 
-export interface AggregateRequest {
+/** What a query reads: one grouping of one metric over a range of released days. */
+export interface ReleasedRequest {
   app: string;
   metric: string;
-  type: MetricType;
   by: Dimension;
   /** Inclusive UTC days. */
   from: string;
   to: string;
 }
 
-/** Raw per-cell aggregates; the query layer applies the k-threshold, DP noise and LDP de-biasing. */
-export interface AggregateRow {
-  key: string;
-  /** Number of reports behind the cell (count of summary rows). */
-  reports: number;
-  /** Sum of summary-row values. */
-  value: number;
-  /** Sum of summary-row counts. */
-  count: number;
-  /** Crash cells: the error type. */
-  detail?: string;
-  /** Distributions only: bucket index -> merged count. */
-  buckets?: Map<number, number>;
+/** Released lines of one day, with what that day's release of the grouping spent. */
+export interface ReleasedDay {
+  day: string;
+  grouping: GroupingRelease;
+  lines: CellLine[];
 }
 
-/** What every store (embedded DuckDB, ClickHouse) offers the collector and the query layer. */
+/**
+ * What every store (embedded DuckDB, ClickHouse) offers. Raw rows exist only for open days; a closed day is
+ * released once (release/releaser.ts) and from then on only its release is read.
+ */
 export interface ReportStore {
   /** Appends the rows of already validated, de-duplicated reports. Resolves once they are durable. */
   append(rows: SampleRow[]): Promise<void>;
-  aggregate(request: AggregateRequest): Promise<AggregateRow[]>;
+  /** Days up to `through` that hold raw rows or have not been released, oldest first. */
+  unreleasedDays(app: string, through: string): Promise<string[]>;
+  /** Raw lines of one day, summed per grouping, cell and bucket: the release's only input. */
+  dayLines(app: string, day: string): Promise<CellLine[]>;
+  /** Stores a day's release and deletes the day's raw rows, so the day is released once and only once. */
+  saveRelease(app: string, release: DayRelease): Promise<void>;
+  /** Released days in a range, each with its lines for one grouping. */
+  released(request: ReleasedRequest): Promise<ReleasedDay[]>;
   close(): Promise<void>;
 }
 

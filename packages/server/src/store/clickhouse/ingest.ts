@@ -141,12 +141,8 @@ function markerRow(source: string, sequences: number[], day: string): ClickHouse
   return {
     day,
     app: '',
-    app_version: '',
-    model_family: '',
-    os: '',
-    os_major: 0,
-    language: '',
     metric: INGEST_METRIC,
+    dim: '',
     key: encodeSequences(sequences),
     detail: source,
     bucket: -1,

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
-import { type AggregateLine, aggregateSql, isDistribution } from './aggregate.js';
+import type { Dimension } from '@candor/protocol';
+import type { CellLine, DayRelease } from '../../release/types.js';
+import type { ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
+import { type DayLineRow, dayLinesSql, releasedLinesSql } from './aggregate.js';
 import { ExactlyOnceIngest } from './ingest.js';
 import { rollUp } from './rows.js';
-import { SAMPLES_TABLE, singleNodeSchema } from './schema.js';
-import { identifier, stringLiteral } from './sql.js';
+import { RELEASE_TABLES, SAMPLES_TABLE, singleNodeSchema } from './schema.js';
+import { dayLiteral, identifier, stringLiteral } from './sql.js';
 import { type ClickHouseLocation, parseClickHouseUrl } from './url.js';
 
 export interface ClickHouseStoreOptions {
@@ -76,31 +79,146 @@ export class ClickHouseStore implements ReportStore {
     });
   }
 
-  async aggregate(request: AggregateRequest): Promise<AggregateRow[]> {
-    const result = await this.client.query({
-      query: aggregateSql(`${this.database}.${this.queryTable}`, request),
+  private async rows<T>(query: string): Promise<T[]> {
+    const result = await this.client.query({ query, format: 'JSONEachRow' });
+    return result.json<T>();
+  }
+
+  async unreleasedDays(app: string, through: string): Promise<string[]> {
+    const released = new Set(
+      (
+        await this.rows<{ d: string }>(
+          `SELECT toString(day) AS d FROM ${this.database}.${RELEASE_TABLES.days} WHERE app = ${stringLiteral(app)}`,
+        )
+      ).map((r) => r.d),
+    );
+    const [first] = await this.rows<{ first: string }>(
+      `SELECT toString(min(day)) AS first FROM ${this.database}.${this.queryTable}
+WHERE app = ${stringLiteral(app)} AND day <= ${dayLiteral(through)}`,
+    );
+    const starts = [...released];
+    if (first && first.first > '1970-01-01') starts.push(first.first);
+    if (starts.length === 0) return [];
+    // Every day from the first one on is released, with data or without: a missing day would say nobody
+    // reported on it. A faked old day cannot make this walk back more than 400 days.
+    const end = Date.parse(`${through}T00:00:00Z`);
+    const start = Math.max(Date.parse(`${starts.sort()[0]}T00:00:00Z`), end - 400 * 86_400_000);
+    const days: string[] = [];
+    for (let t = start; t <= end; t += 86_400_000) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      if (!released.has(day)) days.push(day);
+    }
+    return days;
+  }
+
+  async dayLines(app: string, day: string): Promise<CellLine[]> {
+    const lines = await this.rows<DayLineRow>(dayLinesSql(`${this.database}.${this.queryTable}`, app, day));
+    return lines.map((l) => ({
+      metric: l.metric,
+      by: l.dim as Dimension,
+      cell: l.key,
+      detail: l.detail,
+      bucket: Number(l.bucket),
+      reports: Number(l.reports),
+      value: Number(l.value),
+    }));
+  }
+
+  /**
+   * Stores a day's release under a fresh id, then the day's marker naming it, then deletes the day's raw rows.
+   * An attempt cut short before its marker is invisible to queries (they read only marked attempts); the next
+   * attempt writes under a new id.
+   */
+  async saveRelease(app: string, release: DayRelease): Promise<void> {
+    const where = `app = ${stringLiteral(app)} AND day = ${dayLiteral(release.day)}`;
+    const id = randomBytes(8).toString('hex');
+    await this.client.insert({
+      table: `${this.database}.${RELEASE_TABLES.groupings}`,
+      values: release.groupings.map((g) => ({
+        app,
+        day: release.day,
+        release: id,
+        metric: g.metric,
+        dim: g.by,
+        epsilon: g.epsilon,
+        delta: g.delta,
+        reports_scale: g.reportsScale,
+        value_scale: g.valueScale,
+        threshold: g.threshold,
+      })),
       format: 'JSONEachRow',
     });
-    const distribution = isDistribution(request.type);
-    const cells = new Map<string, AggregateRow>();
-    for (const line of await result.json<AggregateLine>()) {
-      let row = cells.get(line.cell);
-      if (!row) {
-        row = { key: line.cell, reports: 0, value: 0, count: 0 };
-        if (distribution) row.buckets = new Map();
-        cells.set(line.cell, row);
-      }
-      const bucket = Number(line.bucket);
-      if (bucket < 0) {
-        row.reports = Number(line.reports);
-        row.value = Number(line.value);
-        row.count = Number(line.count);
-        if (line.detail) row.detail = line.detail;
-      } else {
-        row.buckets?.set(bucket, Number(line.count));
-      }
+    if (release.lines.length) {
+      await this.client.insert({
+        table: `${this.database}.${RELEASE_TABLES.lines}`,
+        values: release.lines.map((l) => ({
+          app,
+          day: release.day,
+          release: id,
+          metric: l.metric,
+          dim: l.by,
+          key: l.cell,
+          detail: l.detail,
+          bucket: l.bucket,
+          reports: l.reports,
+          value: l.value,
+        })),
+        format: 'JSONEachRow',
+      });
     }
-    return [...cells.values()];
+    await this.client.insert({
+      table: `${this.database}.${RELEASE_TABLES.days}`,
+      values: [{ app, day: release.day, release: id }],
+      format: 'JSONEachRow',
+    });
+    // An asynchronous mutation: nothing reads a released day's raw rows, and they are gone once it has run.
+    await this.client.command({ query: `ALTER TABLE ${this.database}.${this.insertTable} DELETE WHERE ${where}` });
+  }
+
+  async released(request: ReleasedRequest): Promise<ReleasedDay[]> {
+    const sql = releasedLinesSql(this.database, request.app, request.metric, request.by, request.from, request.to);
+    const days = new Map<string, ReleasedDay>();
+    for (const g of await this.rows<{
+      d: string;
+      epsilon: number;
+      delta: number;
+      reports_scale: number;
+      value_scale: number;
+      threshold: number | string;
+    }>(sql.groupings)) {
+      days.set(g.d, {
+        day: g.d,
+        grouping: {
+          metric: request.metric,
+          by: request.by,
+          epsilon: Number(g.epsilon),
+          delta: Number(g.delta),
+          reportsScale: Number(g.reports_scale),
+          valueScale: Number(g.value_scale),
+          threshold: Number(g.threshold),
+        },
+        lines: [],
+      });
+    }
+    for (const l of await this.rows<{
+      d: string;
+      key: string;
+      detail: string;
+      bucket: number | string;
+      reports: number | string;
+      value: number;
+    }>(sql.lines)) {
+      days.get(l.d)?.lines.push({
+        metric: request.metric,
+        by: request.by,
+        cell: l.key,
+        detail: l.detail,
+        bucket: Number(l.bucket),
+        reports: Number(l.reports),
+        value: Number(l.value),
+      });
+    }
+    return [...days.values()];
   }
 
   /** Reports stored for one app and metric, counted once per key (a labeled counter's labels, a site metric's sites). */

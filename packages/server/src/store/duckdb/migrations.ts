@@ -53,11 +53,61 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
     // Appending into a temporary table skips the write-ahead log; the move into the rollups is what commits.
     sql: ['DROP TABLE samples_staging'],
   },
+  {
+    version: 4,
+    description: 'per-grouping rows of open days, released days',
+    sql: [
+      // The device-combination rollups go: rows now hold one dimension each (store/rows.ts). Their contents
+      // cannot be split into such rows, so stored days from before this version are not released.
+      'DROP TABLE samples',
+      'DROP TABLE samples_daily',
+      // Open days: one row per (metric, grouping, cell, bucket), updated in place as reports arrive, so rows never
+      // sit in arrival order. Deleted when the day is released.
+      `CREATE TABLE day_rows (
+        app VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        metric VARCHAR NOT NULL,
+        dim VARCHAR NOT NULL,
+        cell VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        bucket SMALLINT NOT NULL,
+        reports BIGINT NOT NULL,
+        value DOUBLE NOT NULL,
+        PRIMARY KEY (app, day, metric, dim, cell, detail, bucket)
+      )`,
+      // Closed days: what was released (noised) and what each grouping spent. Written once per day.
+      `CREATE TABLE released_days (app VARCHAR NOT NULL, day DATE NOT NULL, PRIMARY KEY (app, day))`,
+      `CREATE TABLE release_groupings (
+        app VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        metric VARCHAR NOT NULL,
+        dim VARCHAR NOT NULL,
+        epsilon DOUBLE NOT NULL,
+        delta DOUBLE NOT NULL,
+        reports_scale DOUBLE NOT NULL,
+        value_scale DOUBLE NOT NULL,
+        threshold BIGINT NOT NULL
+      )`,
+      `CREATE TABLE releases (
+        app VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        metric VARCHAR NOT NULL,
+        dim VARCHAR NOT NULL,
+        cell VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        bucket SMALLINT NOT NULL,
+        reports BIGINT NOT NULL,
+        value DOUBLE NOT NULL
+      )`,
+    ],
+  },
 ];
 
-/** Created on every open: the in-memory table writes are appended to before they move into the rollups. */
-export const STAGING_TABLE_SQL =
-  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * EXCLUDE (metric_key) FROM samples LIMIT 0';
+/** Created on every open: the in-memory tables writes are appended to before they move into the stored ones. */
+export const STAGING_TABLES_SQL = [
+  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM day_rows LIMIT 0',
+  'CREATE TEMP TABLE IF NOT EXISTS release_staging AS SELECT * FROM releases LIMIT 0',
+];
 
 export async function migrate(connection: DuckDBConnection): Promise<number> {
   await connection.run(

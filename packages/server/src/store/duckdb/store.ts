@@ -1,29 +1,13 @@
-import type { Dimension, MetricType } from '@candor/protocol';
+import type { Dimension } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
-import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
-import { migrate, STAGING_TABLE_SQL } from './migrations.js';
-import { Rollup, type RollupRow } from './rollup.js';
+import type { CellLine, DayRelease } from '../../release/types.js';
+import type { ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
+import { migrate, STAGING_TABLES_SQL } from './migrations.js';
+import { Rollup } from './rollup.js';
 
 const DAY_MS = 86_400_000;
-
-/** Metric types where one report contributes several keys (labels, sites, signatures, event shapes). */
-const MULTI_KEY_TYPES: ReadonlySet<MetricType> = new Set(['labeled_counter', 'site', 'crash', 'event']);
-
-/** Dimensions only the full rollup has; every other query reads the per-day rollup. */
-const DEVICE_DIMENSIONS: ReadonlySet<Dimension> = new Set(['modelFamily', 'os', 'osMajor', 'language', 'appVersion']);
-
-const DIMENSION_SQL: Record<Dimension, string> = {
-  day: "strftime(day, '%Y-%m-%d')",
-  label: 'key',
-  value: 'key',
-  site: 'key',
-  signature: 'key',
-  modelFamily: 'model_family',
-  os: 'os',
-  osMajor: 'CAST(os_major AS VARCHAR)',
-  language: 'language',
-  appVersion: 'app_version',
-};
+/** A faked old day must not make the release walk back forever. */
+const MAX_RELEASE_BACKLOG_DAYS = 400;
 
 export interface DuckDbStoreOptions {
   /** How long appended rows wait for more to roll up with before being written (group commit). */
@@ -36,10 +20,14 @@ function toDate(day: string): DuckDBDateValue {
   return new DuckDBDateValue(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
 }
 
+function dayString(value: unknown): string {
+  return String(value).slice(0, 10);
+}
+
 /**
- * The embedded store. It keeps rollups, not reports: rows are summed by their dimensions in memory for a few
- * milliseconds (group commit), then appended with DuckDB's appender. `append` resolves once its rows are
- * committed. See docs/storage.md.
+ * The embedded store. An open day is kept as per-cell totals, one row per (metric, grouping, cell, bucket),
+ * updated in place (group commit: rows sum in memory for a few milliseconds, then one upsert). A closed day is
+ * released once: its release is stored and its rows deleted in one transaction. See docs/storage.md.
  */
 export class DuckDbStore implements ReportStore {
   private pending = new Rollup();
@@ -65,7 +53,7 @@ export class DuckDbStore implements ReportStore {
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await migrate(connection);
-    await connection.run(STAGING_TABLE_SQL);
+    for (const sql of STAGING_TABLES_SQL) await connection.run(sql);
     return new DuckDbStore(instance, connection, options);
   }
 
@@ -104,6 +92,16 @@ export class DuckDbStore implements ReportStore {
     return this.writing;
   }
 
+  /** Runs `task` after every write queued so far, and before any queued later. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(task);
+    this.writing = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   private async drain(): Promise<void> {
     const batch = this.pending;
     const waiters = this.pendingWaiters;
@@ -111,43 +109,38 @@ export class DuckDbStore implements ReportStore {
     this.pending = new Rollup();
     this.pendingWaiters = [];
     try {
-      if (batch.size) await this.write(batch.groups.values());
+      if (batch.size) await this.write(batch);
       for (const w of waiters) w.resolve();
     } catch (error) {
       for (const w of waiters) w.reject(error);
     }
   }
 
-  private async write(rows: Iterable<RollupRow>): Promise<void> {
+  private async write(batch: Rollup): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
-      for (const r of rows) {
-        appender.appendDate(toDate(r.day));
+      for (const r of batch.sorted()) {
         appender.appendVarchar(r.app);
-        appender.appendVarchar(r.appVersion);
-        appender.appendVarchar(r.modelFamily);
-        appender.appendVarchar(r.os);
-        appender.appendSmallInt(r.osMajor);
-        appender.appendVarchar(r.language);
+        appender.appendDate(toDate(r.day));
         appender.appendVarchar(r.metric);
-        appender.appendVarchar(r.key);
+        appender.appendVarchar(r.by);
+        appender.appendVarchar(r.cell);
         appender.appendVarchar(r.detail);
         appender.appendSmallInt(r.bucket);
         appender.appendBigInt(BigInt(r.reports));
         appender.appendDouble(r.value);
-        appender.appendBigInt(BigInt(r.count));
         appender.endRow();
       }
     } finally {
       appender.closeSync();
     }
-    // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
     await this.transaction([
-      // Unsorted here (sorting every write costs more than it saves); compact() sorts by metric later.
-      'INSERT INTO samples SELECT *, hash(metric) FROM staging',
-      `INSERT INTO samples_daily
-         SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
-         FROM staging GROUP BY ALL ORDER BY metric`,
+      // Rows of a day already released are not counted: the day was published once and stays as published.
+      `INSERT INTO day_rows
+         SELECT s.* FROM staging s
+         WHERE NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
+         ORDER BY ALL
+       ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
       'DELETE FROM staging',
     ]);
   }
@@ -163,82 +156,137 @@ export class DuckDbStore implements ReportStore {
     }
   }
 
-  /**
-   * Per-cell aggregates. For metrics where a report contributes several keys (a labeled counter's labels, a
-   * site metric's sites, ...) a cell that groups across keys counts its reports as the largest per-key count:
-   * a lower bound of the distinct reports, which keeps the k-threshold safe (summing would count one report
-   * once per label).
-   */
-  async aggregate(request: AggregateRequest): Promise<AggregateRow[]> {
+  async unreleasedDays(app: string, through: string): Promise<string[]> {
     await this.flush();
-    const cell = DIMENSION_SQL[request.by];
-    const byKey = cell === 'key';
-    const table = DEVICE_DIMENSIONS.has(request.by) ? 'samples' : 'samples_daily';
-    const reportsAcrossKeys = MULTI_KEY_TYPES.has(request.type) && !byKey ? 'max' : 'sum';
-    const sql = `
-      WITH per_key AS (
-        SELECT ${cell} AS cell, key, bucket, sum(reports) AS reports, sum(value) AS value, sum(count) AS count,
-               any_value(detail) AS detail
-        FROM ${table}
-        WHERE metric_key = hash($metric) AND metric = $metric AND app = $app AND day BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
-        GROUP BY ALL
+    const result = await this.connection.runAndReadAll(
+      `SELECT strftime(min(day), '%Y-%m-%d') FROM (
+         SELECT min(day) AS day FROM day_rows WHERE app = $app
+         UNION ALL SELECT min(day) FROM released_days WHERE app = $app)`,
+      { app },
+    );
+    const first = result.getRowsJS()[0]?.[0];
+    if (first === null || first === undefined) return [];
+    const released = new Set(
+      (
+        await this.connection.runAndReadAll(
+          "SELECT strftime(day, '%Y-%m-%d') FROM released_days WHERE app = $app AND day <= CAST($through AS DATE)",
+          { app, through },
+        )
       )
-      SELECT cell, bucket, ${reportsAcrossKeys}(reports) AS reports, sum(value) AS value, sum(count) AS count,
-             any_value(detail) AS detail
-      FROM per_key GROUP BY cell, bucket ORDER BY cell, bucket`;
-    const result = await this.connection.runAndReadAll(sql, {
-      metric: request.metric,
-      app: request.app,
-      from: request.from,
-      to: request.to,
-    });
-    const cells = new Map<string, AggregateRow>();
-    const distribution =
-      request.type === 'timing_distribution' || request.type === 'memory_distribution' || request.type === 'site';
-    for (const [key, bucket, reports, value, count, detail] of result.getRowsJS()) {
-      const id = String(key);
-      let row = cells.get(id);
-      if (!row) {
-        row = { key: id, reports: 0, value: 0, count: 0 };
-        if (distribution) row.buckets = new Map();
-        cells.set(id, row);
-      }
-      if (Number(bucket) < 0) {
-        row.reports = Number(reports);
-        row.value = Number(value);
-        row.count = Number(count);
-        if (detail) row.detail = String(detail);
-      } else {
-        row.buckets?.set(Number(bucket), Number(count));
-      }
+        .getRowsJS()
+        .map((r) => dayString(r[0])),
+    );
+    // Every day from the first one on is released, with data or without: a day left out would say nobody
+    // reported on it.
+    const end = Date.parse(`${through}T00:00:00Z`);
+    const start = Math.max(Date.parse(`${dayString(first)}T00:00:00Z`), end - MAX_RELEASE_BACKLOG_DAYS * DAY_MS);
+    const days: string[] = [];
+    for (let t = start; t <= end; t += DAY_MS) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      if (!released.has(day)) days.push(day);
     }
-    return [...cells.values()];
+    return days;
   }
 
-  /**
-   * Re-groups and re-sorts both rollups by (metric, day): rows from many small writes of the same group become
-   * one, and each metric's rows sit together so queries skip the rest. Run it when ingest is quiet (e.g. daily).
-   */
-  async compact(): Promise<void> {
+  async dayLines(app: string, day: string): Promise<CellLine[]> {
     await this.flush();
-    this.writing = this.writing.then(() =>
-      this.transaction([
-        `CREATE OR REPLACE TEMP TABLE compacted AS
-           SELECT day, app, app_version, model_family, os, os_major, language, metric, key, detail, bucket,
-                  sum(reports)::BIGINT AS reports, sum(value) AS value, sum(count)::BIGINT AS count, metric_key
-           FROM samples GROUP BY ALL ORDER BY metric_key, day`,
-        'DELETE FROM samples',
-        'INSERT INTO samples SELECT * FROM compacted',
-        `CREATE OR REPLACE TEMP TABLE compacted AS
-           SELECT day, app, metric, metric_key, key, detail, bucket,
-                  sum(reports)::BIGINT AS reports, sum(value) AS value, sum(count)::BIGINT AS count
-           FROM samples_daily GROUP BY ALL ORDER BY metric_key, day`,
-        'DELETE FROM samples_daily',
-        'INSERT INTO samples_daily SELECT * FROM compacted',
-        'DROP TABLE compacted',
-      ]),
+    const result = await this.connection.runAndReadAll(
+      `SELECT metric, dim, cell, detail, bucket, sum(reports), sum(value) FROM day_rows
+       WHERE app = $app AND day = CAST($day AS DATE) GROUP BY ALL`,
+      { app, day },
     );
-    return this.writing;
+    return result.getRowsJS().map(([metric, by, cell, detail, bucket, reports, value]) => ({
+      metric: String(metric),
+      by: String(by) as Dimension,
+      cell: String(cell),
+      detail: String(detail),
+      bucket: Number(bucket),
+      reports: Number(reports),
+      value: Number(value),
+    }));
+  }
+
+  saveRelease(app: string, release: DayRelease): Promise<void> {
+    return this.serially(async () => {
+      const appender = await this.connection.createAppender('release_staging', 'main', 'temp');
+      try {
+        for (const line of release.lines) {
+          appender.appendVarchar(app);
+          appender.appendDate(toDate(release.day));
+          appender.appendVarchar(line.metric);
+          appender.appendVarchar(line.by);
+          appender.appendVarchar(line.cell);
+          appender.appendVarchar(line.detail);
+          appender.appendSmallInt(line.bucket);
+          appender.appendBigInt(BigInt(line.reports));
+          appender.appendDouble(line.value);
+          appender.endRow();
+        }
+      } finally {
+        appender.closeSync();
+      }
+      const day = `DATE '${release.day}'`;
+      const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(release.day)) throw new Error(`not a day: ${release.day}`);
+      const groupings = release.groupings.map(
+        (g) =>
+          `(${text(app)}, ${day}, ${text(g.metric)}, ${text(g.by)}, ${g.epsilon}, ${g.delta}, ${g.reportsScale}, ${g.valueScale}, ${g.threshold})`,
+      );
+      await this.transaction([
+        // Released once: a second release of the same day fails on the primary key and rolls back.
+        `INSERT INTO released_days VALUES (${text(app)}, ${day})`,
+        ...(groupings.length ? [`INSERT INTO release_groupings VALUES ${groupings.join(',\n')}`] : []),
+        'INSERT INTO releases SELECT * FROM release_staging ORDER BY ALL',
+        `DELETE FROM day_rows WHERE app = ${text(app)} AND day = ${day}`,
+        'DELETE FROM release_staging',
+      ]).catch(async (error: unknown) => {
+        await this.connection.run('DELETE FROM release_staging');
+        throw error;
+      });
+    });
+  }
+
+  async released(request: ReleasedRequest): Promise<ReleasedDay[]> {
+    const params = { app: request.app, metric: request.metric, by: request.by, from: request.from, to: request.to };
+    const where =
+      'app = $app AND metric = $metric AND dim = $by AND day BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)';
+    const groupings = await this.connection.runAndReadAll(
+      `SELECT strftime(day, '%Y-%m-%d'), epsilon, delta, reports_scale, value_scale, threshold
+       FROM release_groupings WHERE ${where} ORDER BY day`,
+      params,
+    );
+    const days = new Map<string, ReleasedDay>();
+    for (const [day, epsilon, delta, reportsScale, valueScale, threshold] of groupings.getRowsJS()) {
+      days.set(String(day), {
+        day: String(day),
+        grouping: {
+          metric: request.metric,
+          by: request.by,
+          epsilon: Number(epsilon),
+          delta: Number(delta),
+          reportsScale: Number(reportsScale),
+          valueScale: Number(valueScale),
+          threshold: Number(threshold),
+        },
+        lines: [],
+      });
+    }
+    const lines = await this.connection.runAndReadAll(
+      `SELECT strftime(day, '%Y-%m-%d'), cell, detail, bucket, reports, value FROM releases WHERE ${where}`,
+      params,
+    );
+    for (const [day, cell, detail, bucket, reports, value] of lines.getRowsJS()) {
+      days.get(String(day))?.lines.push({
+        metric: request.metric,
+        by: request.by,
+        cell: String(cell),
+        detail: String(detail),
+        bucket: Number(bucket),
+        reports: Number(reports),
+        value: Number(value),
+      });
+    }
+    return [...days.values()];
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,157 @@
+import {
+  estimateFromRandomized,
+  type Interval,
+  isMultiKey,
+  keyDimension,
+  type MetricDefinition,
+  type QueryCell,
+  RELEASE_BUCKET_COUNT,
+  releaseBucketMidpoint,
+  releasedValue,
+} from '@candor/protocol';
+import { discreteLaplaceVariance } from '../release/noise.js';
+import type { ReleasedDay } from '../store/types.js';
+
+/** Intervals are mean ± Z standard deviations of the known noise: about 95% (normal approximation). */
+export const CONFIDENCE = 0.95;
+const Z = 1.96;
+
+interface Summed {
+  key: string;
+  detail: string;
+  reports: number;
+  reportsVariance: number;
+  value: number;
+  valueVariance: number;
+  buckets: number[];
+  /** Variance of each histogram bucket's noise, summed over days. */
+  bucketVariance: number;
+}
+
+const interval = (value: number, variance: number, round = true): Interval => {
+  const half = Z * Math.sqrt(variance);
+  return round ? [Math.round(value - half), Math.round(value + half)] : [value - half, value + half];
+};
+
+/**
+ * Sums released days cell by cell: a range is exactly the sum of its days (post-processing, no new noise, no
+ * budget). `derivedDay` folds a closed-key grouping into one cell per day (a labeled counter's day total is the
+ * sum of its released labels).
+ */
+function sumDays(days: readonly ReleasedDay[], derivedDay: boolean): Summed[] {
+  const cells = new Map<string, Summed>();
+  for (const day of days) {
+    const reportsVariance = discreteLaplaceVariance(day.grouping.reportsScale);
+    const valueVariance = day.grouping.valueScale > 0 ? discreteLaplaceVariance(day.grouping.valueScale) : 0;
+    for (const line of day.lines) {
+      const key = derivedDay ? day.day : line.cell;
+      let cell = cells.get(key);
+      if (!cell) {
+        cell = {
+          key,
+          detail: '',
+          reports: 0,
+          reportsVariance: 0,
+          value: 0,
+          valueVariance: 0,
+          buckets: new Array<number>(RELEASE_BUCKET_COUNT).fill(0),
+          bucketVariance: 0,
+        };
+        cells.set(key, cell);
+      }
+      if (line.bucket < 0) {
+        cell.reports += line.reports;
+        cell.reportsVariance += reportsVariance;
+        cell.value += line.value;
+        cell.valueVariance += valueVariance;
+        if (line.detail) cell.detail = line.detail;
+      } else {
+        cell.buckets[line.bucket] = (cell.buckets[line.bucket] ?? 0) + line.value;
+        if (line.bucket === 0) cell.bucketVariance += valueVariance;
+      }
+    }
+  }
+  return [...cells.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Percentile p (0..100) of a noisy histogram, and an interval for it: the cumulative weights are made monotone
+ * and clipped to [0, total]; the interval is the percentiles at p ± Z standard deviations of the noise on the
+ * cumulative weight, relative to the total.
+ */
+function percentile(buckets: readonly number[], bucketVariance: number, p: number) {
+  const cumulative: number[] = [];
+  let running = 0;
+  let highest = 0;
+  for (const w of buckets) {
+    running += w;
+    highest = Math.max(highest, running);
+    cumulative.push(highest);
+  }
+  const total = highest;
+  if (total <= 0) return null;
+  const at = (q: number) => {
+    const rank = Math.min(1, Math.max(0, q / 100)) * total;
+    const index = cumulative.findIndex((c) => c >= rank);
+    return Math.round(releaseBucketMidpoint(index < 0 ? buckets.length - 1 : index) * 10) / 10;
+  };
+  // Noise on the cumulative weight near the middle of the histogram: half the buckets' variances.
+  const spread = ((Z * Math.sqrt((bucketVariance * buckets.length) / 2)) / total) * 100;
+  return { value: at(p), interval: [at(p - spread), at(p + spread)] as Interval };
+}
+
+/** Builds the answer's cells from the released days of one grouping. */
+export function answerCells(
+  def: MetricDefinition,
+  by: string,
+  days: readonly ReleasedDay[],
+  derivedDay: boolean,
+): { cells: QueryCell[]; total: number | null; totalVariance: number } {
+  const kind = releasedValue(def.type);
+  const summed = sumDays(days, derivedDay);
+  // Where one device-day touches several cells (a labeled counter's labels), device-days do not add up.
+  const spansCells = isMultiKey(def.type) && (by === keyDimension(def.type) || derivedDay);
+  const total = spansCells ? null : summed.reduce((s, c) => s + c.reports, 0);
+  const totalVariance = summed.reduce((s, c) => s + c.reportsVariance, 0);
+  const cells = summed.map((c): QueryCell => {
+    const cell: QueryCell = { key: c.key };
+    if (!spansCells) {
+      cell.reports = c.reports;
+      cell.reportsInterval = interval(c.reports, c.reportsVariance);
+    }
+    if (c.detail) cell.label = c.detail;
+    if (kind === 'sum') {
+      cell.sum = c.value;
+      cell.sumInterval = interval(c.value, c.valueVariance);
+    }
+    if (kind === 'histogram') {
+      for (const p of [50, 75, 95, 99] as const) {
+        const result = percentile(c.buckets, c.bucketVariance, p);
+        if (!result) continue;
+        cell[`p${p}`] = result.value;
+        cell[`p${p}Interval`] = result.interval;
+      }
+    }
+    return cell;
+  });
+  if (kind === 'none' && by === 'value' && total !== null && total > 0) {
+    const positive = summed.reduce((s, c) => s + Math.max(0, c.reports), 0);
+    for (const [i, cell] of cells.entries()) {
+      const c = summed[i] as Summed;
+      const noiseSe = Math.sqrt(c.reportsVariance) / Math.max(1, positive);
+      if (def.ldp) {
+        const estimate = estimateFromRandomized(Math.max(0, c.reports), positive, def.ldp.epsilon, cells.length);
+        const se = Math.sqrt(estimate.standardError ** 2 + noiseSe ** 2);
+        cell.share = estimate.share;
+        cell.standardError = estimate.standardError;
+        cell.shareInterval = interval(estimate.share, se ** 2, false).map((v) => Math.min(1, Math.max(0, v))) as Interval;
+      } else {
+        cell.share = positive > 0 ? Math.max(0, c.reports) / positive : 0;
+        cell.shareInterval = interval(cell.share, noiseSe ** 2, false).map((v) => Math.min(1, Math.max(0, v))) as Interval;
+      }
+    }
+  }
+  return { cells, total, totalVariance };
+}
+
+export { interval as confidenceInterval };

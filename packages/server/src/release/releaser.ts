@@ -1,0 +1,61 @@
+import { lastClosedDay, type PrivacyBudget, type Registry, type ReleasePlan, releasePlan } from '@candor/protocol';
+import type { ReportStore } from '../store/types.js';
+import { discreteLaplace, type Noise } from './noise.js';
+import { releaseDay } from './release.js';
+
+export interface ReleaserOptions {
+  registry: Registry;
+  store: ReportStore;
+  budget?: PrivacyBudget;
+  /** Defaults to discrete Laplace noise from the OS's CSPRNG; tests inject a seeded or zero source. */
+  noise?: Noise;
+  now?: () => Date;
+}
+
+/**
+ * Releases every closed day once: reads its raw lines, computes the release and stores it, which deletes the
+ * day's rows. Runs one day at a time; callers await `catchUp` before reading releases.
+ */
+export class Releaser {
+  readonly plan: ReleasePlan;
+  private readonly noise: Noise;
+  private readonly now: () => Date;
+  private running: Promise<string[]> | null = null;
+  private doneThrough = '';
+
+  constructor(private readonly options: ReleaserOptions) {
+    this.plan = releasePlan(options.registry, options.budget);
+    this.noise = options.noise ?? discreteLaplace();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The last closed day now. */
+  closedThrough(): string {
+    return lastClosedDay(this.now());
+  }
+
+  /**
+   * Releases the closed days not yet released. `force` looks again even if nothing closed since the last look
+   * (a timer does that, in case rows for an old unreleased day arrived).
+   */
+  catchUp(force = false): Promise<string[]> {
+    const through = this.closedThrough();
+    if (!force && through === this.doneThrough && !this.running) return Promise.resolve([]);
+    this.running ??= (async () => {
+      try {
+        const { store, registry } = this.options;
+        const released: string[] = [];
+        for (const day of await store.unreleasedDays(registry.app, through)) {
+          const lines = await store.dayLines(registry.app, day);
+          await store.saveRelease(registry.app, releaseDay(day, lines, this.plan, this.noise));
+          released.push(day);
+        }
+        this.doneThrough = through;
+        return released;
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+}
