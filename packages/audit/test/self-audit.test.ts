@@ -21,7 +21,6 @@ beforeAll(async () => {
   collector = await startCollector({
     port: 0,
     keysDir: join(dir, 'keys'),
-    k: 5,
     rateLimit: false,
     log: { level: 'silent' },
   });

@@ -1,9 +1,9 @@
 export * from './metrics/buckets.js';
 export * from './privacy/contribution.js';
 export * from './privacy/facts.js';
+export * from './privacy/ldp.js';
 export * from './privacy/plan.js';
 export * from './privacy/schedule.js';
-export * from './privacy/ldp.js';
 export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';
 export * from './registry/schema.js';

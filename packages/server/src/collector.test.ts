@@ -14,6 +14,7 @@ import { type Collector, type CollectorOptions, startCollector } from './collect
 import { sealEnvelope } from './open/envelope.js';
 import type { ReportSink } from './store/types.js';
 import { postRaw, sealForCollector } from './testing/client.js';
+import { NO_NOISE_FOR_PLUMBING_TESTS } from './testing/release.js';
 import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
 const running: Collector[] = [];
@@ -84,7 +85,8 @@ describe('ingest', () => {
   });
 
   it('accepts a sealed batch, counts a retried report once, and answers queries', async () => {
-    const c = await start();
+    // Plumbing: the release adds no noise here, so the answer is the exact count.
+    const c = await start({ noise: NO_NOISE_FOR_PLUMBING_TESTS });
     const batch = sampleBatch(25, seededRandom(1));
     const body = await sealForCollector(c.url, batch);
     const first = await post(c, body);
@@ -102,7 +104,7 @@ describe('ingest', () => {
     });
     expect(status).toBe(200);
     const sum = batch.reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0);
-    expect(result.cells).toEqual([{ key: '2026-11-20', suppressed: false, reports: 25, sum }]);
+    expect(result.cells).toMatchObject([{ key: '2026-11-20', reports: 25, sum }]);
     expect(result.totalReports).toBe(25);
   });
 
@@ -306,22 +308,18 @@ describe('keys, dashboard and privacy panel', () => {
     expect(await (await fetch(`${missing.url}/`)).text()).toMatch(/dashboard is not built/);
   });
 
-  it('reports k, the DP budget per metric spent and left, and suppressed cells at /v1/privacy', async () => {
-    const c = await start({ dp: { epsilon: 0.5, budgetPerDay: 1 }, k: 20 });
+  it('states the privacy budget of a device-day and how each release spends it at /v1/privacy', async () => {
+    const c = await start({ privacy: { epsilon: 4, delta: 1e-7 } });
     await post(c, await sealForCollector(c.url, sampleBatch(3, seededRandom(8))));
     expect((await query(c, { metric: 'page_load.count', from: '2026-11-20', to: '2026-11-20' })).status).toBe(200);
     const response = await fetch(`${c.url}/v1/privacy`, { headers: { authorization: `Bearer ${c.queryToken}` } });
     const status = (await response.json()) as PrivacyStatus;
-    expect(status.k).toBe(20);
-    expect(status.dp?.find((l) => l.metric === 'page_load.count')).toEqual({
-      metric: 'page_load.count',
-      epsilon: 0.5,
-      spentToday: 0.5,
-      leftToday: 0.5,
-      budgetPerDay: 1,
-    });
+    expect(status).toMatchObject({ epsilon: 4, delta: 1e-7, graceDays: 1 });
+    // The releases spend exactly the budget, no more (basic composition).
+    expect(status.releases.reduce((s, r) => s + r.epsilon, 0)).toBeCloseTo(4, 9);
+    expect(status.releases.reduce((s, r) => s + r.delta, 0)).toBeCloseTo(1e-7, 15);
+    expect(status.releases.find((r) => r.metric === 'page_load.time_by_site')?.threshold).toBeGreaterThan(100);
     expect(status.localDp).toContainEqual({ metric: 'settings.dark_mode', epsilon: 1 });
-    expect(status.suppressedCells).toBeGreaterThanOrEqual(1);
     expect((await fetch(`${c.url}/v1/privacy`)).status).toBe(401);
   });
 });

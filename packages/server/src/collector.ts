@@ -159,12 +159,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
   keyRefresh.unref();
-  const releasing = setInterval(() => {
-    releaser
-      .catchUp(true)
-      .then((days) => days.length && log.info({ days }, 'released closed days'))
-      .catch((error: unknown) => log.error({ err: String(error) }, 'release failed'));
-  }, options.releaseEveryMs ?? 10 * 60 * 1000);
+  const releasing = setInterval(
+    () => {
+      releaser
+        .catchUp()
+        .then((days) => days.length && log.info({ days }, 'released closed days'))
+        .catch((error: unknown) => log.error({ err: String(error) }, 'release failed'));
+    },
+    options.releaseEveryMs ?? 10 * 60 * 1000,
+  );
   releasing.unref();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'collector listening');

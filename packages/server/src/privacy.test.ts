@@ -29,7 +29,6 @@ describe('the collector never stores or logs an address or user agent (contract 
       dashboardDir: null,
       // The most verbose level: whatever the collector could log, it does.
       log: { level: 'trace', destination },
-      k: 5,
     });
 
     const addresses = ['127.0.0.23', '127.0.0.47', '127.0.0.81', '127.0.0.119', '127.0.0.201'];
@@ -84,7 +83,7 @@ describe('the collector never stores or logs an address or user agent (contract 
       );
     }
     const answer = await fetch(
-      `${collector.url}/v1/query?metric=page_load.count&by=modelFamily&from=2026-11-20&to=2026-11-20`,
+      `${collector.url}/v1/query?metric=%24daily_activity&by=modelFamily&from=2026-11-20&to=2026-11-20`,
       {
         headers: { authorization: `Bearer ${collector.queryToken}`, 'user-agent': userAgents[0] as string },
       },

@@ -59,7 +59,7 @@ async function collectorWith(reports: number, dir: string) {
   await loadSimulatedReports(store, { reports, days: DAYS, endDay });
   const [rows, stored] = (
     await store.connection.runAndReadAll(
-      `SELECT count(*), sum(reports) FILTER (WHERE metric = '${DAILY_ACTIVITY_METRIC}') FROM samples`,
+      `SELECT count(*), sum(reports) FILTER (WHERE metric = '${DAILY_ACTIVITY_METRIC}' AND dim = 'day') FROM day_rows`,
     )
   ).getRowsJS()[0] as [bigint, bigint];
   const data = { rows: Number(rows), reports: Number(stored) };

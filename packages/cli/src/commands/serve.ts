@@ -1,5 +1,6 @@
 // `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
 import { parseArgs } from 'node:util';
+import { DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
 import { type CollectorOptions, createToken, openScaleOut, startCollector } from '@candor/server';
 import { startDemoTraffic } from '../simulate/demo.js';
 
@@ -15,9 +16,9 @@ options:
   --queue URL           nats://HOST:4222: publish accepted reports to JetStream for \`candor writer\` (needs a
                         clickhouse:// store); the collector then keeps no reports itself
   --keys DIR            HPKE keys and query tokens, mode 0600 (default .candor/keys)
-  --k N                 minimum reports behind any released cell (default 20)
-  --dp-epsilon E        turn on central differential privacy: epsilon spent per query
-  --dp-budget B         per-metric daily epsilon budget (default 10 x epsilon)
+  --epsilon E           differential privacy: the epsilon protecting each device-day, for all of its day's
+                        releases together (default 8; see docs/privacy.md)
+  --delta D             the delta protecting each device-day (default 1e-6)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
   --simulate            also run simulated phones against this collector: a week of history, then live waves
@@ -34,9 +35,8 @@ export const SERVE_OPTIONS = {
   store: { type: 'string', default: 'duckdb:.candor/candor.duckdb' },
   queue: { type: 'string' },
   keys: { type: 'string', default: '.candor/keys' },
-  k: { type: 'string', default: '20' },
-  'dp-epsilon': { type: 'string' },
-  'dp-budget': { type: 'string' },
+  epsilon: { type: 'string' },
+  delta: { type: 'string' },
   rate: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   simulate: { type: 'boolean' },
@@ -53,17 +53,18 @@ function numberOption(name: string, value: string | undefined, check: (n: number
 
 export function toCollectorOptions(values: Record<string, string | boolean | undefined>): CollectorOptions {
   const str = (name: string) => values[name] as string | undefined;
-  const epsilon = numberOption('dp-epsilon', str('dp-epsilon'), (n) => n > 0);
-  const budget = numberOption('dp-budget', str('dp-budget'), (n) => n > 0);
+  const epsilon = numberOption('epsilon', str('epsilon'), (n) => n > 0);
+  const delta = numberOption('delta', str('delta'), (n) => n > 0 && n < 1);
   const rate = numberOption('rate', str('rate'), (n) => n > 0);
-  if (budget !== undefined && epsilon === undefined) throw new Error('--dp-budget needs --dp-epsilon');
   return {
     host: str('host') ?? '127.0.0.1',
     port: numberOption('port', str('port'), (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8080,
     store: str('store') ?? 'duckdb:.candor/candor.duckdb',
     keysDir: str('keys') ?? '.candor/keys',
-    k: numberOption('k', str('k'), (n) => Number.isInteger(n) && n >= 1) ?? 20,
-    ...(epsilon !== undefined ? { dp: { epsilon, budgetPerDay: budget ?? epsilon * 10 } } : {}),
+    privacy: {
+      epsilon: epsilon ?? DEFAULT_PRIVACY_BUDGET.epsilon,
+      delta: delta ?? DEFAULT_PRIVACY_BUDGET.delta,
+    },
     ...(rate !== undefined ? { limits: { ratePerMinute: rate } } : {}),
     log: { level: (str('log-level') ?? 'info') as 'info' },
   };

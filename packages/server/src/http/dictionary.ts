@@ -10,7 +10,8 @@ export function dataDictionary(registry: Registry, plan: ReleasePlan) {
       'one report per device per day, each value bounded',
     ];
     if (def.ldp) protections.push(`randomized on the device (local DP, epsilon ${def.ldp.epsilon})`);
-    if (def.type === 'site') protections.push('domain only (eTLD+1); a site is named only when many device-days have it');
+    if (def.type === 'site')
+      protections.push('domain only (eTLD+1); a site is named only when many device-days have it');
     return {
       name,
       type: def.type,

@@ -144,10 +144,14 @@ export function answerCells(
         const se = Math.sqrt(estimate.standardError ** 2 + noiseSe ** 2);
         cell.share = estimate.share;
         cell.standardError = estimate.standardError;
-        cell.shareInterval = interval(estimate.share, se ** 2, false).map((v) => Math.min(1, Math.max(0, v))) as Interval;
+        cell.shareInterval = interval(estimate.share, se ** 2, false).map((v) =>
+          Math.min(1, Math.max(0, v)),
+        ) as Interval;
       } else {
         cell.share = positive > 0 ? Math.max(0, c.reports) / positive : 0;
-        cell.shareInterval = interval(cell.share, noiseSe ** 2, false).map((v) => Math.min(1, Math.max(0, v))) as Interval;
+        cell.shareInterval = interval(cell.share, noiseSe ** 2, false).map((v) =>
+          Math.min(1, Math.max(0, v)),
+        ) as Interval;
       }
     }
   }

@@ -4,7 +4,7 @@ import { problem } from '../http/problem.js';
 import type { Releaser } from '../release/releaser.js';
 import type { ReportStore } from '../store/types.js';
 import { answerCells, CONFIDENCE, confidenceInterval } from './answer.js';
-import { type QueryParams, parseQuery } from './params.js';
+import { parseQuery, type QueryParams } from './params.js';
 
 export interface QueryServiceOptions {
   registry: Registry;
@@ -52,11 +52,13 @@ export class QueryService {
       };
     }
     const end = to < releasedThrough ? to : releasedThrough;
-    const days =
-      from <= end ? await store.released({ app: registry.app, metric, by: grouping.by, from, to: end }) : [];
+    const days = from <= end ? await store.released({ app: registry.app, metric, by: grouping.by, from, to: end }) : [];
     const { cells, total, totalVariance } = answerCells(def, by, days, derivedDay);
     const groupingEpsilon = Math.max(0, ...days.map((d) => d.grouping.epsilon));
-    const threshold = days.length && !grouping.domain && grouping.by !== 'day' ? Math.max(...days.map((d) => d.grouping.threshold)) : null;
+    const threshold =
+      days.length && !grouping.domain && grouping.by !== 'day'
+        ? Math.max(...days.map((d) => d.grouping.threshold))
+        : null;
     return {
       ok: true,
       result: {

@@ -93,7 +93,9 @@ function attackSuite(name: string, openStore: () => Promise<ReportStore>) {
       // What the windows cell says is mostly noise: its interval is far wider than one device-day's bound.
       const windows = cell(byOs, 'windows');
       const [low, high] = windows?.sumInterval ?? [0, 0];
-      expect(high - low).toBeGreaterThan(4 * contributionBounds(registry.metrics['page_load.count'] as MetricDefinition).value);
+      expect(high - low).toBeGreaterThan(
+        4 * contributionBounds(registry.metrics['page_load.count'] as MetricDefinition).value,
+      );
     });
 
     it('asking before and after an upload, or again, returns the same published figures', async () => {

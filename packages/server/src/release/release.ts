@@ -1,4 +1,4 @@
-import { type ReleasePlan, RELEASE_BUCKET_COUNT, releasedValue } from '@candor/protocol';
+import { RELEASE_BUCKET_COUNT, type ReleasePlan, releasedValue } from '@candor/protocol';
 import type { Noise } from './noise.js';
 import type { CellLine, DayRelease, GroupingRelease } from './types.js';
 
@@ -15,9 +15,15 @@ function groupRaw(lines: readonly CellLine[]): Map<string, Map<string, RawCell>>
   for (const line of lines) {
     const id = `${line.metric}|${line.by}`;
     let cells = groupings.get(id);
-    if (!cells) groupings.set(id, (cells = new Map()));
+    if (!cells) {
+      cells = new Map();
+      groupings.set(id, cells);
+    }
     let cell = cells.get(line.cell);
-    if (!cell) cells.set(line.cell, (cell = { reports: 0, value: 0, detail: '', detailReports: -1, buckets: new Map() }));
+    if (!cell) {
+      cell = { reports: 0, value: 0, detail: '', detailReports: -1, buckets: new Map() };
+      cells.set(line.cell, cell);
+    }
     if (line.bucket < 0) {
       cell.reports += line.reports;
       cell.value += line.value;
@@ -72,7 +78,15 @@ export function releaseDay(day: string, raw: readonly CellLine[], plan: ReleaseP
     for (const [key, cell] of candidates) {
       const reports = cell.reports + noise(r.reportsScale);
       if (!r.domain && r.by !== 'day' && reports < r.threshold) continue;
-      const summary: CellLine = { metric: r.metric, by: r.by, cell: key, detail: cell.detail, bucket: -1, reports, value: 0 };
+      const summary: CellLine = {
+        metric: r.metric,
+        by: r.by,
+        cell: key,
+        detail: cell.detail,
+        bucket: -1,
+        reports,
+        value: 0,
+      };
       lines.push(summary);
       if (kind === 'sum') summary.value = Math.round(cell.value) + noise(r.valueScale);
       if (kind === 'histogram') {

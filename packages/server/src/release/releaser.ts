@@ -21,7 +21,6 @@ export class Releaser {
   private readonly noise: Noise;
   private readonly now: () => Date;
   private running: Promise<string[]> | null = null;
-  private doneThrough = '';
 
   constructor(private readonly options: ReleaserOptions) {
     this.plan = releasePlan(options.registry, options.budget);
@@ -34,13 +33,9 @@ export class Releaser {
     return lastClosedDay(this.now());
   }
 
-  /**
-   * Releases the closed days not yet released. `force` looks again even if nothing closed since the last look
-   * (a timer does that, in case rows for an old unreleased day arrived).
-   */
-  catchUp(force = false): Promise<string[]> {
+  /** Releases the closed days not yet released (one pass at a time; a caller during a pass shares it). */
+  catchUp(): Promise<string[]> {
     const through = this.closedThrough();
-    if (!force && through === this.doneThrough && !this.running) return Promise.resolve([]);
     this.running ??= (async () => {
       try {
         const { store, registry } = this.options;
@@ -50,7 +45,6 @@ export class Releaser {
           await store.saveRelease(registry.app, releaseDay(day, lines, this.plan, this.noise));
           released.push(day);
         }
-        this.doneThrough = through;
         return released;
       } finally {
         this.running = null;

@@ -175,7 +175,14 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
       }
       // Any other grouping: the device-day's whole contribution to the metric in one cell.
       const cell = cellOf(by);
-      push(metric, by, cell, '', -1, parts.reduce((s, p) => s + p.value, 0));
+      push(
+        metric,
+        by,
+        cell,
+        '',
+        -1,
+        parts.reduce((s, p) => s + p.value, 0),
+      );
       const merged = new Map<number, number>();
       for (const part of parts) for (const [b, w] of part.histogram ?? []) merged.set(b, (merged.get(b) ?? 0) + w);
       pushHistogram(metric, by, cell, merged);

@@ -30,7 +30,12 @@ export interface ReleaseRig {
   send(reports: Report[]): Promise<void>;
 }
 
-export function releaseRig(store: ReportStore, noise: Noise, now: Date, registry = candorBrowserRegistry): ReleaseRig {
+export function releaseRig(
+  store: ReportStore,
+  noise: Noise,
+  now: Date,
+  registry: Registry = candorBrowserRegistry,
+): ReleaseRig {
   const clock = { now };
   const releaser = new Releaser({ registry, store, noise, now: () => clock.now });
   return {

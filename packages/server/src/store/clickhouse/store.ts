@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Dimension } from '@candor/protocol';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { CellLine, DayRelease } from '../../release/types.js';
 import type { ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
 import { type DayLineRow, dayLinesSql, releasedLinesSql } from './aggregate.js';
@@ -221,11 +221,11 @@ WHERE app = ${stringLiteral(app)} AND day <= ${dayLiteral(through)}`,
     return [...days.values()];
   }
 
-  /** Reports stored for one app and metric, counted once per key (a labeled counter's labels, a site metric's sites). */
+  /** Device-days stored for one app and metric released by day (its day grouping's summary rows). */
   async countReports(app: string, metric: string): Promise<number> {
     const result = await this.client.query({
       query: `SELECT sum(reports) AS n FROM ${this.database}.${this.queryTable}
-WHERE app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND bucket = -1`,
+WHERE app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND dim = 'day' AND bucket = -1`,
       format: 'JSONEachRow',
     });
     const [{ n } = { n: '0' }] = await result.json<{ n: string }>();

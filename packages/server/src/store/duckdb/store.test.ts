@@ -1,84 +1,74 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { candorBrowserRegistry } from '@candor/protocol';
-import { describe, expect, it } from 'vitest';
+import { candorBrowserRegistry, DEVICE_DIMENSIONS } from '@candor/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { releaseDay } from '../../release/release.js';
+import { Releaser } from '../../release/releaser.js';
+import { NO_NOISE_FOR_PLUMBING_TESTS } from '../../testing/release.js';
 import { sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
-import { migrate } from './migrations.js';
 import { DuckDbStore } from './store.js';
 
+const stores: DuckDbStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+async function open(): Promise<DuckDbStore> {
+  const store = await DuckDbStore.open(':memory:');
+  stores.push(store);
+  return store;
+}
+
 describe('DuckDB store', () => {
-  it('rolls rows up, survives a restart and aggregates per cell', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'candor-duck-')), 'c.duckdb');
-    const random = seededRandom(7);
-    const reports = Array.from({ length: 30 }, () => sampleReport(random));
-    let store = await DuckDbStore.open(path);
+  it('keeps one row per cell, never two device details in one row, and sums concurrent appends', async () => {
+    const store = await open();
+    const random = seededRandom(1);
+    const reports = Array.from({ length: 40 }, () => sampleReport(random));
     await Promise.all(reports.map((r) => store.append(flattenReport(r, candorBrowserRegistry))));
-    const stored = Number((await store.connection.runAndReadAll('SELECT count(*) FROM samples')).getRowsJS()[0]?.[0]);
-    const flattened = reports.reduce((n, r) => n + flattenReport(r, candorBrowserRegistry).length, 0);
-    expect(stored).toBeLessThan(flattened);
-    await store.close();
+    const columns = (await store.connection.runAndReadAll('DESCRIBE day_rows')).getRowsJS().map((r) => String(r[0]));
+    expect(columns).toEqual(['app', 'day', 'metric', 'dim', 'cell', 'detail', 'bucket', 'reports', 'value']);
+    const lines = await store.dayLines('candor-browser', '2026-11-20');
+    const activity = lines.filter((l) => l.metric === '$daily_activity' && l.bucket === -1);
+    // Each device dimension's cells add up to every device-day, and the day cell counts them all.
+    for (const by of ['day', ...DEVICE_DIMENSIONS]) {
+      expect(activity.filter((l) => l.by === by).reduce((s, l) => s + l.reports, 0)).toBe(40);
+    }
+    const [[rows]] = (await store.connection.runAndReadAll('SELECT count(*) FROM day_rows')).getRowsJS() as [[bigint]];
+    expect(Number(rows)).toBe(lines.length);
+  });
 
-    store = await DuckDbStore.open(path);
-    expect(await migrate(store.connection)).toBe(3);
-    const request = { app: 'candor-browser', from: '2026-11-01', to: '2026-11-30' };
-    const counts = await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' });
-    expect(counts).toEqual([
-      {
-        key: '2026-11-20',
-        reports: 30,
-        value: reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0),
-        count: 30,
-      },
+  it('releases a closed day once: the release is stored, the raw rows deleted, later rows not counted', async () => {
+    const store = await open();
+    const random = seededRandom(2);
+    await store.append(
+      Array.from({ length: 30 }, () => sampleReport(random)).flatMap((r) => flattenReport(r, candorBrowserRegistry)),
+    );
+    const releaser = new Releaser({
+      registry: candorBrowserRegistry,
+      store,
+      noise: NO_NOISE_FOR_PLUMBING_TESTS,
+      now: () => new Date('2026-11-23T00:00:00Z'),
+    });
+    expect(await releaser.catchUp()).toEqual(['2026-11-20', '2026-11-21']);
+    expect(await store.dayLines('candor-browser', '2026-11-20')).toEqual([]);
+    const released = await store.released({
+      app: 'candor-browser',
+      metric: '$daily_activity',
+      by: 'day',
+      from: '2026-11-20',
+      to: '2026-11-21',
+    });
+    expect(released.map((d) => [d.day, d.lines.map((l) => l.reports)])).toEqual([
+      ['2026-11-20', [30]],
+      ['2026-11-21', [0]],
     ]);
-
-    const times = await store.aggregate({
-      ...request,
-      metric: 'page_load.time',
-      type: 'timing_distribution',
-      by: 'os',
-    });
-    const totalSamples = reports.reduce((s, r) => s + (r.metrics['page_load.time'] as { count: number }).count, 0);
-    expect(times.reduce((s, c) => s + c.count, 0)).toBe(totalSamples);
-    expect(times.reduce((s, c) => s + [...(c.buckets?.values() ?? [])].reduce((a, b) => a + b, 0), 0)).toBe(
-      totalSamples,
-    );
-
-    // A labeled counter grouped by day counts each report once, however many labels it had.
-    const engines = await store.aggregate({
-      ...request,
-      metric: 'search.engine_use',
-      type: 'labeled_counter',
-      by: 'day',
-    });
-    expect(engines[0]?.reports).toBeLessThanOrEqual(30);
-    const byLabel = await store.aggregate({
-      ...request,
-      metric: 'search.engine_use',
-      type: 'labeled_counter',
-      by: 'label',
-    });
-    expect(byLabel.reduce((s, c) => s + c.reports, 0)).toBe(30);
-
-    // Compaction re-groups rows without changing any answer.
-    await store.compact();
-    expect(await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' })).toEqual(
-      counts,
-    );
-    expect(
-      await store.aggregate({ ...request, metric: 'search.engine_use', type: 'labeled_counter', by: 'label' }),
-    ).toEqual(byLabel);
-
-    const none = await store.aggregate({
-      ...request,
-      from: '2026-12-01',
-      to: '2026-12-31',
-      metric: 'page_load.count',
-      type: 'counter',
-      by: 'day',
-    });
-    expect(none).toEqual([]);
-    await store.close();
+    // A second release of the same day is refused and changes nothing.
+    await expect(
+      store.saveRelease(
+        'candor-browser',
+        releaseDay('2026-11-20', [], releaser.plan, () => 0),
+      ),
+    ).rejects.toThrow();
+    await store.append(flattenReport(sampleReport(random), candorBrowserRegistry));
+    expect(await store.dayLines('candor-browser', '2026-11-20')).toEqual([]);
   });
 });
