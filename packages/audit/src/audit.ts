@@ -45,10 +45,12 @@ export interface AuditResult {
 /** Audits HAR capture files (plain or .zhar), streaming each; throws CaptureError on a file that is not a HAR. */
 export async function auditFiles(files: string[], options: AuditOptions = {}): Promise<AuditResult> {
   const counts = new Map<string, number>();
+  const readWarnings: AuditWarning[] = [];
   async function* batches(): AsyncGenerator<CapturedRequest[]> {
     for (const file of files) {
       counts.set(file, 0);
-      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes })) {
+      const onWarning = (message: string) => readWarnings.push({ file, message });
+      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
         counts.set(file, (counts.get(file) ?? 0) + batch.length);
         yield batch;
       }
@@ -56,6 +58,7 @@ export async function auditFiles(files: string[], options: AuditOptions = {}): P
   }
   const result = await auditBatches(batches(), options);
   result.files = files.map((file) => ({ file, requests: counts.get(file) ?? 0 }));
+  result.warnings.unshift(...readWarnings);
   return result;
 }
 

@@ -26,6 +26,8 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_SMALL_STRING = 4096;
 const NULL = Buffer.from('null');
+/** HAR 1.1 (Firefox before 46, WebPageTest) differs from 1.2 only in fields the auditor does not read. */
+const SUPPORTED_VERSIONS = new Set(['1.1', '1.2']);
 
 /**
  * Streams the elements of `log.entries` out of a HAR, a batch per chunk read, without holding the file in memory: a byte scanner tracks
@@ -185,7 +187,8 @@ export async function* splitHarEntries(
         else if (depth === 2 && keys[1] === 'log') {
           if (keys[2] === 'version') {
             info.version = text;
-            if (text !== '1.2') fail(`unsupported HAR version "${text}"; expected 1.2`, position + i);
+            if (!SUPPORTED_VERSIONS.has(text))
+              fail(`unsupported HAR version "${text}"; expected 1.1 or 1.2`, position + i);
           }
         } else if (depth === 3 && keys[1] === 'log' && keys[2] === 'creator' && keys[3] === 'name') info.creator = text;
         continue;

@@ -64,8 +64,9 @@ export function readEntry(raw: unknown, file: string, index: number, offset: num
   if (!isObject(raw)) throw new CaptureError(file, 'an entry is not a JSON object', where);
   const request = raw.request;
   if (!isObject(request)) throw new CaptureError(file, 'an entry has no "request" object', where);
-  if (typeof request.url !== 'string' || typeof request.method !== 'string')
-    throw new CaptureError(file, 'an entry\'s request has no "url" or "method" string', where);
+  if (typeof request.url !== 'string') throw new CaptureError(file, 'an entry\'s request has no "url" string', where);
+  // Hand-built HARs sometimes leave the method out; what was sent is still in the URL.
+  const method = typeof request.method === 'string' ? request.method : 'GET';
   const headers = nameValues(request.headers);
   const contentType = headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '';
   let body: CapturedBody | undefined;
@@ -95,7 +96,7 @@ export function readEntry(raw: unknown, file: string, index: number, offset: num
   return {
     entry: index,
     file,
-    method: request.method,
+    method,
     url: request.url,
     headers,
     cookies: nameValues(request.cookies),

@@ -7,10 +7,12 @@ export interface ReadHarOptions {
   /** Called with each read of the file on disk, in bytes, for a progress bar. */
   onRawBytes?: (bytes: number) => void;
   maxEntryBytes?: number;
+  /** Called for what was read despite a flaw (a HAR without "log.version"). */
+  onWarning?: (message: string) => void;
 }
 
 /**
- * Streams the requests of one HAR 1.2 capture (plain or `.zhar`) in bounded memory, a batch of entries per chunk
+ * Streams the requests of one HAR 1.1 or 1.2 capture (plain or `.zhar`) in bounded memory, a batch of entries per chunk
  * read. Throws CaptureError naming the file and the byte or entry where it is not a readable HAR.
  */
 export async function* readHarBatches(file: string, options: ReadHarOptions = {}): AsyncGenerator<CapturedRequest[]> {
@@ -36,12 +38,9 @@ export async function* readHarBatches(file: string, options: ReadHarOptions = {}
   }
   const info = result.value;
   if (info.version === undefined) {
-    throw new CaptureError(
-      file,
-      info.entryCount === 0
-        ? 'not a HAR file: no "log" with "version" and "entries"'
-        : 'not a HAR file: "log.version" is missing',
-    );
+    // Tools that build HARs by hand (test mocks, some exporters) leave the version out; the entries still read.
+    if (info.entryCount === 0) throw new CaptureError(file, 'not a HAR file: no "log" with "version" and "entries"');
+    options.onWarning?.('"log.version" is missing; read as HAR 1.2');
   }
 }
 

@@ -166,7 +166,7 @@ export function decodeBytes(
   const kind = compression ?? sniffCompression(bytes);
   if (kind) {
     const out = decompress(ctx, bytes, kind);
-    if (!out) return 'opaque';
+    if (!Buffer.isBuffer(out)) return 'opaque';
     decodeBytes(ctx, out, field, push(chain, kind), undefined, false, nesting);
     return 'text';
   }
@@ -236,10 +236,17 @@ export function decodeBody(
   if (compression) {
     const raw = bytes ?? Buffer.from(body.text ?? '', 'latin1');
     let out = decompress(ctx, raw, compression);
-    if (!out && compression === 'zlib') out = decompress(ctx, raw, 'deflate');
-    if (!out) return;
-    bytes = out;
-    chain.push(compression === 'zlib' ? 'deflate' : compression);
+    if (out === 'invalid' && compression === 'zlib') out = decompress(ctx, raw, 'deflate');
+    if (out === 'limit') return;
+    if (Buffer.isBuffer(out)) {
+      bytes = out;
+      chain.push(compression === 'zlib' ? 'deflate' : compression);
+    } else {
+      // mitmproxy keeps "Content-Encoding: gzip" on bodies it has already decoded: read the body as stored.
+      ctx.warn(
+        `request body declared Content-Encoding "${contentEncoding?.trim()}" but is not ${compression} data; read as stored`,
+      );
+    }
   }
   if (mime.startsWith('multipart/')) {
     const boundary = multipartBoundary(body.mimeType);
