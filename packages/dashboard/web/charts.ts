@@ -13,36 +13,53 @@ import {
 } from 'chart.js';
 import { h, uid } from './dom.js';
 
-/** Label suffix the views give categories whose cell was suppressed (see figure.ts chartLabels). */
-export const SUPPRESSED_SUFFIX = '(suppressed)';
+/** A dataset with a 95% interval per value, drawn as error bars. */
+interface WithIntervals {
+  intervals?: ([number, number] | null)[];
+}
 
 /**
- * Shades the slot of every suppressed category and writes "under k" in it, so a suppressed cell reads as
- * withheld, not as an empty (zero) bar.
+ * Draws each value's 95% interval as an error bar (a whisker with caps), so every chart shows how much of it is
+ * noise. Chart.js has no error bars of its own; this is a few lines on its scales.
  */
-const suppressedBands: Plugin = {
-  id: 'candorSuppressedBands',
-  beforeDatasetsDraw(chart) {
-    const labels = (chart.data.labels ?? []) as string[];
+const errorBars: Plugin = {
+  id: 'candorErrorBars',
+  afterDatasetsDraw(chart) {
     const horizontal = chart.options.indexAxis === 'y';
-    const scale = horizontal ? chart.scales.y : chart.scales.x;
-    const area = chart.chartArea;
-    if (!scale || labels.length === 0) return;
-    const slot = ((horizontal ? area.bottom - area.top : area.right - area.left) / labels.length) * 0.9;
+    const valueScale = horizontal ? chart.scales.x : chart.scales.y;
+    if (!valueScale) return;
     const ctx = chart.ctx;
     ctx.save();
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    labels.forEach((label, index) => {
-      if (!String(label).endsWith(SUPPRESSED_SUFFIX)) return;
-      const centre = scale.getPixelForValue(index);
-      ctx.fillStyle = 'rgba(87, 96, 106, 0.14)';
-      if (horizontal) ctx.fillRect(area.left, centre - slot / 2, area.right - area.left, slot);
-      else ctx.fillRect(centre - slot / 2, area.top, slot, area.bottom - area.top);
-      ctx.fillStyle = '#424a53';
-      if (horizontal) ctx.fillText('under k', area.left + 40, centre);
-      else ctx.fillText('under k', centre, area.bottom - 12);
+    ctx.lineWidth = 1.5;
+    chart.data.datasets.forEach((dataset, i) => {
+      const intervals = (dataset as WithIntervals).intervals;
+      const meta = chart.getDatasetMeta(i);
+      if (!intervals || meta.hidden) return;
+      ctx.strokeStyle = '#24292f';
+      meta.data.forEach((element, j) => {
+        const interval = intervals[j];
+        if (!interval) return;
+        const from = valueScale.getPixelForValue(interval[0]);
+        const to = valueScale.getPixelForValue(interval[1]);
+        const at = horizontal ? element.y : element.x;
+        ctx.beginPath();
+        if (horizontal) {
+          ctx.moveTo(from, at);
+          ctx.lineTo(to, at);
+          for (const x of [from, to]) {
+            ctx.moveTo(x, at - 4);
+            ctx.lineTo(x, at + 4);
+          }
+        } else {
+          ctx.moveTo(at, from);
+          ctx.lineTo(at, to);
+          for (const y of [from, to]) {
+            ctx.moveTo(at - 4, y);
+            ctx.lineTo(at + 4, y);
+          }
+        }
+        ctx.stroke();
+      });
     });
     ctx.restore();
   },
@@ -59,7 +76,7 @@ Chart.register(
   LineElement,
   PointElement,
   Tooltip,
-  suppressedBands,
+  errorBars,
 );
 // No animation: the first render is what people wait for, and it respects reduced-motion settings for free.
 Chart.defaults.animation = false;
@@ -75,6 +92,8 @@ export const PERCENTILE_COLOURS = { p50: '#0072b2', p75: '#009e73', p95: '#d55e0
 export interface Series {
   label: string;
   values: (number | null)[];
+  /** 95% intervals of the values, drawn as error bars. */
+  intervals?: ([number, number] | null)[];
   colour?: string;
 }
 
@@ -118,6 +137,7 @@ export function drawChart(box: HTMLElement, spec: ChartSpec, ariaLabel: string):
         return {
           label: s.label,
           data: s.values,
+          intervals: s.intervals,
           backgroundColor: colour,
           borderColor: colour,
           borderWidth: spec.kind === 'line' ? 2 : 0,

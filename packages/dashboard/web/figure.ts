@@ -1,7 +1,7 @@
 import type { Dimension, QueryCell, QueryResult } from '@candor/protocol';
-import { type ChartSpec, drawChart, SUPPRESSED_SUFFIX } from './charts.js';
+import { type ChartSpec, drawChart } from './charts.js';
 import { type Child, h, uid } from './dom.js';
-import { type Field, formatField, formatKey, formatNumber } from './format.js';
+import { type Field, formatField, formatInterval, formatKey, formatNumber, INTERVAL_FIELD } from './format.js';
 
 /**
  * One table cell. Cells taken straight from the query API carry their metric, dimension, key and field as data
@@ -9,8 +9,9 @@ import { type Field, formatField, formatKey, formatNumber } from './format.js';
  */
 export interface TableCell {
   text: string;
+  /** The 95% interval of an API number, from the known noise of its release. */
+  interval?: string;
   numeric?: boolean;
-  suppressed?: boolean;
   source?: { metric: string; by: Dimension; key: string; field: Field };
   /** Computed here from API numbers (a rate or a mean), not returned by the API as such. */
   derived?: boolean;
@@ -35,7 +36,7 @@ export interface FigureSpec {
   description?: string;
   chart?: ChartSpec;
   table: TableSpec;
-  /** The answers the figure is drawn from: their k, suppression and privacy mechanisms are stated under it. */
+  /** The answers the figure is drawn from: their privacy guarantee and uncertainty are stated under it. */
   sources: QueryResult[];
   notes?: Child[];
   /** Open the data table by default (figures that are a table at heart). */
@@ -44,14 +45,25 @@ export interface FigureSpec {
   wide?: boolean;
 }
 
-/** A cell straight from the API: the number, or "suppressed" for cells under the k threshold. */
+/** The 95% interval the API gives for a field of a cell, if any. */
+export function intervalOf(cell: QueryCell | undefined, field: Field): [number, number] | undefined {
+  if (!cell || field === 'standardError') return undefined;
+  return cell[INTERVAL_FIELD[field]];
+}
+
+/** A cell straight from the API: the number and its interval. */
 export function apiCell(result: QueryResult, cell: QueryCell | undefined, field: Field): TableCell {
   const source = { metric: result.metric, by: result.by, key: cell?.key ?? '', field };
   if (!cell) return { text: '—', numeric: true };
-  if (cell.suppressed) return { text: 'suppressed', numeric: true, suppressed: true, source };
   const value = cell[field];
   if (typeof value !== 'number') return { text: '—', numeric: true };
-  return { text: formatField(field, value), numeric: true, source };
+  const interval = intervalOf(cell, field);
+  return {
+    text: formatField(field, value),
+    ...(interval ? { interval: formatInterval(field, value, interval) } : {}),
+    numeric: true,
+    source,
+  };
 }
 
 export function derivedCell(value: number | null, format: (v: number) => string = formatNumber): TableCell {
@@ -60,25 +72,13 @@ export function derivedCell(value: number | null, format: (v: number) => string 
     : { text: format(value), numeric: true, derived: true };
 }
 
-/**
- * Rows for a result: one per cell, with the given API fields as columns. With `withholdSuppressed`, cells under
- * k are counted but not named (a rare site could point at one person).
- */
-export function rowsFor(
-  result: QueryResult,
-  cells: QueryCell[],
-  fields: Field[],
-  withholdSuppressed = false,
-): TableRow[] {
-  return cells.map((cell) => {
-    const withhold = withholdSuppressed && cell.suppressed;
-    const shown = withhold ? { ...cell, key: '' } : cell;
-    return {
-      header: withhold ? 'others under k (names withheld)' : formatKey(cell.key),
-      key: shown.key,
-      cells: fields.map((f) => apiCell(result, shown, f)),
-    };
-  });
+/** Rows for a result: one per cell, with the given API fields as columns. */
+export function rowsFor(result: QueryResult, cells: QueryCell[], fields: Field[]): TableRow[] {
+  return cells.map((cell) => ({
+    header: formatKey(cell.key),
+    key: cell.key,
+    cells: fields.map((f) => apiCell(result, cell, f)),
+  }));
 }
 
 /** Cells in key order (days, versions). */
@@ -86,13 +86,9 @@ export function byKey(result: QueryResult): QueryCell[] {
   return [...result.cells].sort((a, b) => compareKeys(a.key, b.key));
 }
 
-/** Released cells by a value, largest first, then suppressed cells (they have no value to rank by). */
+/** Cells by a value, largest first. */
 export function byValue(result: QueryResult, field: Field): QueryCell[] {
-  const released = result.cells.filter((c) => !c.suppressed);
-  const suppressed = result.cells.filter((c) => c.suppressed);
-  released.sort((a, b) => (b[field] ?? 0) - (a[field] ?? 0) || compareKeys(a.key, b.key));
-  suppressed.sort((a, b) => compareKeys(a.key, b.key));
-  return [...released, ...suppressed];
+  return [...result.cells].sort((a, b) => (b[field] ?? 0) - (a[field] ?? 0) || compareKeys(a.key, b.key));
 }
 
 /** Version-aware ordering: "1.10" after "1.9"; days and words sort as text. */
@@ -108,49 +104,52 @@ export function axisLabel(key: string): string {
   return DAY_KEY.test(key) ? shortDay.format(new Date(`${key}T00:00:00Z`)) : formatKey(key);
 }
 
-/** Chart labels for cells: suppressed ones say so, and their values are gaps (null), never zero. */
-export function chartLabels(cells: Pick<QueryCell, 'key' | 'suppressed'>[]): string[] {
-  return cells.map((c) => (c.suppressed ? `${axisLabel(c.key)} ${SUPPRESSED_SUFFIX}` : axisLabel(c.key)));
+export function chartLabels(cells: Pick<QueryCell, 'key'>[]): string[] {
+  return cells.map((c) => axisLabel(c.key));
 }
 
 export function chartValues(cells: QueryCell[], field: Field): (number | null)[] {
-  return cells.map((c) => (c.suppressed ? null : (c[field] ?? null)));
+  return cells.map((c) => c[field] ?? null);
+}
+
+/** Error bars for a series: each value's 95% interval, drawn as a whisker. */
+export function chartIntervals(cells: QueryCell[], field: Field): ([number, number] | null)[] {
+  return cells.map((c) => intervalOf(c, field) ?? null);
 }
 
 /** The privacy facts behind a figure's numbers, in words. */
 function privacyNotes(sources: QueryResult[]): Child[] {
   const notes: Child[] = [];
   for (const r of sources) {
-    const suppressed = r.cells.filter((c) => c.suppressed).length;
     const prefix = sources.length > 1 ? `${r.metric}: ` : '';
+    const p = r.privacy;
     notes.push(
       h(
         'li',
-        { 'data-suppressed-count': suppressed, 'data-metric': r.metric },
-        `${prefix}k = ${r.k}. `,
-        suppressed
-          ? `${suppressed} of ${r.cells.length} ${r.cells.length === 1 ? 'cell' : 'cells'} came from fewer than ${r.k} reports and ${suppressed === 1 ? 'is' : 'are'} shown as suppressed, not as zero.`
-          : 'No cell was suppressed.',
-        r.totalReports === null
-          ? ' The total number of reports is itself under k and is not released.'
-          : ` ${formatNumber(r.totalReports)} reports in total.`,
+        { 'data-metric': r.metric, 'data-days': r.days },
+        `${prefix}each device-day is protected by ε = ${p.epsilon}, δ = ${p.delta} for all of its day’s figures together; `,
+        `this figure’s daily release used ε = ${formatNumber(p.groupingEpsilon)} of it. `,
+        `Numbers carry noise; ± and error bars are ${Math.round(p.confidence * 100)}% intervals. `,
+        r.days === 0
+          ? `No day in this range is released yet (released through ${r.releasedThrough}).`
+          : `${r.days} released ${r.days === 1 ? 'day' : 'days'}, through ${r.releasedThrough}; later days are still open and not counted.`,
       ),
     );
+    if (p.threshold !== null) {
+      notes.push(
+        h(
+          'li',
+          { 'data-threshold': p.threshold },
+          `${prefix}a value is named only on days when its noisy count reached ${formatNumber(p.threshold)} device-days, so rare values never appear.`,
+        ),
+      );
+    }
     if (r.localDp) {
       notes.push(
         h(
           'li',
           {},
-          `${prefix}each device randomised its answer before sending (local differential privacy); the shares are de-biased estimates and ± is one standard error.`,
-        ),
-      );
-    }
-    if (r.dp) {
-      notes.push(
-        h(
-          'li',
-          {},
-          `${prefix}calibrated noise was added to this answer (central differential privacy, ε = ${r.dp.epsilon} per query; ${formatNumber(r.dp.spentToday)} of ${formatNumber(r.dp.budgetPerDay)} spent today).`,
+          `${prefix}each device also randomised its answer before sending (local differential privacy); the shares are de-biased estimates.`,
         ),
       );
     }
@@ -177,7 +176,7 @@ function renderTable(spec: TableSpec, caption: string): HTMLTableElement {
       'tbody',
       {},
       spec.rows.length === 0
-        ? h('tr', {}, h('td', { colspan: spec.columns.length + 1 }, 'No reports in this time range.'))
+        ? h('tr', {}, h('td', { colspan: spec.columns.length + 1 }, 'Nothing released in this time range.'))
         : spec.rows.map((row) =>
             h(
               'tr',
@@ -187,17 +186,15 @@ function renderTable(spec: TableSpec, caption: string): HTMLTableElement {
                 h(
                   'td',
                   {
-                    class:
-                      [cell.numeric ? 'num' : '', cell.suppressed ? 'suppressed' : ''].join(' ').trim() || undefined,
+                    class: cell.numeric ? 'num' : undefined,
                     'data-metric': cell.source?.metric,
                     'data-by': cell.source?.by,
                     'data-key': cell.source?.key,
                     'data-field': cell.source?.field,
                     'data-derived': cell.derived,
-                    'data-suppressed': cell.suppressed,
-                    title: cell.suppressed ? 'Fewer than k reports: not released' : undefined,
                   },
-                  cell.text,
+                  h('span', { class: 'value' }, cell.text),
+                  cell.interval ? h('span', { class: 'interval' }, ` ${cell.interval}`) : null,
                 ),
               ),
             ),
@@ -227,10 +224,8 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
       spec.description ? h('p', { id: descriptionId, class: 'muted' }, spec.description) : null,
     ),
     drawable ? box : null,
-    empty ? h('p', { class: 'empty' }, 'No reports in this time range.') : null,
-    !empty && !drawable
-      ? h('p', { class: 'empty' }, 'Nothing to draw: every cell came from fewer than k reports.')
-      : null,
+    empty ? h('p', { class: 'empty' }, 'Nothing released in this time range.') : null,
+    !empty && !drawable ? h('p', { class: 'empty' }, 'Nothing to draw.') : null,
     h(
       'ul',
       { class: 'privacy-notes' },

@@ -2,7 +2,18 @@
  * How numbers appear on the page. Pure functions (no DOM), shared by the views and the browser tests, which
  * compare what the page shows with what the query API returns.
  */
-export type Field = 'reports' | 'sum' | 'count' | 'p50' | 'p75' | 'p95' | 'p99' | 'share' | 'standardError';
+export type Field = 'reports' | 'sum' | 'p50' | 'p75' | 'p95' | 'p99' | 'share' | 'standardError';
+
+/** The fields that come with a 95% interval from the known noise, and where the API puts it. */
+export const INTERVAL_FIELD = {
+  reports: 'reportsInterval',
+  sum: 'sumInterval',
+  p50: 'p50Interval',
+  p75: 'p75Interval',
+  p95: 'p95Interval',
+  p99: 'p99Interval',
+  share: 'shareInterval',
+} as const;
 
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -22,11 +33,18 @@ export function formatField(field: Field, value: number): string {
   return formatNumber(value);
 }
 
+/** An interval as the tables print it: "± half" when symmetric, "low–high" otherwise. */
+export function formatInterval(field: Field, value: number, [low, high]: readonly [number, number]): string {
+  if (field === 'share') return `${formatPercent(low)}–${formatPercent(high)}`;
+  const below = value - low;
+  const above = high - value;
+  if (Math.abs(below - above) <= Math.max(1, Math.abs(value) * 1e-9)) return `±${formatNumber(above)}`;
+  return `${formatNumber(low)}–${formatNumber(high)}`;
+}
+
 /** Display text for a dimension value: labels use snake_case, events join their extras. */
 export function formatKey(key: string): string {
   if (key === '') return '(all)';
-  // The collector merges the suppressed values of open dimensions (sites, models, ...) into this one cell.
-  if (key === '(other)') return 'others under k';
   if (key === 'true') return 'on';
   if (key === 'false') return 'off';
   if (key.includes('=')) {

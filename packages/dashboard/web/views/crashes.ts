@@ -3,6 +3,7 @@ import {
   addFailedFigure,
   apiCell,
   byValue,
+  chartIntervals,
   chartLabels,
   chartValues,
   compareKeys,
@@ -12,12 +13,12 @@ import {
 import { formatKey, formatNumber } from '../format.js';
 import { askAll, figureFrom, section, sumFigure, type ViewContext } from './kit.js';
 
-/** Crashes per 1,000 page loads for one app version, or null when either side is suppressed or missing. */
+/** Crashes per 1,000 page loads for one app version, or null when either side is missing or not positive. */
 export function crashRate(crashes: QueryResult, loads: QueryResult, version: string): number | null {
   const c = crashes.cells.find((cell) => cell.key === version);
   const l = loads.cells.find((cell) => cell.key === version);
-  if (!c || !l || c.suppressed || l.suppressed || !l.sum) return null;
-  return ((c.sum ?? 0) / l.sum) * 1000;
+  if (!c || !l || !l.sum || l.sum <= 0) return null;
+  return (Math.max(0, c.sum ?? 0) / l.sum) * 1000;
 }
 
 export async function renderCrashes(ctx: ViewContext): Promise<void> {
@@ -34,7 +35,7 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
   );
   figureFrom(grid, 'Most common crash signatures', bySignature, (result) => {
     const cells = byValue(result, 'sum');
-    const top = cells.filter((c) => !c.suppressed).slice(0, 10);
+    const top = cells.slice(0, 10);
     return {
       description: 'The 10 signatures with the most crashes; every released signature is in the table.',
       chart: {
@@ -42,16 +43,16 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
         horizontal: true,
         labels: top.map((c) => `${c.key} ${c.label ?? ''}`.trim()),
         valueTitle: 'crashes',
-        series: [{ label: 'crashes', values: chartValues(top, 'sum') }],
+        series: [{ label: 'crashes', values: chartValues(top, 'sum'), intervals: chartIntervals(top, 'sum') }],
       },
       table: {
         keyTitle: 'Signature',
-        columns: ['Error type', 'Reports', 'Crashes'],
+        columns: ['Error type', 'Device-days', 'Crashes'],
         rows: cells.map((c) => ({
           header: formatKey(c.key),
           key: c.key,
           cells: [
-            { text: c.suppressed ? '' : (c.label ?? '') } satisfies TableCell,
+            { text: c.label ?? '' } satisfies TableCell,
             apiCell(result, c, 'reports'),
             apiCell(result, c, 'sum'),
           ],
@@ -71,9 +72,7 @@ export async function renderCrashes(ctx: ViewContext): Promise<void> {
       sources: [byVersion, loadsByVersion],
       chart: {
         kind: 'bar',
-        labels: chartLabels(
-          versions.map((v) => ({ key: v, suppressed: crashRate(byVersion, loadsByVersion, v) === null })),
-        ),
+        labels: chartLabels(versions.map((v) => ({ key: v }))),
         valueTitle: 'crashes per 1,000 page loads',
         series: [
           {

@@ -1,6 +1,6 @@
 import type { Dimension, QueryResult } from '@candor/protocol';
 import { ApiError, fetchQuery, type Range, TokenRefused } from '../api.js';
-import { PERCENTILE_COLOURS, SUPPRESSED_SUFFIX } from '../charts.js';
+import { PERCENTILE_COLOURS } from '../charts.js';
 import { type Child, h, uid } from '../dom.js';
 import {
   addFailedFigure,
@@ -8,6 +8,7 @@ import {
   axisLabel,
   byKey,
   byValue,
+  chartIntervals,
   chartLabels,
   chartValues,
   type FigureSpec,
@@ -76,14 +77,13 @@ export function percentileFigure(
     rank?: boolean;
     limit?: number;
     horizontal?: boolean;
-    withholdSuppressed?: boolean;
     wide?: boolean;
     tableOpen?: boolean;
   },
 ): void {
   figureFrom(parent, title, answer, (result) => {
     const cells = options.rank ? byValue(result, 'p95') : byKey(result);
-    const shown = options.limit ? cells.filter((c) => !c.suppressed).slice(0, options.limit) : cells;
+    const shown = options.limit ? cells.slice(0, options.limit) : cells;
     const unit = unitLabel(result.unit);
     return {
       description: options.description,
@@ -97,13 +97,14 @@ export function percentileFigure(
         series: PERCENTILES.map((p) => ({
           label: p,
           values: chartValues(shown, p),
+          intervals: chartIntervals(shown, p),
           colour: PERCENTILE_COLOURS[p as keyof typeof PERCENTILE_COLOURS],
         })),
       },
       table: {
         keyTitle: options.keyTitle,
-        columns: ['Reports', 'Samples', `p50${unit}`, `p75${unit}`, `p95${unit}`],
-        rows: rowsFor(result, cells, ['reports', 'count', 'p50', 'p75', 'p95'], options.withholdSuppressed),
+        columns: ['Device-days', `p50${unit}`, `p75${unit}`, `p95${unit}`],
+        rows: rowsFor(result, cells, ['reports', 'p50', 'p75', 'p95']),
       },
     };
   });
@@ -125,18 +126,20 @@ export function sumFigure(
         horizontal: options.horizontal,
         labels: chartLabels(cells),
         valueTitle: options.valueTitle,
-        series: [{ label: options.valueTitle, values: chartValues(cells, 'sum') }],
+        series: [
+          { label: options.valueTitle, values: chartValues(cells, 'sum'), intervals: chartIntervals(cells, 'sum') },
+        ],
       },
       table: {
         keyTitle: options.keyTitle,
-        columns: ['Reports', options.valueTitle],
+        columns: ['Device-days', options.valueTitle],
         rows: rowsFor(result, cells, ['reports', 'sum']),
       },
     };
   });
 }
 
-/** Shares of reports per value (booleans, enumerations), with the standard error when local DP applies. */
+/** Shares of device-days per value (booleans, enumerations), with their intervals. */
 export function shareFigure(
   parent: HTMLElement,
   title: string,
@@ -145,30 +148,31 @@ export function shareFigure(
 ): void {
   figureFrom(parent, title, answer, (result) => {
     const cells = byValue(result, 'share');
-    const fields: Field[] = result.localDp ? ['reports', 'share', 'standardError'] : ['reports', 'share'];
+    const fields: Field[] = ['reports', 'share'];
     return {
       description: options.description,
       chart: {
         kind: 'bar',
         labels: chartLabels(cells),
-        valueTitle: 'share of reports (%)',
+        valueTitle: 'share of device-days (%)',
         series: [
           {
             label: result.localDp ? 'estimated share (%)' : 'share (%)',
             values: chartValues(cells, 'share').map((v) => (v === null ? null : v * 100)),
+            intervals: chartIntervals(cells, 'share').map((i) => (i ? [i[0] * 100, i[1] * 100] : null)),
           },
         ],
       },
       table: {
         keyTitle: options.keyTitle,
-        columns: result.localDp ? ['Reports', 'Estimated share', 'Standard error (points)'] : ['Reports', 'Share'],
+        columns: ['Device-days', result.localDp ? 'Estimated share' : 'Share'],
         rows: rowsFor(result, cells, fields),
       },
     };
   });
 }
 
-/** How many reports fall in each value of a device dimension. */
+/** How many device-days fall in each value of a device dimension. */
 export function reportsFigure(
   parent: HTMLElement,
   title: string,
@@ -184,16 +188,19 @@ export function reportsFigure(
       chart: {
         kind: 'bar',
         horizontal: result.by !== 'day' && cells.length > 8,
-        labels: cells.map((c) => {
-          const name = options.keyFormat ? options.keyFormat(c.key) : axisLabel(c.key);
-          return c.suppressed ? `${name} ${SUPPRESSED_SUFFIX}` : name;
-        }),
-        valueTitle: options.valueTitle ?? 'reports',
-        series: [{ label: options.valueTitle ?? 'reports', values: chartValues(cells, 'reports') }],
+        labels: cells.map((c) => (options.keyFormat ? options.keyFormat(c.key) : axisLabel(c.key))),
+        valueTitle: options.valueTitle ?? 'device-days',
+        series: [
+          {
+            label: options.valueTitle ?? 'device-days',
+            values: chartValues(cells, 'reports'),
+            intervals: chartIntervals(cells, 'reports'),
+          },
+        ],
       },
       table: {
         keyTitle: options.keyTitle,
-        columns: [options.valueTitle ? `Reports (${options.valueTitle})` : 'Reports'],
+        columns: [options.valueTitle ? `Device-days (${options.valueTitle})` : 'Device-days'],
         rows,
       },
     };

@@ -2,22 +2,35 @@ import type { QueryResult } from '@candor/protocol';
 import { formatNumber } from '../format.js';
 import { askAll, percentileFigure, reportsFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
 
-/** The sum over released cells; null when the query failed or every cell was suppressed (not zero). */
-function releasedSum(answer: QueryResult | Error | undefined): number | null {
-  if (!answer || answer instanceof Error) return null;
-  const released = answer.cells.filter((c) => !c.suppressed);
-  if (released.length === 0 && answer.cells.length > 0) return null;
-  return released.reduce((total, c) => total + (c.sum ?? 0), 0);
+/** A total over released days with its 95% half-width: each day's noise is independent, so variances add. */
+interface Total {
+  value: number;
+  half: number;
 }
 
-function shown(value: number | null, answer: QueryResult | Error | undefined, unit = ''): string {
-  if (value !== null) return `${formatNumber(value)}${unit}`;
-  return answer && !(answer instanceof Error) && answer.cells.length > 0 ? 'suppressed' : '—';
+function releasedTotal(answer: QueryResult | Error | undefined, field: 'sum' | 'reports'): Total | null {
+  if (!answer || answer instanceof Error || answer.cells.length === 0) return null;
+  let value = 0;
+  let variance = 0;
+  for (const c of answer.cells) {
+    value += c[field] ?? 0;
+    const interval = field === 'sum' ? c.sumInterval : c.reportsInterval;
+    if (interval) variance += ((interval[1] - interval[0]) / 2) ** 2;
+  }
+  return { value, half: Math.sqrt(variance) };
+}
+
+function shown(total: Total | null, unit = ''): string {
+  return total === null ? '—' : `${formatNumber(total.value)}${unit}`;
+}
+
+function plusMinus(total: Total | null): string | undefined {
+  return total === null ? undefined : `±${formatNumber(total.half)} (95%)`;
 }
 
 function latestReleased(answer: QueryResult | Error | undefined) {
   if (!answer || answer instanceof Error) return undefined;
-  return [...answer.cells].filter((c) => !c.suppressed).sort((a, b) => (a.key < b.key ? 1 : -1))[0];
+  return [...answer.cells].sort((a, b) => (a.key < b.key ? 1 : -1))[0];
 }
 
 export async function renderOverview(ctx: ViewContext): Promise<void> {
@@ -31,10 +44,11 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
   const headline = section(
     ctx,
     'At a glance',
-    'Totals over released days; days with fewer than k reports are left out.',
+    'Totals over released days, with their 95% intervals; days still open (today and yesterday) are not counted yet.',
   );
-  const pageLoads = releasedSum(loads);
-  const crashCount = releasedSum(crashes);
+  const pageLoads = releasedTotal(loads, 'sum');
+  const crashCount = releasedTotal(crashes, 'sum');
+  const deviceDays = releasedTotal(loads, 'reports');
   const latest = latestReleased(time);
   const latestActive = latestReleased(active);
   tiles(headline, [
@@ -42,35 +56,40 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
       testId: 'active',
       label: 'Installs in use, latest day',
       value: latestActive?.reports === undefined ? '—' : formatNumber(latestActive.reports),
-      note: latestActive ? latestActive.key : undefined,
+      note: latestActive
+        ? `${latestActive.key}${latestActive.reportsInterval ? `, ${latestActive.reportsInterval[0]}–${latestActive.reportsInterval[1]}` : ''}`
+        : undefined,
     },
     {
       testId: 'reports',
-      label: 'Reports with page loads',
-      value: loads instanceof Error || !loads || loads.totalReports === null ? '—' : formatNumber(loads.totalReports),
+      label: 'Device-days with page loads',
+      value: shown(deviceDays),
+      note: plusMinus(deviceDays),
     },
-    { testId: 'page-loads', label: 'Pages loaded', value: shown(pageLoads, loads) },
-    { testId: 'crashes', label: 'Crashes', value: shown(crashCount, crashes) },
+    { testId: 'page-loads', label: 'Pages loaded', value: shown(pageLoads), note: plusMinus(pageLoads) },
+    { testId: 'crashes', label: 'Crashes', value: shown(crashCount), note: plusMinus(crashCount) },
     {
       testId: 'crash-rate',
       label: 'Crashes per 1,000 page loads',
       value:
-        pageLoads && crashCount !== null
-          ? formatNumber((crashCount / pageLoads) * 1000)
-          : shown(null, crashCount === null ? crashes : loads),
+        pageLoads && crashCount && pageLoads.value > 0
+          ? formatNumber((Math.max(0, crashCount.value) / pageLoads.value) * 1000)
+          : '—',
     },
     {
       testId: 'latest-p50',
       label: 'Median page load, latest day',
       value: latest?.p50 === undefined ? '—' : `${formatNumber(latest.p50)} ms`,
-      note: latest ? latest.key : undefined,
+      note: latest
+        ? `${latest.key}${latest.p50Interval ? `, ${formatNumber(latest.p50Interval[0])}–${formatNumber(latest.p50Interval[1])} ms` : ''}`
+        : undefined,
     },
   ]);
   const charts = section(ctx, 'Trends');
   reportsFigure(charts, 'Installs in use per day', active, {
     keyTitle: 'Day',
     valueTitle: 'installs',
-    description: 'Daily-activity reports: each install sends at most one a day, with no identifier.',
+    description: 'Each install sends one report a day, with no identifier: device-days are installs in use.',
   });
   percentileFigure(charts, 'Page-load time per day', time, {
     keyTitle: 'Day',

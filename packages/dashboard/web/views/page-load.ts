@@ -9,14 +9,13 @@ export async function renderPageLoad(ctx: ViewContext): Promise<void> {
   const sites = section(
     ctx,
     'Slowest sites',
-    'A site is its registrable domain (eTLD+1): no page, path or query ever leaves the device. Only sites with at least k reports are named.',
+    'A site is its registrable domain (eTLD+1): no page, path or query ever leaves the device. A site is named only when many device-days on a day had it (differential-privacy partition selection).',
   );
   percentileFigure(sites, 'Slowest sites by p95 load time', bySite, {
     keyTitle: 'Site',
     rank: true,
     limit: 15,
     horizontal: true,
-    withholdSuppressed: true,
     wide: true,
     tableOpen: true,
     description:

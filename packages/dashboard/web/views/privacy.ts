@@ -25,73 +25,59 @@ function table(caption: string, headings: string[], rows: HTMLTableRowElement[])
   );
 }
 
-function budgetSection(status: PrivacyStatus): HTMLElement {
-  const lines = [...(status.dp ?? [])].sort((a, b) => a.metric.localeCompare(b.metric));
+function guaranteeSection(status: PrivacyStatus): HTMLElement {
+  const lines = [...status.releases].sort((a, b) => a.metric.localeCompare(b.metric) || a.by.localeCompare(b.by));
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'privacy-dp' },
-    h('h2', { id: 'privacy-dp' }, `Differential-privacy budget for ${status.day} (UTC)`),
+    h('h2', { id: 'privacy-dp' }, 'The guarantee'),
+    h(
+      'p',
+      { 'data-privacy': 'guarantee' },
+      'Each device-day is protected by ',
+      h('strong', { 'data-privacy': 'epsilon' }, `ε = ${status.epsilon}`),
+      ', ',
+      h('strong', { 'data-privacy': 'delta' }, `δ = ${status.delta}`),
+      ' (differential privacy): everything this dashboard can ever show about one day changes by at most that much whether or not any one device reported that day.',
+    ),
     h(
       'p',
       {},
-      'With central differential privacy on, every answer gets calibrated noise and spends part of its metric’s daily privacy budget (ε). Asking the same question again the same day returns the same answer and spends nothing. When a metric’s budget is gone it answers no new questions until 00:00 UTC.',
+      `Each phone sends one report per app per day. A day’s reports are accepted until the end of the next ${status.graceDays === 1 ? 'UTC day' : `${status.graceDays} UTC days`}; then the day is released once, with calibrated noise, and its reports are deleted. Every number here is read from those releases, so asking again, asking overlapping ranges or asking before and after an upload reveals nothing new and spends nothing. Days are released through `,
+      h('strong', { 'data-privacy': 'released-through' }, status.releasedThrough),
+      '.',
     ),
-    lines.length === 0
-      ? h(
-          'p',
-          { 'data-privacy': 'no-dp' },
-          'Central differential privacy is off on this collector: answers are exact counts above k.',
-        )
-      : table(
-          'Privacy budget per metric',
-          ['Metric', 'ε per answer', 'Spent (ε)', 'Left (ε)', 'Daily budget (ε)', 'Used'],
-          lines.map((b) => {
-            const used = b.budgetPerDay > 0 ? Math.min(1, b.spentToday / b.budgetPerDay) : 1;
-            return h(
-              'tr',
-              { 'data-metric': b.metric },
-              h('th', { scope: 'row' }, h('code', {}, b.metric)),
-              h('td', { class: 'num' }, formatNumber(b.epsilon)),
-              h('td', { class: 'num', 'data-field': 'spentToday' }, formatNumber(b.spentToday)),
-              h('td', { class: 'num', 'data-field': 'leftToday' }, formatNumber(b.leftToday)),
-              h('td', { class: 'num', 'data-field': 'budgetPerDay' }, formatNumber(b.budgetPerDay)),
-              h(
-                'td',
-                { class: 'num' },
-                h('meter', { min: 0, max: 1, value: used, 'aria-label': `${b.metric}: budget used` }),
-                ` ${Math.round(used * 100)}%`,
-              ),
-            );
-          }),
+    h(
+      'p',
+      {},
+      'A device used on N days is covered by N such budgets, one per day. Sites, crash signatures, model families, languages and versions are named only when many device-days had them that day; settings, labels and operating systems are always shown in full, with noise, so no value’s presence says anyone had it.',
+    ),
+    table(
+      'How each day’s budget is split (the shares add up to ε and δ)',
+      ['Metric', 'Grouped by', 'ε', 'δ', 'Named from (device-days)'],
+      lines.map((r) =>
+        h(
+          'tr',
+          { 'data-metric': r.metric, 'data-by': r.by },
+          h('th', { scope: 'row' }, h('code', {}, r.metric)),
+          h('td', {}, r.by),
+          h('td', { class: 'num', 'data-field': 'epsilon' }, r.epsilon.toPrecision(2)),
+          h('td', { class: 'num', 'data-field': 'delta' }, r.delta ? r.delta.toPrecision(2) : '0'),
+          h(
+            'td',
+            { class: 'num', 'data-field': 'threshold' },
+            r.threshold === null ? 'all values' : formatNumber(r.threshold),
+          ),
         ),
+      ),
+    ),
   );
 }
 
 export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Promise<void> {
   const status = (await fetchPrivacy(signal)) as PrivacyStatus;
   main.append(
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'privacy-k' },
-      h('h2', { id: 'privacy-k' }, 'Minimum group size (k)'),
-      h(
-        'p',
-        {},
-        'Every number this dashboard shows comes from at least ',
-        h('strong', { 'data-privacy': 'k' }, String(status.k)),
-        ' reports. A group with fewer reports is shown as ',
-        h('span', { class: 'suppressed' }, 'suppressed'),
-        ' — never as zero: zero would be false, and the true small number could point at one person. Rare sites, models, languages and versions are merged into one unnamed cell, so not even their names are released.',
-      ),
-      h(
-        'p',
-        {},
-        'Cells withheld since the collector started: ',
-        h('strong', { 'data-privacy': 'suppressed-cells' }, formatNumber(status.suppressedCells)),
-        '.',
-      ),
-    ),
-    budgetSection(status),
+    guaranteeSection(status),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'privacy-ldp' },
@@ -152,7 +138,11 @@ export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Pro
         h('li', {}, 'What anyone searched for: only the engine and where the search started.'),
         h('li', {}, 'Anything done in private mode: it records nothing, and no report says whether it was on.'),
         h('li', {}, 'Where anyone is: the collector never stores an IP address or user agent.'),
-        h('li', {}, 'Exact devices: model family, OS major version and language only; rare values suppressed.'),
+        h(
+          'li',
+          {},
+          'Exact devices: model family, OS major version and language only, never together in one stored row; rare values never named.',
+        ),
       ),
       h('p', {}, h('a', { href: '#/dictionary' }, 'See every metric in the data dictionary.')),
     ),

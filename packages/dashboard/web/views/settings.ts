@@ -1,6 +1,5 @@
 import type { QueryResult } from '@candor/protocol';
-import { SUPPRESSED_SUFFIX } from '../charts.js';
-import { apiCell, byKey, byValue, chartLabels, chartValues, derivedCell } from '../figure.js';
+import { apiCell, byKey, byValue, chartIntervals, chartLabels, chartValues, derivedCell } from '../figure.js';
 import { formatKey, formatNumber } from '../format.js';
 import { askAll, figureFrom, section, shareFigure, sumFigure, type ViewContext } from './kit.js';
 
@@ -15,7 +14,8 @@ function menuChoice(key: string): string {
 
 function meanPerReport(result: QueryResult, key: string): number | null {
   const cell = result.cells.find((c) => c.key === key);
-  if (!cell || cell.suppressed || !cell.reports) return null;
+  // A mean of two noisy figures: only shown when the device-day count is well above its noise.
+  if (!cell || !cell.reports || cell.reports <= 0) return null;
   return (cell.sum ?? 0) / cell.reports;
 }
 
@@ -29,7 +29,7 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
     ['ui.menu_action', 'label'],
     ['ui.open_tabs', 'day'],
   ]);
-  const settings = section(ctx, 'Settings', 'Share of reports with each setting value.');
+  const settings = section(ctx, 'Settings', 'Share of device-days with each setting value.');
   shareFigure(settings, 'Dark mode', darkMode, { keyTitle: 'Dark mode on' });
   shareFigure(settings, 'Ad blocking', adBlocking, { keyTitle: 'Ad blocker on' });
   shareFigure(settings, 'Text size', textSize, { keyTitle: 'Text size' });
@@ -44,25 +44,26 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
       chart: {
         kind: 'bar',
         horizontal: true,
-        labels: cells.map((c) => (c.suppressed ? `${menuChoice(c.key)} ${SUPPRESSED_SUFFIX}` : menuChoice(c.key))),
+        labels: cells.map((c) => menuChoice(c.key)),
         valueTitle: 'choices',
-        series: [{ label: 'choices', values: chartValues(cells, 'sum') }],
+        series: [{ label: 'choices', values: chartValues(cells, 'sum'), intervals: chartIntervals(cells, 'sum') }],
       },
       table: {
         keyTitle: 'Menu item',
-        columns: ['Reports', 'Choices'],
+        columns: ['Choices'],
         rows: cells.map((c) => ({
           header: menuChoice(c.key),
           key: c.key,
-          cells: [apiCell(result, c, 'reports'), apiCell(result, c, 'sum')],
+          cells: [apiCell(result, c, 'sum')],
         })),
       },
     };
   });
-  figureFrom(ui, 'Open tabs per report', tabs, (result) => {
+  figureFrom(ui, 'Open tabs per device-day', tabs, (result) => {
     const cells = byKey(result);
     return {
-      description: 'Mean number of open tabs when a report was made, per day.',
+      description:
+        'Mean number of open tabs per device-day, per day (the ratio of two noisy figures, each with its interval in the table).',
       chart: {
         kind: 'line',
         labels: chartLabels(cells),
@@ -71,16 +72,14 @@ export async function renderSettings(ctx: ViewContext): Promise<void> {
       },
       table: {
         keyTitle: 'Day',
-        columns: ['Reports', 'Open tabs (sum)', 'Mean per report'],
+        columns: ['Device-days', 'Open tabs (sum)', 'Mean per device-day'],
         rows: cells.map((c) => ({
           header: c.key,
           key: c.key,
           cells: [
             apiCell(result, c, 'reports'),
             apiCell(result, c, 'sum'),
-            c.suppressed
-              ? { text: 'suppressed', numeric: true, suppressed: true }
-              : derivedCell(meanPerReport(result, c.key), formatNumber),
+            derivedCell(meanPerReport(result, c.key), formatNumber),
           ],
         })),
       },

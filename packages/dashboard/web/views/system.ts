@@ -1,9 +1,6 @@
 import { askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
-/**
- * Device breakdowns count daily-activity reports: an app sends at most one per day, so they count installs in
- * use per day without any identifier.
- */
+/** Device breakdowns count device-days: an app sends one report per day, so they count installs in use. */
 export const DEVICE_METRIC = '$daily_activity';
 
 export async function renderSystem(ctx: ViewContext): Promise<void> {
@@ -18,7 +15,7 @@ export async function renderSystem(ctx: ViewContext): Promise<void> {
   const grid = section(
     ctx,
     'System information',
-    'Installs in use, counted as daily-activity reports (at most one per install per day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
+    'Installs in use, counted as device-days (one report per install per day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. A value is named only when many device-days had it.',
   );
   reportsFigure(grid, 'Model family', model, { keyTitle: 'Model family' });
   reportsFigure(grid, 'Operating system', os, { keyTitle: 'OS' });
