@@ -6,7 +6,7 @@ import { chromiumAvailable, launchChromium } from '@candor/cli/bench/chromium';
 import type { DictionaryEntry, PrivacyStatus, QueryResult } from '@candor/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Field, formatField, formatNumber } from '../web/format.js';
+import { type Field, formatField, formatInterval, formatNumber, INTERVAL_FIELD } from '../web/format.js';
 import { type SeededCollector, startSeededCollector } from './seed.js';
 
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
@@ -118,24 +118,24 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       const { from, to } = collector.range;
       await show(`${view}?from=${from}&to=${to}`, view);
       expect(await page.locator('.failed').count(), 'no figure failed to load').toBe(0);
-      // Every figure draws its chart, or says plainly that there is nothing under k to draw.
+      // Every figure draws its chart, or says plainly that there is nothing to draw.
       const figures = await page.locator('figure.card').count();
       const drawn = await page.locator('figure.card canvas[role="img"]').count();
       const empty = await page.locator('figure.card p.empty').count();
       expect(figures).toBeGreaterThan(0);
       expect(drawn + empty, 'each figure has a chart or an explanation').toBe(figures);
-      const shown: { metric: string; by: string; key: string; field: string; text: string; suppressed: boolean }[] =
+      const shown: { metric: string; by: string; key: string; field: string; text: string; interval: string }[] =
         await page.$$eval('td[data-metric]', (cells) =>
           cells.map((td) => ({
             metric: td.getAttribute('data-metric') ?? '',
             by: td.getAttribute('data-by') ?? '',
             key: td.getAttribute('data-key') ?? '',
             field: td.getAttribute('data-field') ?? '',
-            text: td.textContent ?? '',
-            suppressed: td.hasAttribute('data-suppressed'),
+            text: td.querySelector('.value')?.textContent ?? '',
+            interval: td.querySelector('.interval')?.textContent?.trim() ?? '',
           })),
         );
-      expect(shown.filter((c) => !c.suppressed).length, 'released numbers shown').toBeGreaterThan(0);
+      expect(shown.length, 'released numbers shown').toBeGreaterThan(0);
       const answers = new Map<string, QueryResult>();
       for (const cell of shown) {
         const id = `${cell.metric}|${cell.by}`;
@@ -149,50 +149,46 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       for (const [id, result] of answers) {
         const onPage = shown.filter((c) => `${c.metric}|${c.by}` === id);
         for (const cell of onPage) {
-          if (cell.suppressed) {
-            expect(cell.text, `${id} ${cell.key} ${cell.field}`).toBe('suppressed');
-            continue;
-          }
           const source = result.cells.find((c) => c.key === cell.key);
           expect(source, `${id} has a cell "${cell.key}"`).toBeDefined();
-          expect(source?.suppressed).toBe(false);
-          const value = source?.[cell.field as Field];
-          expect(typeof value, `${id} ${cell.key}.${cell.field}`).toBe('number');
-          expect(cell.text, `${id} ${cell.key}.${cell.field}`).toBe(formatField(cell.field as Field, value as number));
+          const field = cell.field as Field;
+          const value = source?.[field];
+          expect(typeof value, `${id} ${cell.key}.${field}`).toBe('number');
+          expect(cell.text, `${id} ${cell.key}.${field}`).toBe(formatField(field, value as number));
+          // Every number with noise is shown with its interval, as the API states it.
+          const interval = field === 'standardError' ? undefined : source?.[INTERVAL_FIELD[field]];
+          if (interval) {
+            expect(cell.interval, `${id} ${cell.key}.${field} interval`).toBe(
+              formatInterval(field, value as number, interval),
+            );
+          }
         }
-        // Every cell of the answer is on the page: released ones with their numbers, small ones as suppressed.
-        const shownKeys = new Set(onPage.filter((c) => !c.suppressed).map((c) => c.key));
-        for (const c of result.cells.filter((c) => !c.suppressed)) {
+        // Every cell of the answer is on the page.
+        const shownKeys = new Set(onPage.map((c) => c.key));
+        for (const c of result.cells) {
           if (view === 'crashes' && result.by === 'appVersion') continue; // joined with page loads below
-          expect(shownKeys.has(c.key), `${id} shows released cell "${c.key}"`).toBe(true);
+          expect(shownKeys.has(c.key), `${id} shows cell "${c.key}"`).toBe(true);
         }
-        expect(onPage.filter((c) => c.suppressed && c.field === onPage[0]?.field).length).toBeLessThanOrEqual(
-          result.cells.filter((c) => c.suppressed).length,
-        );
       }
       await screenshot(view);
     });
   }
 
-  it('overview headline figures are sums of the released cells', async () => {
+  it('overview headline figures are sums of the released cells, with their intervals', async () => {
     const { from, to } = collector.range;
     await show(`overview?from=${from}&to=${to}`, 'overview');
     const loads = await api<QueryResult>(`/v1/query?metric=page_load.count&by=day&from=${from}&to=${to}`);
     const crashes = await api<QueryResult>(`/v1/query?metric=crash.app&by=day&from=${from}&to=${to}`);
-    const sum = (r: QueryResult) => r.cells.reduce((t, c) => t + (c.suppressed ? 0 : (c.sum ?? 0)), 0);
-    const allSuppressed = (r: QueryResult) => r.cells.length > 0 && r.cells.every((c) => c.suppressed);
+    const sum = (r: QueryResult, field: 'sum' | 'reports' = 'sum') => r.cells.reduce((t, c) => t + (c[field] ?? 0), 0);
     const tile = (id: string) => page.locator(`[data-tile="${id}"] .tile-value`).textContent();
-    expect(sum(loads)).toBeGreaterThan(0);
+    expect(loads.days).toBeGreaterThan(0);
     await expect(tile('page-loads')).resolves.toBe(formatNumber(sum(loads)));
-    if (allSuppressed(crashes)) {
-      // Crashes under k on every day: the page says so rather than showing zero.
-      await expect(tile('crashes')).resolves.toBe('suppressed');
-      await expect(tile('crash-rate')).resolves.toBe('suppressed');
-    } else {
-      await expect(tile('crashes')).resolves.toBe(formatNumber(sum(crashes)));
-      await expect(tile('crash-rate')).resolves.toBe(formatNumber((sum(crashes) / sum(loads)) * 1000));
-    }
-    await expect(tile('reports')).resolves.toBe(formatNumber(loads.totalReports ?? Number.NaN));
+    await expect(tile('crashes')).resolves.toBe(formatNumber(sum(crashes)));
+    await expect(tile('crash-rate')).resolves.toBe(
+      sum(loads) > 0 ? formatNumber((Math.max(0, sum(crashes)) / sum(loads)) * 1000) : '—',
+    );
+    await expect(tile('reports')).resolves.toBe(formatNumber(sum(loads, 'reports')));
+    await expect(page.locator('[data-tile="page-loads"] .muted').textContent()).resolves.toMatch(/^±[\d,.]+ \(95%\)$/);
     await screenshot('overview');
     // The README's picture is refreshed on request only, so a test run never dirties the checkout.
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
@@ -210,51 +206,50 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     for (const version of versions) {
       const c = crashes.cells.find((x) => x.key === version);
       const l = loads.cells.find((x) => x.key === version);
-      const released = c && l && !c.suppressed && !l.suppressed && l.sum;
-      const expected = released ? formatNumber(((c.sum ?? 0) / (l.sum ?? 1)) * 1000) : '—';
+      const released = c && l && l.sum && l.sum > 0;
+      const expected = released ? formatNumber((Math.max(0, c.sum ?? 0) / (l.sum ?? 1)) * 1000) : '—';
       const row = page.locator(`tr[data-key="${version}"]`).filter({ has: page.locator('td[data-derived]') });
       // A rate is shown only when both of its parts were released; otherwise it is left blank, not zero.
       await expect(row.locator('td[data-derived]').textContent(), `rate for ${version}`).resolves.toBe(expected);
     }
   });
 
-  it('shows small groups as suppressed, never as zero, and never names a rare model or site', async () => {
+  it('never names a rare model or site, and says what it took to be named', async () => {
     const { from, to } = collector.range;
     const models = await api<QueryResult>(`/v1/query?metric=$daily_activity&by=modelFamily&from=${from}&to=${to}`);
     const sites = await api<QueryResult>(`/v1/query?metric=page_load.time_by_site&by=site&from=${from}&to=${to}`);
-    // The simulated fleet has a long tail of rare models (a phone or two each): they must be held back.
-    const suppressedModels = models.cells.filter((c) => c.suppressed);
-    expect(suppressedModels.length).toBeGreaterThan(0);
+    // The simulated fleet has a long tail of rare models (a phone or two each) and sites: none is released.
+    for (const rare of ['mi mix fold', 'xperia']) expect(models.cells.map((c) => c.key)).not.toContain(rare);
+    for (const rare of ['tiny-personal-blog.net', 'small-town-clinic.org'])
+      expect(sites.cells.map((c) => c.key)).not.toContain(rare);
     await show(`system?from=${from}&to=${to}`, 'system');
-    const modelCells = page.locator('td[data-metric="$daily_activity"][data-by="modelFamily"]');
-    await expect(modelCells.locator('xpath=self::*[@data-suppressed]').count()).resolves.toBe(suppressedModels.length);
-    for (const text of await modelCells.locator('xpath=self::*[@data-suppressed]').allTextContents()) {
-      expect(text).toBe('suppressed');
-    }
     const systemText = (await page.locator('main').textContent()) ?? '';
-    for (const rare of ['mi mix fold', 'xperia']) {
-      if (!models.cells.some((c) => c.key === rare)) expect(systemText).not.toContain(rare);
-    }
+    for (const rare of ['mi mix fold', 'xperia']) expect(systemText).not.toContain(rare);
+    const threshold = page.locator('li[data-threshold]').first();
+    await expect(threshold.getAttribute('data-threshold')).resolves.toBe(String(models.privacy.threshold));
     await show(`page-load?from=${from}&to=${to}`, 'page-load');
-    const shownSuppressed = page.locator(
-      'td[data-metric="page_load.time_by_site"][data-field="reports"][data-suppressed]',
-    );
-    await expect(shownSuppressed.count()).resolves.toBe(sites.cells.filter((c) => c.suppressed).length);
-    const note = page.locator('li[data-metric="page_load.time_by_site"]');
-    await expect(note.getAttribute('data-suppressed-count')).resolves.toBe(
-      String(sites.cells.filter((c) => c.suppressed).length),
-    );
+    const pageText = (await page.locator('main').textContent()) ?? '';
+    expect(pageText).not.toContain('tiny-personal-blog');
   });
 
-  it('privacy panel shows k, and says when central DP is off', async () => {
+  it('privacy panel states the guarantee per device-day and how each day is split', async () => {
     await show('privacy', 'privacy');
     const privacy = await api<PrivacyStatus>('/v1/privacy');
-    expect(privacy.dp).toBeNull();
-    await expect(page.locator('[data-privacy="k"]').textContent()).resolves.toBe(String(privacy.k));
-    await expect(page.locator('[data-privacy="no-dp"]').count()).resolves.toBe(1);
-    await expect(page.locator('[data-privacy="suppressed-cells"]').textContent()).resolves.toBe(
-      formatNumber(privacy.suppressedCells),
+    await expect(page.locator('[data-privacy="guarantee"]').textContent()).resolves.toContain(
+      `Each device-day is protected by ε = ${privacy.epsilon}, δ = ${privacy.delta}`,
     );
+    await expect(page.locator('[data-privacy="released-through"]').textContent()).resolves.toBe(
+      privacy.releasedThrough,
+    );
+    expect(privacy.releases.length).toBeGreaterThan(10);
+    for (const line of privacy.releases) {
+      const row = page.locator(`tr[data-metric="${line.metric}"][data-by="${line.by}"]`);
+      await expect(row.locator('[data-field="epsilon"]').textContent()).resolves.toBe(line.epsilon.toPrecision(2));
+      await expect(row.locator('[data-field="threshold"]').textContent()).resolves.toBe(
+        line.threshold === null ? 'all values' : formatNumber(line.threshold),
+      );
+    }
+    await screenshot('privacy');
   });
 
   it('is usable from the keyboard, and every chart has its numbers in a table', async () => {
@@ -300,8 +295,10 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       .locator('td[data-metric="search.engine_use"][data-key="google"][data-field="sum"]')
       .first();
     const google = oneDay.cells.find((c) => c.key === 'google');
-    if (google && !google.suppressed) {
-      await expect(shownGoogle.textContent()).resolves.toBe(formatField('sum', google.sum ?? Number.NaN));
+    if (google) {
+      await expect(shownGoogle.locator('.value').textContent()).resolves.toBe(
+        formatField('sum', google.sum ?? Number.NaN),
+      );
     }
   });
 
@@ -375,49 +372,5 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     const elsewhere = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
     expect(elsewhere).toEqual([]);
     expect(requested.some((u) => u.endsWith('/app.js'))).toBe(true);
-  });
-});
-
-describe.skipIf(!runBrowser)('privacy panel with central differential privacy on', () => {
-  let collector: SeededCollector;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    execFileSync(process.execPath, [`${repoDir}packages/dashboard/scripts/build-assets.mjs`], { stdio: 'inherit' });
-    collector = await startSeededCollector({ devices: 40, days: 2, dp: { epsilon: 0.5, budgetPerDay: 4 } });
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await collector?.stop();
-  });
-
-  it('shows the budget spent and left per metric, matching GET /v1/privacy', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.addInitScript((token) => sessionStorage.setItem('candor.token', token), collector.token);
-    const { from, to } = collector.range;
-    // Viewing the search page spends budget on the metrics it asks about.
-    await page.goto(`${collector.url}/#/search?from=${from}&to=${to}`);
-    await page.waitForSelector('body[data-rendered="search"]', { timeout: 20_000 });
-    await page.goto(`${collector.url}/#/privacy`);
-    await page.waitForSelector('body[data-rendered="privacy"]', { timeout: 20_000 });
-    const response = await fetch(`${collector.url}/v1/privacy`, {
-      headers: { authorization: `Bearer ${collector.token}` },
-    });
-    const privacy = (await response.json()) as PrivacyStatus;
-    expect(privacy.dp?.length).toBeGreaterThan(0);
-    const spent = privacy.dp?.find((line) => line.metric === 'search.engine_use');
-    expect(spent?.spentToday).toBe(0.5);
-    for (const line of privacy.dp ?? []) {
-      const row = page.locator(`tr[data-metric="${line.metric}"]`);
-      await expect(row.locator('[data-field="spentToday"]').textContent()).resolves.toBe(formatNumber(line.spentToday));
-      await expect(row.locator('[data-field="leftToday"]').textContent()).resolves.toBe(formatNumber(line.leftToday));
-      await expect(row.locator('[data-field="budgetPerDay"]').textContent()).resolves.toBe(
-        formatNumber(line.budgetPerDay),
-      );
-    }
-    await page.screenshot({ path: `${shotsDir}privacy.png`, fullPage: true });
-    await page.close();
   });
 });

@@ -17,16 +17,15 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * A real collector (embedded store) filled by the fleet simulator: simulated phones running the real SDK,
- * uploading sealed reports over HTTP. `dp` turns central differential privacy on.
+ * uploading sealed reports over HTTP. Differential privacy is on, as by default; the last two days are still
+ * open, so what the dashboard shows is the days before.
  */
 export async function startSeededCollector(
-  options: { devices?: number; days?: number; k?: number; dp?: { epsilon: number; budgetPerDay: number } } = {},
+  options: { devices?: number; days?: number } = {},
 ): Promise<SeededCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
   const collector = await startCollector({
     keysDir: join(dir, 'keys'),
-    k: options.k ?? 10,
-    ...(options.dp ? { dp: options.dp } : {}),
     rateLimit: false,
     log: { level: 'silent' },
   });
@@ -38,7 +37,6 @@ export async function startSeededCollector(
     const result = await simulateFleet({
       target: collector.url,
       devices: options.devices ?? 100,
-      // Enough minutes of use that crashes (about 1% of minutes) clear k on most days.
       minutes: 20,
       days,
       seed: 7,
