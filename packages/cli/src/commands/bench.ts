@@ -10,6 +10,7 @@ const TARGETS: Record<string, () => Promise<Bench>> = {
   audit: async () => (await import('../bench/audit.js')).benchAudit,
   dashboard: async () => (await import('../bench/dashboard.js')).benchDashboard,
   scale: async () => (await import('../bench/scale.js')).benchScale,
+  privacy: async () => (await import('../bench/privacy.js')).benchPrivacy,
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
 import { type CollectorOptions, createToken, openScaleOut, startCollector } from '@candor/server';
-import { startDemoTraffic } from '../simulate/demo.js';
+import { DEFAULT_DEMO_DEVICES, DEMO_HISTORY_DAYS, startDemoTraffic } from '../simulate/demo.js';
 
 const USAGE = `usage: candor serve [options]
 
@@ -21,8 +21,9 @@ options:
   --delta D             the delta protecting each device-day (default 1e-6)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
-  --simulate            also run simulated phones against this collector: a week of history, then live waves
-  --devices N           phones in the simulated week (default 250)
+  --simulate            also run simulated phones against this collector: six closed days of history, then
+                        live waves
+  --devices N           phones in the simulated fleet (default 600)
   -h, --help            this help`;
 
 /**
@@ -40,7 +41,7 @@ export const SERVE_OPTIONS = {
   rate: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   simulate: { type: 'boolean' },
-  devices: { type: 'string', default: '250' },
+  devices: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -113,13 +114,17 @@ export async function run(argv: string[]): Promise<number> {
   console.log('');
   let demo: ReturnType<typeof startDemoTraffic> | undefined;
   if (values.simulate) {
-    const devices = numberOption('devices', values.devices as string, (n) => Number.isInteger(n) && n > 0) ?? 250;
+    const devices =
+      numberOption('devices', values.devices as string | undefined, (n) => Number.isInteger(n) && n > 0) ??
+      DEFAULT_DEMO_DEVICES;
     if (!collector.queryToken) {
       // A demo should always print a token to log in with; a fresh one costs nothing and can be revoked.
       const token = await createToken(collector.keysDir, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       console.log(`  query token for this demo (candor keys token revoke to remove it):\n    ${token}\n`);
     }
-    console.log(`simulating ${devices} phones: a week of history, then a live wave every 10 s ...`);
+    console.log(
+      `simulating ${devices} phones: ${DEMO_HISTORY_DAYS} days of history up to two days ago (closed, so released with differential privacy), then a live wave every 10 s ...`,
+    );
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
     demo = startDemoTraffic({ target: collector.url, devices });
     demo.ready.then(

@@ -1,4 +1,8 @@
+import { REPORT_GRACE_DAYS } from '@candor/protocol';
 import { createFleet } from './fleet.js';
+
+/** Phones in the demo fleet: enough device-days a day for the released figures to be read. */
+export const DEFAULT_DEMO_DEVICES = 600;
 
 export interface DemoTrafficOptions {
   target: string;
@@ -9,10 +13,20 @@ export interface DemoTrafficOptions {
   log?: (line: string) => void;
 }
 
+/** Days of history the demo simulates, and how many minutes each phone uses the app on each of them. */
+export const DEMO_HISTORY_DAYS = 6;
+const DEMO_MINUTES = 5;
+const DAY_MS = 86_400_000;
+
 /**
- * Traffic for `candor serve --simulate`: first a week of history from a fleet of phones, so the dashboard has
- * something to show within seconds, then every few seconds a wave of the same phones using the app now, until
- * stopped. The same phones, so installs are not counted anew with every wave.
+ * Traffic for `candor serve --simulate`: first six days of history from a fleet of phones, then every few
+ * seconds a wave of the same phones using the app now, until stopped. The same phones, so installs are not
+ * counted anew with every wave.
+ *
+ * The history ends two days ago: those days are closed (REPORT_GRACE_DAYS), so the collector releases them with
+ * differential privacy at the first query and the dashboard has something to show within seconds. Each day is
+ * released with noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the
+ * figures to stand out of their error bars; today's waves stay open and appear once their day closes.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -20,8 +34,9 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
   const fleet = createFleet({
     target: options.target,
     devices: options.devices,
-    minutes: 15,
-    days: 7,
+    minutes: DEMO_MINUTES,
+    days: DEMO_HISTORY_DAYS,
+    now: Date.now() - (REPORT_GRACE_DAYS + 1) * DAY_MS,
     signal: controller.signal,
   });
   let wave = 0;
@@ -29,7 +44,9 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
   const ready = (async () => {
     const started = Date.now();
     await fleet.run();
-    log(`simulated a week of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `simulated ${DEMO_HISTORY_DAYS} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   })();
   let running: Promise<unknown> = ready;
 

@@ -74,7 +74,8 @@ export interface ReleasePlan {
 /**
  * Splits one device-day's budget over every release: each metric gets epsilon in proportion to its weight (the
  * registry's `release.weight`, default 1; device-days count 3), divided evenly over its groupings; within a
- * grouping, half protects the device-day counts and half the values (all of it when there are no values). Delta
+ * grouping, the device-day counts get half (open vocabularies) or a quarter (closed ones and days) and the values
+ * the rest, or the counts all of it when there are no values. Delta
  * is divided evenly over the open-vocabulary groupings, the only ones that can fail to be epsilon-private.
  */
 export function releasePlan(registry: Registry, budget: PrivacyBudget = DEFAULT_PRIVACY_BUDGET): ReleasePlan {
@@ -102,10 +103,13 @@ export function releasePlan(registry: Registry, budget: PrivacyBudget = DEFAULT_
     for (const by of m.by) {
       const epsilon = (budget.epsilon * m.weight) / totalWeight / m.by.length;
       const hasValue = releasedValue(m.def.type) !== 'none';
-      const reportsEpsilon = hasValue ? epsilon / 2 : epsilon;
+      const domain = by === 'day' ? [] : closedDomain(m.def, by);
+      // Device-day counts are what partition selection tests, so open vocabularies give them half; elsewhere
+      // the values (sums, histograms) are what the figure is about and get three quarters.
+      const reportsShare = !hasValue ? 1 : domain ? 0.25 : 0.5;
+      const reportsEpsilon = epsilon * reportsShare;
       const s = sensitivity(m.def, by);
       const reportsScale = s.reports / reportsEpsilon;
-      const domain = by === 'day' ? [] : closedDomain(m.def, by);
       const delta = domain ? 0 : budget.delta / open;
       // A key held by one device-day has a noisy count of 1 + X; with X discrete Laplace of scale b,
       // P(X >= t) <= exp(-t / b). A device-day touches at most C keys, so P(any of them released) <= delta when
@@ -118,7 +122,7 @@ export function releasePlan(registry: Registry, budget: PrivacyBudget = DEFAULT_
         epsilon,
         delta,
         reportsScale,
-        valueScale: hasValue ? s.value / (epsilon / 2) : 0,
+        valueScale: hasValue ? s.value / (epsilon * (1 - reportsShare)) : 0,
         domain,
         threshold,
       });

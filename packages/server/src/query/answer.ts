@@ -75,28 +75,28 @@ function sumDays(days: readonly ReleasedDay[], derivedDay: boolean): Summed[] {
 }
 
 /**
- * Percentile p (0..100) of a noisy histogram, and an interval for it: the cumulative weights are made monotone
- * and clipped to [0, total]; the interval is the percentiles at p ± Z standard deviations of the noise on the
- * cumulative weight, relative to the total.
+ * Percentile p (0..100) of a noisy histogram, and an interval for it. Every released bucket carries noise, most of
+ * them over no data; buckets under two standard deviations of their noise are taken as empty (post-processing,
+ * no budget), so that noise does not pile up into the tails. The interval is the percentiles at p ± Z standard
+ * deviations of the noise left on the cumulative weight, relative to the total.
  */
 function percentile(buckets: readonly number[], bucketVariance: number, p: number) {
+  const floor = 2 * Math.sqrt(bucketVariance);
+  const kept = buckets.map((w) => (w > floor ? w : 0));
   const cumulative: number[] = [];
-  let running = 0;
-  let highest = 0;
-  for (const w of buckets) {
-    running += w;
-    highest = Math.max(highest, running);
-    cumulative.push(highest);
+  let total = 0;
+  for (const w of kept) {
+    total += w;
+    cumulative.push(total);
   }
-  const total = highest;
   if (total <= 0) return null;
   const at = (q: number) => {
     const rank = Math.min(1, Math.max(0, q / 100)) * total;
     const index = cumulative.findIndex((c) => c >= rank);
     return Math.round(releaseBucketMidpoint(index < 0 ? buckets.length - 1 : index) * 10) / 10;
   };
-  // Noise on the cumulative weight near the middle of the histogram: half the buckets' variances.
-  const spread = ((Z * Math.sqrt((bucketVariance * buckets.length) / 2)) / total) * 100;
+  const nonEmpty = kept.filter((w) => w > 0).length;
+  const spread = ((Z * Math.sqrt(bucketVariance * nonEmpty)) / total) * 100;
   return { value: at(p), interval: [at(p - spread), at(p + spread)] as Interval };
 }
 

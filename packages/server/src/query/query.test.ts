@@ -27,13 +27,13 @@ function fleet(count: number, seed: number): Report[] {
 
 describe('queries over released days (plumbing: no noise)', () => {
   it('serves exact sums, device-day counts and percentiles when the release adds no noise', async () => {
-    const reports = fleet(50, 1);
+    const reports = fleet(300, 1);
     const r = await rig(reports);
     const loads = await r.queries.query({ metric: 'page_load.count', from: D, to: D });
     if (!loads.ok) throw new Error(loads.problem.title);
     const truth = reports.reduce((s, x) => s + (x.metrics['page_load.count'] as number), 0);
-    expect(loads.result.cells).toMatchObject([{ key: D, reports: 50, sum: truth }]);
-    expect(loads.result.totalReports).toBe(50);
+    expect(loads.result.cells).toMatchObject([{ key: D, reports: 300, sum: truth }]);
+    expect(loads.result.totalReports).toBe(300);
     expect(loads.result.privacy).toMatchObject({ epsilon: 8, delta: 1e-6, confidence: 0.95 });
 
     const times = await r.queries.query({ metric: 'page_load.time', by: 'day', from: D, to: D });

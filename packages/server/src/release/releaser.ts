@@ -18,7 +18,7 @@ export interface ReleaserOptions {
  */
 export class Releaser {
   readonly plan: ReleasePlan;
-  private readonly noise: Noise;
+  readonly noise: Noise;
   private readonly now: () => Date;
   private running: Promise<string[]> | null = null;
 
