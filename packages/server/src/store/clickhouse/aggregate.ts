@@ -23,11 +23,13 @@ WHERE app = ${stringLiteral(app)} AND day = ${dayLiteral(day)}
 GROUP BY metric, dim, key, detail, bucket`;
 }
 
-/** Released lines of one grouping over a range, only of days whose release completed (their marker exists). */
+/** Released lines of one grouping over a range: of each released day, the one completed attempt served. */
 export function releasedLinesSql(database: string, app: string, metric: string, dim: string, from: string, to: string) {
   const where = `app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND dim = ${stringLiteral(dim)}
   AND day >= ${dayLiteral(from)} AND day <= ${dayLiteral(to)}`;
-  const done = `(day, release) IN (SELECT day, release FROM ${database}.${RELEASE_TABLES.days} WHERE app = ${stringLiteral(app)})`;
+  // Two collectors may release the same day at once; the attempt with the smallest id is the one served.
+  const done = `(day, release) IN (SELECT day, min(release) FROM ${database}.${RELEASE_TABLES.days}
+  WHERE app = ${stringLiteral(app)} GROUP BY day)`;
   return {
     groupings: `SELECT toString(day) AS d, epsilon, delta, reports_scale, value_scale, threshold
 FROM ${database}.${RELEASE_TABLES.groupings} WHERE ${where} AND ${done} ORDER BY day`,
