@@ -118,7 +118,7 @@ describe('contribution bounds', () => {
 
   it('takes a registry override over the type default', () => {
     const labeled = candorBrowserRegistry.metrics['search.engine_use'];
-    expect(contributionBounds(labeled)).toMatchObject({ value: 200, total: 200 });
+    expect(contributionBounds(labeled)).toMatchObject({ value: 50, total: 50 });
     const heap = candorBrowserRegistry.metrics['memory.js_heap'];
     expect(contributionBounds(heap).samples).toBe(1_440);
     const crash = contributionBounds({

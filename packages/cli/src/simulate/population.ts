@@ -13,7 +13,7 @@ export const DEVICE_MODELS: readonly (readonly [SystemInfo & { model: string }, 
   [{ model: 'Galaxy A54', modelFamily: 'galaxy a', os: 'android', osMajor: 14, language: 'en' }, 12],
   [{ model: 'Pixel 8', modelFamily: 'pixel', os: 'android', osMajor: 15, language: 'en' }, 8],
   [{ model: 'iPhone 15', modelFamily: 'iphone', os: 'ios', osMajor: 18, language: 'en' }, 10],
-  // Rare models: too few reports to be released; the query layer must show them as suppressed.
+  // Rare models: too few device-days to pass partition selection, so no release ever names them.
   [{ model: 'Mi Mix Fold 3', modelFamily: 'mi mix fold', os: 'android', osMajor: 14, language: 'en' }, 0.6],
   [{ model: 'Xperia 1 V', modelFamily: 'xperia', os: 'android', osMajor: 14, language: 'en' }, 0.5],
 ];

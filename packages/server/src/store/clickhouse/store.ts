@@ -221,15 +221,18 @@ WHERE app = ${stringLiteral(app)} AND day <= ${dayLiteral(through)}`,
     return [...days.values()];
   }
 
-  /** Device-days stored for one app and metric released by day (its day grouping's summary rows). */
+  /**
+   * Summary rows stored for one app and metric, in the grouping with the most (for a metric released by day, its
+   * device-days; by key, counted once per key).
+   */
   async countReports(app: string, metric: string): Promise<number> {
     const result = await this.client.query({
-      query: `SELECT sum(reports) AS n FROM ${this.database}.${this.queryTable}
-WHERE app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND dim = 'day' AND bucket = -1`,
+      query: `SELECT max(n) AS n FROM (SELECT dim, sum(reports) AS n FROM ${this.database}.${this.queryTable}
+WHERE app = ${stringLiteral(app)} AND metric = ${stringLiteral(metric)} AND bucket = -1 GROUP BY dim)`,
       format: 'JSONEachRow',
     });
-    const [{ n } = { n: '0' }] = await result.json<{ n: string }>();
-    return Number(n);
+    const [{ n } = { n: '0' }] = await result.json<{ n: string | null }>();
+    return Number(n ?? 0);
   }
 
   async close(): Promise<void> {
