@@ -202,7 +202,11 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     const crashes = await api<QueryResult>(`/v1/query?metric=crash.app&by=appVersion&from=${from}&to=${to}`);
     const loads = await api<QueryResult>(`/v1/query?metric=page_load.count&by=appVersion&from=${from}&to=${to}`);
     const versions = [...new Set([...crashes.cells, ...loads.cells].map((c) => c.key))];
-    expect(versions.length).toBeGreaterThan(0);
+    if (versions.length === 0) {
+      // A small fleet: no app version reached the release threshold on any day, and the figure says so.
+      const figure = page.locator('figure.card').filter({ hasText: 'Crash rate by app version' });
+      await expect(figure.locator('p.empty').textContent()).resolves.toBe('Nothing released in this time range.');
+    }
     for (const version of versions) {
       const c = crashes.cells.find((x) => x.key === version);
       const l = loads.cells.find((x) => x.key === version);

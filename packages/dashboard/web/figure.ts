@@ -236,7 +236,12 @@ export function addFigure(parent: HTMLElement, spec: FigureSpec): HTMLElement {
       'details',
       { open: spec.tableOpen },
       h('summary', {}, `Data table: ${spec.title}`),
-      h('div', { class: 'table-scroll' }, renderTable(spec.table, spec.title)),
+      // Focusable, so a table wider than the card can be scrolled from the keyboard.
+      h(
+        'div',
+        { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': `Data table: ${spec.title}` },
+        renderTable(spec.table, spec.title),
+      ),
     ),
   );
   parent.append(figure);

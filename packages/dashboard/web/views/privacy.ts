@@ -6,7 +6,7 @@ import { formatNumber } from '../format.js';
 function table(caption: string, headings: string[], rows: HTMLTableRowElement[]): HTMLElement {
   return h(
     'div',
-    { class: 'table-scroll' },
+    { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': caption },
     h(
       'table',
       {},
