@@ -14,7 +14,7 @@ import { type Collector, type CollectorOptions, startCollector } from './collect
 import { sealEnvelope } from './open/envelope.js';
 import type { ReportSink } from './store/types.js';
 import { postRaw, sealForCollector } from './testing/client.js';
-import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
 const running: Collector[] = [];
 afterEach(async () => {
@@ -97,12 +97,12 @@ describe('ingest', () => {
     const { status, body: result } = await query(c, {
       metric: 'page_load.count',
       by: 'day',
-      from: '2026-11-20',
-      to: '2026-11-20',
+      from: SAMPLE_DAY,
+      to: SAMPLE_DAY,
     });
     expect(status).toBe(200);
     const sum = batch.reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0);
-    expect(result.cells).toEqual([{ key: '2026-11-20', suppressed: false, reports: 25, sum }]);
+    expect(result.cells).toEqual([{ key: SAMPLE_DAY, suppressed: false, reports: 25, sum }]);
     expect(result.totalReports).toBe(25);
   });
 
@@ -309,7 +309,7 @@ describe('keys, dashboard and privacy panel', () => {
   it('reports k, the DP budget per metric spent and left, and suppressed cells at /v1/privacy', async () => {
     const c = await start({ dp: { epsilon: 0.5, budgetPerDay: 1 }, k: 20 });
     await post(c, await sealForCollector(c.url, sampleBatch(3, seededRandom(8))));
-    expect((await query(c, { metric: 'page_load.count', from: '2026-11-20', to: '2026-11-20' })).status).toBe(200);
+    expect((await query(c, { metric: 'page_load.count', from: SAMPLE_DAY, to: SAMPLE_DAY })).status).toBe(200);
     const response = await fetch(`${c.url}/v1/privacy`, { headers: { authorization: `Bearer ${c.queryToken}` } });
     const status = (await response.json()) as PrivacyStatus;
     expect(status.k).toBe(20);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candorBrowserRegistry } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { sampleReport, seededRandom } from '../../testing/reports.js';
+import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
 import { migrate } from './migrations.js';
 import { DuckDbStore } from './store.js';
@@ -21,12 +21,12 @@ describe('DuckDB store', () => {
     await store.close();
 
     store = await DuckDbStore.open(path);
-    expect(await migrate(store.connection)).toBe(3);
-    const request = { app: 'candor-browser', from: '2026-11-01', to: '2026-11-30' };
+    expect(await migrate(store.connection)).toBe(4);
+    const request = { app: 'candor-browser', from: SAMPLE_DAY, to: SAMPLE_DAY };
     const counts = await store.aggregate({ ...request, metric: 'page_load.count', type: 'counter', by: 'day' });
     expect(counts).toEqual([
       {
-        key: '2026-11-20',
+        key: SAMPLE_DAY,
         reports: 30,
         value: reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0),
         count: 30,
@@ -72,8 +72,8 @@ describe('DuckDB store', () => {
 
     const none = await store.aggregate({
       ...request,
-      from: '2026-12-01',
-      to: '2026-12-31',
+      from: '2000-01-01',
+      to: '2000-01-31',
       metric: 'page_load.count',
       type: 'counter',
       by: 'day',
