@@ -5,6 +5,7 @@ import { candorBrowserRegistry } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
+import type { SampleRow } from '../types.js';
 import { migrate } from './migrations.js';
 import { DuckDbStore } from './store.js';
 
@@ -79,6 +80,40 @@ describe('DuckDB store', () => {
       by: 'day',
     });
     expect(none).toEqual([]);
+    await store.close();
+  });
+
+  it('a write that fails leaves nothing behind and does not affect the appends beside it or after it', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
+    // Rows no check would let through: their counts overflow BIGINT once the per-day rollup sums them.
+    const base = honest(1).find((r) => r.metric === 'page_load.count') as SampleRow;
+    const poison: SampleRow[] = [
+      { ...base, appVersion: '1.0', count: 2 ** 62 },
+      { ...base, appVersion: '1.1', count: 2 ** 62 },
+    ];
+    const results = await Promise.allSettled([
+      store.append(honest(2), [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(poison, [{ key: 'b'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(honest(3), [{ key: 'c'.repeat(32), day: SAMPLE_DAY }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await store.append(honest(4), [{ key: 'd'.repeat(32), day: SAMPLE_DAY }]);
+    const count = async (sql: string) => Number((await store.connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
+    expect(await count('SELECT count(*) FROM staging')).toBe(0);
+    expect(await count('SELECT count(*) FROM staging_ids')).toBe(0);
+    const request = {
+      app: 'candor-browser',
+      from: SAMPLE_DAY,
+      to: SAMPLE_DAY,
+      type: 'counter' as const,
+      by: 'day' as const,
+    };
+    expect((await store.aggregate({ ...request, metric: 'page_load.count' }))[0]?.reports).toBe(3);
+    // The dedupe keys of exactly the stored appends were kept with them.
+    expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(
+      ['a', 'c', 'd'].map((c) => c.repeat(32)),
+    );
     await store.close();
   });
 });
