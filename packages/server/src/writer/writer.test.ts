@@ -55,7 +55,7 @@ describe.skipIf(!available)('JetStream sink and ClickHouse writer', () => {
     // A writer that stored a batch and died before acknowledging it: store through the ledger, never ack.
     const connection = await connect({ servers: services.queue });
     const jsm = await jetstreamManager(connection);
-    const source = await ensureStream(jsm, services.stream);
+    await ensureStream(jsm, services.stream);
     await ensureConsumer(jsm, services.stream.name, {
       durable: 'candor-writer',
       ackWaitMs: 1500,
@@ -64,10 +64,17 @@ describe.skipIf(!available)('JetStream sink and ClickHouse writer', () => {
     const consumer = await jetstream(connection).consumers.get(services.stream.name, 'candor-writer');
     const batch = await consumer.fetch({ max_messages: 100, expires: 2000 });
     const items = [];
-    for await (const m of batch)
-      items.push({ sequence: m.seq, rows: flattenReport(decodeReport(m.data), candorBrowserRegistry) });
+    for await (const m of batch) {
+      const report = decodeReport(m.data);
+      items.push({
+        sequence: m.seq,
+        id: report.id,
+        day: report.day,
+        rows: flattenReport(report, candorBrowserRegistry),
+      });
+    }
     expect(items).toHaveLength(100);
-    expect(await store.ingest.ingest(source, items)).toEqual({ inserted: 100, skipped: 0 });
+    expect(await store.ingest.ingest(items)).toMatchObject({ inserted: 100, skipped: 0 });
     await connection.close();
 
     const writer = await startWriter({
