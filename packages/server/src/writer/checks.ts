@@ -1,4 +1,4 @@
-import { type Registry, REPORT_VERSION, type Report } from '@candor/protocol';
+import { REPORT_VERSION, type Registry, type Report } from '@candor/protocol';
 import { createBatchChecker } from '../check/batch.js';
 import { PiiFirewall } from '../firewall/firewall.js';
 
@@ -47,5 +47,5 @@ export function createMessageChecker(registries: readonly Registry[]): (data: Ui
     const [report] = checked.batch.reports;
     if (!report) return { ok: false, reason: 'queued message holds no report' };
     return { ok: true, report, registry: checks.registry };
-  }
+  };
 }

@@ -104,6 +104,9 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   const jsm = await jetstreamManager(connection);
   const source = await ensureStream(jsm, streamSettings);
   await ensureConsumer(jsm, streamSettings.name, consumerSettings);
+  // The consumer may have been created with another ack wait than this writer's default: keep up with its own.
+  const ackWaitMs =
+    Number((await jsm.consumers.info(streamSettings.name, consumerSettings.durable)).config.ack_wait) / 1e6;
   await ensureDeadLetterStream(jsm, streamSettings);
   const deadLetters = deadLetterStream(streamSettings);
   const js: JetStreamClient = jetstream(connection);
@@ -162,7 +165,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     // Tell the stream the batch is still being worked on, so it is not handed out again while the insert runs.
     const keepAlive = setInterval(() => {
       for (const m of messages) m.working();
-    }, consumerSettings.ackWaitMs / 3);
+    }, ackWaitMs / 3);
     try {
       return await storeUntilDone(items, 250);
     } finally {
@@ -195,18 +198,22 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     const h = headers();
     h.set('Candor-Reason', reason.slice(0, 1000));
     h.set('Candor-Stream-Sequence', String(message.seq));
+    let first = true;
     try {
       // Personal data is not kept anywhere, not even here: only the reason goes on.
-      await js.publish(deadLetters.subject, personal ? new Uint8Array() : message.data, {
+      const ack = await js.publish(deadLetters.subject, personal ? new Uint8Array() : message.data, {
         msgID: `${source}:${message.seq}`,
         headers: h,
       });
+      first = !ack.duplicate;
     } catch (error) {
       log.warn({ sequence: message.seq, err: errorText(error) }, 'could not dead-letter a message; retrying later');
       message.nak(5_000);
       return;
     }
-    message.term(reason.slice(0, 200));
+    // An ack, not a term: nats-server 2.9 keeps terminated messages in a work-queue stream.
+    message.ack();
+    if (!first) return;
     stats.deadLettered++;
     log.error({ sequence: message.seq, reason, deadLettered: stats.deadLettered }, 'dead-lettered a message');
   };

@@ -45,10 +45,30 @@ function clientLoggerClass(log: StoreLog): new () => Logger {
     trace() {}
     debug() {}
     info() {}
-    warn({ module, message, args, err }: { module: string; message: string; args?: Record<string, unknown>; err?: Error }) {
+    warn({
+      module,
+      message,
+      args,
+      err,
+    }: {
+      module: string;
+      message: string;
+      args?: Record<string, unknown>;
+      err?: Error;
+    }) {
       log.warn(fields(module, args, err), message);
     }
-    error({ module, message, args, err }: { module: string; message: string; args?: Record<string, unknown>; err: Error }) {
+    error({
+      module,
+      message,
+      args,
+      err,
+    }: {
+      module: string;
+      message: string;
+      args?: Record<string, unknown>;
+      err: Error;
+    }) {
       log.error(fields(module, args, err), message);
     }
   };
