@@ -7,6 +7,7 @@ import { detectHardware } from './hardware.js';
 import { detectHashed } from './hashed.js';
 import { detectLocation } from './location.js';
 import { detectPlatform } from './platform.js';
+import { detectTrackerId } from './trackers.js';
 import type { Detection } from './types.js';
 import { detectWeb } from './web.js';
 
@@ -36,6 +37,7 @@ export function detectPersonalData(value: string, field?: string): Detection[] {
     detectAccount(value, names, out);
     detectHashed(value, names, out);
     detectFingerprintValue(value, names, out);
+    detectTrackerId(value, names, out);
   }
   return dedupe(out);
 }

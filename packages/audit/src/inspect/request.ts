@@ -9,6 +9,7 @@ import type { LinkTracker } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
 import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
+import { carriesPageAddress, type Parties, refererNamesAPage } from './page-address.js';
 
 export interface InspectContext {
   analyser: LeafAnalyser;
@@ -58,8 +59,17 @@ export class DestinationCache {
  * Decodes everything one request carried (path, query, custom headers, cookies, body, WebSocket messages) and
  * runs the detectors on every value. Identifier-like values go to the link tracker, which decides after the whole
  * capture which of them recur.
+ *
+ * `firstParty` is the registrable domain of the site being visited, when known: what a request to the site itself
+ * carries is the person's business with that site and is not reported (values given with --known excepted),
+ * though its identifiers still count when they turn up at a third party.
  */
-export function inspectRequest(request: CapturedRequest, requestNumber: number, ctx: InspectContext): Inspection {
+export function inspectRequest(
+  request: CapturedRequest,
+  requestNumber: number,
+  ctx: InspectContext,
+  firstParty?: string,
+): Inspection {
   let url: URL | undefined;
   try {
     url = new URL(request.url);
@@ -69,6 +79,8 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   if (url && !NETWORK_SCHEMES.has(url.protocol))
     return { host: '', domain: '', findings: [], warnings: [], local: true };
   const { host, domain } = ctx.destinations.of(url);
+  const own = firstParty !== undefined && domain === firstParty;
+  const parties: Parties = { destination: domain, ...(firstParty !== undefined ? { firstParty } : {}) };
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const attributes = new Map<string, { field: string; value: string; location: FindingLocation }>();
@@ -86,6 +98,7 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   });
 
   const add = (category: Category, detector: string, leaf: Leaf, note?: string): void => {
+    if (own && category !== 'known-value') return;
     const key = `${category}|${detector}|${location}|${leaf.field}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -104,9 +117,12 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
     const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
-    for (const detection of analysis.detections) add(detection.category, detection.detector, leaf);
+    // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
+    for (const detection of analysis.detections)
+      if (detection.detector !== 'url') add(detection.category, detection.detector, leaf);
+    if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
     if (analysis.candidate) {
-      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf) });
+      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf), ...(own ? { firstParty: true } : {}) });
     }
     const kind = analysis.attributeKind;
     if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });
@@ -134,6 +150,8 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   for (const header of request.headers) {
     const lower = header.name.toLowerCase();
     if (lower === 'content-encoding') contentEncoding = header.value;
+    if (lower === 'referer' && !own && refererNamesAPage(header.value, parties))
+      add('browsing-history', 'referer', { field: 'referer', value: header.value, decoding: [] });
     if (isProtocolHeader(lower)) continue;
     if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);
     else decodeString(decode, header.value, headerField(lower), []);

@@ -3,6 +3,8 @@ import type { Finding } from '../findings.js';
 /** Where a value was seen: the place fields of a finding, plus which request (across all capture files). */
 export type Occurrence = Pick<Finding, 'file' | 'entry' | 'host' | 'domain' | 'location' | 'field' | 'decoding'> & {
   request: number;
+  /** Sent to the site being visited: it counts towards recurrence but is not reported itself. */
+  firstParty?: boolean;
 };
 
 interface Seen {
