@@ -61,14 +61,18 @@ function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: 
 }
 
 /** "name=value; name2=value2": a cookie jar copied into a value (Google Analytics' utmcc, consent strings). */
-const COOKIE_JAR = /^\s*[\w.$-]+=[^;=]*(?:;\s*[\w.$-]+=[^;]*)+;?\s*$/;
+const COOKIE_JAR = /^\s*[\w.$-]+=[^;=]*(?:;[\s+]*[\w.$-]+=[^;]*)+;?\s*$/;
 
 function decodeCookieJar(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
   const next = push(chain, 'cookie');
   for (const pair of text.split(';')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) continue;
-    decodeString(ctx, pair.slice(eq + 1).trim(), join(field, pair.slice(0, eq).trim()), next);
+    const name = pair
+      .slice(0, eq)
+      .replace(/^[\s+]+/, '')
+      .trim();
+    decodeString(ctx, pair.slice(eq + 1).trim(), join(field, name), next);
   }
 }
 
@@ -87,12 +91,12 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
   if (lead === 'e' && JWT.test(trimmed)) return decodeJwt(ctx, trimmed, field, chain);
   if (ABSOLUTE_URL.test(trimmed)) return false;
   const hasEquals = trimmed.includes('=');
-  if (hasEquals && looksLikeForm(trimmed)) {
-    decodeForm(ctx, trimmed, field, chain);
-    return true;
-  }
   if (hasEquals && trimmed.includes(';') && COOKIE_JAR.test(trimmed)) {
     decodeCookieJar(ctx, trimmed, field, chain);
+    return true;
+  }
+  if (hasEquals && looksLikeForm(trimmed)) {
+    decodeForm(ctx, trimmed, field, chain);
     return true;
   }
   if (hasEquals && trimmed.includes('\n') && decodeFormLines(ctx, trimmed, field, chain)) return true;
@@ -133,8 +137,9 @@ function tryJson(text: string): unknown {
 function looksLikeForm(text: string): boolean {
   // Base64 padding ("...==") is not a form; a form has key=value pairs joined by "&".
   if (!text.includes('&')) {
+    // One pair: its key must read as a name, not as the random head of a token ("IDXL0vH3...NE=.UsRnv6").
     const eq = text.indexOf('=');
-    return eq > 0 && eq < text.length - 1 && !text.endsWith('=') && FORM_PAIR.test(text);
+    return eq > 0 && eq <= 24 && eq < text.length - 1 && !text.endsWith('=') && FORM_PAIR.test(text);
   }
   const pairs = text.split('&');
   let named = 0;

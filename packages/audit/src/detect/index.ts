@@ -37,8 +37,9 @@ export function detectPersonalData(value: string, field?: string): Detection[] {
     detectAccount(value, names, out);
     detectHashed(value, names, out);
     detectFingerprintValue(value, names, out);
-    detectTrackerId(value, names, out);
   }
+  // Some tracker ids are long (Criteo's bundle); the catalogue is a name lookup first, so any length is cheap.
+  if (value.length <= 4096) detectTrackerId(value, names, out);
   return dedupe(out);
 }
 

@@ -21,13 +21,15 @@ const AD_ID_FIELDS = new Set([
   'googleaid',
   'vaid',
 ]);
-/** Ids an app or SDK assigns to the device or install; named so, they are meant to persist. */
+/**
+ * Ids an app or SDK assigns to the device or install; named so, they are meant to persist. Not "client_id": that is
+ * OAuth's name for the application (RFC 6749); Google Analytics' client id is in the tracker catalogue.
+ */
 const DEVICE_ID_FIELDS = new Set([
   'deviceid',
   'distinctid',
   'installid',
   'installationid',
-  'clientid',
   'udid',
   'uuid',
   'visitorid',

@@ -98,11 +98,11 @@ export const TRACKER_IDS: readonly TrackerId[] = [
     source: 'OpenRTB 2.5 user.buyeruid; cookie-sync endpoints of ad exchanges',
   },
   {
-    names: ['uid', 'userid', 'visitor', 'vid', 'sid'],
+    names: ['uid', 'userid', 'visitor'],
     form: UUID,
-    source: 'ids in UUID form under user, visitor and session names',
+    source: 'ids in UUID form under user and visitor names',
   },
-  { names: ['bundle'], form: /^[A-Za-z0-9%_-]{64,}$/, source: 'Criteo OneTag user bundle' },
+  { names: ['bundle'], form: /^[A-Za-z0-9%+/=_-]{64,}$/, source: 'Criteo OneTag user bundle' },
   {
     names: ['fprnt', 'fingerprint', 'browserfingerprint', 'fpid', 'visitorfingerprint'],
     form: /^(?:[0-9a-f]{16,128}|[A-Za-z0-9_-]{20,})$/i,

@@ -5,7 +5,7 @@ import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
-import type { LinkTracker } from '../link/index.js';
+import { isCookieIdentifier, type LinkTracker, namesSharedValue } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
 import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
@@ -35,6 +35,8 @@ export interface Inspection extends Destination {
 const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
 
 const MAX_EVIDENCE = 300;
+const SITE_ACCOUNT = /(?:^|[.[])account_?(?:id)?\]?$/i;
+const IDENTIFIER_CATEGORIES = new Set<Category>(['persistent-id', 'platform-id', 'account-id', 'hardware-id']);
 
 /** Where requests went: host and registrable domain, remembered per host (a capture has few hosts). */
 export class DestinationCache {
@@ -118,9 +120,25 @@ export function inspectRequest(
     if (leaf.unnamedNumber) return;
     const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
     // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
-    for (const detection of analysis.detections)
-      if (detection.detector !== 'url') add(detection.category, detection.detector, leaf);
+    for (const detection of analysis.detections) {
+      // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
+      if (detection.detector === 'url') continue;
+      // On the web, the account a third-party tag names is the site's account with that service (Pardot's
+      // account_id), not the visitor's.
+      if (detection.detector === 'account-field' && firstParty !== undefined && SITE_ACCOUNT.test(leaf.field)) continue;
+      add(detection.category, detection.detector, leaf);
+    }
+    if (leaf.value.length <= 128 && namesSharedValue(leaf.field)) ctx.link.markShared(leaf.value);
     if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
+    // A third party's cookie exists to recognise the browser wherever the third party is embedded.
+    if (
+      location === 'cookie' &&
+      firstParty !== undefined &&
+      !own &&
+      !analysis.detections.some((d) => IDENTIFIER_CATEGORIES.has(d.category)) &&
+      isCookieIdentifier(leaf.value)
+    )
+      add('persistent-id', 'third-party-cookie', leaf);
     if (analysis.candidate) {
       ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf), ...(own ? { firstParty: true } : {}) });
     }
