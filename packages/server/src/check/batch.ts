@@ -1,5 +1,5 @@
 import { createReportChecker, type Registry, type Report, type ReportBatch, ReportBatchSchema } from '@candor/protocol';
-import { type Problem, problem } from '../http/problem.js';
+import { type Problem, problem } from '../problem.js';
 
 export type BatchCheck = { ok: true; batch: ReportBatch } | { ok: false; problem: Problem };
 

@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import type { BatchCheck } from '../check/batch.js';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../http/problem.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { openEnvelope } from '../open/envelope.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
 
 export interface IngestDeps {

@@ -1,4 +1,4 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
 import { type AggregateLine, aggregateSql, isDistribution } from './aggregate.js';
 import { ExactlyOnceIngest } from './ingest.js';
@@ -46,6 +46,9 @@ export class ClickHouseStore implements ReportStore {
       request_timeout: options.requestTimeoutMs ?? 30_000,
       // Old servers answer 64-bit integers quoted; numbers are converted explicitly where read.
       compression: { request: false, response: false },
+      // Failures reach the caller as errors (and the collector's own log); the client's logger would print each
+      // one again, with a stack trace, on the terminal.
+      log: { level: ClickHouseLogLevel.OFF },
     });
     const store = new ClickHouseStore(
       client,
