@@ -40,6 +40,12 @@ function ruleField(message: string): string {
   return /\b(labels|values|extras|ldp)\b/.exec(message)?.[1] ?? '';
 }
 
+/** "2026-02-30" parses (as 2 March); a real day reads back unchanged. */
+function isCalendarDay(day: string): boolean {
+  const time = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day;
+}
+
 function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -80,7 +86,10 @@ export function checkRegistry(raw: unknown, today: string): { registry?: Registr
         error(
           path[1] as string,
           field,
-          issue.code === 'invalid_key' ? `bad metric name: ${issue.message}` : issue.message,
+          // A bad name carries its reason in an inner issue ("group.name" in snake_case).
+          issue.code === 'invalid_key'
+            ? `bad metric name: ${issue.issues[0]?.message ?? issue.message}`
+            : issue.message,
         );
       } else {
         error('(registry)', path.join('.'), issue.message);
@@ -101,7 +110,7 @@ export function checkRegistry(raw: unknown, today: string): { registry?: Registr
     // Expiry: an expired metric is refused by the collector and not recorded by the SDK.
     if (def.expires === 'never') {
       warn(name, 'expires', '"never": only for collection a data review approved as permanent');
-    } else if (Number.isNaN(Date.parse(`${def.expires}T00:00:00Z`))) {
+    } else if (!isCalendarDay(def.expires)) {
       error(name, 'expires', `${def.expires} is not a calendar day`);
     } else if (def.expires < today) {
       error(name, 'expires', `expired on ${def.expires}; remove the metric, or renew it after a data review`);
