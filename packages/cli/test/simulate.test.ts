@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candorBrowserRegistry, type QueryResult } from '@candor/protocol';
-import { type Collector, DAILY_ACTIVITY_METRIC, NO_NOISE_FOR_PLUMBING_TESTS, startCollector } from '@candor/server';
+import { candorBrowserRegistry, type QueryResult, REPORT_DAYS_LATE } from '@candor/protocol';
+import { type Collector, DAILY_ACTIVITY_METRIC, startCollector } from '@candor/server';
+import { NO_NOISE_FOR_PLUMBING_TESTS } from '@candor/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, type FleetResult, simulateFleet } from '../src/simulate/fleet.js';
 
@@ -39,16 +40,18 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'candor-simulate-'));
-    // The collector's clock is three days on, so all three simulated days are closed and released on the first
-    // query, with the default noise.
+    // The collector's clock: today while the phones upload, then on until all three simulated days are closed, so
+    // they are released on the first query, with the default noise.
+    let clock = today;
     collector = await startCollector({
       port: 0,
       keysDir: join(dir, 'keys'),
-      now: () => new Date(today + 3 * 86_400_000),
+      now: () => clock,
       rateLimit: false,
       log: { level: 'silent' },
     });
     result = await simulateFleet({ target: collector.url, devices: 120, minutes: 10, days: 3, seed: 7, now: today });
+    clock = today + (REPORT_DAYS_LATE + 1) * 86_400_000;
   }, 120_000);
   afterAll(async () => {
     await collector?.close();
@@ -105,12 +108,14 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
 describe('candor serve --simulate: live waves come from the same phones', () => {
   it('a wave sends new use, but no phone is counted as a new install', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'candor-waves-'));
+    let clock = Date.now();
     const collector = await startCollector({
       port: 0,
       keysDir: join(dir, 'keys'),
-      // Plumbing: today is released (the clock is two days on) without noise, so installs can be counted.
+      // Plumbing: after the waves the clock moves on so today is released, without noise, and installs can be
+      // counted exactly.
       noise: NO_NOISE_FOR_PLUMBING_TESTS,
-      now: () => new Date(Date.now() + 2 * 86_400_000),
+      now: () => clock,
       rateLimit: false,
       log: { level: 'silent' },
     });
@@ -121,6 +126,7 @@ describe('candor serve --simulate: live waves come from the same phones', () => 
       expect(await fleet.wave(10, 2)).toBeGreaterThan(0);
       const result = await fleet.finish();
       const today = new Date().toISOString().slice(0, 10);
+      clock = Date.now() + (REPORT_DAYS_LATE + 1) * 86_400_000;
       const response = await fetch(
         `${collector.url}/v1/query?metric=${DAILY_ACTIVITY_METRIC}&by=day&from=${today}&to=${today}`,
         { headers: { authorization: `Bearer ${collector.queryToken}` } },

@@ -24,8 +24,12 @@ export async function startSeededCollector(
   options: { devices?: number; days?: number } = {},
 ): Promise<SeededCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
+  // The collector's clock follows the simulated days, so each day's reports arrive on their day; afterwards it is
+  // real time again and the days before the accepted-day window are released.
+  let simulatedDay: number | null = null;
   const collector = await startCollector({
     keysDir: join(dir, 'keys'),
+    now: () => simulatedDay ?? Date.now(),
     rateLimit: false,
     log: { level: 'silent' },
   });
@@ -41,7 +45,11 @@ export async function startSeededCollector(
       days,
       seed: 7,
       now,
+      onDay: (start) => {
+        simulatedDay = start + DAY_MS / 2;
+      },
     });
+    simulatedDay = null;
     if (result.uploadsAccepted === 0)
       throw new Error(`the fleet's uploads were all refused (${result.uploadsRejected})`);
     return {

@@ -7,15 +7,17 @@ import {
   PROBLEM_UNKNOWN_KEY,
   type PrivacyStatus,
   type QueryResult,
+  REPORT_DAYS_LATE,
   SEALED_CONTENT_TYPE,
 } from '@candor/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Collector, type CollectorOptions, startCollector } from './collector.js';
+import { DedupeWindow } from './dedupe/window.js';
 import { sealEnvelope } from './open/envelope.js';
 import type { ReportSink } from './store/types.js';
 import { postRaw, sealForCollector } from './testing/client.js';
 import { NO_NOISE_FOR_PLUMBING_TESTS } from './testing/release.js';
-import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
 const running: Collector[] = [];
 afterEach(async () => {
@@ -56,23 +58,37 @@ async function query(c: Collector, params: Record<string, string>, token = c.que
 describe('ingest', () => {
   it('a retry that arrives while the first attempt is still storing is not acknowledged before it is durable', async () => {
     let failFirst: (error: Error) => void = () => undefined;
+    let firstArrived: () => void = () => undefined;
+    const firstStoring = new Promise<void>((resolve) => (firstArrived = resolve));
     const stored: Report[][] = [];
     let calls = 0;
     const sink: ReportSink = {
       accept: (reports) => {
         calls++;
-        if (calls === 1) return new Promise<void>((_, rejectStore) => (failFirst = rejectStore));
+        if (calls === 1) {
+          firstArrived();
+          return new Promise<void>((_, rejectStore) => (failFirst = rejectStore));
+        }
         stored.push(reports);
         return Promise.resolve();
       },
       close: async () => undefined,
     };
+    // The retry, found to duplicate reports still being stored, waits for that store: this is the event.
+    let retryWaiting: () => void = () => undefined;
+    const retryWaits = new Promise<void>((resolve) => (retryWaiting = resolve));
+    const whenStored = DedupeWindow.prototype.whenStored;
+    const spy = vi.spyOn(DedupeWindow.prototype, 'whenStored').mockImplementation(function (this: DedupeWindow, keys) {
+      retryWaiting();
+      return whenStored.call(this, keys);
+    });
     const c = await start({ sink, rateLimit: false });
     const batch = sampleBatch(3, seededRandom(9));
     const first = post(c, await sealForCollector(c.url, batch));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await firstStoring;
     const retry = post(c, await sealForCollector(c.url, batch));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await retryWaits;
+    spy.mockRestore();
     expect(calls).toBe(1); // the retry is a duplicate of reports still being stored
     failFirst(new Error('queue unavailable'));
     expect((await first).status).toBe(503);
@@ -85,8 +101,10 @@ describe('ingest', () => {
   });
 
   it('accepts a sealed batch, counts a retried report once, and answers queries', async () => {
-    // Plumbing: the release adds no noise here, so the answer is the exact count.
-    const c = await start({ noise: NO_NOISE_FOR_PLUMBING_TESTS });
+    // Plumbing: the release adds no noise here, so the answer is the exact count. The collector's clock moves on
+    // after the uploads, so their day is closed and released when queried.
+    let clock = Date.now();
+    const c = await start({ noise: NO_NOISE_FOR_PLUMBING_TESTS, now: () => clock });
     const batch = sampleBatch(25, seededRandom(1));
     const body = await sealForCollector(c.url, batch);
     const first = await post(c, body);
@@ -96,15 +114,16 @@ describe('ingest', () => {
     const retry = await post(c, await sealForCollector(c.url, batch));
     expect(await retry.json()).toEqual({ accepted: 0, duplicates: 25 });
 
+    clock += (REPORT_DAYS_LATE + 1) * 86_400_000;
     const { status, body: result } = await query(c, {
       metric: 'page_load.count',
       by: 'day',
-      from: '2026-11-20',
-      to: '2026-11-20',
+      from: SAMPLE_DAY,
+      to: SAMPLE_DAY,
     });
     expect(status).toBe(200);
     const sum = batch.reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0);
-    expect(result.cells).toMatchObject([{ key: '2026-11-20', reports: 25, sum }]);
+    expect(result.cells).toMatchObject([{ key: SAMPLE_DAY, reports: 25, sum }]);
     expect(result.totalReports).toBe(25);
   });
 
@@ -311,10 +330,10 @@ describe('keys, dashboard and privacy panel', () => {
   it('states the privacy budget of a device-day and how each release spends it at /v1/privacy', async () => {
     const c = await start({ privacy: { epsilon: 4, delta: 1e-7 } });
     await post(c, await sealForCollector(c.url, sampleBatch(3, seededRandom(8))));
-    expect((await query(c, { metric: 'page_load.count', from: '2026-11-20', to: '2026-11-20' })).status).toBe(200);
+    expect((await query(c, { metric: 'page_load.count', from: SAMPLE_DAY, to: SAMPLE_DAY })).status).toBe(200);
     const response = await fetch(`${c.url}/v1/privacy`, { headers: { authorization: `Bearer ${c.queryToken}` } });
     const status = (await response.json()) as PrivacyStatus;
-    expect(status).toMatchObject({ epsilon: 4, delta: 1e-7, graceDays: 1 });
+    expect(status).toMatchObject({ epsilon: 4, delta: 1e-7, graceDays: REPORT_DAYS_LATE });
     // The releases spend exactly the budget, no more (basic composition).
     expect(status.releases.reduce((s, r) => s + r.epsilon, 0)).toBeCloseTo(4, 9);
     expect(status.releases.reduce((s, r) => s + r.delta, 0)).toBeCloseTo(1e-7, 15);

@@ -1,24 +1,33 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET, type PrivacyBudget, type Registry } from '@candor/protocol';
+import {
+  acceptedDays,
+  candorBrowserRegistry,
+  DEFAULT_PRIVACY_BUDGET,
+  type PrivacyBudget,
+  type Registry,
+} from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
-import { createBatchChecker } from './check/batch.js';
-import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
+import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
 import { StoreSink } from './ingest/store-sink.js';
-import { createUploadProcessor, type IngestStats } from './ingest/upload.js';
+import { createUploadProcessor, type IngestAnswer, type IngestStats } from './ingest/upload.js';
+import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
 import { QueryService } from './query/service.js';
+import { createRegistryChecker } from './registry/check.js';
+import { RegistrySet } from './registry/set.js';
 import type { Noise } from './release/noise.js';
 import { Releaser } from './release/releaser.js';
 import { DuckDbStore } from './store/duckdb/store.js';
-import type { ReportSink, ReportStore } from './store/types.js';
+import type { DedupeKey, ReportSink, ReportStore } from './store/types.js';
 
 export interface CollectorOptions {
   host?: string;
@@ -28,21 +37,30 @@ export interface CollectorOptions {
   store?: string | ReportStore;
   /** Where accepted reports go; default: flattened into the store. */
   sink?: ReportSink;
+  /** The app's metric registry. Default: candor's example registry (candor-browser). */
   registry?: Registry;
+  /**
+   * Several registries: several apps, and several versions of one app, served at once. Each report is checked
+   * against the one its app and registry version name. Takes the place of `registry`.
+   */
+  registries?: Registry[];
+  /** Origins whose pages may upload (CORS on POST /v1/reports and GET /v1/keys), e.g. https://app.example. */
+  allowOrigins?: string[];
+  /** Called with every upload's answer (accepted or a problem), after it is decided. `candor tail` prints them. */
+  onAnswer?: (answer: IngestAnswer) => void;
   /** HPKE keys and query tokens (mode 0600). Created when missing. Default '.candor/keys'. */
   keysDir?: string;
-  /** Small state files: dedupe ids across restarts. Default: the parent of keysDir. */
+  /** Small state files: the dedupe secret. Default: the parent of keysDir. */
   stateDir?: string;
-  /** The privacy budget of one device-day for the whole app (default DEFAULT_PRIVACY_BUDGET). */
+  /** The privacy budget of one device-day, for all of an app's releases of a day (default DEFAULT_PRIVACY_BUDGET). */
   privacy?: PrivacyBudget;
-  /** The release's noise; default discrete Laplace from the OS's CSPRNG. Tests inject a seeded source. */
+  /** The release's noise; default discrete Laplace from the OS's CSPRNG. Tests inject a seeded or zero source. */
   noise?: Noise;
-  /** The clock that decides which days are closed (tests move it). */
-  now?: () => Date;
   limits?: Partial<IngestLimits>;
   /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
   rateLimit?: boolean;
-  dedupeWindowMs?: number;
+  /** The clock for the accepted-day window, dedupe and which days are closed (ms since the epoch). Default Date.now. */
+  now?: () => number;
   /** How often closed days are looked for and released, besides before every query (default 10 min). */
   releaseEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -79,6 +97,17 @@ async function openStore(store: string | ReportStore | undefined): Promise<{ sto
   return { store: await DuckDbStore.open(path), owned: true };
 }
 
+async function readSavedKeys(path: string): Promise<DedupeKey[]> {
+  try {
+    const saved: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return Array.isArray(saved)
+      ? saved.filter((k): k is DedupeKey => typeof k?.key === 'string' && typeof k?.day === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
 async function findDashboard(): Promise<string | null> {
   try {
     const dashboard = (await import('@candor/dashboard')) as { dashboardAssetsDir?: unknown };
@@ -90,7 +119,7 @@ async function findDashboard(): Promise<string | null> {
 
 /** Starts the collector: ingest, query API, data dictionary, OpenAPI document and the dashboard. */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
-  const registry = options.registry ?? candorBrowserRegistry;
+  const registries = new RegistrySet(options.registries ?? [options.registry ?? candorBrowserRegistry]);
   const keysDir = resolve(options.keysDir ?? '.candor/keys');
   const stateDir = resolve(options.stateDir ?? dirname(keysDir));
   const log = createLogger(options.log);
@@ -106,25 +135,38 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   }
 
   const { store, owned } = await openStore(options.store);
-  const sink = options.sink ?? new StoreSink(store, registry);
-  const dedupe = new DedupeWindow(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
-  const dedupePath = join(stateDir, 'dedupe-ids.json');
-  await dedupe.load(dedupePath);
+  const sink = options.sink ?? new StoreSink(store, registries);
+  const now = options.now ?? Date.now;
+  const dedupe = new DedupeWindow(await DedupeWindow.secretIn(stateDir), now);
+  // Dedupe keys are durable with the rows they guard when the store keeps them (DuckDB); with another sink
+  // (JetStream, which dedupes by message id itself) they are saved to a file on close.
+  const keysInStore = !options.sink && store.dedupeKeys !== undefined;
+  const dedupePath = join(stateDir, 'dedupe-keys.json');
+  if (keysInStore) dedupe.load(await (store.dedupeKeys?.(acceptedDays(now()).from) ?? []));
+  else dedupe.load(await readSavedKeys(dedupePath));
 
-  const releaser = new Releaser({
-    registry,
-    store,
-    budget,
-    ...(options.noise ? { noise: options.noise } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-  await releaser.catchUp();
+  // One releaser per app, over its newest registry: each app's device-days have their own budget and releases.
+  const releasers = new Map(
+    registries.apps().map((app) => {
+      const registry = registries.latest(app) as Registry;
+      const releaser = new Releaser({
+        registry,
+        store,
+        budget,
+        ...(options.noise ? { noise: options.noise } : {}),
+        now: () => new Date(now()),
+      });
+      return [app, releaser] as const;
+    }),
+  );
+  for (const releaser of releasers.values()) await releaser.catchUp();
 
   const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
-  const firewall = new PiiFirewall(registry);
+  const firewall = new PiiFirewall(registries.vocabulary());
   const ingest = {
+    registry: registries.vocabulary(),
     keys,
-    check: createBatchChecker(registry),
+    check: createRegistryChecker(registries, { now }),
     firewall,
     dedupe,
     sink,
@@ -132,18 +174,33 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     rate: options.rateLimit === false ? null : new RateLimiter(limits.ratePerMinute, limits.burst),
     log,
   };
-  const queries = new QueryService({ registry, store, releaser });
+  // One query service per app, over its newest registry: figures are per app, never mixed.
+  const queries = new Map(
+    registries.apps().map((app) => {
+      const registry = registries.latest(app) as Registry;
+      return [app, new QueryService({ registry, store, releaser: releasers.get(app) as Releaser })] as const;
+    }),
+  );
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
-  const processUpload = createUploadProcessor(ingest, stats);
+  const processOne = createUploadProcessor(ingest, stats);
+  const onAnswer = options.onAnswer;
+  const processUpload = onAnswer
+    ? async (upload: Parameters<typeof processOne>[0]) => {
+        const answer = await processOne(upload);
+        onAnswer(answer);
+        return answer;
+      }
+    : processOne;
   const app = createApp({
-    registry,
+    registries,
+    releasers,
+    allowOrigins: options.allowOrigins ?? [],
     keys,
     tokens: new TokenVerifier(keysDir),
     queries,
     ingest,
     stats,
     processUpload,
-    releaser,
     dashboardDir,
     log,
   });
@@ -152,19 +209,28 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   // Every route, uploads included, goes through the hono app: a node:http fast path for uploads measured no
   // faster in `candor bench collector` (opening, checking and storing dominate, not request plumbing).
   const server = createServer(getRequestListener(app.fetch));
-  await new Promise<void>((ready, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, host, () => ready());
-  });
+  try {
+    await new Promise<void>((ready, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 0, host, () => ready());
+    });
+  } catch (error) {
+    // A busy port: release what was opened, so the caller can report it and exit cleanly.
+    if (!options.sink) await sink.close();
+    if (owned) await store.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
   keyRefresh.unref();
   const releasing = setInterval(
     () => {
-      releaser
-        .catchUp()
-        .then((days) => days.length && log.info({ days }, 'released closed days'))
-        .catch((error: unknown) => log.error({ err: String(error) }, 'release failed'));
+      for (const releaser of releasers.values()) {
+        releaser
+          .catchUp()
+          .then((days) => days.length && log.info({ days }, 'released closed days'))
+          .catch((error: unknown) => log.error({ err: String(error) }, 'release failed'));
+      }
     },
     options.releaseEveryMs ?? 10 * 60 * 1000,
   );
@@ -191,7 +257,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         if (!options.sink) await sink.close();
-        await dedupe.save(dedupePath);
+        if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();
         log.flush?.();
       })();

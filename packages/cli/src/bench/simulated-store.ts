@@ -1,6 +1,7 @@
 // Simulated history for the query and dashboard benchmarks: device-day reports flattened exactly as ingest does.
 import { candorBrowserRegistry } from '@candor/protocol';
-import { type DuckDbStore, flattenReport, sampleReport, seededRandom } from '@candor/server';
+import { type DuckDbStore, flattenReport } from '@candor/server';
+import { sampleReport, seededRandom } from '@candor/server/testing';
 
 export interface SimulatedData {
   /** Device-day reports to simulate, spread evenly over the days. */

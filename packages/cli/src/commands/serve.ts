@@ -1,7 +1,16 @@
 // `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
 import { parseArgs } from 'node:util';
-import { DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
-import { type CollectorOptions, createToken, openScaleOut, startCollector } from '@candor/server';
+import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
+import {
+  type Collector,
+  type CollectorOptions,
+  createToken,
+  DAILY_ACTIVITY_METRIC,
+  openScaleOut,
+  startCollector,
+} from '@candor/server';
+import { EXIT, UsageError } from '../errors.js';
+import { loadRegistry } from '../registry/file.js';
 import { DEFAULT_DEMO_DEVICES, DEMO_HISTORY_DAYS, startDemoTraffic } from '../simulate/demo.js';
 
 const USAGE = `usage: candor serve [options]
@@ -16,6 +25,9 @@ options:
   --queue URL           nats://HOST:4222: publish accepted reports to JetStream for \`candor writer\` (needs a
                         clickhouse:// store); the collector then keeps no reports itself
   --keys DIR            HPKE keys and query tokens, mode 0600 (default .candor/keys)
+  --registry FILE       your app's metrics file (YAML or JSON; candor registry check FILE). Repeat it for several
+                        apps, or several versions of one app (default: candor's example browser registry)
+  --allow-origin ORIGIN let pages on ORIGIN upload (CORS), e.g. https://app.example; repeat or comma-separate
   --epsilon E           differential privacy: the epsilon protecting each device-day, for all of its day's
                         releases together (default 8; see docs/privacy.md)
   --delta D             the delta protecting each device-day (default 1e-6)
@@ -36,6 +48,8 @@ export const SERVE_OPTIONS = {
   store: { type: 'string', default: 'duckdb:.candor/candor.duckdb' },
   queue: { type: 'string' },
   keys: { type: 'string', default: '.candor/keys' },
+  registry: { type: 'string', multiple: true },
+  'allow-origin': { type: 'string', multiple: true },
   epsilon: { type: 'string' },
   delta: { type: 'string' },
   rate: { type: 'string' },
@@ -48,11 +62,31 @@ export const SERVE_OPTIONS = {
 function numberOption(name: string, value: string | undefined, check: (n: number) => boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new Error(`--${name}: "${value}" is not valid`);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name}: "${value}" is not valid`);
   return n;
 }
 
-export function toCollectorOptions(values: Record<string, string | boolean | undefined>): CollectorOptions {
+/** Origins from repeated and comma-separated --allow-origin values, each checked to be a bare origin. */
+export function allowedOrigins(values: readonly string[] | undefined): string[] {
+  const origins = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {}
+    if (!url || url.origin !== origin.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
+      throw new UsageError(
+        `--allow-origin: "${origin}" is not an origin like https://app.example or http://localhost:3000`,
+      );
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+export function toCollectorOptions(values: Record<string, string | boolean | string[] | undefined>): CollectorOptions {
   const str = (name: string) => values[name] as string | undefined;
   const epsilon = numberOption('epsilon', str('epsilon'), (n) => n > 0);
   const delta = numberOption('delta', str('delta'), (n) => n > 0 && n < 1);
@@ -62,6 +96,7 @@ export function toCollectorOptions(values: Record<string, string | boolean | und
     port: numberOption('port', str('port'), (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8080,
     store: str('store') ?? 'duckdb:.candor/candor.duckdb',
     keysDir: str('keys') ?? '.candor/keys',
+    allowOrigins: allowedOrigins(values['allow-origin'] as string[] | undefined),
     privacy: {
       epsilon: epsilon ?? DEFAULT_PRIVACY_BUDGET.epsilon,
       delta: delta ?? DEFAULT_PRIVACY_BUDGET.delta,
@@ -72,18 +107,30 @@ export function toCollectorOptions(values: Record<string, string | boolean | und
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({ args: argv, options: SERVE_OPTIONS, strict: true }).values;
   } catch (error) {
     console.error(`candor serve: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   if (values.help) {
     console.log(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const options = toCollectorOptions(values);
+  // The demo's history is sent on its own simulated days: the collector's clock follows it, then real time.
+  let demoDay: number | null = null;
+  if (values.simulate) options.now = () => demoDay ?? Date.now();
+  const registryFiles = (values.registry as string[] | undefined) ?? [];
+  if (registryFiles.length > 0) {
+    options.registries = [];
+    for (const file of registryFiles) options.registries.push(await loadRegistry(file));
+    // The simulated phones run candor's example browser app.
+    if (values.simulate && !options.registries.some((r) => r.app === candorBrowserRegistry.app)) {
+      options.registries.push(candorBrowserRegistry);
+    }
+  }
   // Every simulated phone uploads from this machine's one address, which a per-client rate limit would throttle.
   if (values.simulate) options.rateLimit = false;
   // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
@@ -103,6 +150,11 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`  dashboard:  ${collector.url}/`);
   console.log(`  uploads:    POST ${collector.url}/v1/reports   keys: ${collector.url}/v1/keys`);
   console.log(`  API docs:   ${collector.url}/v1/openapi.json`);
+  const served = (options.registries ?? [options.registry ?? candorBrowserRegistry]).map(
+    (r) => `${r.app} ${r.version}`,
+  );
+  console.log(`  apps:       ${served.join(', ')}`);
+  if (options.allowOrigins?.length) console.log(`  uploads from pages on: ${options.allowOrigins.join(', ')}`);
   if (collector.queryToken) {
     console.log('\n  query token (shown once; only its hash is kept):');
     console.log(`    ${collector.queryToken}`);
@@ -122,11 +174,21 @@ export async function run(argv: string[]): Promise<number> {
       const token = await createToken(collector.keysDir, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       console.log(`  query token for this demo (candor keys token revoke to remove it):\n    ${token}\n`);
     }
+    const history = !(await holdsDemoHistory(collector));
     console.log(
-      `simulating ${devices} phones: ${DEMO_HISTORY_DAYS} days of history up to two days ago (closed, so released with differential privacy), then a live wave every 10 s ...`,
+      history
+        ? `simulating ${devices} phones: ${DEMO_HISTORY_DAYS} days of history, closed and so released with differential privacy, then a live wave every 10 s ...`
+        : `the store already holds the simulated history; adding live waves every 10 s (delete .candor/ to start afresh)`,
     );
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
-    demo = startDemoTraffic({ target: collector.url, devices });
+    demo = startDemoTraffic({
+      target: collector.url,
+      devices,
+      history,
+      setCollectorDay: (day) => {
+        demoDay = day;
+      },
+    });
     demo.ready.then(
       () => console.log(`dashboard ready: open ${collector.url}/ and log in with the token above`),
       (error: unknown) => console.error(`simulation failed: ${(error as Error).message}`),
@@ -144,5 +206,23 @@ export async function run(argv: string[]): Promise<number> {
   await demo?.stop();
   await collector.close();
   await scaleOut?.close();
-  return 0;
+  return EXIT.ok;
+}
+
+/** Whether a previous `--simulate` run already stored the example app's history, which must not be counted twice. */
+async function holdsDemoHistory(collector: Collector): Promise<boolean> {
+  const app = candorBrowserRegistry.app;
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  const released = await collector.store.released({
+    app,
+    metric: DAILY_ACTIVITY_METRIC,
+    by: 'day',
+    from: day(DEMO_HISTORY_DAYS + 10),
+    to: day(0),
+  });
+  if (released.some((d) => d.lines.some((l) => l.reports > 0))) return true;
+  for (let ago = 0; ago <= DEMO_HISTORY_DAYS + 10; ago++) {
+    if ((await collector.store.dayLines(app, day(ago))).length > 0) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import { REPORT_GRACE_DAYS } from '@candor/protocol';
+import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { createFleet } from './fleet.js';
 
 /** Phones in the demo fleet: enough device-days a day for the released figures to be read. */
@@ -8,8 +8,13 @@ export interface DemoTrafficOptions {
   target: string;
   /** Phones in the fleet: they live through a week of history, then keep reporting live. */
   devices: number;
+  /** Simulate the week of history first (default true). Off when the store already holds it, so a restart does
+   * not count the week twice. */
+  history?: boolean;
   /** Seconds between live waves. */
   waveSeconds?: number;
+  /** Moves the collector's clock: to each history day as it is simulated, then back to real time (null). */
+  setCollectorDay?: (dayStart: number | null) => void;
   log?: (line: string) => void;
 }
 
@@ -23,10 +28,12 @@ const DAY_MS = 86_400_000;
  * seconds a wave of the same phones using the app now, until stopped. The same phones, so installs are not
  * counted anew with every wave.
  *
- * The history ends two days ago: those days are closed (REPORT_GRACE_DAYS), so the collector releases them with
- * differential privacy at the first query and the dashboard has something to show within seconds. Each day is
+ * The history ends before the accepted-day window (REPORT_DAYS_LATE), so its days are closed by the time it is
+ * done and the collector releases them with differential privacy at the first query: the dashboard has something
+ * to show within seconds. While the history runs the collector's clock follows the simulated days
+ * (`setCollectorDay`), so each day's reports arrive on their own day, as real phones send them. Each day is
  * released with noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the
- * figures to stand out of their error bars; today's waves stay open and appear once their day closes.
+ * figures to stand out of their error bars; the live waves' days appear once they close.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -36,14 +43,20 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     devices: options.devices,
     minutes: DEMO_MINUTES,
     days: DEMO_HISTORY_DAYS,
-    now: Date.now() - (REPORT_GRACE_DAYS + 1) * DAY_MS,
+    now: Date.now() - (REPORT_DAYS_LATE + 1) * DAY_MS,
+    onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,
   });
   let wave = 0;
 
   const ready = (async () => {
+    if (options.history === false) return;
     const started = Date.now();
-    await fleet.run();
+    try {
+      await fleet.run();
+    } finally {
+      options.setCollectorDay?.(null);
+    }
     log(
       `simulated ${DEMO_HISTORY_DAYS} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );

@@ -20,6 +20,11 @@ export interface FleetOptions {
   /** Today, as the fleet sees it (ms since epoch). */
   now?: number;
   onProgress?: (progress: FleetProgress) => void;
+  /**
+   * Called as each simulated day starts, with its start (ms since epoch): a collector whose clock follows it
+   * receives each day's reports on their own day, as real phones would send them.
+   */
+  onDay?: (dayStart: number) => void;
   signal?: AbortSignal;
 }
 
@@ -115,6 +120,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const run = async () => {
     for (let day = 0; day < days; day++) {
       const dayStart = today - (days - 1 - day) * DAY_MS;
+      options.onDay?.(dayStart);
       let next = 0;
       let phonesDone = 0;
       const worker = async () => {

@@ -44,7 +44,7 @@ export async function renderOverview(ctx: ViewContext): Promise<void> {
   const headline = section(
     ctx,
     'At a glance',
-    'Totals over released days, with their 95% intervals; days still open (today and yesterday) are not counted yet.',
+    'Totals over released days, with their 95% intervals; days still open (the last four) are not counted yet.',
   );
   const pageLoads = releasedTotal(loads, 'sum');
   const crashCount = releasedTotal(crashes, 'sum');

@@ -1,5 +1,5 @@
 import { DIMENSIONS, type Dimension, dimensionsFor, type MetricDefinition, type ReleasePlan } from '@candor/protocol';
-import { type Problem, problem } from '../http/problem.js';
+import { type Problem, problem } from '../problem.js';
 
 export interface QueryParams {
   metric?: string;

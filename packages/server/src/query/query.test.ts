@@ -22,7 +22,7 @@ async function rig(reports: Report[], noise = NO_NOISE_FOR_PLUMBING_TESTS) {
 
 function fleet(count: number, seed: number): Report[] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, () => sampleReport(random));
+  return Array.from({ length: count }, () => sampleReport(random, { day: D }));
 }
 
 describe('queries over released days (plumbing: no noise)', () => {

@@ -1,6 +1,5 @@
 import { closedDomain, keyDimension, type QueryResult, type Registry } from '@candor/protocol';
-import type { Problem } from '../http/problem.js';
-import { problem } from '../http/problem.js';
+import { type Problem, problem } from '../problem.js';
 import type { Releaser } from '../release/releaser.js';
 import type { ReportStore } from '../store/types.js';
 import { answerCells, CONFIDENCE, confidenceInterval } from './answer.js';

@@ -39,13 +39,24 @@ export interface ReleasedDay {
   lines: CellLine[];
 }
 
+/** A report id as dedupe remembers it: a keyed hash of the id (see dedupe/window.ts) and the report's day. */
+export interface DedupeKey {
+  key: string;
+  day: string;
+}
+
 /**
  * What every store (embedded DuckDB, ClickHouse) offers. Raw rows exist only for open days; a closed day is
  * released once (release/releaser.ts) and from then on only its release is read.
  */
 export interface ReportStore {
-  /** Appends the rows of already validated, de-duplicated reports. Resolves once they are durable. */
-  append(rows: SampleRow[]): Promise<void>;
+  /**
+   * Appends the rows of already validated, de-duplicated reports. Resolves once they are durable. A store that
+   * keeps dedupe keys writes `dedupe` in the same transaction as the rows, so either both are kept or neither.
+   */
+  append(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void>;
+  /** Dedupe keys kept with the rows, of reports whose day is `fromDay` or later (stores that keep them). */
+  dedupeKeys?(fromDay: string): Promise<DedupeKey[]>;
   /** Days up to `through` that hold raw rows or have not been released, oldest first. */
   unreleasedDays(app: string, through: string): Promise<string[]>;
   /** Raw lines of one day, summed per grouping, cell and bucket: the release's only input. */
@@ -65,6 +76,7 @@ export type { Report };
  * embedded store, or acknowledged by the JetStream stream in the scale-out setup.
  */
 export interface ReportSink {
-  accept(reports: Report[]): Promise<void>;
+  /** `dedupe`: the reports' dedupe keys, for sinks whose store keeps them with the rows. */
+  accept(reports: Report[], dedupe?: readonly DedupeKey[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -55,6 +55,13 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
   },
   {
     version: 4,
+    description: 'dedupe keys, written with the rows they guard',
+    // A keyed hash of each stored report id (dedupe/window.ts), kept while the report's day is accepted. The
+    // primary key holds them by hash, not by arrival; the day says when a key may be forgotten.
+    sql: ['CREATE TABLE report_ids (key UHUGEINT PRIMARY KEY, day DATE NOT NULL)'],
+  },
+  {
+    version: 5,
     description: 'per-grouping rows of open days, released days',
     sql: [
       // The device-combination rollups go: rows now hold one dimension each (store/rows.ts). Their contents
@@ -106,6 +113,7 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
 /** Created on every open: the in-memory tables writes are appended to before they move into the stored ones. */
 export const STAGING_TABLES_SQL = [
   'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM day_rows LIMIT 0',
+  'CREATE TEMP TABLE IF NOT EXISTS staging_ids AS SELECT * FROM report_ids LIMIT 0',
   'CREATE TEMP TABLE IF NOT EXISTS release_staging AS SELECT * FROM releases LIMIT 0',
 ];
 

@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { releaseDay } from '../../release/release.js';
 import { Releaser } from '../../release/releaser.js';
 import { NO_NOISE_FOR_PLUMBING_TESTS } from '../../testing/release.js';
-import { sampleReport, seededRandom } from '../../testing/reports.js';
+import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
+import type { SampleRow } from '../types.js';
 import { DuckDbStore } from './store.js';
 
 const stores: DuckDbStore[] = [];
@@ -22,7 +23,7 @@ describe('DuckDB store', () => {
   it('keeps one row per cell, never two device details in one row, and sums concurrent appends', async () => {
     const store = await open();
     const random = seededRandom(1);
-    const reports = Array.from({ length: 40 }, () => sampleReport(random));
+    const reports = Array.from({ length: 40 }, () => sampleReport(random, { day: '2026-11-20' }));
     await Promise.all(reports.map((r) => store.append(flattenReport(r, candorBrowserRegistry))));
     const columns = (await store.connection.runAndReadAll('DESCRIBE day_rows')).getRowsJS().map((r) => String(r[0]));
     expect(columns).toEqual(['app', 'day', 'metric', 'dim', 'cell', 'detail', 'bucket', 'reports', 'value']);
@@ -40,7 +41,9 @@ describe('DuckDB store', () => {
     const store = await open();
     const random = seededRandom(2);
     await store.append(
-      Array.from({ length: 30 }, () => sampleReport(random)).flatMap((r) => flattenReport(r, candorBrowserRegistry)),
+      Array.from({ length: 30 }, () => sampleReport(random, { day: '2026-11-20' })).flatMap((r) =>
+        flattenReport(r, candorBrowserRegistry),
+      ),
     );
     const releaser = new Releaser({
       registry: candorBrowserRegistry,
@@ -68,7 +71,32 @@ describe('DuckDB store', () => {
         releaseDay('2026-11-20', [], releaser.plan, () => 0),
       ),
     ).rejects.toThrow();
-    await store.append(flattenReport(sampleReport(random), candorBrowserRegistry));
+    await store.append(flattenReport(sampleReport(random, { day: '2026-11-20' }), candorBrowserRegistry));
     expect(await store.dayLines('candor-browser', '2026-11-20')).toEqual([]);
+  });
+
+  it('a write that fails leaves nothing behind and does not affect the appends beside it or after it', async () => {
+    const store = await open();
+    const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
+    // Rows no flattening would make: a bucket index past SMALLINT, which the write cannot store.
+    const base = honest(1).find((r) => r.metric === 'page_load.count') as SampleRow;
+    const poison: SampleRow[] = [{ ...base, bucket: 40_000 }];
+    const results = await Promise.allSettled([
+      store.append(honest(2), [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(poison, [{ key: 'b'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(honest(3), [{ key: 'c'.repeat(32), day: SAMPLE_DAY }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await store.append(honest(4), [{ key: 'd'.repeat(32), day: SAMPLE_DAY }]);
+    const count = async (sql: string) => Number((await store.connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
+    expect(await count('SELECT count(*) FROM staging')).toBe(0);
+    expect(await count('SELECT count(*) FROM staging_ids')).toBe(0);
+    const lines = await store.dayLines('candor-browser', SAMPLE_DAY);
+    const days = lines.find((l) => l.metric === 'page_load.count' && l.by === 'day' && l.bucket === -1);
+    expect(days?.reports).toBe(3);
+    // The dedupe keys of exactly the stored appends were kept with them.
+    expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(
+      ['a', 'c', 'd'].map((c) => c.repeat(32)),
+    );
   });
 });

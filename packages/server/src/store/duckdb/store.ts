@@ -1,11 +1,12 @@
-import type { Dimension } from '@candor/protocol';
+import { acceptedDays, type Dimension } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { CellLine, DayRelease } from '../../release/types.js';
-import type { ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
+import type { DedupeKey, ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
 import { migrate, STAGING_TABLES_SQL } from './migrations.js';
-import { Rollup } from './rollup.js';
+import { Rollup, type RollupRow } from './rollup.js';
 
 const DAY_MS = 86_400_000;
+
 /** A faked old day must not make the release walk back forever. */
 const MAX_RELEASE_BACKLOG_DAYS = 400;
 
@@ -24,14 +25,28 @@ function dayString(value: unknown): string {
   return String(value).slice(0, 10);
 }
 
+/** One `append` waiting for the next write. */
+interface PendingAppend {
+  rows: readonly SampleRow[];
+  dedupe: readonly DedupeKey[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * The embedded store. An open day is kept as per-cell totals, one row per (metric, grouping, cell, bucket),
- * updated in place (group commit: rows sum in memory for a few milliseconds, then one upsert). A closed day is
- * released once: its release is stored and its rows deleted in one transaction. See docs/storage.md.
+ * updated in place; a closed day is released once, its release stored and its rows deleted in one transaction.
+ * Appends wait a few milliseconds for others (group commit), their rows are summed in memory and upserted in one
+ * transaction together with their dedupe keys.
+ * `append` resolves once its rows are committed. A write that fails leaves nothing behind (the transaction,
+ * staging tables included, is rolled back) and is retried one append at a time, so one append that cannot be
+ * stored fails alone. See docs/storage.md.
  */
 export class DuckDbStore implements ReportStore {
-  private pending = new Rollup();
-  private pendingWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: PendingAppend[] = [];
+  private pendingRows = 0;
+  /** The oldest day whose dedupe keys are kept, as of the last write. */
+  private keptKeysFrom = '';
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -57,12 +72,12 @@ export class DuckDbStore implements ReportStore {
     return new DuckDbStore(instance, connection, options);
   }
 
-  append(rows: SampleRow[]): Promise<void> {
+  append(rows: SampleRow[], dedupe: readonly DedupeKey[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (rows.length === 0) return Promise.resolve();
-    this.pending.add(rows);
-    const done = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
-    if (this.pending.size >= this.maxPendingRows) this.flushSoon(0);
+    if (rows.length === 0 && dedupe.length === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ rows, dedupe, resolve, reject }));
+    this.pendingRows += rows.length;
+    if (this.pendingRows >= this.maxPendingRows) this.flushSoon(0);
     else this.flushSoon(this.flushIntervalMs);
     return done;
   }
@@ -104,22 +119,87 @@ export class DuckDbStore implements ReportStore {
 
   private async drain(): Promise<void> {
     const batch = this.pending;
-    const waiters = this.pendingWaiters;
-    if (waiters.length === 0 && batch.size === 0) return;
-    this.pending = new Rollup();
-    this.pendingWaiters = [];
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingRows = 0;
     try {
-      if (batch.size) await this.write(batch);
-      for (const w of waiters) w.resolve();
+      await this.write(batch);
+      for (const append of batch) append.resolve();
     } catch (error) {
-      for (const w of waiters) w.reject(error);
+      if (batch.length === 1) {
+        (batch[0] as PendingAppend).reject(error);
+        return;
+      }
+      // Whatever failed, it was one append or the database: alone, each honest append is stored or fails alone.
+      for (const append of batch) {
+        try {
+          await this.write([append]);
+          append.resolve();
+        } catch (alone) {
+          append.reject(alone);
+        }
+      }
     }
   }
 
-  private async write(batch: Rollup): Promise<void> {
+  /** Writes appends in one transaction: rolled-up rows into day_rows, dedupe keys into report_ids. */
+  private async write(appends: readonly PendingAppend[]): Promise<void> {
+    const rollup = new Rollup();
+    for (const append of appends) rollup.add(append.rows);
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      // Appenders write inside the open transaction, so a rollback also empties the staging tables.
+      await this.stageRows(rollup.sorted());
+      await this.stageDedupe(appends);
+      const { from } = acceptedDays(Date.now());
+      if (from !== this.keptKeysFrom) {
+        // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
+        await this.connection.run('DELETE FROM report_ids WHERE day < CAST($from AS DATE)', { from });
+      }
+      for (const sql of [
+        // Rows are upserts keyed by their cell, so nothing on disk follows the order reports came in. Rows of a day
+        // already released are not counted: the day was published once and stays as published.
+        `INSERT INTO day_rows
+           SELECT s.* FROM staging s
+           WHERE NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
+           ORDER BY ALL
+         ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
+        'INSERT OR IGNORE INTO report_ids SELECT * FROM staging_ids ORDER BY key',
+        'DELETE FROM staging',
+        'DELETE FROM staging_ids',
+      ]) {
+        await this.connection.run(sql);
+      }
+      await this.connection.run('COMMIT');
+      this.keptKeysFrom = from;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      // Belt and braces: nothing staged may outlive a failed write, whatever state the rollback left.
+      await this.connection.run('DELETE FROM staging').catch(() => undefined);
+      await this.connection.run('DELETE FROM staging_ids').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async stageDedupe(appends: readonly PendingAppend[]): Promise<void> {
+    const appender: DuckDBAppender = await this.connection.createAppender('staging_ids', 'main', 'temp');
+    try {
+      for (const append of appends) {
+        for (const d of append.dedupe) {
+          appender.appendUHugeInt(BigInt(`0x${d.key}`));
+          appender.appendDate(toDate(d.day));
+          appender.endRow();
+        }
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async stageRows(rows: Iterable<RollupRow>): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
-      for (const r of batch.sorted()) {
+      for (const r of rows) {
         appender.appendVarchar(r.app);
         appender.appendDate(toDate(r.day));
         appender.appendVarchar(r.metric);
@@ -134,15 +214,16 @@ export class DuckDbStore implements ReportStore {
     } finally {
       appender.closeSync();
     }
-    await this.transaction([
-      // Rows of a day already released are not counted: the day was published once and stays as published.
-      `INSERT INTO day_rows
-         SELECT s.* FROM staging s
-         WHERE NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
-         ORDER BY ALL
-       ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
-      'DELETE FROM staging',
-    ]);
+  }
+
+  /** Dedupe keys of stored reports whose day is `fromDay` or later; older ones are forgotten here. */
+  async dedupeKeys(fromDay: string): Promise<DedupeKey[]> {
+    await this.flush();
+    await this.connection.run('DELETE FROM report_ids WHERE day < CAST($from AS DATE)', { from: fromDay });
+    const result = await this.connection.runAndReadAll(
+      "SELECT lpad(to_hex(key), 32, '0'), strftime(day, '%Y-%m-%d') FROM report_ids",
+    );
+    return result.getRowsJS().map(([key, day]) => ({ key: String(key).toLowerCase(), day: String(day) }));
   }
 
   private async transaction(statements: string[]): Promise<void> {
