@@ -49,7 +49,7 @@ describe('DuckDB store', () => {
       registry: candorBrowserRegistry,
       store,
       noise: NO_NOISE_FOR_PLUMBING_TESTS,
-      now: () => new Date('2026-11-23T00:00:00Z'),
+      now: () => new Date('2026-11-25T00:00:00Z'),
     });
     expect(await releaser.catchUp()).toEqual(['2026-11-20', '2026-11-21']);
     expect(await store.dayLines('candor-browser', '2026-11-20')).toEqual([]);
