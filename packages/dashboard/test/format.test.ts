@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatField, formatKey, formatNumber, unitLabel } from '../web/format.js';
+import { formatField, formatInterval, formatKey, formatNumber, unitLabel } from '../web/format.js';
 
 describe('number formatting shared by the views and the browser tests', () => {
   it('rounds at 100 and above, keeps one decimal below', () => {
@@ -15,10 +15,15 @@ describe('number formatting shared by the views and the browser tests', () => {
     expect(formatField('p95', 7192.6)).toBe('7,193');
   });
 
+  it('prints a symmetric interval as ± and any other as low–high', () => {
+    expect(formatInterval('sum', 1000, [800, 1200])).toBe('±200');
+    expect(formatInterval('p50', 1216.7, [860.1, 1721.2])).toBe('860–1,721');
+    expect(formatInterval('share', 0.3, [0.25, 0.35])).toBe('25.0%–35.0%');
+  });
+
   it('names keys for people, without hiding what they are', () => {
     expect(formatKey('address_bar')).toBe('address bar');
     expect(formatKey('from_toolbar=true,item=new_tab')).toBe('from toolbar: true, item: new tab');
-    expect(formatKey('(other)')).toBe('others under k');
     expect(formatKey('true')).toBe('on');
     expect(formatKey('')).toBe('(all)');
     expect(unitLabel('kilobytes')).toBe(' (KB)');
