@@ -90,6 +90,22 @@ export function dimensionsFor(def: MetricDefinition): Dimension[] {
 }
 
 /**
+ * Every shape an event can take when its extras are all enumerations or booleans: each extra absent or one of its
+ * values, written as rows.ts writes a shape ("k=v" pairs sorted by name, joined by commas). Null when an extra is
+ * a quantity (its values are not a closed list).
+ */
+function eventShapes(def: MetricDefinition): string[] | null {
+  const extras = Object.entries(def.extras ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let shapes: string[][] = [[]];
+  for (const [name, extra] of extras) {
+    if (extra.type === 'quantity') return null;
+    const values = extra.type === 'boolean' ? ['true', 'false'] : extra.values;
+    shapes = shapes.flatMap((shape) => [shape, ...values.map((v) => [...shape, `${name}=${v}`])]);
+  }
+  return shapes.map((shape) => shape.join(','));
+}
+
+/**
  * The registry domain of a closed-vocabulary dimension (every value is released, noised, so no key's presence
  * says data exists), or null for an open one (keys come from data and pass partition selection).
  */
@@ -98,6 +114,7 @@ export function closedDomain(def: MetricDefinition, by: Dimension): readonly str
     case 'os':
       return OS_NAMES;
     case 'label':
+      if (def.type === 'event') return eventShapes(def);
       return def.type === 'labeled_counter' ? (def.labels ?? []) : null;
     case 'value':
       return def.type === 'boolean' ? ['true', 'false'] : def.type === 'enumeration' ? (def.values ?? []) : null;
@@ -114,8 +131,9 @@ export function cellsPerDeviceDay(def: MetricDefinition, by: Dimension): number 
       return def.labels?.length ?? 1;
     case 'site':
     case 'crash':
-    case 'event':
       return contributionBounds(def).keys;
+    case 'event':
+      return Math.min(contributionBounds(def).keys, eventShapes(def)?.length ?? Number.POSITIVE_INFINITY);
     default:
       return 1;
   }

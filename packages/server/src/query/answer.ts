@@ -76,12 +76,13 @@ function sumDays(days: readonly ReleasedDay[], derivedDay: boolean): Summed[] {
 
 /**
  * Percentile p (0..100) of a noisy histogram, and an interval for it. Every released bucket carries noise, most of
- * them over no data; buckets under two standard deviations of their noise are taken as empty (post-processing,
- * no budget), so that noise does not pile up into the tails. The interval is the percentiles at p ± Z standard
+ * them over no data; buckets under four standard deviations of their noise are taken as empty (post-processing,
+ * no budget), so that noise does not pile up into the tails (at two, one of 49 empty buckets in 30 would pass and
+ * pull p95 to it). The interval is the percentiles at p ± Z standard
  * deviations of the noise left on the cumulative weight, relative to the total.
  */
 function percentile(buckets: readonly number[], bucketVariance: number, p: number) {
-  const floor = 2 * Math.sqrt(bucketVariance);
+  const floor = 4 * Math.sqrt(bucketVariance);
   const kept = buckets.map((w) => (w > floor ? w : 0));
   const cumulative: number[] = [];
   let total = 0;
