@@ -61,6 +61,8 @@ export interface Collector {
   keysDir: string;
   store: ReportStore;
   stats: IngestStats;
+  /** Answers a request in-process, without a socket: the same app the HTTP server runs (fuzzing, tests). */
+  handle(request: Request): Promise<Response>;
   /** Re-reads the key directory now (it is also re-read every minute and on an unknown key id). */
   reloadKeys(): Promise<void>;
   close(): Promise<void>;
@@ -198,6 +200,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keysDir,
     store,
     stats,
+    handle: async (request) => app.fetch(request),
     reloadKeys: () => keys.refresh(),
     close() {
       closing ??= (async () => {
