@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { acceptedDays, candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
-import { createBatchChecker } from './check/batch.js';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
+import { createInspector } from './ingest/inspect.js';
+import { InspectorPool, poolAvailable } from './ingest/pool.js';
 import { StoreSink } from './ingest/store-sink.js';
-import { createUploadProcessor, type IngestStats } from './ingest/upload.js';
+import { createUploadProcessor, emptyIngestStats, type IngestStats } from './ingest/upload.js';
 import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
@@ -43,6 +45,11 @@ export interface CollectorOptions {
   rateLimit?: boolean;
   /** The clock for the accepted-day window and dedupe (ms since the epoch). Default Date.now. */
   now?: () => number;
+  /**
+   * Worker threads that open and check uploads. Default: one per core when running compiled (0 from TypeScript
+   * sources, e.g. under vitest, and whenever `now` is set); 0 inspects on the main thread.
+   */
+  workers?: number;
   /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
   compactEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -140,12 +147,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     dp = { epsilon: options.dp.epsilon, ledger };
   }
 
-  const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
+  const stats = emptyIngestStats();
   const firewall = new PiiFirewall(registry);
+  // A test clock cannot cross into worker threads; with one, inspections run on the main thread.
+  const workers = options.now ? 0 : (options.workers ?? (poolAvailable() ? availableParallelism() : 0));
+  const pool = workers > 0 ? await InspectorPool.start(workers, { registry, keysDir, limits }) : null;
+  const inspectHere = createInspector({ registry, keys, limits, now });
   const ingest = {
     registry,
-    keys,
-    check: createBatchChecker(registry, { now }),
+    inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,
     firewall,
     dedupe,
     sink,
@@ -210,6 +220,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await pool?.close();
         if (!options.sink) await sink.close();
         if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();
