@@ -2,7 +2,7 @@
 // hand-written labels. The figures are computed here from the detectors' output; `candor bench accuracy` prints
 // them with the findings no label accounts for and the labels nothing found.
 import { fileURLToPath } from 'node:url';
-import { type AccuracyReport, scoreCorpus } from '@candor/audit';
+import { type AccuracyReport, encodedEmailRecall, scoreCorpus } from '@candor/audit';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const corpus = fileURLToPath(new URL('./corpus/', import.meta.url));
@@ -35,5 +35,11 @@ describe('accuracy on the labelled corpus of real captures', () => {
       const missed = report.missed.filter((m) => m.category === category).map((m) => `${m.file} ${m.host} ${m.field}`);
       expect(score.recall, `${category} missed: ${missed.join('; ')}`).toBeGreaterThanOrEqual(0.9);
     }
+  });
+
+  it('finds e-mail addresses in at least 95% of the encoded forms trackers use, with no --known value', async () => {
+    const { recall, forms, missed } = await encodedEmailRecall();
+    expect(forms).toBeGreaterThanOrEqual(20);
+    expect(recall, `missed: ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.95);
   });
 });
