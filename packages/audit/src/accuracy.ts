@@ -80,14 +80,22 @@ function matches(label: CorpusLabel, group: FindingGroup): boolean {
   return label.category === group.category && label.host === group.host && globToRegExp(label.field).test(group.field);
 }
 
-/** Audits every labelled capture in `dir` and scores the findings against `dir/labels.json`. */
-export async function scoreCorpus(dir: string): Promise<AccuracyReport> {
+/**
+ * Audits every labelled capture in `dir` (or only the named ones) and scores the findings against
+ * `dir/labels.json`.
+ */
+export async function scoreCorpus(dir: string, only?: string[]): Promise<AccuracyReport> {
   const labels = Labels.parse(JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8')));
+  if (only) {
+    const unknown = only.filter((name) => !(name in labels.files));
+    if (unknown.length > 0) throw new Error(`no labels for ${unknown.join(', ')} in ${join(dir, 'labels.json')}`);
+  }
   const byCategory = Object.fromEntries(
     LABEL_CATEGORIES.map((c) => [c, { groups: 0, matchedGroups: 0, labels: 0, foundLabels: 0 }]),
   ) as Record<LabelCategory, CategoryScore>;
   const report: AccuracyReport = { files: [], byCategory, unexpected: [], missed: [] };
   for (const [name, fileLabels] of Object.entries(labels.files)) {
+    if (only && !only.includes(name)) continue;
     const result = await auditFiles([join(dir, name)]);
     const groups = new Map<string, FindingGroup>();
     for (const finding of result.findings) {
