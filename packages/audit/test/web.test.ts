@@ -180,6 +180,50 @@ group('page addresses sent to third parties', () => {
   });
 });
 
+group('searches reaching third parties', () => {
+  it('finds a site search in a full Referer, a search path and a results page title', async () => {
+    const result = await audit(
+      [
+        {
+          pageref: 'p1',
+          url: 'https://cdn.example.net/w.js',
+          headers: { Referer: 'https://www.clinic.example.com/shop/?s=pregnancy&search=Search' },
+        },
+        {
+          pageref: 'p1',
+          url: `https://px.example.net/p?u=${encodeURIComponent('https://www.clinic.example.com/search/pregnancy/')}`,
+        },
+        { pageref: 'p1', url: 'https://px.example.net/p?dt=You%20searched%20for%20pregnancy%20%3E%20Clinic' },
+      ],
+      page,
+    );
+    expect(described(result)).toEqual([
+      '0|browsing-history|referer|header|referer|',
+      '0|search-query|url-search-param|header|referer|',
+      '1|browsing-history|url|query|u|',
+      '1|search-query|url-search-param|query|u|',
+      '2|search-query|search-title|query|dt|',
+    ]);
+  });
+
+  it('takes neither a URI template for a page nor the hash of a placeholder for a phone number', async () => {
+    const template = encodeURIComponent('https://www.clinic.example.com/?s={search_term_string}');
+    const hashOfOne = createHash('sha256').update('1').digest('hex');
+    const hit = `https://px.example.net/p?target=${template}&udff[ph]=${hashOfOne}`;
+    expect(
+      described(
+        await audit(
+          [
+            { pageref: 'p1', url: hit },
+            { pageref: 'p1', url: `${hit}&n=2` },
+          ],
+          page,
+        ),
+      ),
+    ).toEqual([]);
+  });
+});
+
 group('payloads real trackers send', () => {
   it('reads e-mail addresses held in JSON keys', async () => {
     const body = JSON.stringify({ subscribers: { [PERSON.email]: { opted: true } } });
