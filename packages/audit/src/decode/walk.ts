@@ -42,7 +42,7 @@ export function decodeString(ctx: DecodeContext, text: string, field: string, ch
   if (unwrapped !== true) {
     const value = text.length > MAX_LEAF_CHARS ? text.slice(0, MAX_LEAF_CHARS) : text;
     ctx.emit({ field, value, decoding: chain, ...(unwrapped === 'protobuf' ? { structured: true } : {}) });
-    if (ABSOLUTE_URL.test(text)) decodeUrlParts(ctx, text, field, chain);
+    if (text.includes('://') && ABSOLUTE_URL.test(text)) decodeUrlParts(ctx, text, field, chain);
   }
 }
 

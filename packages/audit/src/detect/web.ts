@@ -48,6 +48,10 @@ const SEARCH_FIELDS = new Set([
 const WEAK_SEARCH_FIELDS = new Set(['p', 'text', 'word', 'term', 's']);
 /** Titles search result pages carry ("You searched for pregnancy", WordPress; "Search results for ..."). */
 const SEARCH_TITLE = /\b(?:you searched for|search results for|results for|search:)\s+["“]?[\p{L}\p{N}]/iu;
+/** A cheap test before SEARCH_TITLE, which runs on most values. */
+function mayBeSearchTitle(value: string): boolean {
+  return value.includes('earch') || value.includes('esults for');
+}
 /** Search result pages addressed by path ("/search/pregnancy/"). */
 const SEARCH_PATH = /\/(?:search|find|suche|recherche|buscar)\/([^/?#]+)\/?$/i;
 const PRIVATE_FIELDS = new Set([
@@ -147,7 +151,7 @@ export function detectWeb(value: string, names: FieldNames, out: Detection[]): v
   }
   if (fieldIs(names, SEARCH_FIELDS) && !WEAK_SEARCH_FIELDS.has(names.last) && isSearchText(value))
     out.push({ category: 'search-query', detector: 'search-field' });
-  else if (value.length <= 512 && SEARCH_TITLE.test(value))
+  else if (value.length <= 512 && mayBeSearchTitle(value) && SEARCH_TITLE.test(value))
     out.push({ category: 'search-query', detector: 'search-title' });
 }
 

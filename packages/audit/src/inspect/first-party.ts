@@ -1,14 +1,24 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 
+const domains = new Map<string, string | null>();
+
 /** The registrable domain of a URL's host, or undefined when it has none (an IP address, a bad URL). */
 export function registrableDomain(url: string): string | undefined {
+  let hostname: string;
   try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return getDomain(host, { allowPrivateDomains: false }) ?? undefined;
+    hostname = new URL(url).hostname;
   } catch {
     return undefined;
   }
+  // Remembered per host: captures name few hosts, and values carry the same page addresses again and again.
+  let domain = domains.get(hostname);
+  if (domain === undefined) {
+    domain = getDomain(hostname.replace(/^\[|\]$/g, '').toLowerCase(), { allowPrivateDomains: false });
+    if (domains.size >= 10_000) domains.clear();
+    domains.set(hostname, domain);
+  }
+  return domain ?? undefined;
 }
 
 function header(request: CapturedRequest, name: string): string | undefined {

@@ -51,9 +51,11 @@ const PAGE_PATH_FIELDS = new Set(['utmp', 'dp', 'pagepath', 'path']);
  * without it, any page address not the destination's own, and under a page-address field a homepage too.
  */
 export function carriesPageAddress(value: string, field: string, parties: Parties): boolean {
+  const hasScheme = value.includes('://');
+  if (!hasScheme && (value.charCodeAt(0) !== 0x2f || parties.firstParty === undefined)) return false;
   const names = fieldNames(field);
   if (isNotAPageField(names)) return false;
-  if (!value.includes('://'))
+  if (!hasScheme)
     return (
       parties.firstParty !== undefined &&
       parties.destination !== parties.firstParty &&

@@ -136,9 +136,9 @@ export function inspectRequest(
     if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
     // A third party's cookie exists to recognise the browser wherever the third party is embedded.
     if (
-      (location === 'cookie' || COOKIE_FIELDS.has(fieldNames(leaf.field).last)) &&
       firstParty !== undefined &&
       !own &&
+      (location === 'cookie' || COOKIE_FIELDS.has(fieldNames(leaf.field).last)) &&
       !leaf.structured &&
       !analysis.detections.some((d) => IDENTIFIER_CATEGORIES.has(d.category)) &&
       isCookieIdentifier(leaf.value)
