@@ -39,6 +39,24 @@ function asksForHtml(request: CapturedRequest): boolean {
 }
 
 /**
+ * The site that made a request, from the request alone, for captures with neither pages nor navigations (a proxy
+ * capture of a browser): `Sec-Fetch-Site: same-origin`/`same-site` says it is the destination's own site; else
+ * the Origin, else the Referer, names the page that sent it. App requests carry none of these.
+ */
+function initiator(request: CapturedRequest): string | undefined {
+  const site = header(request, 'sec-fetch-site');
+  if (site === 'same-origin' || site === 'same-site') return registrableDomain(request.url);
+  for (const name of ['origin', 'referer']) {
+    const value = header(request, name);
+    if (value && value !== 'null') {
+      const domain = registrableDomain(value);
+      if (domain !== undefined) return domain;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The first party of each request: the site the person was visiting, as a privacy researcher reads a capture.
  * Given on the command line it holds for every request. Otherwise it is the registrable domain of the page:
  * the page's address when the capture records it (`log.pages[].title` as a URL), else the page's first top-level
@@ -73,6 +91,6 @@ export class FirstParty {
       const domain = registrableDomain(request.url);
       if (domain !== undefined) this.byFile.set(request.file, domain);
     }
-    return this.byFile.get(request.file);
+    return this.byFile.get(request.file) ?? initiator(request);
   }
 }

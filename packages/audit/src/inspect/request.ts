@@ -122,7 +122,7 @@ export function inspectRequest(
     const known = ctx.known.match(leaf.value);
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
-    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
+    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true, leaf.structured === true);
     // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
     for (const detection of analysis.detections) {
       // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
