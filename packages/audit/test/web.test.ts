@@ -88,6 +88,28 @@ group('the first party', () => {
     expect(described(result)).toEqual(['1|browsing-history|url|query|dl|']);
   });
 
+  it('is read from Sec-Fetch-Site, Origin or Referer in a proxy capture of a browser (no pages, no navigations)', async () => {
+    const body = JSON.stringify({
+      metadata: { domain: 'news.example.org', path: '/world/42', referrer: 'https://www.google.com/' },
+    });
+    const result = await audit([
+      {
+        url: 'https://www.news.example.org/img/a.svg',
+        headers: { 'sec-fetch-site': 'same-origin' },
+        cookies: { _ga: 'GA1.2.1478153842.1693348042' },
+      },
+      {
+        url: 'https://metrics.example.net/m',
+        headers: { Origin: 'https://www.news.example.org' },
+        body: { mimeType: 'text/plain', text: body },
+      },
+    ]);
+    expect(described(result)).toEqual([
+      '1|browsing-history|url|body|metadata.path|json',
+      '1|browsing-history|url|body|metadata.referrer|json',
+    ]);
+  });
+
   it('can be given: --first-party makes requests to it first party', async () => {
     const requests = [{ url: `https://api.shop.example.com/login?email=${encodeURIComponent(PERSON.email)}` }];
     expect(described(await audit(requests))).toEqual(['0|contact|email|query|email|']);

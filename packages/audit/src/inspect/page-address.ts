@@ -67,7 +67,8 @@ export function carriesPageAddress(value: string, field: string, parties: Partie
     if (domain === parties.destination || ASSET.test(url.pathname) || isServiceUrl(url)) continue;
     if (parties.firstParty !== undefined) {
       if (domain === parties.firstParty) return true;
-      if (fieldIs(names, REFERRER_FIELDS) && namesAPage(url)) return true;
+      // The page the person came from, another site's homepage included.
+      if (fieldIs(names, REFERRER_FIELDS)) return true;
       continue;
     }
     if (namesAPage(url) || fieldIs(names, PAGE_FIELDS)) return true;
