@@ -8,7 +8,7 @@ import { CATEGORIES, type Category, SEVERITIES, type Severity, severityRank } fr
 import type { AuditWarning, Finding } from './findings.js';
 import { LeafAnalyser } from './inspect/analysis.js';
 import { DestinationCache, inspectRequest } from './inspect/request.js';
-import { LinkTracker } from './link/index.js';
+import { LinkTracker, linkedFindings } from './link/index.js';
 
 /** Version of the JSON report; see docs/audit-json-schema.md. Bumped on any incompatible change. */
 export const AUDIT_SCHEMA = 'candor-audit/1';
@@ -110,26 +110,7 @@ async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: 
     }
   }
 
-  for (const linked of link.linked()) {
-    const severity: Severity = linked.domains.length > 1 ? 'high' : 'medium';
-    const note = `seen in ${linked.requests} requests to ${linked.hosts.length} host(s): ${linked.hosts.slice(0, 5).join(', ')}`;
-    for (const o of linked.occurrences) {
-      record({
-        category: 'persistent-id',
-        severity,
-        detector: linked.domains.length > 1 ? 'recurs-across-sites' : 'recurs-across-requests',
-        file: o.file,
-        entry: o.entry,
-        host: o.host,
-        domain: o.domain,
-        location: o.location,
-        field: o.field,
-        decoding: o.decoding,
-        evidence: linked.value,
-        note,
-      });
-    }
-  }
+  for (const linked of link.linked()) for (const finding of linkedFindings(linked)) record(finding);
   if (link.pruned)
     warnings.push({
       file: '',
