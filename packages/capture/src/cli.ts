@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { auditFiles, type Finding, renderHtml, renderTerminal } from '@candor/audit';
 import { CaError, loadOrCreateCa } from './ca.js';
@@ -22,6 +22,7 @@ options:
   --view-port N        the live view's port on 127.0.0.1 (default: the proxy's port + 1; 0 picks a free one)
   --known NAME=VALUE   a value of yours to look for in any disguise, as in candor audit; repeatable
   --max-body MB        request bodies larger than this are forwarded but not kept (default 16)
+  --upstream-ca FILE   also trust this CA (PEM) for the servers the proxy talks to (a test or internal server)
   -h, --help           show this help`;
 
 export interface CaptureIo {
@@ -58,6 +59,7 @@ function parse(argv: string[]) {
       'view-port': { type: 'string' },
       known: { type: 'string', multiple: true },
       'max-body': { type: 'string' },
+      'upstream-ca': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,6 +83,7 @@ function parse(argv: string[]) {
     html: values.html,
     known,
     maxBodyBytes: Math.round(maxBody * 1024 * 1024),
+    upstreamCaFiles: values['upstream-ca'] ?? [],
   };
 }
 
@@ -133,6 +136,13 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
     return 0;
   }
 
+  let upstreamCAs: string[];
+  try {
+    upstreamCAs = await Promise.all(options.upstreamCaFiles.map((file) => readFile(file, 'utf8')));
+  } catch (error) {
+    io.stderr(`candor capture: --upstream-ca: ${(error as Error).message}`);
+    return 2;
+  }
   const view = new LiveView();
   let session: CaptureSession;
   try {
@@ -142,6 +152,7 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
       out: options.out,
       maxBodyBytes: options.maxBodyBytes,
       known: options.known,
+      upstreamCAs,
       listener: {
         request: (event) => {
           if (event.findings.length > 0) io.stdout(liveLines(event).join('\n'));
@@ -195,12 +206,16 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
   io.stderr('candor capture: stopping…');
   await session.stop();
   await view.close();
-  const pinned = session.pinned;
+  const { pinned, dropped } = session;
   const result = await auditFiles([options.out], { known: options.known });
   io.stdout(renderTerminal(result));
   if (pinned.length > 0)
     io.stdout(
       `\nProbably pinned (the client refused the proxy's certificate, so nothing was read): ${pinned.join(', ')}`,
+    );
+  if (dropped.length > 0)
+    io.stdout(
+      `Closed the connection without a request (maybe pinned, maybe a spare connection): ${dropped.join(', ')}`,
     );
   if (options.html) {
     await writeFile(options.html, renderHtml(result));

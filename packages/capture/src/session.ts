@@ -56,6 +56,8 @@ export class CaptureSession {
   private readonly auditor: LiveAuditor;
   private readonly sockets = new Map<string, OpenSocket>();
   private readonly pinnedHosts = new Set<string>();
+  private readonly droppedHosts = new Set<string>();
+  private readonly interceptedHosts = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   requests = 0;
 
@@ -133,9 +135,15 @@ export class CaptureSession {
     await server.on('websocket-close', (close) => closeSocket(close.streamId));
     await server.on('abort', (aborted) => closeSocket(aborted.id));
     await server.on('tls-client-error', (failure) => {
-      if (failure.failureCause !== 'cert-rejected') return;
       const host = failure.tlsMetadata.sniHostname ?? failure.destination?.hostname ?? failure.remoteIpAddress ?? '?';
-      if (this.pinnedHosts.has(host)) return;
+      // An explicit "bad certificate" or "unknown CA" alert is a refusal. A client that completes the handshake
+      // and hangs up without a request (OkHttp's pinner does this) or resets it may be pinning too, or may
+      // just have given up a spare connection, so those are only listed in the summary.
+      if (failure.failureCause === 'closed' || failure.failureCause === 'reset') {
+        this.droppedHosts.add(host);
+        return;
+      }
+      if (failure.failureCause !== 'cert-rejected' || this.pinnedHosts.has(host)) return;
       this.pinnedHosts.add(host);
       this.listener.pinned?.(host);
     });
@@ -144,6 +152,11 @@ export class CaptureSession {
   /** Hosts whose clients refused the proxy's certificate, in the order first seen. */
   get pinned(): string[] {
     return [...this.pinnedHosts];
+  }
+
+  /** Hosts whose clients hung up during or right after the handshake and never had a request read. */
+  get dropped(): string[] {
+    return [...this.droppedHosts].filter((host) => !this.pinnedHosts.has(host) && !this.interceptedHosts.has(host));
   }
 
   private sentRequest(request: CompletedRequest): SentRequest {
@@ -180,6 +193,7 @@ export class CaptureSession {
   private report(sent: SentRequest, captured: CapturedRequest, protocol: string): void {
     this.requests++;
     const inspection = this.auditor.inspect(captured);
+    this.interceptedHosts.add(inspection.host);
     this.listener.request?.({
       method: sent.method,
       url: sent.url,
