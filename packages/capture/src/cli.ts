@@ -21,6 +21,7 @@ options:
   --html FILE          on stop, also write the HTML report of the whole capture
   --view-port N        the live view's port on 127.0.0.1 (default: the proxy's port + 1; 0 picks a free one)
   --known NAME=VALUE   a value of yours to look for in any disguise, as in candor audit; repeatable
+  --first-party DOMAIN the site being visited, as in candor audit
   --max-body MB        request bodies larger than this are forwarded but not kept (default 16)
   --upstream-ca FILE   also trust this CA (PEM) for the servers the proxy talks to (a test or internal server)
   -h, --help           show this help`;
@@ -59,6 +60,7 @@ function parse(argv: string[]) {
       'view-port': { type: 'string' },
       known: { type: 'string', multiple: true },
       'max-body': { type: 'string' },
+      'first-party': { type: 'string' },
       'upstream-ca': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,6 +86,7 @@ function parse(argv: string[]) {
     known,
     maxBodyBytes: Math.round(maxBody * 1024 * 1024),
     upstreamCaFiles: values['upstream-ca'] ?? [],
+    firstParty: values['first-party'],
   };
 }
 
@@ -152,6 +155,7 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
       out: options.out,
       maxBodyBytes: options.maxBodyBytes,
       known: options.known,
+      firstParty: options.firstParty,
       upstreamCAs,
       listener: {
         request: (event) => {
@@ -207,7 +211,7 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
   await session.stop();
   await view.close();
   const { pinned, dropped } = session;
-  const result = await auditFiles([options.out], { known: options.known });
+  const result = await auditFiles([options.out], { known: options.known, firstParty: options.firstParty });
   io.stdout(renderTerminal(result));
   if (pinned.length > 0)
     io.stdout(

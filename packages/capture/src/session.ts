@@ -36,6 +36,8 @@ export interface CaptureOptions {
   listener?: CaptureListener;
   /** Passed to the auditor, like `candor audit --known`. */
   known?: Array<{ name: string; value: string }>;
+  /** Passed to the auditor, like `candor audit --first-party`. */
+  firstParty?: string;
 }
 
 interface OpenSocket {
@@ -65,9 +67,9 @@ export class CaptureSession {
     private readonly server: Mockttp,
     readonly har: HarAppender,
     private readonly listener: CaptureListener,
-    known: CaptureOptions['known'],
+    options: Pick<CaptureOptions, 'known' | 'firstParty'>,
   ) {
-    this.auditor = new LiveAuditor({ known });
+    this.auditor = new LiveAuditor({ known: options.known, firstParty: options.firstParty });
   }
 
   static async start(options: CaptureOptions): Promise<CaptureSession> {
@@ -80,7 +82,7 @@ export class CaptureSession {
       maxBodySize: options.maxBodyBytes ?? 16 * 1024 * 1024,
       suggestChanges: false,
     });
-    const session = new CaptureSession(server, har, options.listener ?? {}, options.known);
+    const session = new CaptureSession(server, har, options.listener ?? {}, options);
     const trusted = (options.upstreamCAs ?? []).map((cert) => ({ cert }));
     await server.forUnmatchedRequest().thenPassThrough({ additionalTrustedCAs: trusted });
     await server.forAnyWebSocket().thenPassThrough({ additionalTrustedCAs: trusted });

@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, type DecodeLimits } from '../decode/index.js';
 import { type KnownValue, KnownValues } from '../detect/known.js';
 import type { Finding } from '../findings.js';
 import { LeafAnalyser } from '../inspect/analysis.js';
+import { FirstParty } from '../inspect/first-party.js';
 import { DestinationCache, type InspectContext, inspectRequest } from '../inspect/request.js';
 import { LinkTracker, linkedFindings, type Occurrence } from '../link/index.js';
 
@@ -32,9 +33,12 @@ class ObservingTracker extends LinkTracker {
 export class LiveAuditor {
   private readonly link = new ObservingTracker();
   private readonly ctx: InspectContext;
+  private readonly firstParties: FirstParty;
   private requests = 0;
 
-  constructor(options: { known?: KnownValue[]; limits?: Partial<DecodeLimits> } = {}) {
+  /** `firstParty`: as `candor audit --first-party`; without it, read from navigations as the audit does. */
+  constructor(options: { known?: KnownValue[]; limits?: Partial<DecodeLimits>; firstParty?: string } = {}) {
+    this.firstParties = new FirstParty(options.firstParty);
     this.ctx = {
       analyser: new LeafAnalyser(),
       destinations: new DestinationCache(),
@@ -47,7 +51,7 @@ export class LiveAuditor {
   inspect(request: CapturedRequest): LiveInspection {
     const number = this.requests++;
     this.link.touched.clear();
-    const inspection = inspectRequest(request, number, this.ctx);
+    const inspection = inspectRequest(request, number, this.ctx, this.firstParties.of(request));
     if (inspection.local) return { host: '', domain: '', findings: [], warnings: [] };
     const findings = [...inspection.findings];
     for (const value of this.link.touched) {
