@@ -1,5 +1,5 @@
 import type { CapturedRequest } from './capture/har-entry.js';
-import { readHarBatches } from './capture/index.js';
+import { readCaptureBatches } from './capture/read-capture.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 import { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 import { DestinationTable, type DomainSummary, type HostSummary } from './destinations/summary.js';
@@ -56,7 +56,7 @@ export async function auditFiles(files: string[], options: AuditOptions = {}): P
     for (const file of files) {
       counts.set(file, 0);
       const onWarning = (message: string) => readWarnings.push({ file, message });
-      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
+      for await (const batch of readCaptureBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
         counts.set(file, (counts.get(file) ?? 0) + batch.length);
         yield batch;
       }
