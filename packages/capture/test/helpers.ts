@@ -75,6 +75,12 @@ export async function startUpstream(credentials: { key: string; cert: string }):
   const h2 = http2.createSecureServer(credentials, (request, response) =>
     count(request.url, request, () => response.writeHead(204).end()),
   );
+  // The proxy may keep its upstream HTTP/2 connections open; closing the server must not wait for them.
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
   await Promise.all([h1, h2].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
   return {
     h1Port: (h1.address() as AddressInfo).port,
@@ -84,6 +90,7 @@ export async function startUpstream(credentials: { key: string; cert: string }):
     async close() {
       for (const client of wss.clients) client.terminate();
       h1.closeAllConnections();
+      for (const session of sessions) session.destroy();
       await Promise.all([new Promise((resolve) => h1.close(resolve)), new Promise((resolve) => h2.close(resolve))]);
     },
   };

@@ -250,8 +250,9 @@ describe('candor capture proxy', () => {
     }
     const growth = peak - before;
     console.log(`100 MB upload: peak RSS growth ${(growth / 1e6).toFixed(1)} MB`);
-    // Holding the body would need at least its 100 MB (104.9e6 bytes); half of that leaves room for GC lag.
-    expect(growth).toBeLessThan(50e6);
+    // Holding the body needs at least its 104.9e6 bytes on top of everything else (117 MB measured when the proxy
+    // was set to keep it); streaming measured 36-44 MB here, the client, proxy and server sharing this process.
+    expect(growth).toBeLessThan(80e6);
     const har = JSON.parse(await readFile(out, 'utf8'));
     const entry = har.log.entries[0];
     expect(entry.request.bodySize).toBe(total);
