@@ -1,4 +1,5 @@
 export { type Collector, type CollectorOptions, startCollector } from './collector.js';
+export { createVerdictChecker, type Verdict, type VerdictOptions } from './conformance/verdict.js';
 export {
   createKey,
   DEFAULT_GRACE_MS,
