@@ -4,6 +4,7 @@ export * from './privacy/ldp.js';
 export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';
 export * from './registry/schema.js';
+export * from './report/day.js';
 export * from './report/json-schema.js';
 export * from './report/schema.js';
 export * from './report/values.js';

@@ -31,5 +31,5 @@ export type * from './store/types.js';
 export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
 export { freePort } from './testing/processes.js';
-export { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+export { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export * from './writer/index.js';

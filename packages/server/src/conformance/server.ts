@@ -55,7 +55,7 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     keyId,
     recipient,
     firewall: new PiiFirewall(registry),
-    check: createBatchChecker(registry),
+    check: createBatchChecker(registry, { now }),
   };
 
   const app = new Hono();

@@ -22,7 +22,7 @@ export interface VerdictOptions {
  */
 export function createVerdictChecker(options: VerdictOptions): (parsed: unknown) => Verdict {
   const firewall = new PiiFirewall(options.registry);
-  const check = createBatchChecker(options.registry);
+  const check = createBatchChecker(options.registry, options.now ? { now: options.now } : {});
   const refuse = (p: Pick<Problem, 'status' | 'type' | 'metric' | 'field' | 'detector'>): Verdict => ({
     status: p.status,
     type: p.type,

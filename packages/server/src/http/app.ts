@@ -34,7 +34,8 @@ export function createApp(deps: AppDeps): Hono {
   const openapi = JSON.stringify(openApiDocument(deps.registry));
 
   app.onError((error, c) => {
-    deps.log.error({ err: error.message, path: c.req.path }, 'request failed');
+    // The matched route, not the requested path, and the error's class: both may otherwise carry client input.
+    deps.log.error({ err: error.name, route: c.req.routePath }, 'request failed');
     return problemResponse(c, problem(500, 'internal', 'Internal error'));
   });
   app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such route', { field: 'path' })));
