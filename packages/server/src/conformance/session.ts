@@ -65,9 +65,12 @@ export class ConformanceSession {
     this.startedAt = options.now();
   }
 
-  /** True once the retry test has been answered (or found missing) and an upload was accepted after it. */
+  /** A retry that never came ends the run: such a client will not upload again. */
+  private retryMissed = false;
+
+  /** True once the retry test was answered and an upload accepted, or the retry never came. */
   get complete(): boolean {
-    return this.retry?.settled === true && this.uploads.some((u) => u.status === 202);
+    return this.retryMissed || (this.retry?.settled === true && this.uploads.some((u) => u.status === 202));
   }
 
   /** Resolves once the session is complete. */
@@ -163,6 +166,7 @@ export class ConformanceSession {
       'envelope.opens',
       'compression.gzip',
       'batch.json',
+      'batch.schema',
     ];
     const reached: Rule[] = [];
     for (const rule of order) {
@@ -202,12 +206,12 @@ export class ConformanceSession {
       rule: 'retry.honoured',
       detail: `no retry within ${waited.toFixed(0)} s of the 503`,
     });
-    // A client that never retries will not upload again either; the run is over.
-    this.notifyIfComplete(true);
+    this.retryMissed = true;
+    this.notifyIfComplete();
   }
 
-  private notifyIfComplete(force = false): void {
-    if (!force && !this.complete) return;
+  private notifyIfComplete(): void {
+    if (!this.complete) return;
     const listeners = this.settledListeners;
     this.settledListeners = [];
     for (const resolve of listeners) resolve();

@@ -12,14 +12,15 @@ export function summaryMarkdown(summary: ConformanceSummary): string {
     '| rule | what the client must do | result |',
     '| --- | --- | --- |',
     ...summary.rules.map(
-      (r) => `| ${r.rule} | ${r.title} | ${MARK[r.result]}${r.deviations ? ` (${r.deviations})` : ''} |`,
+      (r) =>
+        `| ${r.rule} | ${r.title.replaceAll('|', '\\|')} | ${MARK[r.result]}${r.deviations ? ` (${r.deviations})` : ''} |`,
     ),
     '',
     '## Uploads',
     '',
   ];
   for (const upload of summary.uploads) {
-    const note = upload.retryTest ? ' (answered 503 with Retry-After to test retries)' : '';
+    const note = upload.retryTest ? ' with Retry-After: the retry test' : '';
     lines.push(
       `- upload ${upload.n} at +${(upload.atMs / 1000).toFixed(1)} s: ${upload.reports} report(s), answered ${upload.status}${note}`,
     );
