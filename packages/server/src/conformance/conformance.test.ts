@@ -121,17 +121,19 @@ describe('candor conformance', () => {
     expect(found[2]?.detail).toMatch(/the plaintext is JSON, not gzip/);
   });
 
-  it('names id-like values, unbounded counts and wrong days, with metric and field', async () => {
+  it('names id-like values, unbounded counts, days outside the window and a day not yet ended', async () => {
     const { collector, send } = await start();
     await send([report({ deviceId: 'f3b1c2d4e5a6978812345678' })]);
     await send([report({}, { 'page_load.count': 5000 })]);
     await send([report({ day: '2026-11-10' })]);
+    await send([report({ day: '2026-11-22' })]);
     const found = deviations(collector);
     expect(found).toEqual([
       expect.objectContaining({ rule: 'batch.schema', field: '0' }),
       expect.objectContaining({ rule: 'report.personal-data', metric: '(report)', field: 'deviceId' }),
       expect.objectContaining({ rule: 'report.values', metric: 'page_load.count', field: '' }),
       expect.objectContaining({ rule: 'report.values', metric: '(report)', field: 'day' }),
+      expect.objectContaining({ rule: 'report.day-ended', field: '0.day' }),
     ]);
   });
 

@@ -52,6 +52,8 @@ function diagnoseOpen(recipient: HpkeRecipient, header: Uint8Array, enc: Uint8Ar
 
 export interface InspectContext {
   keyId: number;
+  /** The collector's clock: a report's day must have ended by it. */
+  now: () => number;
   recipient: HpkeRecipient;
   firewall: PiiFirewall;
   check: ReturnType<typeof createBatchChecker>;
@@ -164,6 +166,17 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   if (!checked.ok && shape.success) {
     for (const issue of checked.problem.errors ?? []) {
       deviations.push({ rule: 'report.values', detail: issue.message, metric: issue.metric, field: issue.field });
+    }
+  }
+  const today = new Date(ctx.now()).toISOString().slice(0, 10);
+  for (const [i, r] of reports.entries()) {
+    // Plain string order is date order for YYYY-MM-DD; a malformed day is the schema's deviation, not this one.
+    if (/^\d{4}-\d{2}-\d{2}$/.test(r.day) && r.day >= today) {
+      deviations.push({
+        rule: 'report.day-ended',
+        detail: `a report for ${r.day}, which has not ended`,
+        field: `${i}.day`,
+      });
     }
   }
   const ids = reports.map((r) => r.id);

@@ -17,6 +17,7 @@ export const RULES = {
   'report.personal-data': 'no value looks like personal data or an identifier',
   'report.values':
     "each value has its registry shape, stays within its contribution bounds and the report's day is accepted",
+  'report.day-ended': "sends a day's report only after that UTC day has ended",
   'report.ids': 'each report id is fresh: unique in the batch, never reused for another report',
   'report.one-per-day': 'one report per app per UTC day',
   'retry.honoured': 'retries a 503 with the same reports, resealed, no sooner than Retry-After',

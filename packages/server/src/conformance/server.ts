@@ -53,6 +53,7 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
   const session = new ConformanceSession({ retryAfterSeconds, retryGraceMs: options.retryGraceMs ?? 60_000, now });
   const context = {
     keyId,
+    now,
     recipient,
     firewall: new PiiFirewall(registry),
     check: createBatchChecker(registry, { now }),

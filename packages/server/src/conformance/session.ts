@@ -154,6 +154,7 @@ export class ConformanceSession {
       'batch.schema',
       'report.personal-data',
       'report.values',
+      'report.day-ended',
       'report.ids',
       'report.one-per-day',
     ];
