@@ -25,7 +25,8 @@ import {
   reportBatchJsonSchema,
 } from '@candor/protocol';
 import { crashKey, crashSignature } from '@candor/sdk';
-import { createVerdictChecker, HpkeRecipient, sealBase } from '@candor/server';
+import { HpkeRecipient, sealBase } from '@candor/server';
+import { createVerdictChecker } from '@candor/server/testing';
 import { reportCases } from './protocol-vector-reports.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -96,7 +97,8 @@ function envelopes() {
   const notGzip = (() => {
     const r = recipient('candor vectors recipient 1');
     const header = encodeHeader(1);
-    const { enc, ciphertext } = sealBase(r.publicKey, infoFor(header), new Uint8Array(0), Buffer.from(one));
+    const ephemeral = fixedKey('candor vectors ephemeral 3');
+    const { enc, ciphertext } = sealBase(r.publicKey, infoFor(header), new Uint8Array(0), Buffer.from(one), ephemeral);
     return hex(Buffer.concat([header, enc, ciphertext]));
   })();
   const problem = (slug: string) => `https://candor.dev/problems/${slug}`;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceSummary } from '@candor/server';
-import { freePort } from '@candor/server';
+import { freePort } from '@candor/server/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { run as conformance } from '../src/commands/conformance.js';
 

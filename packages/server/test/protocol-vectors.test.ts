@@ -9,15 +9,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { candorBrowserRegistry, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Collector,
-  createVerdictChecker,
-  HpkeRecipient,
-  openEnvelope,
-  sealBase,
-  sealEnvelope,
-  startCollector,
-} from '../src/index.js';
+import { createVerdictChecker } from '../src/conformance/verdict.js';
+import { type Collector, HpkeRecipient, openEnvelope, sealBase, sealEnvelope, startCollector } from '../src/index.js';
 import { writePrivateFile } from '../src/keys/files.js';
 
 const vector = (name: string) =>

@@ -1,8 +1,8 @@
 import type { Registry } from '@candor/protocol';
 import { createBatchChecker } from '../check/batch.js';
 import { PiiFirewall } from '../firewall/firewall.js';
-import type { Problem } from '../http/problem.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
+import type { Problem } from '../problem.js';
 
 /** What the collector answers an opened upload: accepted, or the problem it is refused with. */
 export type Verdict =
@@ -23,7 +23,7 @@ export interface VerdictOptions {
 export function createVerdictChecker(options: VerdictOptions): (parsed: unknown) => Verdict {
   const firewall = new PiiFirewall(options.registry);
   const check = createBatchChecker(options.registry, options.now ? { now: options.now } : {});
-  const refuse = (p: Pick<Problem, 'status' | 'type' | 'metric' | 'field' | 'detector'>): Verdict => ({
+  const refuse = (p: Pick<Problem, 'status' | 'type'> & Partial<Problem>): Verdict => ({
     status: p.status,
     type: p.type,
     metric: p.metric ?? '(upload)',

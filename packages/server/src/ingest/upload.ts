@@ -4,11 +4,11 @@ import { type BatchCheck, type BatchCheckOptions, structureProblem } from '../ch
 import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../http/problem.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { openEnvelope } from '../open/envelope.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
 
 export interface IngestDeps {
