@@ -5,6 +5,7 @@ export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';
 export { registryJsonSchema } from './registry/json-schema.js';
 export * from './registry/schema.js';
+export * from './report/day.js';
 export * from './report/schema.js';
 export * from './report/values.js';
 export { registrableDomain } from './site.js';

@@ -1,13 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { acceptedDays, candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
-import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
+import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
 import { StoreSink } from './ingest/store-sink.js';
 import { createUploadProcessor, type IngestAnswer, type IngestStats } from './ingest/upload.js';
+import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
@@ -18,7 +20,7 @@ import { QueryService } from './query/service.js';
 import { createRegistryChecker } from './registry/check.js';
 import { RegistrySet } from './registry/set.js';
 import { DuckDbStore } from './store/duckdb/store.js';
-import type { ReportSink, ReportStore } from './store/types.js';
+import type { DedupeKey, ReportSink, ReportStore } from './store/types.js';
 
 export interface CollectorOptions {
   host?: string;
@@ -41,7 +43,7 @@ export interface CollectorOptions {
   onAnswer?: (answer: IngestAnswer) => void;
   /** HPKE keys and query tokens (mode 0600). Created when missing. Default '.candor/keys'. */
   keysDir?: string;
-  /** Small state files: dedupe ids across restarts, the DP ledger. Default: the parent of keysDir. */
+  /** Small state files: the dedupe secret, the DP ledger. Default: the parent of keysDir. */
   stateDir?: string;
   /** Minimum reports behind a released cell. Default 20. */
   k?: number;
@@ -50,7 +52,8 @@ export interface CollectorOptions {
   limits?: Partial<IngestLimits>;
   /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
   rateLimit?: boolean;
-  dedupeWindowMs?: number;
+  /** The clock for the accepted-day window and dedupe (ms since the epoch). Default Date.now. */
+  now?: () => number;
   /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
   compactEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -87,6 +90,17 @@ async function openStore(store: string | ReportStore | undefined): Promise<{ sto
   return { store: await DuckDbStore.open(path), owned: true };
 }
 
+async function readSavedKeys(path: string): Promise<DedupeKey[]> {
+  try {
+    const saved: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return Array.isArray(saved)
+      ? saved.filter((k): k is DedupeKey => typeof k?.key === 'string' && typeof k?.day === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
 async function findDashboard(): Promise<string | null> {
   try {
     const dashboard = (await import('@candor/dashboard')) as { dashboardAssetsDir?: unknown };
@@ -116,9 +130,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   const { store, owned } = await openStore(options.store);
   const sink = options.sink ?? new StoreSink(store, registries);
-  const dedupe = new DedupeWindow(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
-  const dedupePath = join(stateDir, 'dedupe-ids.json');
-  await dedupe.load(dedupePath);
+  const now = options.now ?? Date.now;
+  const dedupe = new DedupeWindow(await DedupeWindow.secretIn(stateDir), now);
+  // Dedupe keys are durable with the rows they guard when the store keeps them (DuckDB); with another sink
+  // (JetStream, which dedupes by message id itself) they are saved to a file on close.
+  const keysInStore = !options.sink && store.dedupeKeys !== undefined;
+  const dedupePath = join(stateDir, 'dedupe-keys.json');
+  if (keysInStore) dedupe.load(await (store.dedupeKeys?.(acceptedDays(now()).from) ?? []));
+  else dedupe.load(await readSavedKeys(dedupePath));
 
   let dp: { epsilon: number; ledger: BudgetLedger } | null = null;
   if (options.dp) {
@@ -133,8 +152,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
   const firewall = new PiiFirewall(registries.vocabulary());
   const ingest = {
+    registry: registries.vocabulary(),
     keys,
-    check: createRegistryChecker(registries),
+    check: createRegistryChecker(registries, { now }),
     firewall,
     dedupe,
     sink,
@@ -222,7 +242,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         if (!options.sink) await sink.close();
-        await dedupe.save(dedupePath);
+        if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();
         log.flush?.();
       })();

@@ -6,7 +6,7 @@ export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from 
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
 export { countNumbered, numberedReport, storedNumbers } from './testing/numbered-reports.js';
 export { freePort, waitFor, whichBinary } from './testing/processes.js';
-export { distribution, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+export { distribution, SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export {
   openScaleServices,
   type ScaleServices,

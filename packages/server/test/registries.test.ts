@@ -51,14 +51,17 @@ async function start(options: CollectorOptions = {}): Promise<Collector> {
     rateLimit: false,
     log: { level: 'silent' },
     registries: [notesV1, notesV2, candorBrowserRegistry],
+    // The collector accepts reports of the last few days only; these tests live on 30 June 2026.
+    now: () => NOW,
     ...options,
   });
   collectors.push(collector);
   return collector;
 }
 
+const NOW = Date.parse('2026-06-30T12:00:00Z');
 const random = seededRandom(12);
-function notesReport(version: string, metrics: Record<string, unknown>, day = '2026-05-01'): Report {
+function notesReport(version: string, metrics: Record<string, unknown>, day = '2026-06-30'): Report {
   return sampleReport(random, { app: 'notes', registry: version, day, metrics });
 }
 
@@ -78,7 +81,7 @@ describe('a collector with several registries', () => {
     expect(wrongVersion.status).toBe(422);
     expect(wrongVersion.body).toMatchObject({ metric: 'notes.shared' });
     // Two apps in one upload, each checked by its own registry.
-    const mixed = await upload(collector, [notesReport('2026.2.1', { 'notes.created': 1 }), sampleReport(random)]);
+    const mixed = await upload(collector, [notesReport('2026.2.1', { 'notes.created': 1 }), sampleReport(random, { day: '2026-06-30' })]);
     expect(mixed).toMatchObject({ status: 202, body: { accepted: 2 } });
   });
 
@@ -104,7 +107,7 @@ describe('a collector with several registries', () => {
 
   it('keeps the batch size bound when a batch mixes registries', () => {
     // Checked per registry, each part of a 60-report batch is under the bound of 50; the whole must still fail.
-    const check = createRegistryChecker(new RegistrySet([notesV1, notesV2]));
+    const check = createRegistryChecker(new RegistrySet([notesV1, notesV2]), { now: () => NOW });
     const reports = [
       ...Array.from({ length: 30 }, () => notesReport('2026.2.1', { 'notes.created': 1 })),
       ...Array.from({ length: 30 }, () => notesReport('2026.1.1', { 'notes.created': 1 })),

@@ -266,7 +266,7 @@ export async function benchScale(flags: string[]): Promise<void> {
     const publicKey = Buffer.from(key.publicKey, 'base64url');
     const random = seededRandom(7);
     const bodies = Array.from({ length: UPLOADS }, () =>
-      sealEnvelope(key.id, publicKey, JSON.stringify(sampleBatch(REPORTS_PER_UPLOAD, random, '2026-11-20'))),
+      sealEnvelope(key.id, publicKey, JSON.stringify(sampleBatch(REPORTS_PER_UPLOAD, random))),
     );
 
     const single = await singleDuckDb(dir, keysDir, bodies);

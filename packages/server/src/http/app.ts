@@ -60,7 +60,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     // Raised by middleware that already built its answer (bearerAuth's 401).
     if (error instanceof HTTPException) return error.getResponse();
-    deps.log.error({ err: error.message, path: c.req.path }, 'request failed');
+    // The matched route, not the requested path, and the error's class: both may otherwise carry client input.
+    deps.log.error({ err: error.name, route: c.req.routePath }, 'request failed');
     return problemResponse(c, problem(500, 'internal', 'Internal error'));
   });
   app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such route', { field: 'path' })));

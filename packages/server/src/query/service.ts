@@ -128,7 +128,10 @@ export class QueryService {
             expires: 'never',
             unit: 'count',
           }
-        : registry.metrics[metric];
+        : // Own properties only: "__proto__" or "constructor" are unknown names, not Object's members.
+          Object.hasOwn(registry.metrics, metric)
+          ? registry.metrics[metric]
+          : undefined;
     if (!def) {
       return {
         ok: false,

@@ -1,5 +1,5 @@
-import { MAX_REPORTS_PER_BATCH, type Registry, type Report } from '@candor/protocol';
-import { type BatchCheck, createBatchChecker } from '../check/batch.js';
+import { MAX_REPORTS_PER_BATCH, type Registry, type Report, type ReportCheckerOptions } from '@candor/protocol';
+import { type BatchCheck, type BatchCheckOptions, createBatchChecker } from '../check/batch.js';
 import { type Problem, problem } from '../problem.js';
 import type { RegistrySet } from './set.js';
 
@@ -31,28 +31,32 @@ function expiredMetric(report: Located, registry: Registry): Problem | null {
  * collector serves several apps and registry versions. Reports of each (app, version) go through that
  * registry's batch checker; any failure rejects the whole upload, as with one registry.
  */
-export function createRegistryChecker(registries: RegistrySet): (parsed: unknown) => BatchCheck {
-  const checkers = new Map<Registry, (parsed: unknown) => BatchCheck>();
+export function createRegistryChecker(
+  registries: RegistrySet,
+  options: ReportCheckerOptions = {},
+): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
+  type Checker = ReturnType<typeof createBatchChecker>;
+  const checkers = new Map<Registry, Checker>();
   const checkerFor = (registry: Registry) => {
     let checker = checkers.get(registry);
     if (!checker) {
-      checker = createBatchChecker(registry);
+      checker = createBatchChecker(registry, options);
       checkers.set(registry, checker);
     }
     return checker;
   };
   const fallback = checkerFor(registries.all()[0] as Registry);
 
-  return (parsed) => {
+  return (parsed, check = {}) => {
     const reports = (parsed as { reports?: unknown } | null)?.reports;
     // A malformed batch gets the schema's own problem, which names the bad field; any registry's checker says it.
     if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH)
-      return fallback(parsed);
+      return fallback(parsed, check);
     const groups = new Map<Registry, unknown[]>();
     for (const report of reports as Located[]) {
-      if (typeof report !== 'object' || report === null) return fallback(parsed);
+      if (typeof report !== 'object' || report === null) return fallback(parsed, check);
       const { app, registry: version } = report;
-      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed);
+      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed, check);
       const registry = registries.get(app, version);
       if (!registry) {
         const loaded = registries.versions(app);
@@ -80,11 +84,11 @@ export function createRegistryChecker(registries: RegistrySet): (parsed: unknown
     const v = (parsed as { v?: unknown }).v;
     if (groups.size === 1) {
       const [registry] = groups.keys();
-      return checkerFor(registry as Registry)(parsed);
+      return checkerFor(registry as Registry)(parsed, check);
     }
     const accepted: Report[] = [];
     for (const [registry, group] of groups) {
-      const result = checkerFor(registry)({ v, reports: group });
+      const result = checkerFor(registry)({ v, reports: group }, check);
       if (!result.ok) return result;
       accepted.push(...result.batch.reports);
     }
