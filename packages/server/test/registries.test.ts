@@ -2,12 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candorBrowserRegistry, defineRegistry, type Report, type ReportBatch } from '@candor/protocol';
+import { candorBrowserRegistry, defineRegistry, type Report, type ReportBatch, utcDayOf } from '@candor/protocol';
 import { type Collector, type CollectorOptions, startCollector } from '@candor/server';
 import { postRaw, sampleReport, sealForCollector, seededRandom } from '@candor/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRegistryChecker } from '../src/registry/check.js';
 import { RegistrySet } from '../src/registry/set.js';
+
+const TODAY = utcDayOf(Date.now());
+const YESTERDAY = utcDayOf(Date.now() - 86_400_000);
 
 const review = {
   category: 'ui',
@@ -21,7 +24,7 @@ const notesV1 = defineRegistry({
   version: '2026.1.1',
   metrics: {
     'notes.created': { type: 'counter', description: 'Notes created in a day.', expires: '2027-12-31', ...review },
-    'notes.shared': { type: 'counter', description: 'Notes shared in a day.', expires: '2026-06-30', ...review },
+    'notes.shared': { type: 'counter', description: 'Notes shared in a day.', expires: YESTERDAY, ...review },
   },
 });
 // Version 2 drops notes.shared and adds notes.deleted.
@@ -51,17 +54,14 @@ async function start(options: CollectorOptions = {}): Promise<Collector> {
     rateLimit: false,
     log: { level: 'silent' },
     registries: [notesV1, notesV2, candorBrowserRegistry],
-    // The collector accepts reports of the last few days only; these tests live on 30 June 2026.
-    now: () => NOW,
     ...options,
   });
   collectors.push(collector);
   return collector;
 }
 
-const NOW = Date.parse('2026-06-30T12:00:00Z');
 const random = seededRandom(12);
-function notesReport(version: string, metrics: Record<string, unknown>, day = '2026-06-30'): Report {
+function notesReport(version: string, metrics: Record<string, unknown>, day = TODAY): Report {
   return sampleReport(random, { app: 'notes', registry: version, day, metrics });
 }
 
@@ -75,13 +75,13 @@ describe('a collector with several registries', () => {
   it('checks each report against the app and registry version it names', async () => {
     const collector = await start();
     // notes.shared exists only in version 1, notes.deleted only in version 2.
-    expect((await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 2 })])).status).toBe(202);
+    expect((await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 2 }, YESTERDAY)])).status).toBe(202);
     expect((await upload(collector, [notesReport('2026.2.1', { 'notes.deleted': 1 })])).status).toBe(202);
-    const wrongVersion = await upload(collector, [notesReport('2026.2.1', { 'notes.shared': 2 })]);
+    const wrongVersion = await upload(collector, [notesReport('2026.2.1', { 'notes.shared': 2 }, YESTERDAY)]);
     expect(wrongVersion.status).toBe(422);
     expect(wrongVersion.body).toMatchObject({ metric: 'notes.shared' });
     // Two apps in one upload, each checked by its own registry.
-    const mixed = await upload(collector, [notesReport('2026.2.1', { 'notes.created': 1 }), sampleReport(random, { day: '2026-06-30' })]);
+    const mixed = await upload(collector, [notesReport('2026.2.1', { 'notes.created': 1 }), sampleReport(random)]);
     expect(mixed).toMatchObject({ status: 202, body: { accepted: 2 } });
   });
 
@@ -96,9 +96,9 @@ describe('a collector with several registries', () => {
 
   it('refuses a metric after its expiry day, naming it', async () => {
     const collector = await start();
-    const before = await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 1 }, '2026-06-30')]);
+    const before = await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 1 }, YESTERDAY)]);
     expect(before.status).toBe(202);
-    const after = await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 1 }, '2026-07-01')]);
+    const after = await upload(collector, [notesReport('2026.1.1', { 'notes.shared': 1 }, TODAY)]);
     expect(after).toMatchObject({
       status: 422,
       body: { type: 'https://candor.dev/problems/expired-metric', metric: 'notes.shared', field: 'expires' },
@@ -107,7 +107,7 @@ describe('a collector with several registries', () => {
 
   it('keeps the batch size bound when a batch mixes registries', () => {
     // Checked per registry, each part of a 60-report batch is under the bound of 50; the whole must still fail.
-    const check = createRegistryChecker(new RegistrySet([notesV1, notesV2]), { now: () => NOW });
+    const check = createRegistryChecker(new RegistrySet([notesV1, notesV2]));
     const reports = [
       ...Array.from({ length: 30 }, () => notesReport('2026.2.1', { 'notes.created': 1 })),
       ...Array.from({ length: 30 }, () => notesReport('2026.1.1', { 'notes.created': 1 })),

@@ -14,6 +14,7 @@ interface Located {
 function expiredMetric(report: Located, registry: Registry): Problem | null {
   if (typeof report.day !== 'string' || typeof report.metrics !== 'object' || report.metrics === null) return null;
   for (const metric of Object.keys(report.metrics)) {
+    if (!Object.hasOwn(registry.metrics, metric)) continue;
     const expires = registry.metrics[metric]?.expires;
     if (expires && expires !== 'never' && report.day > expires) {
       return problem(422, 'expired-metric', 'A metric has expired', {
@@ -75,21 +76,21 @@ export function createRegistryChecker(
               }),
         };
       }
-      const expired = expiredMetric(report, registry);
-      if (expired) return { ok: false, problem: expired };
       const group = groups.get(registry);
       if (group) group.push(report);
       else groups.set(registry, [report]);
     }
     const v = (parsed as { v?: unknown }).v;
-    if (groups.size === 1) {
-      const [registry] = groups.keys();
-      return checkerFor(registry as Registry)(parsed, check);
-    }
     const accepted: Report[] = [];
     for (const [registry, group] of groups) {
-      const result = checkerFor(registry)({ v, reports: group }, check);
+      // One group is the whole batch as sent; the schema's problems then name the batch's own report indexes.
+      const result = checkerFor(registry)(groups.size === 1 ? parsed : { v, reports: group }, check);
       if (!result.ok) return result;
+      // Expiry is judged only on reports whose day the checker accepted as a real day inside the window.
+      for (const report of result.batch.reports) {
+        const expired = expiredMetric(report, registry);
+        if (expired) return { ok: false, problem: expired };
+      }
       accepted.push(...result.batch.reports);
     }
     return { ok: true, batch: { v: v as 1, reports: accepted } };
