@@ -100,11 +100,16 @@ describe.skipIf(!built())('the candor command', () => {
     }
   });
 
-  it('refuses --k 1, which would release one device on its own', async () => {
-    const outcome = await candor(['serve', '--k', '1', '--port', '0'], dir);
-    expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/--k 1 would release one device's values.*candor tail/);
-    expectOneLine(outcome.stderr);
+  it('refuses a privacy budget that protects nothing', async () => {
+    for (const args of [
+      ['--epsilon', '0'],
+      ['--delta', '1'],
+    ]) {
+      const outcome = await candor(['serve', ...args, '--port', '0'], dir);
+      expect(outcome.code, args.join(' ')).toBe(2);
+      expect(outcome.stderr).toMatch(new RegExp(`${args[0]}: "${args[1]}" is not valid`));
+      expectOneLine(outcome.stderr);
+    }
   });
 
   it('exits 1 when a registry file has errors, 0 when it has none', async () => {
@@ -136,6 +141,28 @@ describe.skipIf(!built())('the candor command', () => {
     const broken = await candor(['registry', 'check', path], dir);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/metrics\.yaml:\d+:\d+: not valid YAML/);
+  });
+
+  it('simulates the demo history once: a second start on the same store adds live waves only', async () => {
+    const store = `duckdb:${join(dir, 'demo', 'candor.duckdb')}`;
+    const args = [
+      'serve',
+      '--simulate',
+      '--devices',
+      '5',
+      '--port',
+      '0',
+      '--store',
+      store,
+      '--keys',
+      join(dir, 'demo'),
+    ];
+    const first = await start(args, dir, /dashboard ready/);
+    await stop(first.child);
+    expect(first.output()).toMatch(/simulating 5 phones: 6 days of history/);
+    const second = await start(args, dir, /already holds the simulated history/);
+    await stop(second.child);
+    expect(second.output()).not.toMatch(/days of history/);
   });
 
   it('says in one line that a port is busy, and exits 3', async () => {

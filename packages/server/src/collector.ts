@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   acceptedDays,
@@ -13,8 +14,10 @@ import { getRequestListener } from '@hono/node-server';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
+import { createInspector } from './ingest/inspect.js';
+import { InspectorPool, poolAvailable } from './ingest/pool.js';
 import { StoreSink } from './ingest/store-sink.js';
-import { createUploadProcessor, type IngestAnswer, type IngestStats } from './ingest/upload.js';
+import { createUploadProcessor, emptyIngestStats, type IngestAnswer, type IngestStats } from './ingest/upload.js';
 import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
@@ -22,7 +25,6 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
 import { QueryService } from './query/service.js';
-import { createRegistryChecker } from './registry/check.js';
 import { RegistrySet } from './registry/set.js';
 import type { Noise } from './release/noise.js';
 import { Releaser } from './release/releaser.js';
@@ -61,6 +63,11 @@ export interface CollectorOptions {
   rateLimit?: boolean;
   /** The clock for the accepted-day window, dedupe and which days are closed (ms since the epoch). Default Date.now. */
   now?: () => number;
+  /**
+   * Worker threads that open and check uploads. Default: one per core when running compiled (0 from TypeScript
+   * sources, e.g. under vitest, and whenever `now` is set); 0 inspects on the main thread.
+   */
+  workers?: number;
   /** How often closed days are looked for and released, besides before every query (default 10 min). */
   releaseEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -79,6 +86,8 @@ export interface Collector {
   keysDir: string;
   store: ReportStore;
   stats: IngestStats;
+  /** Answers a request in-process, without a socket: the same app the HTTP server runs (fuzzing, tests). */
+  handle(request: Request): Promise<Response>;
   /** Re-reads the key directory now (it is also re-read every minute and on an unknown key id). */
   reloadKeys(): Promise<void>;
   close(): Promise<void>;
@@ -161,12 +170,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   );
   for (const releaser of releasers.values()) await releaser.catchUp();
 
-  const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
+  const stats = emptyIngestStats();
   const firewall = new PiiFirewall(registries.vocabulary());
+  // A test clock cannot cross into worker threads; with one, inspections run on the main thread.
+  const workers = options.now ? 0 : (options.workers ?? (poolAvailable() ? availableParallelism() : 0));
+  const pool =
+    workers > 0 ? await InspectorPool.start(workers, { registries: registries.all(), keysDir, limits }) : null;
+  const inspectHere = createInspector({ registries: registries.all(), keys, limits, now });
   const ingest = {
     registry: registries.vocabulary(),
-    keys,
-    check: createRegistryChecker(registries, { now }),
+    inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,
     firewall,
     dedupe,
     sink,
@@ -247,6 +260,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keysDir,
     store,
     stats,
+    handle: async (request) => app.fetch(request),
     reloadKeys: () => keys.refresh(),
     close() {
       closing ??= (async () => {
@@ -256,6 +270,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await pool?.close();
         if (!options.sink) await sink.close();
         if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();

@@ -119,6 +119,11 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const options = toCollectorOptions(values);
+  if (values.queue && !String(values.store).startsWith('clickhouse')) {
+    throw new UsageError(
+      '--queue needs --store clickhouse://HOST:8123/DB (the writers fill ClickHouse from the queue)',
+    );
+  }
   // The demo's history is sent on its own simulated days: the collector's clock follows it, then real time.
   let demoDay: number | null = null;
   if (values.simulate) options.now = () => demoDay ?? Date.now();

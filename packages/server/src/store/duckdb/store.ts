@@ -164,7 +164,7 @@ export class DuckDbStore implements ReportStore {
            WHERE NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
            ORDER BY ALL
          ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
-        'INSERT OR IGNORE INTO report_ids SELECT * FROM staging_ids ORDER BY key',
+        'INSERT INTO report_ids SELECT * FROM staging_ids ORDER BY key',
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
       ]) {
