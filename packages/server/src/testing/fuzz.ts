@@ -88,9 +88,12 @@ export async function fuzzCollector(
     await collector.store.flush();
     const count = async (sql: string) =>
       Number((await (collector.store as DuckDbStore).connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
-    hostileRowsStored = await count(`SELECT count(*) FROM samples WHERE app_version = '${HOSTILE_APP_VERSION}'`);
+    // Every report adds a row for its app version (device-days are released by app version).
+    hostileRowsStored = await count(
+      `SELECT count(*) FROM day_rows WHERE dim = 'appVersion' AND cell = '${HOSTILE_APP_VERSION}'`,
+    );
     honestReportsStored = await count(
-      "SELECT coalesce(sum(reports), 0) FROM samples WHERE metric = 'page_load.count' AND bucket = -1",
+      "SELECT coalesce(sum(reports), 0) FROM day_rows WHERE metric = 'page_load.count' AND dim = 'day' AND bucket = -1",
     );
   }
   return {
