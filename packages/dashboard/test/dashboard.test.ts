@@ -210,8 +210,8 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     for (const version of versions) {
       const c = crashes.cells.find((x) => x.key === version);
       const l = loads.cells.find((x) => x.key === version);
-      const released = c && l && l.sum && l.sum > 0;
-      const expected = released ? formatNumber((Math.max(0, c.sum ?? 0) / (l.sum ?? 1)) * 1000) : '—';
+      const pages = l?.sum ?? 0;
+      const expected = c && pages > 0 ? formatNumber((Math.max(0, c.sum ?? 0) / pages) * 1000) : '—';
       const row = page.locator(`tr[data-key="${version}"]`).filter({ has: page.locator('td[data-derived]') });
       // A rate is shown only when both of its parts were released; otherwise it is left blank, not zero.
       await expect(row.locator('td[data-derived]').textContent(), `rate for ${version}`).resolves.toBe(expected);

@@ -17,8 +17,9 @@ import { askAll, figureFrom, section, sumFigure, type ViewContext } from './kit.
 export function crashRate(crashes: QueryResult, loads: QueryResult, version: string): number | null {
   const c = crashes.cells.find((cell) => cell.key === version);
   const l = loads.cells.find((cell) => cell.key === version);
-  if (!c || !l || !l.sum || l.sum <= 0) return null;
-  return (Math.max(0, c.sum ?? 0) / l.sum) * 1000;
+  const pages = l?.sum ?? 0;
+  if (!c || pages <= 0) return null;
+  return (Math.max(0, c.sum ?? 0) / pages) * 1000;
 }
 
 export async function renderCrashes(ctx: ViewContext): Promise<void> {

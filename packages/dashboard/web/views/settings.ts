@@ -14,9 +14,10 @@ function menuChoice(key: string): string {
 
 function meanPerReport(result: QueryResult, key: string): number | null {
   const cell = result.cells.find((c) => c.key === key);
-  // A mean of two noisy figures: only shown when the device-day count is well above its noise.
-  if (!cell || !cell.reports || cell.reports <= 0) return null;
-  return (cell.sum ?? 0) / cell.reports;
+  // A mean of two noisy figures: not shown when the noisy device-day count is not positive.
+  const days = cell?.reports ?? 0;
+  if (!cell || days <= 0) return null;
+  return (cell.sum ?? 0) / days;
 }
 
 export async function renderSettings(ctx: ViewContext): Promise<void> {
