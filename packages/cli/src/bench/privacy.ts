@@ -24,6 +24,7 @@ import {
   type ReportStore,
   releaseDay,
 } from '@candor/server';
+import { sampleReport } from '@candor/server/testing';
 import { randomProfile } from '../simulate/device.js';
 import { SEARCH_ENGINES, SEARCH_METHODS, SITES } from '../simulate/population.js';
 import { logNormal, pickWeighted, seededRandom } from '../simulate/random.js';
@@ -102,13 +103,10 @@ function deviceDay(random: () => number, truth: Truth): Report {
   };
   const searches = Math.floor(random() * 8);
   for (const [site, ms] of [...sites].slice(0, 10)) truth.addSite(site, ms);
-  const report = {
-    id: '0'.repeat(32),
-    app: candorBrowserRegistry.app,
+  // The report's envelope fields (id, kind, registry version) as the test helper writes them for this protocol.
+  const report = sampleReport(random, {
     appVersion: profile.appVersion.split('.').slice(0, 2).join('.'),
-    registry: candorBrowserRegistry.version,
     day: DAY,
-    kind: 'metrics',
     system: {
       modelFamily: profile.modelFamily,
       os: profile.os,
@@ -130,7 +128,7 @@ function deviceDay(random: () => number, truth: Truth): Report {
       'ui.open_tabs': Math.floor(random() * 30),
       ...(profile.listensToMusic ? { 'media.tracks_played': Math.floor(random() * 40) } : {}),
     },
-  } as Report;
+  });
   truth.add(report);
   return report;
 }
