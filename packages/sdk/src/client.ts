@@ -1,7 +1,12 @@
 /**
  * createCandor: the SDK an app calls. It wires the recorders (metrics/), consent and private mode (the gate every
- * recording call checks first), the report builder (report/), the offline queue (queue/), sealing (seal/) and
+ * recording call checks first), the device-day aggregate (day/), the offline queue (queue/), sealing (seal/) and
  * uploads (transport/), and keeps the transparency log (transparency/).
+ *
+ * The device-day report: what is recorded is folded, at every flush, into one stored aggregate per UTC day (and
+ * clamped there to each metric's bounds for the whole day). When the day has ended, at the first flush after it,
+ * the aggregate becomes that day's one report, kind "daily", and is queued and sent. A day with consent and the
+ * SDK running is one active device-day, so each report counts one device-day and no identifier is needed.
  *
  * Consent: the app picks the regime. Under "opt-in", an unknown choice records and sends nothing; under
  * "opt-out", an unknown choice is presumed consent (record and send) until the person says no. "denied" stops
@@ -9,10 +14,20 @@
  * nothing. The choice is stored with the queue so it survives restarts; setConsent() always wins.
  *
  * Private mode: while on (setPrivate(true) or inside withPrivate()), recording calls return at once, no report
- * is built or sent and no daily-activity report is made. It is held in memory only and no report field tells
+ * is folded or sent and the day is not marked active. It is held in memory only and no report field tells
  * whether it was ever on.
  */
 import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
+import {
+  currentState,
+  type DayAggregate,
+  type Delta,
+  dailyMetrics,
+  isExpired,
+  mergeDelta,
+  nextDay,
+  utcDay,
+} from './day/aggregate.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
 import { onPageHide } from './lifecycle/page-hide.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
@@ -88,7 +103,7 @@ export interface FlushOptions {
 export interface Candor<R extends Registry = Registry> {
   readonly consent: ConsentState;
   readonly isPrivate: boolean;
-  /** Resolves once the stored queue, consent and last daily-activity day are loaded. */
+  /** Resolves once the stored queue, consent and day aggregate are loaded. */
   readonly ready: Promise<void>;
   /** A snapshot of the internal error counters. */
   readonly errors: ErrorCounters;
@@ -107,10 +122,11 @@ export interface Candor<R extends Registry = Registry> {
   site(name: MetricNameOf<R, 'site'>): SiteHandle;
   event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>>;
   crash(name: MetricNameOf<R, 'crash'>): CrashHandle;
-  /** Builds the pending report(s), seals and uploads; resolves when the attempt has finished. */
+  /**
+   * Folds what was recorded into the day's stored aggregate, turns any ended day into its report, then seals and
+   * uploads what is queued; resolves when the attempt has finished.
+   */
   flush(options?: FlushOptions): Promise<void>;
-  /** Queues today's daily-activity report unless one was already made today. True when one was queued. */
-  dailyActivity(): boolean;
   /** The last N reports exactly as sent, decoded, with time, collector and outcome (oldest first). */
   transparencyLog(): TransparencyEntry[];
   /** Called after every upload attempt; returns an unsubscribe function. */
@@ -143,9 +159,7 @@ const HANDLE_TYPES: Record<string, MetricType> = {
   crash: 'crash',
 };
 
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
+export { utcDay };
 
 /** A handle for a metric that cannot be recorded (production mode): every use is a counted, dropped sample. */
 function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRecorder {
@@ -153,6 +167,12 @@ function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRec
     if (gate.recording) gate.misuse(reason, message);
   };
   return { name: '', add: drop, set: drop, record: drop, take: () => undefined, clear() {} } as unknown as AnyRecorder;
+}
+
+/** The handle of a metric past its registry `expires` day: records nothing, quietly (as Glean does). */
+function expiredHandle(): AnyRecorder {
+  const nothing = () => undefined;
+  return { name: '', add: nothing, set: nothing, record: nothing, take: nothing, clear() {} } as unknown as AnyRecorder;
 }
 
 class CandorClient implements Gate {
@@ -183,7 +203,8 @@ class CandorClient implements Gate {
   private stopped = false;
   private loaded = false;
   private storageWritable = true;
-  private periodDay = '';
+  /** The UTC day of the first value recorded since the last fold. */
+  private deltaDay = '';
   private state: PersistedState = emptyState();
   private retryAttempt = 0;
   private retryAt = 0;
@@ -234,7 +255,7 @@ class CandorClient implements Gate {
 
   touch(): void {
     this.dirty = true;
-    this.periodDay = utcDay(this.now());
+    this.deltaDay = utcDay(this.now());
   }
 
   misuse(reason: DropReason, message: string): undefined {
@@ -279,26 +300,30 @@ class CandorClient implements Gate {
     }
     this.consentChosen = true;
     this.applyConsent(state);
-    if (this.loaded) this.persist();
   }
 
   private applyConsent(state: ConsentState): void {
     const allowedBefore = this.consentAllows;
     this.consentState = state;
-    this.state.consent = state === 'unknown' ? null : state;
-    if (state === 'denied' || (state === 'granted' && !allowedBefore)) this.dropEverything();
+    const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
+    if (dropping) this.dropEverything();
     this.updateGate();
-    if (this.loaded && this.sendingAllowed) {
-      this.dailyActivity();
-      this.scheduleFlush();
-    }
+    if (!this.loaded) return;
+    const stored = state === 'unknown' ? null : state;
+    // The day is read now: the update may run later, after the clock has moved on.
+    const today = utcDay(this.now());
+    const active = this.sendingAllowed;
+    void this.mutate((s) =>
+      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, null, today, active),
+    );
+    if (active) this.scheduleFlush();
   }
 
   /** Consent withdrawn: nothing pending, nothing queued, nothing in flight survives. */
   private dropEverything(): void {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
-    this.state.reports = [];
+    this.state = { ...this.state, reports: [], day: null };
     this.inFlight?.abort();
     this.retryAttempt = 0;
     this.retryAt = 0;
@@ -341,6 +366,7 @@ class CandorClient implements Gate {
       return droppingHandle(this, 'wrong_type', message);
     }
     if (existing) return existing;
+    if (isExpired(def, utcDay(this.now()))) return expiredHandle();
     const recorder = createRecorder(name, def, this);
     this.recorders.set(name, recorder);
     return recorder;
@@ -368,91 +394,109 @@ class CandorClient implements Gate {
       this.counters.storageFailures++;
       this.storageWritable = false;
     }
-    if (stored) {
-      // The stored choice first: applying it clears what is pending in memory, never the stored queue.
-      if (!this.consentChosen && stored.consent) this.applyConsent(stored.consent);
-      this.state.reports = stored.reports.concat(this.state.reports);
-      this.state.log = stored.log;
-      this.state.lastDailyActivityDay = stored.lastDailyActivityDay;
-    }
-    if (this.consentChosen) this.state.consent = this.consentState === 'unknown' ? null : this.consentState;
-    if (!this.consentAllows) this.state.reports = [];
+    // The stored choice first: applying it clears what is pending in memory, never what is stored.
+    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent);
     this.loaded = true;
-    this.enforceBounds();
-    if (this.sendingAllowed) this.dailyActivity();
-    this.persist();
+    const chosen = this.consentChosen ? (this.consentState === 'unknown' ? null : this.consentState) : undefined;
+    const allows = this.consentAllows;
+    const today = utcDay(this.now());
+    const active = this.sendingAllowed;
+    await this.mutate((s) => {
+      const next = { ...s, consent: chosen === undefined ? s.consent : chosen };
+      return this.fold(allows ? next : { ...next, reports: [], day: null }, null, today, active);
+    });
     this.scheduleFlush();
   }
 
   /**
-   * Saves the queue. While the page is being hidden the write is started but not awaited: measured in
-   * Chromium, IndexedDB requests made during pagehide may never complete, and the upload must not wait on them.
+   * Applies a change to the stored state as one atomic step and keeps the result as this tab's view of it. When
+   * storage fails, the change is applied in memory (and counted). While the page is being hidden the write is
+   * started but not awaited: measured in Chromium, IndexedDB requests made during pagehide may never complete.
    */
-  private persist(hiding = false): Promise<void> {
-    if (!this.loaded || !this.storageWritable) return Promise.resolve();
-    const saved = this.storage.save(this.state).catch(() => {
-      this.counters.storageFailures++;
+  private mutate(change: (state: PersistedState) => PersistedState, hiding = false): Promise<void> {
+    const run = async () => {
+      if (this.storageWritable) {
+        try {
+          this.state = await this.storage.update(change);
+          return;
+        } catch {
+          this.counters.storageFailures++;
+        }
+      }
+      this.state = change(this.state);
+    };
+    const done = run().catch(() => {
+      this.counters.internalErrors++;
     });
-    return hiding ? Promise.resolve() : saved;
+    return hiding ? Promise.resolve() : done;
   }
 
-  private enqueue(report: Report): void {
-    this.state.reports.push(report);
-    this.enforceBounds();
-  }
-
-  /** Oldest reports go first when the queue is over its count or byte bound; each one is counted. */
-  private enforceBounds(): void {
-    const { reports, dropped } = trimQueue(
-      this.state.reports,
-      this.settings.maxQueueReports,
-      this.settings.maxQueueBytes,
-    );
+  /**
+   * The day bookkeeping, run inside one storage update: folds a delta into its day's aggregate, marks today active
+   * when asked, and turns every day that has ended into its one report. A day already closed is never reopened,
+   * so a clock moved back cannot make a second report for it.
+   */
+  private fold(state: PersistedState, delta: Delta | null, today: string, active: boolean): PersistedState {
+    const next: PersistedState = { ...state, reports: [...state.reports] };
+    const close = (aggregate: DayAggregate) => {
+      next.reports.push(this.dailyReport(aggregate));
+      next.lastClosedDay = aggregate.day;
+      next.day = null;
+    };
+    let carried: Record<string, unknown> = {};
+    const open = (day: string): DayAggregate => {
+      if (next.day && next.day.day < day) {
+        carried = currentState(next.day, this.registry);
+        close(next.day);
+      }
+      if (!next.day) {
+        const earliest = next.lastClosedDay ? nextDay(next.lastClosedDay) : day;
+        next.day = { day: day < earliest ? earliest : day, metrics: carried };
+      } else {
+        next.day = { day: next.day.day, metrics: { ...next.day.metrics } };
+      }
+      return next.day;
+    };
+    if (delta && Object.keys(delta.metrics).length) {
+      mergeDelta(open(delta.day), delta, this.registry, () => {
+        this.counters.droppedSamples.over_daily_bound++;
+      });
+    }
+    if (active) open(today);
+    if (next.day && next.day.day < today) close(next.day);
+    const { reports, dropped } = trimQueue(next.reports, this.settings.maxQueueReports, this.settings.maxQueueBytes);
     this.counters.queueOverflow += dropped;
-    this.state.reports = reports;
+    next.reports = reports;
+    return next;
   }
 
   // ---- reports ----
 
-  private baseReport(kind: Report['kind'], day: string, metrics: Record<string, unknown>): Report {
+  private dailyReport(aggregate: DayAggregate): Report {
     return {
       id: randomReportId(),
       app: this.registry.app,
       appVersion: this.appVersion,
       registry: this.registry.version,
-      day,
-      kind,
+      day: aggregate.day,
+      kind: 'daily',
       system: this.system,
-      metrics,
+      metrics: dailyMetrics(aggregate, this.registry, this.random),
     };
   }
 
-  dailyActivity(): boolean {
-    if (!this.loaded || !this.sendingAllowed) return false;
-    const today = utcDay(this.now());
-    if (this.state.lastDailyActivityDay === today) return false;
-    this.state.lastDailyActivityDay = today;
-    this.enqueue(this.baseReport('daily-activity', today, {}));
-    this.persist();
-    return true;
-  }
-
   /** Takes every recorder's value in one synchronous pass, then resolves the async ones (site, crash). */
-  private async buildMetricsReport(): Promise<Report | null> {
-    if (!this.dirty) return null;
-    const day = this.periodDay;
+  private async takeDelta(): Promise<Delta> {
+    const day = this.dirty ? this.deltaDay : utcDay(this.now());
     this.dirty = false;
-    const ctx = { random: this.random };
     const taken: [string, unknown][] = [];
-    for (const recorder of this.recorders.values()) taken.push([recorder.name, recorder.take(ctx)]);
+    for (const recorder of this.recorders.values()) taken.push([recorder.name, recorder.take()]);
     const metrics: Record<string, unknown> = {};
     for (const [name, value] of taken) {
       const resolved = await value;
       if (resolved !== undefined) metrics[name] = resolved;
     }
-    // Consent could have been withdrawn while site/crash values were resolving.
-    if (!Object.keys(metrics).length || !this.consentAllows) return null;
-    return this.baseReport('metrics', day, metrics);
+    return { day, metrics };
   }
 
   flush(options: FlushOptions = {}): Promise<void> {
@@ -468,12 +512,11 @@ class CandorClient implements Gate {
     try {
       await this.ready;
       if (!this.sendingAllowed) return;
-      this.dailyActivity();
-      const report = await this.buildMetricsReport();
-      if (report && this.sendingAllowed) {
-        this.enqueue(report);
-        await this.persist(hiding);
-      }
+      const today = utcDay(this.now());
+      const delta = await this.takeDelta();
+      // Consent could have been withdrawn while site/crash values were resolving.
+      if (!this.sendingAllowed) return;
+      await this.mutate((s) => this.fold(s, delta, today, true), hiding);
       await this.sendQueued(hiding);
     } catch {
       this.counters.internalErrors++;
@@ -509,22 +552,22 @@ class CandorClient implements Gate {
         this.inFlight = null;
       }
       const dropped = controller.signal.aborted;
-      if (sealed) {
-        const status = dropped
-          ? 'dropped'
-          : outcome.kind === 'accepted'
-            ? 'accepted'
-            : outcome.kind === 'retry'
-              ? 'retrying'
-              : 'rejected';
-        this.log(batch, status, outcome.status);
-      }
+      const entries = sealed ? this.logEntries(batch, status(outcome, dropped), outcome.status) : [];
       const ids = new Set(batch.map((r) => r.id));
+      const done = outcome.kind !== 'retry';
+      await this.mutate(
+        (s) => ({
+          ...s,
+          reports: done ? s.reports.filter((r) => !ids.has(r.id)) : s.reports,
+          log: entries.length ? appendToLog(s.log, entries, this.settings.transparencyLogSize) : s.log,
+        }),
+        hiding,
+      );
+      if (entries.length) this.notify();
       if (outcome.kind === 'retry') {
         if (dropped) return;
         this.counters.retriedUploads++;
         this.scheduleRetry(outcome.retryAfterMs ?? 0);
-        await this.persist(hiding);
         return;
       }
       if (outcome.kind !== 'accepted') {
@@ -533,8 +576,8 @@ class CandorClient implements Gate {
       }
       this.retryAttempt = 0;
       this.retryAt = 0;
-      this.state.reports = this.state.reports.filter((r) => !ids.has(r.id));
-      await this.persist(hiding);
+      // While hiding, the stored state may not have been updated yet: this tab's view must still move on.
+      if (hiding) this.state = { ...this.state, reports: this.state.reports.filter((r) => !ids.has(r.id)) };
     }
   }
 
@@ -550,10 +593,16 @@ class CandorClient implements Gate {
     return send(true);
   }
 
-  private log(batch: Report[], status: TransparencyEntry['status'], httpStatus: number | null): void {
+  private logEntries(
+    batch: Report[],
+    status: TransparencyEntry['status'],
+    httpStatus: number | null,
+  ): TransparencyEntry[] {
     const sentAt = new Date(this.now()).toISOString();
-    const entries = batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
-    this.state.log = appendToLog(this.state.log, entries, this.settings.transparencyLogSize);
+    return batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener(this.transparencyLog());
   }
 
@@ -606,8 +655,12 @@ class CandorClient implements Gate {
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
     this.removeLifecycle?.();
-    await this.persist();
   }
+}
+
+function status(outcome: UploadOutcome, dropped: boolean): TransparencyEntry['status'] {
+  if (dropped) return 'dropped';
+  return outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' ? 'retrying' : 'rejected';
 }
 
 function unrefTimer(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {

@@ -57,7 +57,7 @@ export function sampleReport(
     appVersion: pick(random, ['3.4', '3.5']),
     registry: '2026.11.1',
     day: '2026-11-20',
-    kind: 'metrics',
+    kind: 'daily',
     system: {
       modelFamily: family,
       os: family === 'iphone' ? 'ios' : 'android',
