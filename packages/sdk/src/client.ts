@@ -18,6 +18,8 @@
  * whether it was ever on.
  */
 import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
+import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
+import { crashSignature } from './crash/signature.js';
 import {
   currentState,
   type DayAggregate,
@@ -28,8 +30,11 @@ import {
   nextDay,
   utcDay,
 } from './day/aggregate.js';
+import { needsResolving, withoutUnreducedSites } from './day/sites.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
+import { type Journal, type JournalEntry, localStorageJournal } from './lifecycle/journal.js';
 import { onPageHide } from './lifecycle/page-hide.js';
+import { connectTabs, type TabMessage, type Tabs } from './lifecycle/tabs.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
 import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
 import type {
@@ -51,10 +56,11 @@ import { trimQueue } from './queue/bounds.js';
 import { indexedDbQueueStorage } from './queue/indexeddb.js';
 import { memoryQueueStorage } from './queue/memory.js';
 import { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
-import { sealBatchJson } from './seal/envelope.js';
+import { siteReducer } from './site/reduce.js';
 import { coarseAppVersion, coarseSystem, type SystemInput } from './system/coarse.js';
 import { detectSystem } from './system/detect.js';
 import { appendToLog, type TransparencyEntry } from './transparency/log.js';
+import type { UploadFailure } from './transport/diagnose.js';
 import { KeyCache } from './transport/keys.js';
 import { retryDelay, type UploadOutcome, uploadEnvelope } from './transport/upload.js';
 import { randomReportId } from './util/bytes.js';
@@ -109,6 +115,10 @@ export interface Candor<R extends Registry = Registry> {
   readonly errors: ErrorCounters;
   /** The coarse system info every report carries. */
   readonly system: SystemInfo;
+  /** The metric registry (the transparency view reads its descriptions and units). */
+  readonly registry: R;
+  /** Why the last upload or key fetch failed (CORS, network, an HTTP status and problem type); null if none yet. */
+  readonly lastFailure: UploadFailure | null;
   setConsent(state: 'granted' | 'denied'): void;
   setPrivate(on: boolean): void;
   withPrivate<T>(fn: () => T | Promise<T>): Promise<T>;
@@ -124,7 +134,7 @@ export interface Candor<R extends Registry = Registry> {
   crash(name: MetricNameOf<R, 'crash'>): CrashHandle;
   /**
    * Folds what was recorded into the day's stored aggregate, turns any ended day into its report, then seals and
-   * uploads what is queued; resolves when the attempt has finished.
+   * uploads what is queued at once (a pending retry wait is cancelled); resolves when the attempt has finished.
    */
   flush(options?: FlushOptions): Promise<void>;
   /** The last N reports exactly as sent, decoded, with time, collector and outcome (oldest first). */
@@ -180,8 +190,9 @@ class CandorClient implements Gate {
   dirty = false;
   readonly system: SystemInfo;
   readonly ready: Promise<void>;
+  readonly registry: Registry;
+  lastFailure: UploadFailure | null = null;
 
-  private readonly registry: Registry;
   private readonly collector: string;
   private readonly appVersion: string;
   private readonly regime: ConsentRegime;
@@ -208,11 +219,18 @@ class CandorClient implements Gate {
   private state: PersistedState = emptyState();
   private retryAttempt = 0;
   private retryAt = 0;
+  /** A 429's Retry-After: kept even by an explicit flush, since the collector asked for it. */
+  private rateLimitedUntil = 0;
+  /** Storage updates issued by this tab; only the newest one's result becomes this tab's view. */
+  private updates = 0;
   private work: Promise<unknown> = Promise.resolve();
   private inFlight: AbortController | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private removeLifecycle: (() => void) | null = null;
+  /** Page-hide journal and tab coordination: browsers only (see lifecycle/). */
+  private readonly journal: Journal | null;
+  private readonly tabs: Tabs;
 
   constructor(options: CandorOptions) {
     this.development = options.mode === 'development';
@@ -243,7 +261,12 @@ class CandorClient implements Gate {
       retryBaseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs,
       retryCapMs: options.retryCapMs ?? DEFAULTS.retryCapMs,
     };
-    this.keys = new KeyCache(this.fetchImpl, this.collector);
+    this.keys = new KeyCache(this.fetchImpl, this.collector, this.now, (key) => {
+      void this.mutate((s) => ({ ...s, key }));
+    });
+    const page = !this.stopped && typeof document !== 'undefined';
+    this.journal = page ? localStorageJournal(this.registry.app) : null;
+    this.tabs = connectTabs(page ? this.registry.app : null, (message) => this.onTabMessage(message));
     this.updateGate();
     if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) {
       this.removeLifecycle = onPageHide(() => this.flush({ keepalive: true }));
@@ -300,23 +323,58 @@ class CandorClient implements Gate {
     }
     this.consentChosen = true;
     this.applyConsent(state);
+    // Every other tab of the app applies it at once (and finds it in storage on its next update anyway).
+    this.tabs.post({ consent: state });
   }
 
-  private applyConsent(state: ConsentState): void {
+  /** `write` false: the choice came from another tab or from storage, which already holds it. */
+  private applyConsent(state: ConsentState, write = true): void {
     const allowedBefore = this.consentAllows;
     this.consentState = state;
     const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
     if (dropping) this.dropEverything();
     this.updateGate();
-    if (!this.loaded) return;
+    if (!this.loaded || !write) {
+      if (this.loaded && this.sendingAllowed) this.scheduleFlush();
+      return;
+    }
     const stored = state === 'unknown' ? null : state;
     // The day is read now: the update may run later, after the clock has moved on.
     const today = utcDay(this.now());
     const active = this.sendingAllowed;
     void this.mutate((s) =>
-      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, null, today, active),
+      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, [], today, active),
     );
     if (active) this.scheduleFlush();
+  }
+
+  /** A choice found in storage (made in another tab) wins over this tab's view. */
+  private syncConsent(state: PersistedState): void {
+    if (state.consent && state.consent !== this.consentState) {
+      this.consentChosen = true;
+      this.applyConsent(state.consent, false);
+    }
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    if ('consent' in message) {
+      if (message.consent !== this.consentState) {
+        this.consentChosen = true;
+        this.applyConsent(message.consent, false);
+      }
+      return;
+    }
+    // Another tab changed the stored queue or log: read it again so this tab shows the same.
+    void this.storage.load().then(
+      (state) => {
+        if (!state) return;
+        this.state = state;
+        this.keys.seed(state.key);
+        this.syncConsent(state);
+        this.notify();
+      },
+      () => undefined,
+    );
   }
 
   /** Consent withdrawn: nothing pending, nothing queued, nothing in flight survives. */
@@ -395,48 +453,92 @@ class CandorClient implements Gate {
       this.storageWritable = false;
     }
     // The stored choice first: applying it clears what is pending in memory, never what is stored.
-    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent);
+    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent, false);
+    this.keys.seed(stored?.key ?? null);
     this.loaded = true;
     const chosen = this.consentChosen ? (this.consentState === 'unknown' ? null : this.consentState) : undefined;
-    const allows = this.consentAllows;
     const today = utcDay(this.now());
-    const active = this.sendingAllowed;
-    await this.mutate((s) => {
-      const next = { ...s, consent: chosen === undefined ? s.consent : chosen };
-      return this.fold(allows ? next : { ...next, reports: [], day: null }, null, today, active);
-    });
+    await this.foldIn(null, today, this.sendingAllowed, (s) => ({
+      ...s,
+      consent: chosen === undefined ? s.consent : chosen,
+    }));
+    if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
     this.scheduleFlush();
   }
 
   /**
    * Applies a change to the stored state as one atomic step and keeps the result as this tab's view of it. When
-   * storage fails, the change is applied in memory (and counted). While the page is being hidden the write is
-   * started but not awaited: measured in Chromium, IndexedDB requests made during pagehide may never complete.
+   * storage fails, the change is applied in memory (and counted).
    */
-  private mutate(change: (state: PersistedState) => PersistedState, hiding = false): Promise<void> {
-    const run = async () => {
+  private async mutate(change: (state: PersistedState) => PersistedState): Promise<void> {
+    try {
+      const update = ++this.updates;
       if (this.storageWritable) {
         try {
-          this.state = await this.storage.update(change);
+          const state = await this.storage.update(change);
+          // An older update finishing late must not replace what a newer one (say, a consent change) wrote.
+          if (update !== this.updates) return;
+          this.state = state;
+          this.syncConsent(state);
           return;
         } catch {
           this.counters.storageFailures++;
         }
       }
       this.state = change(this.state);
-    };
-    const done = run().catch(() => {
+    } catch {
       this.counters.internalErrors++;
-    });
-    return hiding ? Promise.resolve() : done;
+    }
   }
 
   /**
-   * The day bookkeeping, run inside one storage update: folds a delta into its day's aggregate, marks today active
-   * when asked, and turns every day that has ended into its one report. A day already closed is never reopened,
-   * so a clock moved back cannot make a second report for it.
+   * Folds this tab's delta and whatever pages left in the page-hide journal into the stored day, in one update.
+   * The journal is drained under a lock, so each entry is folded once whichever tab gets there first.
    */
-  private fold(state: PersistedState, delta: Delta | null, today: string, active: boolean): PersistedState {
+  private async foldIn(
+    delta: Delta | null,
+    today: string,
+    active: boolean,
+    before: (state: PersistedState) => PersistedState = (s) => s,
+  ): Promise<void> {
+    const journal = this.journal;
+    const run = async () => {
+      const entries: JournalEntry[] = journal?.drain() ?? [];
+      const acked = new Set(entries.flatMap((e) => e.acked ?? []));
+      const raw = entries.flatMap((e) => (e.delta ? [e.delta] : []));
+      if (delta) raw.push(delta);
+      const drop = (reason: DropReason, n: number) => {
+        this.counters.droppedSamples[reason] += n;
+      };
+      let deltas = raw;
+      if (raw.some((d) => needsResolving(d, this.registry))) {
+        try {
+          const { resolveDelta } = await import('./day/resolve.js');
+          const tools = { registry: this.registry, hash: crashSignature, loadReducer: siteReducer.load, drop };
+          deltas = await Promise.all(raw.map((d) => resolveDelta(d, tools)));
+        } catch (error) {
+          // Put the pages' entries back: they are folded on the next try.
+          for (const entry of entries) journal?.write(entry);
+          throw error;
+        }
+      }
+      await this.mutate((s) => {
+        const next = before(acked.size ? { ...s, reports: s.reports.filter((r) => !acked.has(r.id)) } : s);
+        return this.fold(next, deltas, today, active);
+      });
+    };
+    await (journal ? this.tabs.locked('journal', run) : run());
+  }
+
+  /**
+   * The day bookkeeping, run inside one storage update: folds deltas into their day's aggregate, marks today
+   * active when asked, and turns every day that has ended into its one report. A day already closed is never
+   * reopened, so a clock moved back cannot make a second report for it. The stored consent choice is checked
+   * here, inside the update, so a tab that has not heard of a withdrawal yet cannot add to the day or the queue.
+   */
+  private fold(state: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
+    const allows = state.consent ? state.consent === 'granted' : this.consentAllows;
+    if (!allows) return { ...state, reports: [], day: null };
     const next: PersistedState = { ...state, reports: [...state.reports] };
     const close = (aggregate: DayAggregate) => {
       next.reports.push(this.dailyReport(aggregate));
@@ -457,7 +559,8 @@ class CandorClient implements Gate {
       }
       return next.day;
     };
-    if (delta && Object.keys(delta.metrics).length) {
+    for (const delta of [...deltas].sort((a, b) => a.day.localeCompare(b.day))) {
+      if (!Object.keys(delta.metrics).length) continue;
       mergeDelta(open(delta.day), delta, this.registry, () => {
         this.counters.droppedSamples.over_daily_bound++;
       });
@@ -485,39 +588,64 @@ class CandorClient implements Gate {
     };
   }
 
-  /** Takes every recorder's value in one synchronous pass, then resolves the async ones (site, crash). */
-  private async takeDelta(): Promise<Delta> {
+  /** Takes every recorder's value in one synchronous pass (see day/resolve.ts for what happens next). */
+  private takeDelta(): Delta {
     const day = this.dirty ? this.deltaDay : utcDay(this.now());
     this.dirty = false;
-    const taken: [string, unknown][] = [];
-    for (const recorder of this.recorders.values()) taken.push([recorder.name, recorder.take()]);
     const metrics: Record<string, unknown> = {};
-    for (const [name, value] of taken) {
-      const resolved = await value;
-      if (resolved !== undefined) metrics[name] = resolved;
+    for (const recorder of this.recorders.values()) {
+      const value = recorder.take();
+      if (value !== undefined) metrics[recorder.name] = value;
     }
     return { day, metrics };
   }
 
   flush(options: FlushOptions = {}): Promise<void> {
-    const hiding = options.keepalive === true;
-    const task = () => this.flushTask(hiding);
-    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
-    // sent twice this way carries the same id both times, and the collector drops the duplicate.
-    return hiding ? task() : this.serial(task);
+    // On page hide the work cannot wait behind an earlier send: the document may be gone by then.
+    if (options.keepalive === true) return this.hide();
+    return this.serial(() => this.flushTask(true));
   }
 
-  /** Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. */
-  private async flushTask(hiding: boolean): Promise<void> {
+  /**
+   * Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. `now` (an explicit
+   * flush) sends at once, cancelling a pending retry wait; automatic flushes keep to the backoff.
+   */
+  private async flushTask(now: boolean): Promise<void> {
     try {
       await this.ready;
       if (!this.sendingAllowed) return;
       const today = utcDay(this.now());
-      const delta = await this.takeDelta();
-      // Consent could have been withdrawn while site/crash values were resolving.
+      await this.foldIn(this.takeDelta(), today, true);
+      // Consent could have been withdrawn (here or in another tab) while the day was being folded.
       if (!this.sendingAllowed) return;
-      await this.mutate((s) => this.fold(s, delta, today, true), hiding);
-      await this.sendQueued(hiding);
+      if (now) this.cancelRetry();
+      // Load the sealing code while the page is alive: on page hide there may be no time to fetch it.
+      if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
+      // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
+      await this.tabs.locked('send', () => this.sendQueued(false), true);
+      this.tabs.post({ changed: true });
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  /**
+   * Page hide. Everything that must survive happens synchronously, before any network call: what was recorded
+   * goes to the journal (lifecycle/journal.ts). Then the stored queue is sent with keepalive, sealed with the
+   * stored key; with no key stored, nothing is sent and the queue waits for the next page.
+   */
+  private async hide(): Promise<void> {
+    try {
+      if (!this.sendingAllowed) return;
+      const delta = this.takeDelta();
+      if (Object.keys(delta.metrics).length) {
+        const kept = withoutUnreducedSites(delta, this.registry, (n) => {
+          this.counters.droppedSamples.site_list_unavailable += n;
+        });
+        // Kept for the next flush of any tab; without a journal (no localStorage) folded the ordinary way.
+        if (!this.journal?.write({ delta: kept })) await this.foldIn(delta, utcDay(this.now()), true);
+      }
+      if (this.loaded) await this.sendQueued(true);
     } catch {
       this.counters.internalErrors++;
     }
@@ -530,65 +658,119 @@ class CandorClient implements Gate {
     return run;
   }
 
+  private cancelRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryAt = 0;
+  }
+
   private async sendQueued(hiding: boolean): Promise<void> {
-    const keepalive = hiding;
     // On page hide the backoff is ignored: it is the last chance this page has.
-    if (!keepalive && this.now() < this.retryAt) return;
-    while (this.state.reports.length && this.sendingAllowed) {
-      const batch = this.state.reports.slice(0, MAX_REPORTS_PER_BATCH);
+    if (!hiding && this.now() < Math.max(this.retryAt, this.rateLimitedUntil)) return;
+    const sent = new Set<string>();
+    while (this.sendingAllowed) {
+      const batch = this.state.reports.filter((r) => !sent.has(r.id)).slice(0, MAX_REPORTS_PER_BATCH);
+      if (!batch.length) return;
+      for (const r of batch) sent.add(r.id);
       const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
       const controller = new AbortController();
       this.inFlight = controller;
       let outcome: UploadOutcome;
       let sealed = true;
       try {
-        outcome = await this.sealAndUpload(json, keepalive, controller.signal);
-      } catch {
+        const key = hiding ? this.keys.cached() : null;
+        if (hiding && !key) return;
+        outcome = await this.sealAndUpload(json, hiding, controller.signal, key);
+      } catch (error) {
         // No key or no seal: nothing left the device, so nothing goes in the transparency log.
         this.counters.sealFailures++;
         sealed = false;
         outcome = { kind: 'retry', status: null };
+        const status = (error as { status?: number }).status ?? null;
+        await this.noteFailure(status ? 'http' : 'network', !status && error instanceof TypeError, status);
       } finally {
         this.inFlight = null;
       }
       const dropped = controller.signal.aborted;
       const entries = sealed ? this.logEntries(batch, status(outcome, dropped), outcome.status) : [];
-      const ids = new Set(batch.map((r) => r.id));
+      const ids = batch.map((r) => r.id);
       const done = outcome.kind !== 'retry';
-      await this.mutate(
-        (s) => ({
-          ...s,
-          reports: done ? s.reports.filter((r) => !ids.has(r.id)) : s.reports,
-          log: entries.length ? appendToLog(s.log, entries, this.settings.transparencyLogSize) : s.log,
-        }),
-        hiding,
-      );
+      // Acknowledged (or refused) reports leave storage; while hiding, the journal says so synchronously.
+      if (done && hiding) this.journal?.write({ acked: ids });
+      const removing = done ? new Set(ids) : null;
+      const saving = this.mutate((s) => ({
+        ...s,
+        reports: removing ? s.reports.filter((r) => !removing.has(r.id)) : s.reports,
+        log: entries.length ? appendToLog(s.log, entries, this.settings.transparencyLogSize) : s.log,
+      }));
+      if (!hiding) await saving;
       if (entries.length) this.notify();
       if (outcome.kind === 'retry') {
         if (dropped) return;
+        if (sealed) {
+          const thrown = outcome.status === null;
+          await this.noteFailure(thrown ? 'network' : 'http', thrown, outcome.status);
+        }
         this.counters.retriedUploads++;
+        if (outcome.retryAfterMs) this.rateLimitedUntil = this.now() + outcome.retryAfterMs;
         this.scheduleRetry(outcome.retryAfterMs ?? 0);
         return;
       }
       if (outcome.kind !== 'accepted') {
         this.counters.rejectedUploads++;
         this.counters.rejectedReports += batch.length;
+        await this.noteFailure('rejected', false, outcome.status, outcome.kind === 'rejected' ? outcome.problem : null);
       }
       this.retryAttempt = 0;
       this.retryAt = 0;
-      // While hiding, the stored state may not have been updated yet: this tab's view must still move on.
-      if (hiding) this.state = { ...this.state, reports: this.state.reports.filter((r) => !ids.has(r.id)) };
+    }
+  }
+
+  /**
+   * Records why an upload failed in `lastFailure`. A thrown fetch is a CORS block or an outage; in development
+   * mode a no-cors probe tells which, and the reason is printed to the console.
+   */
+  private async noteFailure(
+    guess: UploadFailure['kind'],
+    thrown: boolean,
+    status: number | null,
+    problem: string | null = null,
+  ): Promise<void> {
+    this.lastFailure = { kind: guess, status, problem, message: '' };
+    try {
+      const { explainFailure } = await import('./transport/diagnose.js');
+      // The probe that tells CORS from an outage is one more request: made in development mode only.
+      const failure = await explainFailure(
+        this.fetchImpl,
+        this.collector,
+        this.collector + PATHS.keys,
+        guess,
+        thrown && this.development,
+        status,
+        problem,
+      );
+      this.lastFailure = failure;
+      if (this.development) console.warn(`candor: upload failed: ${failure.message}`);
+    } catch {
+      // Without the explanation the kind and status above still say what happened.
     }
   }
 
   /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
-  private async sealAndUpload(json: string, keepalive: boolean, signal: AbortSignal): Promise<UploadOutcome> {
+  private async sealAndUpload(
+    json: string,
+    keepalive: boolean,
+    signal: AbortSignal,
+    key: KeyConfig | null,
+  ): Promise<UploadOutcome> {
     const send = async (refresh: boolean) => {
-      const body = await sealBatchJson(json, await this.keys.get(refresh), { storedGzip: keepalive });
+      const { sealBatchJson } = await import('./seal/envelope.js');
+      const body = await sealBatchJson(json, key ?? (await this.keys.get(refresh)), { storedGzip: keepalive });
       return uploadEnvelope(this.fetchImpl, this.collector, body, { keepalive, signal });
     };
     const first = await send(false);
+    // While hiding there is no time for another round trip: the reports stay stored for the next page.
     if (first.kind !== 'unknown-key') return first;
+    if (key) return { kind: 'retry', status: first.status };
     this.counters.keyRefetches++;
     return send(true);
   }
@@ -598,7 +780,8 @@ class CandorClient implements Gate {
     status: TransparencyEntry['status'],
     httpStatus: number | null,
   ): TransparencyEntry[] {
-    const sentAt = new Date(this.now()).toISOString();
+    // To the minute: enough for a person to recognise a send, not a timestamp that could match a server log.
+    const sentAt = `${new Date(this.now()).toISOString().slice(0, 16)}Z`;
     return batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
   }
 
@@ -632,7 +815,7 @@ class CandorClient implements Gate {
     this.flushTimer = unrefTimer(
       setTimeout(() => {
         this.flushTimer = undefined;
-        void this.flush().finally(() => this.scheduleFlush());
+        void this.serial(() => this.flushTask(false)).finally(() => this.scheduleFlush());
       }, delay),
     );
   }
@@ -643,7 +826,9 @@ class CandorClient implements Gate {
     this.retryAt = this.now() + delay;
     if (!this.timersOn()) return;
     clearTimeout(this.retryTimer);
-    this.retryTimer = unrefTimer(setTimeout(() => void this.serial(() => this.sendQueued(false)), delay));
+    this.retryTimer = unrefTimer(
+      setTimeout(() => void this.serial(() => this.tabs.locked('send', () => this.sendQueued(false), true)), delay),
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -655,6 +840,7 @@ class CandorClient implements Gate {
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
     this.removeLifecycle?.();
+    this.tabs.close();
   }
 }
 

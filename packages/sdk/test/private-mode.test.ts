@@ -110,6 +110,8 @@ describe('private mode', () => {
       const state = JSON.parse(c.storage.contents() ?? '{}');
       return {
         ...state,
+        // Each session talks to its own test collector, with its own key.
+        key: state.key ? 'stored' : null,
         log: state.log.map((e: { report: Report; sentAt: string }) => ({ ...e, report: withoutIds([e.report])[0] })),
       };
     };

@@ -180,7 +180,8 @@ describe('transparency log', () => {
       collector: 'https://collector.test',
       status: 'accepted',
       httpStatus: 202,
-      sentAt: '2026-11-25T00:01:00.000Z',
+      // To the minute, no finer.
+      sentAt: '2026-11-25T00:01Z',
     });
     expect(seen).toEqual([1, 2, 2]);
     // A copy: changing it does not change what the SDK keeps.

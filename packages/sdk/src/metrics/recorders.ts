@@ -6,7 +6,7 @@
  */
 import type { EventExtra, MetricDefinition } from '@candor/protocol';
 import { contributionBounds } from '@candor/protocol/privacy/contribution';
-import { crashKey, crashSignature } from '../crash/signature.js';
+import { crashKey } from '../crash/signature.js';
 import type { DropReason } from '../errors.js';
 import { siteOrigin, siteReducer } from '../site/reduce.js';
 import { Distribution } from './distribution.js';
@@ -30,7 +30,7 @@ export interface Recorder {
    * Takes what was recorded since the last take and resets the recorder in the same synchronous step, so nothing
    * recorded while the day's aggregate is being updated is lost or counted twice. Undefined when nothing was.
    */
-  take(): unknown | Promise<unknown>;
+  take(): unknown;
   clear(): void;
 }
 
@@ -187,13 +187,13 @@ export class DistributionRecorder implements Recorder {
 }
 
 /**
- * Page timings per site. The URL is reduced on the spot: to its registrable domain when the public suffix list
- * is loaded, otherwise to scheme://host (path, query and fragment gone) until the list arrives, which happens
- * before the next report is built. A URL without a public registrable domain is recorded as nothing.
+ * Page timings per site. The URL is reduced on the spot to its registrable domain when the public suffix list is
+ * loaded; until it arrives (it loads on first use) the sample is held under scheme://host (path, query and
+ * fragment gone) and reduced before it is folded into the day (day/resolve.ts). A URL without a public
+ * registrable domain is recorded as nothing.
  */
 export class SiteRecorder implements Recorder {
   private sites = new Map<string, Distribution>();
-  private pending: [origin: string, ms: number][] = [];
   constructor(
     readonly name: string,
     private readonly gate: Gate,
@@ -211,69 +211,30 @@ export class SiteRecorder implements Recorder {
         `site "${this.name}".record(url, ${String(ms)}): expected a non-negative number`,
       );
     const reduce = siteReducer.reduce;
-    const clamped = Math.min(ms, this.max);
-    if (reduce) {
-      this.add(reduce(url), clamped);
-      return;
-    }
-    const origin = siteOrigin(url);
-    if (origin === null) return;
-    if (!gate.dirty) gate.touch();
-    this.pending.push([origin, clamped]);
-    void siteReducer.load();
-  }
-  private add(domain: string | null, ms: number): undefined {
-    if (domain === null) return;
-    let distribution = this.sites.get(domain);
+    if (!reduce) void siteReducer.load().catch(() => undefined);
+    const key = reduce ? reduce(url) : siteOrigin(url);
+    if (key === null) return;
+    let distribution = this.sites.get(key);
     if (!distribution) {
-      if (this.sites.size >= this.maxSites) return this.gate.drop('too_many_entries');
+      if (this.sites.size >= this.maxSites) return gate.drop('too_many_entries');
       distribution = new Distribution();
-      this.sites.set(domain, distribution);
+      this.sites.set(key, distribution);
     }
-    if (!this.gate.dirty) this.gate.touch();
-    distribution.record(ms);
+    if (!gate.dirty) gate.touch();
+    distribution.record(Math.min(ms, this.max));
   }
+  /** Keyed by registrable domain, or by scheme://host while the public suffix list was still loading. */
   take() {
     const sites = this.sites;
-    const pending = this.pending;
     this.sites = new Map();
-    this.pending = [];
-    if (!pending.length) return sites.size ? sitesToJSON(sites) : undefined;
-    return siteReducer.load().then(
-      (reduce) => {
-        for (const [origin, ms] of pending) {
-          const domain = reduce(origin);
-          if (domain === null) continue;
-          let distribution = sites.get(domain);
-          if (!distribution) {
-            if (sites.size >= this.maxSites) {
-              this.gate.drop('too_many_entries');
-              continue;
-            }
-            distribution = new Distribution();
-            sites.set(domain, distribution);
-          }
-          distribution.record(ms);
-        }
-        return sites.size ? sitesToJSON(sites) : undefined;
-      },
-      () => {
-        // Never send a host unreduced: without the public suffix list these samples are dropped.
-        for (let i = 0; i < pending.length; i++) this.gate.drop('site_list_unavailable');
-        return sites.size ? sitesToJSON(sites) : undefined;
-      },
-    );
+    if (!sites.size) return undefined;
+    const out: Record<string, ReturnType<Distribution['toJSON']>> = {};
+    for (const [key, distribution] of sites) out[key] = distribution.toJSON();
+    return out;
   }
   clear(): void {
     this.sites = new Map();
-    this.pending = [];
   }
-}
-
-function sitesToJSON(sites: Map<string, Distribution>) {
-  const out: Record<string, ReturnType<Distribution['toJSON']>> = {};
-  for (const [domain, distribution] of sites) out[domain] = distribution.toJSON();
-  return out;
 }
 
 export class EventRecorder implements Recorder {
@@ -354,13 +315,12 @@ export class CrashRecorder implements Recorder {
     if (!gate.dirty) gate.touch();
     this.crashes.set(key, { type, count: 1 });
   }
+  /** Unhashed: `key` is the normalised frames, hashed into a signature before it is folded (day/resolve.ts). */
   take() {
     const crashes = this.crashes;
     this.crashes = new Map();
     if (!crashes.size) return undefined;
-    return Promise.all(
-      [...crashes].map(async ([key, { type, count }]) => ({ type, signature: await crashSignature(key), count })),
-    );
+    return [...crashes].map(([key, { type, count }]) => ({ type, key, count }));
   }
   clear(): void {
     this.crashes = new Map();

@@ -1,11 +1,13 @@
 import type { Report } from '@candor/protocol';
 import type { DayAggregate } from '../day/aggregate.js';
 import type { TransparencyEntry } from '../transparency/log.js';
+import type { CachedKey } from '../transport/keys.js';
 
 /**
  * Everything the SDK keeps on the device, as one record. It holds no identifier: queued reports (each with its
  * own random dedupe id), the person's consent choice, the open day's aggregate, the last day already closed
- * (so a clock moved back never makes a second report for it) and the transparency log of what was sent.
+ * (so a clock moved back never makes a second report for it), the collector's public key config with its
+ * expiry, and the transparency log of what was sent.
  * Private mode is never stored.
  */
 export interface PersistedState {
@@ -14,6 +16,7 @@ export interface PersistedState {
   consent: 'granted' | 'denied' | null;
   day: DayAggregate | null;
   lastClosedDay: string | null;
+  key: CachedKey | null;
   log: TransparencyEntry[];
 }
 
@@ -28,7 +31,7 @@ export interface QueueStorage {
 }
 
 export function emptyState(): PersistedState {
-  return { version: 2, reports: [], consent: null, day: null, lastClosedDay: null, log: [] };
+  return { version: 2, reports: [], consent: null, day: null, lastClosedDay: null, key: null, log: [] };
 }
 
 const isDay = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -48,6 +51,10 @@ export function parseState(value: unknown): PersistedState | null {
         ? { day: day.day, metrics: day.metrics }
         : null,
     lastClosedDay: isDay(s.lastClosedDay) ? s.lastClosedDay : null,
+    key:
+      s.key && typeof s.key === 'object' && typeof s.key.expires === 'number' && typeof s.key.config === 'object'
+        ? s.key
+        : null,
     log: s.log,
   };
 }
