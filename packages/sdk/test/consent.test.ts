@@ -104,3 +104,34 @@ describe('consent', () => {
     expect(JSON.parse(first.storage.contents() ?? '{}').consent).toBe('denied');
   });
 });
+
+describe('consent shared through storage', () => {
+  it('a second instance on the same storage that missed a withdrawal adds nothing and adopts it', async () => {
+    const { createCandor } = await import('@candor/sdk');
+    const { candorBrowserRegistry } = await import('@candor/protocol');
+    const first = await setup();
+    let now = first.clock.now();
+    const second = createCandor({
+      registry: candorBrowserRegistry,
+      collector: 'https://collector.test',
+      appVersion: '3.4.1',
+      consent: { regime: 'opt-in', state: 'granted' },
+      storage: first.storage,
+      fetch: first.collector.fetch,
+      now: () => now,
+      flushIntervalMs: 0,
+      pageLifecycle: false,
+    });
+    await second.ready;
+    first.candor.setConsent('denied');
+    await expect.poll(() => JSON.parse(first.storage.contents() ?? '{}').consent).toBe('denied');
+    // The second instance has not heard (no channel between them in Node): it records and flushes.
+    second.counter('page_load.count').add(906);
+    await second.flush();
+    expect(second.consent).toBe('denied');
+    expect(JSON.parse(first.storage.contents() ?? '{}')).toMatchObject({ consent: 'denied', reports: [], day: null });
+    now += DAY_MS;
+    await second.flush();
+    expect(first.collector.reports).toEqual([]);
+  });
+});
