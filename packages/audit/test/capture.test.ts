@@ -123,6 +123,8 @@ group('HAR variants', () => {
     const result = await auditFiles([writeJson(dir, 'devtools.har', har)]);
     expect(described(result)).toEqual([
       '0|account-id|account-field|body|uid|form',
+      // The page is https://shop.example/, so the Referer names one of its pages to a third party.
+      '0|browsing-history|referer|header|referer|',
       '0|browsing-history|url|body|dl|form',
     ]);
     expect(result.hosts[0]?.addresses).toEqual(['2a00:1450:4001:80b::200e']);

@@ -24,6 +24,8 @@ beforeAll(async () => {
     k: 5,
     rateLimit: false,
     log: { level: 'silent' },
+    // The collector runs on the fleet's clock, so every simulated day is inside the accepted window.
+    now: () => Date.UTC(2026, 10, 22, 12),
   });
   const recorder = recordingFetch(fetch);
   const fleet = await simulateFleet({

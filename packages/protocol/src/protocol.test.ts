@@ -4,6 +4,7 @@ import { contributionBounds } from './privacy/contribution.js';
 import { estimateFromRandomized, randomizeResponse } from './privacy/ldp.js';
 import { candorBrowserRegistry } from './registry/candor-browser.js';
 import { defineRegistry, METRIC_TYPES } from './registry/schema.js';
+import { utcDayOf } from './report/day.js';
 import { createReportChecker } from './report/values.js';
 import { registrableDomain } from './site.js';
 
@@ -67,7 +68,7 @@ describe('report checker', () => {
     app: 'candor-browser',
     appVersion: '3.4',
     registry: candorBrowserRegistry.version,
-    day: '2026-11-22',
+    day: utcDayOf(Date.now()),
     kind: 'daily' as const,
     system: { modelFamily: 'redmi note', os: 'android' as const, osMajor: 14, language: 'en' },
   };

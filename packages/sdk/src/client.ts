@@ -104,6 +104,12 @@ export interface CandorOptions<R extends Registry = Registry> {
 export interface FlushOptions {
   /** Use fetch keepalive so the upload survives the page going away (used on page hide). */
   keepalive?: boolean;
+  /**
+   * Development mode only, for trying an integration (with `candor tail`, say): ends the current UTC day now and
+   * sends its report. The day still has one report: what is recorded later that day counts toward the next day.
+   * In production mode it is refused (thrown in development, counted as invalid_value in production).
+   */
+  endDay?: boolean;
 }
 
 export interface Candor<R extends Registry = Registry> {
@@ -603,19 +609,24 @@ class CandorClient implements Gate {
   flush(options: FlushOptions = {}): Promise<void> {
     // On page hide the work cannot wait behind an earlier send: the document may be gone by then.
     if (options.keepalive === true) return this.hide();
-    return this.serial(() => this.flushTask(true));
+    const endDay = options.endDay === true && this.development;
+    if (options.endDay === true && !endDay) {
+      this.misuse('invalid_value', 'flush({ endDay: true }) is for development mode only');
+    }
+    return this.serial(() => this.flushTask(true, endDay));
   }
 
   /**
    * Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. `now` (an explicit
    * flush) sends at once, cancelling a pending retry wait; automatic flushes keep to the backoff.
    */
-  private async flushTask(now: boolean): Promise<void> {
+  private async flushTask(now: boolean, endDay = false): Promise<void> {
     try {
       await this.ready;
       if (!this.sendingAllowed) return;
       const today = utcDay(this.now());
-      await this.foldIn(this.takeDelta(), today, true);
+      // Ending the day now: fold as if tomorrow had begun, without opening tomorrow.
+      await this.foldIn(this.takeDelta(), endDay ? nextDay(today) : today, !endDay);
       // Consent could have been withdrawn (here or in another tab) while the day was being folded.
       if (!this.sendingAllowed) return;
       if (now) this.cancelRetry();

@@ -1,8 +1,8 @@
-import { createReportChecker, defineRegistry } from '@candor/protocol';
+import { defineRegistry, type Report } from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
 import { FakeCollector } from './support/collector.js';
-import { DAY_MS, T0 } from './support/setup.js';
+import { checkOnItsDay, DAY_MS, T0 } from './support/setup.js';
 
 const registry = defineRegistry({
   app: 'notes-app',
@@ -74,7 +74,7 @@ describe('an app with its own registry', () => {
       'editor.saved': [{ attachments: 3, kind: 'text' }, { attachments: 20 }, {}],
       'editor.spellcheck': false,
     });
-    const check = createReportChecker(registry);
+    const check = (r: Report) => checkOnItsDay(registry, r);
     for (const r of collector.reports) expect(check(r)).toEqual([]);
   });
 

@@ -130,3 +130,28 @@ describe('one report per device-day', () => {
     expect(collector.reports[1]?.metrics['page_load.count']).toBe(5);
   });
 });
+
+describe('ending the day early, for trying an integration', () => {
+  it('development mode: sends today now, and what comes later today counts toward tomorrow', async () => {
+    const { candor, collector, endDay } = await setup({ mode: 'development' });
+    candor.counter('page_load.count').add(2);
+    await candor.flush({ endDay: true });
+    candor.counter('page_load.count').add(3);
+    await candor.flush({ endDay: true }); // today is over already: nothing more for today
+    await endDay();
+    expect(collector.reports.map((r) => [r.day, r.metrics['page_load.count']])).toEqual([['2026-11-22', 2]]);
+    await endDay();
+    expect(collector.reports.map((r) => [r.day, r.metrics['page_load.count']])).toEqual([
+      ['2026-11-22', 2],
+      ['2026-11-23', 3],
+    ]);
+  });
+
+  it('production mode: refused and counted, the day stays open', async () => {
+    const { candor, collector } = await setup({ mode: 'production' });
+    candor.counter('page_load.count').add(2);
+    await candor.flush({ endDay: true });
+    expect(collector.reports).toEqual([]);
+    expect(candor.errors.droppedSamples.invalid_value).toBe(1);
+  });
+});

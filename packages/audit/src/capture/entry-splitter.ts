@@ -20,6 +20,8 @@ export interface HarLogInfo {
 export interface SplitOptions {
   /** An entry larger than this is refused rather than buffered. */
   maxEntryBytes?: number;
+  /** Called with the JSON of each element of `log.pages`, as soon as it has been read (before later entries). */
+  onPage?: (json: string) => void;
 }
 
 const QUOTE = 0x22;
@@ -57,6 +59,8 @@ export async function* splitHarEntries(
   let backslashes = 0; // consecutive backslashes just before the scan position, inside a string
   let small: number[] | undefined; // bytes of a string near the top: log keys, the version, the creator's name
   let inEntries = false;
+  let inPages = false;
+  let capturingPage = false; // the element being captured is a page, not an entry
   let entryParts: Buffer[] = [];
   let entryStart = -1; // start of the current entry within the current chunk, or 0 when it began earlier
   let entryOffset = 0;
@@ -133,8 +137,13 @@ export async function* splitHarEntries(
                 : Buffer.concat(entryParts).toString('utf8');
             entryParts = [];
             capturing = false;
-            const index = info.entryCount++;
             i++;
+            if (capturingPage) {
+              capturingPage = false;
+              options.onPage?.(json);
+              continue;
+            }
+            const index = info.entryCount++;
             batch.push({ index, offset: entryOffset, size: position + i - entryOffset, json });
             continue;
           }
@@ -221,8 +230,10 @@ export async function* splitHarEntries(
             keys[depth] = '';
           }
           if (depth === 3 && c === 0x5b && keys[1] === 'log' && keys[2] === 'entries') inEntries = true;
-          else if (depth === 4 && inEntries) {
+          else if (depth === 3 && c === 0x5b && keys[1] === 'log' && keys[2] === 'pages') inPages = true;
+          else if (depth === 4 && (inEntries || (inPages && c === 0x7b))) {
             if (c !== 0x7b) fail('an entry is not a JSON object', position + i, info.entryCount);
+            capturingPage = inPages;
             capturing = true;
             entryStart = i;
             entryOffset = position + i;
@@ -241,7 +252,10 @@ export async function* splitHarEntries(
           if (depth === 0) fail('unbalanced closing bracket', position + i);
           if (depth <= 3 && kinds[depth] !== (c === 0x7d ? 0x7b : 0x5b))
             fail('mismatched closing bracket', position + i, inEntries ? info.entryCount : undefined);
-          if (depth === 3 && inEntries) inEntries = false;
+          if (depth === 3) {
+            inEntries = false;
+            inPages = false;
+          }
           depth--;
           if (depth === 0) finished = true;
           break;

@@ -28,6 +28,10 @@ export interface CapturedRequest {
   socketMessages: string[];
   /** The server address the capture records, without IPv6 brackets. */
   serverIp?: string;
+  /** The page (browser captures) the request belongs to: its `pageref`, and the page's title when it is a URL. */
+  page?: { id: string; url?: string };
+  /** What the browser loaded it as (Chrome's `_resourceType`: "document", "script", "xhr", ...). */
+  resourceType?: string;
   /** Size of the entry's JSON text, for throughput figures. */
   size: number;
 }
@@ -103,6 +107,8 @@ export function readEntry(raw: unknown, file: string, index: number, offset: num
     body,
     socketMessages,
     serverIp,
+    ...(typeof raw.pageref === 'string' ? { page: { id: raw.pageref } } : {}),
+    ...(typeof raw._resourceType === 'string' ? { resourceType: raw._resourceType.toLowerCase() } : {}),
     size,
   };
 }

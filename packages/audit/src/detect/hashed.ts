@@ -4,14 +4,34 @@ import type { Category, Detection } from './types.js';
 const DIGEST = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** A hash of an identifier is still the identifier: anyone holding the input can compute it and match. */
 const HASHED_KINDS: Array<{ pattern: RegExp; category: Category; detector: string }> = [
-  { pattern: /email|^em$|^hem$|mail/, category: 'contact', detector: 'hashed-email' },
-  { pattern: /phone|msisdn|mobile/, category: 'contact', detector: 'hashed-phone' },
+  // "hem"/"u_hem" (The Trade Desk UID2, LiveRamp, Lotame), "he" (Bing UET enhanced conversions), "em" (Meta
+  // advanced matching, Pinterest, TikTok), "sha256_email_address" (Google enhanced conversions).
+  { pattern: /email|^em$|^u?hem$|^he$|mail/, category: 'contact', detector: 'hashed-email' },
+  { pattern: /phone|msisdn|mobile|^ph$/, category: 'contact', detector: 'hashed-phone' },
   { pattern: /imei|meid|serial|mac/, category: 'hardware-id', detector: 'hashed-hardware-id' },
   { pattern: /androidid|adid|idfa|gaid|oaid/, category: 'platform-id', detector: 'hashed-platform-id' },
 ];
 
+/** MD5, SHA-1 and SHA-256 of the empty string: a form field hashed before anything was typed into it. */
+const EMPTY_DIGESTS = new Set([
+  'd41d8cd98f00b204e9800998ecf8427e',
+  'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+]);
+
+/**
+ * Meta's advanced matching ("ud[...]", "udff[...]"): hashed first and last name, city, state, postcode, birth
+ * date, gender, country and the advertiser's own user id, which Meta matches to a person.
+ */
+const USER_DATA_PARENTS = new Set(['ud', 'udff', 'userdata']);
+const USER_DATA_KEYS = new Set(['fn', 'ln', 'ct', 'st', 'zp', 'db', 'ge', 'country', 'externalid']);
+
 export function detectHashed(value: string, names: FieldNames, out: Detection[]): void {
-  if (names.last === '' || !DIGEST.test(value)) return;
+  if (names.last === '' || !DIGEST.test(value) || EMPTY_DIGESTS.has(value.toLowerCase())) return;
+  if (USER_DATA_KEYS.has(names.last) && USER_DATA_PARENTS.has(names.lastTwo.slice(0, -names.last.length))) {
+    out.push({ category: 'persistent-id', detector: 'hashed-user-data' });
+    return;
+  }
   for (const kind of HASHED_KINDS) {
     if (kind.pattern.test(names.last)) {
       out.push({ category: kind.category, detector: kind.detector });

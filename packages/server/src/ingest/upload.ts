@@ -1,18 +1,20 @@
-import { PATHS, PROBLEM_UNKNOWN_KEY, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import type { Logger } from 'pino';
-import type { BatchCheck } from '../check/batch.js';
+import { type BatchCheck, type BatchCheckOptions, structureProblem } from '../check/batch.js';
+import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../http/problem.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { openEnvelope } from '../open/envelope.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
 
 export interface IngestDeps {
+  registry: Registry;
   keys: KeyRing;
-  check: (parsed: unknown) => BatchCheck;
+  check: (parsed: unknown, options?: BatchCheckOptions) => BatchCheck;
   firewall: PiiFirewall;
   dedupe: DedupeWindow;
   sink: ReportSink;
@@ -45,8 +47,9 @@ export interface IngestAnswer {
 /**
  * Where a report is received. Steps, cheapest first: content type, rate limit, body size, open (HPKE),
  * decompress (capped), parse, PII firewall, schema + registry check, dedupe, sink. Rejections are problem+json
- * naming the metric and field; a rejected upload leaves nothing behind, and logs carry only the problem type,
- * metric, field and detector: never a value, an address or a user agent.
+ * naming the metric and field; a rejected upload leaves nothing behind, and logs carry only the problem type, a
+ * registry metric name and the detector: never anything the client chose (a value, a key, an unknown metric
+ * name), an address or a user agent.
  */
 export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (upload: Upload) => Promise<IngestAnswer> {
   const reject = (p: Problem, headers: Record<string, string> = {}): IngestAnswer => {
@@ -54,10 +57,8 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
     p.metric ??= '(upload)';
     p.field ??= '';
     stats.rejected[p.status] = (stats.rejected[p.status] ?? 0) + 1;
-    deps.log.info(
-      { status: p.status, problem: p.type, metric: p.metric, field: p.field, detector: p.detector },
-      'upload rejected',
-    );
+    const metric = Object.hasOwn(deps.registry.metrics, p.metric) ? p.metric : undefined;
+    deps.log.info({ status: p.status, problem: p.type, metric, detector: p.detector }, 'upload rejected');
     return { status: p.status, headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(p) };
   };
 
@@ -123,11 +124,20 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       }
     }
 
+    // Depth is checked on the text, before parsing, so no later walk can be made to recurse without bound.
+    if (nestsDeeperThan(opened.plaintext, MAX_JSON_DEPTH)) {
+      return reject(structureProblem({ problem: 'too-deep', path: 'body' }));
+    }
+    const text = opened.plaintext.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(opened.plaintext.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch {
       return reject(problem(400, 'malformed', 'The opened upload is not JSON', { field: 'body' }));
+    }
+    if (mayHoldForbiddenKey(text)) {
+      const found = findStructureProblem(parsed);
+      if (found) return reject(structureProblem(found));
     }
     const reports = (parsed as { reports?: unknown } | null)?.reports;
     if (Array.isArray(reports) && reports.length > deps.limits.maxReportsPerBatch) {
@@ -152,37 +162,40 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       );
     }
 
-    const checked = deps.check(parsed);
+    const checked = deps.check(parsed, { structureChecked: true });
     if (!checked.ok) return reject(checked.problem);
 
-    const ids = checked.batch.reports.map((r) => r.id);
-    const { fresh, duplicates } = deps.dedupe.claim(ids);
-    const toStore: Report[] = checked.batch.reports.filter((r) => fresh.has(r.id));
+    const checkedReports = checked.batch.reports;
+    const { fresh, duplicates } = deps.dedupe.claim(checkedReports);
+    // One report per fresh id: a second copy in the same upload is a duplicate, not a second report.
+    const toStore: Report[] = fresh.map((f) => checkedReports[f.index] as Report);
+    const keys = fresh.map((f) => f.key);
     // A duplicate of a report a concurrent upload is still storing is acknowledged only once that store is
     // durable; if it fails, this upload must be retried rather than answered 2xx.
-    const earlierStored = duplicates > 0 ? deps.dedupe.whenStored(ids.filter((id) => !fresh.has(id))) : true;
+    const earlierStored = duplicates.length > 0 ? deps.dedupe.whenStored(duplicates) : true;
     const unavailable = () =>
       reject(problem(503, 'unavailable', 'Storage is unavailable; retry later', { detail: 'nothing was stored' }), {
         'retry-after': '30',
       });
     if (toStore.length) {
-      const storing = deps.sink.accept(toStore);
-      deps.dedupe.trackStoring(fresh, storing);
+      const storing = deps.sink.accept(toStore, keys);
+      deps.dedupe.trackStoring(keys, storing);
       try {
         await storing;
       } catch (error) {
-        deps.dedupe.release(fresh);
-        deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'sink failed');
+        deps.dedupe.release(keys);
+        // The error's class only: a database message can quote the values it choked on.
+        deps.log.error({ err: error instanceof Error ? error.name : typeof error }, 'sink failed');
         return unavailable();
       }
     }
     if (!(await earlierStored)) return unavailable();
     stats.accepted += toStore.length;
-    stats.duplicates += duplicates;
+    stats.duplicates += duplicates.length;
     return {
       status: 202,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: toStore.length, duplicates }),
+      body: JSON.stringify({ accepted: toStore.length, duplicates: duplicates.length }),
     };
   };
 }
