@@ -1,7 +1,12 @@
 /**
  * createCandor: the SDK an app calls. It wires the recorders (metrics/), consent and private mode (the gate every
- * recording call checks first), the report builder (report/), the offline queue (queue/), sealing (seal/) and
+ * recording call checks first), the device-day aggregate (day/), the offline queue (queue/), sealing (seal/) and
  * uploads (transport/), and keeps the transparency log (transparency/).
+ *
+ * The device-day report: what is recorded is folded, at every flush, into one stored aggregate per UTC day (and
+ * clamped there to each metric's bounds for the whole day). When the day has ended, at the first flush after it,
+ * the aggregate becomes that day's one report, kind "daily", and is queued and sent. A day with consent and the
+ * SDK running is one active device-day, so each report counts one device-day and no identifier is needed.
  *
  * Consent: the app picks the regime. Under "opt-in", an unknown choice records and sends nothing; under
  * "opt-out", an unknown choice is presumed consent (record and send) until the person says no. "denied" stops
@@ -9,12 +14,27 @@
  * nothing. The choice is stored with the queue so it survives restarts; setConsent() always wins.
  *
  * Private mode: while on (setPrivate(true) or inside withPrivate()), recording calls return at once, no report
- * is built or sent and no daily-activity report is made. It is held in memory only and no report field tells
+ * is folded or sent and the day is not marked active. It is held in memory only and no report field tells
  * whether it was ever on.
  */
 import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
+import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
+import { crashSignature } from './crash/signature.js';
+import {
+  currentState,
+  type DayAggregate,
+  type Delta,
+  dailyMetrics,
+  isExpired,
+  mergeDelta,
+  nextDay,
+  utcDay,
+} from './day/aggregate.js';
+import { needsResolving, withoutUnreducedSites } from './day/sites.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
+import { type Journal, type JournalEntry, localStorageJournal } from './lifecycle/journal.js';
 import { onPageHide } from './lifecycle/page-hide.js';
+import { connectTabs, type TabMessage, type Tabs } from './lifecycle/tabs.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
 import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
 import type {
@@ -36,10 +56,11 @@ import { trimQueue } from './queue/bounds.js';
 import { indexedDbQueueStorage } from './queue/indexeddb.js';
 import { memoryQueueStorage } from './queue/memory.js';
 import { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
-import { sealBatchJson } from './seal/envelope.js';
+import { siteReducer } from './site/reduce.js';
 import { coarseAppVersion, coarseSystem, type SystemInput } from './system/coarse.js';
 import { detectSystem } from './system/detect.js';
 import { appendToLog, type TransparencyEntry } from './transparency/log.js';
+import type { UploadFailure } from './transport/diagnose.js';
 import { KeyCache } from './transport/keys.js';
 import { retryDelay, type UploadOutcome, uploadEnvelope } from './transport/upload.js';
 import { randomReportId } from './util/bytes.js';
@@ -83,17 +104,27 @@ export interface CandorOptions<R extends Registry = Registry> {
 export interface FlushOptions {
   /** Use fetch keepalive so the upload survives the page going away (used on page hide). */
   keepalive?: boolean;
+  /**
+   * Development mode only, for trying an integration (with `candor tail`, say): ends the current UTC day now and
+   * sends its report. The day still has one report: what is recorded later that day counts toward the next day.
+   * In production mode it is refused (thrown in development, counted as invalid_value in production).
+   */
+  endDay?: boolean;
 }
 
 export interface Candor<R extends Registry = Registry> {
   readonly consent: ConsentState;
   readonly isPrivate: boolean;
-  /** Resolves once the stored queue, consent and last daily-activity day are loaded. */
+  /** Resolves once the stored queue, consent and day aggregate are loaded. */
   readonly ready: Promise<void>;
   /** A snapshot of the internal error counters. */
   readonly errors: ErrorCounters;
   /** The coarse system info every report carries. */
   readonly system: SystemInfo;
+  /** The metric registry (the transparency view reads its descriptions and units). */
+  readonly registry: R;
+  /** Why the last upload or key fetch failed (CORS, network, an HTTP status and problem type); null if none yet. */
+  readonly lastFailure: UploadFailure | null;
   setConsent(state: 'granted' | 'denied'): void;
   setPrivate(on: boolean): void;
   withPrivate<T>(fn: () => T | Promise<T>): Promise<T>;
@@ -107,10 +138,11 @@ export interface Candor<R extends Registry = Registry> {
   site(name: MetricNameOf<R, 'site'>): SiteHandle;
   event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>>;
   crash(name: MetricNameOf<R, 'crash'>): CrashHandle;
-  /** Builds the pending report(s), seals and uploads; resolves when the attempt has finished. */
+  /**
+   * Folds what was recorded into the day's stored aggregate, turns any ended day into its report, then seals and
+   * uploads what is queued at once (a pending retry wait is cancelled); resolves when the attempt has finished.
+   */
   flush(options?: FlushOptions): Promise<void>;
-  /** Queues today's daily-activity report unless one was already made today. True when one was queued. */
-  dailyActivity(): boolean;
   /** The last N reports exactly as sent, decoded, with time, collector and outcome (oldest first). */
   transparencyLog(): TransparencyEntry[];
   /** Called after every upload attempt; returns an unsubscribe function. */
@@ -143,9 +175,7 @@ const HANDLE_TYPES: Record<string, MetricType> = {
   crash: 'crash',
 };
 
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
+export { utcDay };
 
 /** A handle for a metric that cannot be recorded (production mode): every use is a counted, dropped sample. */
 function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRecorder {
@@ -155,13 +185,20 @@ function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRec
   return { name: '', add: drop, set: drop, record: drop, take: () => undefined, clear() {} } as unknown as AnyRecorder;
 }
 
+/** The handle of a metric past its registry `expires` day: records nothing, quietly (as Glean does). */
+function expiredHandle(): AnyRecorder {
+  const nothing = () => undefined;
+  return { name: '', add: nothing, set: nothing, record: nothing, take: nothing, clear() {} } as unknown as AnyRecorder;
+}
+
 class CandorClient implements Gate {
   recording = false;
   dirty = false;
   readonly system: SystemInfo;
   readonly ready: Promise<void>;
+  readonly registry: Registry;
+  lastFailure: UploadFailure | null = null;
 
-  private readonly registry: Registry;
   private readonly collector: string;
   private readonly appVersion: string;
   private readonly regime: ConsentRegime;
@@ -183,15 +220,23 @@ class CandorClient implements Gate {
   private stopped = false;
   private loaded = false;
   private storageWritable = true;
-  private periodDay = '';
+  /** The UTC day of the first value recorded since the last fold. */
+  private deltaDay = '';
   private state: PersistedState = emptyState();
   private retryAttempt = 0;
   private retryAt = 0;
+  /** A 429's Retry-After: kept even by an explicit flush, since the collector asked for it. */
+  private rateLimitedUntil = 0;
+  /** Storage updates issued by this tab; only the newest one's result becomes this tab's view. */
+  private updates = 0;
   private work: Promise<unknown> = Promise.resolve();
   private inFlight: AbortController | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private removeLifecycle: (() => void) | null = null;
+  /** Page-hide journal and tab coordination: browsers only (see lifecycle/). */
+  private readonly journal: Journal | null;
+  private readonly tabs: Tabs;
 
   constructor(options: CandorOptions) {
     this.development = options.mode === 'development';
@@ -222,7 +267,12 @@ class CandorClient implements Gate {
       retryBaseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs,
       retryCapMs: options.retryCapMs ?? DEFAULTS.retryCapMs,
     };
-    this.keys = new KeyCache(this.fetchImpl, this.collector);
+    this.keys = new KeyCache(this.fetchImpl, this.collector, this.now, (key) => {
+      void this.mutate((s) => ({ ...s, key }));
+    });
+    const page = !this.stopped && typeof document !== 'undefined';
+    this.journal = page ? localStorageJournal(this.registry.app) : null;
+    this.tabs = connectTabs(page ? this.registry.app : null, (message) => this.onTabMessage(message));
     this.updateGate();
     if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) {
       this.removeLifecycle = onPageHide(() => this.flush({ keepalive: true }));
@@ -234,7 +284,7 @@ class CandorClient implements Gate {
 
   touch(): void {
     this.dirty = true;
-    this.periodDay = utcDay(this.now());
+    this.deltaDay = utcDay(this.now());
   }
 
   misuse(reason: DropReason, message: string): undefined {
@@ -279,26 +329,65 @@ class CandorClient implements Gate {
     }
     this.consentChosen = true;
     this.applyConsent(state);
-    if (this.loaded) this.persist();
+    // Every other tab of the app applies it at once (and finds it in storage on its next update anyway).
+    this.tabs.post({ consent: state });
   }
 
-  private applyConsent(state: ConsentState): void {
+  /** `write` false: the choice came from another tab or from storage, which already holds it. */
+  private applyConsent(state: ConsentState, write = true): void {
     const allowedBefore = this.consentAllows;
     this.consentState = state;
-    this.state.consent = state === 'unknown' ? null : state;
-    if (state === 'denied' || (state === 'granted' && !allowedBefore)) this.dropEverything();
+    const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
+    if (dropping) this.dropEverything();
     this.updateGate();
-    if (this.loaded && this.sendingAllowed) {
-      this.dailyActivity();
-      this.scheduleFlush();
+    if (!this.loaded || !write) {
+      if (this.loaded && this.sendingAllowed) this.scheduleFlush();
+      return;
     }
+    const stored = state === 'unknown' ? null : state;
+    // The day is read now: the update may run later, after the clock has moved on.
+    const today = utcDay(this.now());
+    const active = this.sendingAllowed;
+    void this.mutate((s) =>
+      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, [], today, active),
+    );
+    if (active) this.scheduleFlush();
+  }
+
+  /** A choice found in storage (made in another tab) wins over this tab's view. */
+  private syncConsent(state: PersistedState): void {
+    if (state.consent && state.consent !== this.consentState) {
+      this.consentChosen = true;
+      this.applyConsent(state.consent, false);
+    }
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    if ('consent' in message) {
+      if (message.consent !== this.consentState) {
+        this.consentChosen = true;
+        this.applyConsent(message.consent, false);
+      }
+      return;
+    }
+    // Another tab changed the stored queue or log: read it again so this tab shows the same.
+    void this.storage.load().then(
+      (state) => {
+        if (!state) return;
+        this.state = state;
+        this.keys.seed(state.key);
+        this.syncConsent(state);
+        this.notify();
+      },
+      () => undefined,
+    );
   }
 
   /** Consent withdrawn: nothing pending, nothing queued, nothing in flight survives. */
   private dropEverything(): void {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
-    this.state.reports = [];
+    this.state = { ...this.state, reports: [], day: null };
     this.inFlight?.abort();
     this.retryAttempt = 0;
     this.retryAt = 0;
@@ -341,6 +430,7 @@ class CandorClient implements Gate {
       return droppingHandle(this, 'wrong_type', message);
     }
     if (existing) return existing;
+    if (isExpired(def, utcDay(this.now()))) return expiredHandle();
     const recorder = createRecorder(name, def, this);
     this.recorders.set(name, recorder);
     return recorder;
@@ -368,113 +458,205 @@ class CandorClient implements Gate {
       this.counters.storageFailures++;
       this.storageWritable = false;
     }
-    if (stored) {
-      // The stored choice first: applying it clears what is pending in memory, never the stored queue.
-      if (!this.consentChosen && stored.consent) this.applyConsent(stored.consent);
-      this.state.reports = stored.reports.concat(this.state.reports);
-      this.state.log = stored.log;
-      this.state.lastDailyActivityDay = stored.lastDailyActivityDay;
-    }
-    if (this.consentChosen) this.state.consent = this.consentState === 'unknown' ? null : this.consentState;
-    if (!this.consentAllows) this.state.reports = [];
+    // The stored choice first: applying it clears what is pending in memory, never what is stored.
+    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent, false);
+    this.keys.seed(stored?.key ?? null);
     this.loaded = true;
-    this.enforceBounds();
-    if (this.sendingAllowed) this.dailyActivity();
-    this.persist();
+    const chosen = this.consentChosen ? (this.consentState === 'unknown' ? null : this.consentState) : undefined;
+    const today = utcDay(this.now());
+    await this.foldIn(null, today, this.sendingAllowed, (s) => ({
+      ...s,
+      consent: chosen === undefined ? s.consent : chosen,
+    }));
+    if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
     this.scheduleFlush();
   }
 
   /**
-   * Saves the queue. While the page is being hidden the write is started but not awaited: measured in
-   * Chromium, IndexedDB requests made during pagehide may never complete, and the upload must not wait on them.
+   * Applies a change to the stored state as one atomic step and keeps the result as this tab's view of it. When
+   * storage fails, the change is applied in memory (and counted).
    */
-  private persist(hiding = false): Promise<void> {
-    if (!this.loaded || !this.storageWritable) return Promise.resolve();
-    const saved = this.storage.save(this.state).catch(() => {
-      this.counters.storageFailures++;
-    });
-    return hiding ? Promise.resolve() : saved;
+  private async mutate(change: (state: PersistedState) => PersistedState): Promise<void> {
+    try {
+      const update = ++this.updates;
+      if (this.storageWritable) {
+        try {
+          const state = await this.storage.update(change);
+          // An older update finishing late must not replace what a newer one (say, a consent change) wrote.
+          if (update !== this.updates) return;
+          this.state = state;
+          this.syncConsent(state);
+          return;
+        } catch {
+          this.counters.storageFailures++;
+        }
+      }
+      this.state = change(this.state);
+    } catch {
+      this.counters.internalErrors++;
+    }
   }
 
-  private enqueue(report: Report): void {
-    this.state.reports.push(report);
-    this.enforceBounds();
+  /**
+   * Folds this tab's delta and whatever pages left in the page-hide journal into the stored day, in one update.
+   * The journal is drained under a lock, so each entry is folded once whichever tab gets there first.
+   */
+  private async foldIn(
+    delta: Delta | null,
+    today: string,
+    active: boolean,
+    before: (state: PersistedState) => PersistedState = (s) => s,
+  ): Promise<void> {
+    const journal = this.journal;
+    const run = async () => {
+      const entries: JournalEntry[] = journal?.drain() ?? [];
+      const acked = new Set(entries.flatMap((e) => e.acked ?? []));
+      const raw = entries.flatMap((e) => (e.delta ? [e.delta] : []));
+      if (delta) raw.push(delta);
+      const drop = (reason: DropReason, n: number) => {
+        this.counters.droppedSamples[reason] += n;
+      };
+      let deltas = raw;
+      if (raw.some((d) => needsResolving(d, this.registry))) {
+        try {
+          const { resolveDelta } = await import('./day/resolve.js');
+          const tools = { registry: this.registry, hash: crashSignature, loadReducer: siteReducer.load, drop };
+          deltas = await Promise.all(raw.map((d) => resolveDelta(d, tools)));
+        } catch (error) {
+          // Put the pages' entries back: they are folded on the next try.
+          for (const entry of entries) journal?.write(entry);
+          throw error;
+        }
+      }
+      await this.mutate((s) => {
+        const next = before(acked.size ? { ...s, reports: s.reports.filter((r) => !acked.has(r.id)) } : s);
+        return this.fold(next, deltas, today, active);
+      });
+    };
+    await (journal ? this.tabs.locked('journal', run) : run());
   }
 
-  /** Oldest reports go first when the queue is over its count or byte bound; each one is counted. */
-  private enforceBounds(): void {
-    const { reports, dropped } = trimQueue(
-      this.state.reports,
-      this.settings.maxQueueReports,
-      this.settings.maxQueueBytes,
-    );
+  /**
+   * The day bookkeeping, run inside one storage update: folds deltas into their day's aggregate, marks today
+   * active when asked, and turns every day that has ended into its one report. A day already closed is never
+   * reopened, so a clock moved back cannot make a second report for it. The stored consent choice is checked
+   * here, inside the update, so a tab that has not heard of a withdrawal yet cannot add to the day or the queue.
+   */
+  private fold(state: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
+    const allows = state.consent ? state.consent === 'granted' : this.consentAllows;
+    if (!allows) return { ...state, reports: [], day: null };
+    const next: PersistedState = { ...state, reports: [...state.reports] };
+    const close = (aggregate: DayAggregate) => {
+      next.reports.push(this.dailyReport(aggregate));
+      next.lastClosedDay = aggregate.day;
+      next.day = null;
+    };
+    let carried: Record<string, unknown> = {};
+    const open = (day: string): DayAggregate => {
+      if (next.day && next.day.day < day) {
+        carried = currentState(next.day, this.registry);
+        close(next.day);
+      }
+      if (!next.day) {
+        const earliest = next.lastClosedDay ? nextDay(next.lastClosedDay) : day;
+        next.day = { day: day < earliest ? earliest : day, metrics: carried };
+      } else {
+        next.day = { day: next.day.day, metrics: { ...next.day.metrics } };
+      }
+      return next.day;
+    };
+    for (const delta of [...deltas].sort((a, b) => a.day.localeCompare(b.day))) {
+      if (!Object.keys(delta.metrics).length) continue;
+      mergeDelta(open(delta.day), delta, this.registry, () => {
+        this.counters.droppedSamples.over_daily_bound++;
+      });
+    }
+    if (active) open(today);
+    if (next.day && next.day.day < today) close(next.day);
+    const { reports, dropped } = trimQueue(next.reports, this.settings.maxQueueReports, this.settings.maxQueueBytes);
     this.counters.queueOverflow += dropped;
-    this.state.reports = reports;
+    next.reports = reports;
+    return next;
   }
 
   // ---- reports ----
 
-  private baseReport(kind: Report['kind'], day: string, metrics: Record<string, unknown>): Report {
+  private dailyReport(aggregate: DayAggregate): Report {
     return {
       id: randomReportId(),
       app: this.registry.app,
       appVersion: this.appVersion,
       registry: this.registry.version,
-      day,
-      kind,
+      day: aggregate.day,
+      kind: 'daily',
       system: this.system,
-      metrics,
+      metrics: dailyMetrics(aggregate, this.registry, this.random),
     };
   }
 
-  dailyActivity(): boolean {
-    if (!this.loaded || !this.sendingAllowed) return false;
-    const today = utcDay(this.now());
-    if (this.state.lastDailyActivityDay === today) return false;
-    this.state.lastDailyActivityDay = today;
-    this.enqueue(this.baseReport('daily-activity', today, {}));
-    this.persist();
-    return true;
-  }
-
-  /** Takes every recorder's value in one synchronous pass, then resolves the async ones (site, crash). */
-  private async buildMetricsReport(): Promise<Report | null> {
-    if (!this.dirty) return null;
-    const day = this.periodDay;
+  /** Takes every recorder's value in one synchronous pass (see day/resolve.ts for what happens next). */
+  private takeDelta(): Delta {
+    const day = this.dirty ? this.deltaDay : utcDay(this.now());
     this.dirty = false;
-    const ctx = { random: this.random };
-    const taken: [string, unknown][] = [];
-    for (const recorder of this.recorders.values()) taken.push([recorder.name, recorder.take(ctx)]);
     const metrics: Record<string, unknown> = {};
-    for (const [name, value] of taken) {
-      const resolved = await value;
-      if (resolved !== undefined) metrics[name] = resolved;
+    for (const recorder of this.recorders.values()) {
+      const value = recorder.take();
+      if (value !== undefined) metrics[recorder.name] = value;
     }
-    // Consent could have been withdrawn while site/crash values were resolving.
-    if (!Object.keys(metrics).length || !this.consentAllows) return null;
-    return this.baseReport('metrics', day, metrics);
+    return { day, metrics };
   }
 
   flush(options: FlushOptions = {}): Promise<void> {
-    const hiding = options.keepalive === true;
-    const task = () => this.flushTask(hiding);
-    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
-    // sent twice this way carries the same id both times, and the collector drops the duplicate.
-    return hiding ? task() : this.serial(task);
+    // On page hide the work cannot wait behind an earlier send: the document may be gone by then.
+    if (options.keepalive === true) return this.hide();
+    const endDay = options.endDay === true && this.development;
+    if (options.endDay === true && !endDay) {
+      this.misuse('invalid_value', 'flush({ endDay: true }) is for development mode only');
+    }
+    return this.serial(() => this.flushTask(true, endDay));
   }
 
-  /** Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. */
-  private async flushTask(hiding: boolean): Promise<void> {
+  /**
+   * Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. `now` (an explicit
+   * flush) sends at once, cancelling a pending retry wait; automatic flushes keep to the backoff.
+   */
+  private async flushTask(now: boolean, endDay = false): Promise<void> {
     try {
       await this.ready;
       if (!this.sendingAllowed) return;
-      this.dailyActivity();
-      const report = await this.buildMetricsReport();
-      if (report && this.sendingAllowed) {
-        this.enqueue(report);
-        await this.persist(hiding);
+      const today = utcDay(this.now());
+      // Ending the day now: fold as if tomorrow had begun, without opening tomorrow.
+      await this.foldIn(this.takeDelta(), endDay ? nextDay(today) : today, !endDay);
+      // Consent could have been withdrawn (here or in another tab) while the day was being folded.
+      if (!this.sendingAllowed) return;
+      if (now) this.cancelRetry();
+      // Load the sealing code while the page is alive: on page hide there may be no time to fetch it.
+      if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
+      // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
+      await this.tabs.locked('send', () => this.sendQueued(false), true);
+      this.tabs.post({ changed: true });
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  /**
+   * Page hide. Everything that must survive happens synchronously, before any network call: what was recorded
+   * goes to the journal (lifecycle/journal.ts). Then the stored queue is sent with keepalive, sealed with the
+   * stored key; with no key stored, nothing is sent and the queue waits for the next page.
+   */
+  private async hide(): Promise<void> {
+    try {
+      if (!this.sendingAllowed) return;
+      const delta = this.takeDelta();
+      if (Object.keys(delta.metrics).length) {
+        const kept = withoutUnreducedSites(delta, this.registry, (n) => {
+          this.counters.droppedSamples.site_list_unavailable += n;
+        });
+        // Kept for the next flush of any tab; without a journal (no localStorage) folded the ordinary way.
+        if (!this.journal?.write({ delta: kept })) await this.foldIn(delta, utcDay(this.now()), true);
       }
-      await this.sendQueued(hiding);
+      if (this.loaded) await this.sendQueued(true);
     } catch {
       this.counters.internalErrors++;
     }
@@ -487,73 +669,134 @@ class CandorClient implements Gate {
     return run;
   }
 
+  private cancelRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryAt = 0;
+  }
+
   private async sendQueued(hiding: boolean): Promise<void> {
-    const keepalive = hiding;
     // On page hide the backoff is ignored: it is the last chance this page has.
-    if (!keepalive && this.now() < this.retryAt) return;
-    while (this.state.reports.length && this.sendingAllowed) {
-      const batch = this.state.reports.slice(0, MAX_REPORTS_PER_BATCH);
+    if (!hiding && this.now() < Math.max(this.retryAt, this.rateLimitedUntil)) return;
+    const sent = new Set<string>();
+    while (this.sendingAllowed) {
+      const batch = this.state.reports.filter((r) => !sent.has(r.id)).slice(0, MAX_REPORTS_PER_BATCH);
+      if (!batch.length) return;
+      for (const r of batch) sent.add(r.id);
       const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
       const controller = new AbortController();
       this.inFlight = controller;
       let outcome: UploadOutcome;
       let sealed = true;
       try {
-        outcome = await this.sealAndUpload(json, keepalive, controller.signal);
-      } catch {
+        const key = hiding ? this.keys.cached() : null;
+        if (hiding && !key) return;
+        outcome = await this.sealAndUpload(json, hiding, controller.signal, key);
+      } catch (error) {
         // No key or no seal: nothing left the device, so nothing goes in the transparency log.
         this.counters.sealFailures++;
         sealed = false;
         outcome = { kind: 'retry', status: null };
+        const status = (error as { status?: number }).status ?? null;
+        await this.noteFailure(status ? 'http' : 'network', !status && error instanceof TypeError, status);
       } finally {
         this.inFlight = null;
       }
       const dropped = controller.signal.aborted;
-      if (sealed) {
-        const status = dropped
-          ? 'dropped'
-          : outcome.kind === 'accepted'
-            ? 'accepted'
-            : outcome.kind === 'retry'
-              ? 'retrying'
-              : 'rejected';
-        this.log(batch, status, outcome.status);
-      }
-      const ids = new Set(batch.map((r) => r.id));
+      const entries = sealed ? this.logEntries(batch, status(outcome, dropped), outcome.status) : [];
+      const ids = batch.map((r) => r.id);
+      const done = outcome.kind !== 'retry';
+      // Acknowledged (or refused) reports leave storage; while hiding, the journal says so synchronously.
+      if (done && hiding) this.journal?.write({ acked: ids });
+      const removing = done ? new Set(ids) : null;
+      const saving = this.mutate((s) => ({
+        ...s,
+        reports: removing ? s.reports.filter((r) => !removing.has(r.id)) : s.reports,
+        log: entries.length ? appendToLog(s.log, entries, this.settings.transparencyLogSize) : s.log,
+      }));
+      if (!hiding) await saving;
+      if (entries.length) this.notify();
       if (outcome.kind === 'retry') {
         if (dropped) return;
+        if (sealed) {
+          const thrown = outcome.status === null;
+          await this.noteFailure(thrown ? 'network' : 'http', thrown, outcome.status);
+        }
         this.counters.retriedUploads++;
+        if (outcome.retryAfterMs) this.rateLimitedUntil = this.now() + outcome.retryAfterMs;
         this.scheduleRetry(outcome.retryAfterMs ?? 0);
-        await this.persist(hiding);
         return;
       }
       if (outcome.kind !== 'accepted') {
         this.counters.rejectedUploads++;
         this.counters.rejectedReports += batch.length;
+        await this.noteFailure('rejected', false, outcome.status, outcome.kind === 'rejected' ? outcome.problem : null);
       }
       this.retryAttempt = 0;
       this.retryAt = 0;
-      this.state.reports = this.state.reports.filter((r) => !ids.has(r.id));
-      await this.persist(hiding);
+    }
+  }
+
+  /**
+   * Records why an upload failed in `lastFailure`. A thrown fetch is a CORS block or an outage; in development
+   * mode a no-cors probe tells which, and the reason is printed to the console.
+   */
+  private async noteFailure(
+    guess: UploadFailure['kind'],
+    thrown: boolean,
+    status: number | null,
+    problem: string | null = null,
+  ): Promise<void> {
+    this.lastFailure = { kind: guess, status, problem, message: '' };
+    try {
+      const { explainFailure } = await import('./transport/diagnose.js');
+      // The probe that tells CORS from an outage is one more request: made in development mode only.
+      const failure = await explainFailure(
+        this.fetchImpl,
+        this.collector,
+        this.collector + PATHS.keys,
+        guess,
+        thrown && this.development,
+        status,
+        problem,
+      );
+      this.lastFailure = failure;
+      if (this.development) console.warn(`candor: upload failed: ${failure.message}`);
+    } catch {
+      // Without the explanation the kind and status above still say what happened.
     }
   }
 
   /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
-  private async sealAndUpload(json: string, keepalive: boolean, signal: AbortSignal): Promise<UploadOutcome> {
+  private async sealAndUpload(
+    json: string,
+    keepalive: boolean,
+    signal: AbortSignal,
+    key: KeyConfig | null,
+  ): Promise<UploadOutcome> {
     const send = async (refresh: boolean) => {
-      const body = await sealBatchJson(json, await this.keys.get(refresh), { storedGzip: keepalive });
+      const { sealBatchJson } = await import('./seal/envelope.js');
+      const body = await sealBatchJson(json, key ?? (await this.keys.get(refresh)), { storedGzip: keepalive });
       return uploadEnvelope(this.fetchImpl, this.collector, body, { keepalive, signal });
     };
     const first = await send(false);
+    // While hiding there is no time for another round trip: the reports stay stored for the next page.
     if (first.kind !== 'unknown-key') return first;
+    if (key) return { kind: 'retry', status: first.status };
     this.counters.keyRefetches++;
     return send(true);
   }
 
-  private log(batch: Report[], status: TransparencyEntry['status'], httpStatus: number | null): void {
-    const sentAt = new Date(this.now()).toISOString();
-    const entries = batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
-    this.state.log = appendToLog(this.state.log, entries, this.settings.transparencyLogSize);
+  private logEntries(
+    batch: Report[],
+    status: TransparencyEntry['status'],
+    httpStatus: number | null,
+  ): TransparencyEntry[] {
+    // To the minute: enough for a person to recognise a send, not a timestamp that could match a server log.
+    const sentAt = `${new Date(this.now()).toISOString().slice(0, 16)}Z`;
+    return batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener(this.transparencyLog());
   }
 
@@ -583,7 +826,7 @@ class CandorClient implements Gate {
     this.flushTimer = unrefTimer(
       setTimeout(() => {
         this.flushTimer = undefined;
-        void this.flush().finally(() => this.scheduleFlush());
+        void this.serial(() => this.flushTask(false)).finally(() => this.scheduleFlush());
       }, delay),
     );
   }
@@ -594,7 +837,9 @@ class CandorClient implements Gate {
     this.retryAt = this.now() + delay;
     if (!this.timersOn()) return;
     clearTimeout(this.retryTimer);
-    this.retryTimer = unrefTimer(setTimeout(() => void this.serial(() => this.sendQueued(false)), delay));
+    this.retryTimer = unrefTimer(
+      setTimeout(() => void this.serial(() => this.tabs.locked('send', () => this.sendQueued(false), true)), delay),
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -606,8 +851,13 @@ class CandorClient implements Gate {
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
     this.removeLifecycle?.();
-    await this.persist();
+    this.tabs.close();
   }
+}
+
+function status(outcome: UploadOutcome, dropped: boolean): TransparencyEntry['status'] {
+  if (dropped) return 'dropped';
+  return outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' ? 'retrying' : 'rejected';
 }
 
 function unrefTimer(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {

@@ -17,7 +17,7 @@ export type * from './metrics/types.js';
 export { indexedDbQueueStorage } from './queue/indexeddb.js';
 export { memoryQueueStorage } from './queue/memory.js';
 export { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
-export { isSupportedKey, sealBatchJson } from './seal/envelope.js';
+export { sealBatchJson } from './seal/envelope.js';
 export { gunzip, gzip } from './seal/gzip.js';
 export { sealBase } from './seal/hpke.js';
 export { siteOrigin } from './site/reduce.js';
@@ -33,4 +33,5 @@ export {
 export { detectSystem } from './system/detect.js';
 export { defineTransparencyLogElement, TRANSPARENCY_LOG_TAG } from './transparency/element.js';
 export type { TransparencyEntry } from './transparency/log.js';
+export { isSupportedKey } from './transport/keys.js';
 export { retryDelay } from './transport/upload.js';
