@@ -259,6 +259,8 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     this.consentState = state;
     const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
     if (dropping) this.dropEverything();
+    // Withdrawn: what hidden pages left in the journal goes too, in whichever tab hears of it.
+    if (state === 'denied') this.journal?.drain();
     this.updateGate();
     if (!this.loaded || !write) {
       if (this.loaded && this.sendingAllowed) this.scheduleFlush();
