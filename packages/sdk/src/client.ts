@@ -17,26 +17,31 @@
  * is folded or sent and the day is not marked active. It is held in memory only and no report field tells
  * whether it was ever on.
  */
-import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
-import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
+import type { MetricDefinition, MetricType, Registry, SystemInfo } from '@candor/protocol';
+import type { Candor } from './candor.js';
 import { crashSignature } from './crash/signature.js';
-import {
-  currentState,
-  type DayAggregate,
-  type Delta,
-  dailyMetrics,
-  isExpired,
-  mergeDelta,
-  nextDay,
-  utcDay,
-} from './day/aggregate.js';
+import { type Delta, dailyMetrics, isExpired, nextDay, utcDay } from './day/aggregate.js';
+import { foldDay } from './day/fold.js';
 import { needsResolving, withoutUnreducedSites } from './day/sites.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
 import { type Journal, type JournalEntry, localStorageJournal } from './lifecycle/journal.js';
 import { onPageHide } from './lifecycle/page-hide.js';
 import { connectTabs, type TabMessage, type Tabs } from './lifecycle/tabs.js';
-import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
-import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
+import { type NoopHandles, noopHandles } from './metrics/noop.js';
+import {
+  type AnyRecorder,
+  BooleanRecorder,
+  CounterRecorder,
+  CrashRecorder,
+  createRecorder,
+  DistributionRecorder,
+  EnumerationRecorder,
+  EventRecorder,
+  type Gate,
+  LabeledCounterRecorder,
+  QuantityRecorder,
+  SiteRecorder,
+} from './metrics/recorders.js';
 import type {
   BooleanHandle,
   CounterHandle,
@@ -52,117 +57,31 @@ import type {
   SiteHandle,
   ValueOf,
 } from './metrics/types.js';
+import {
+  type CandorOptions,
+  type ConsentRegime,
+  type ConsentState,
+  type FlushOptions,
+  isRegistry,
+  optionProblems,
+  resolveSettings,
+  type Settings,
+} from './options.js';
 import { trimQueue } from './queue/bounds.js';
 import { indexedDbQueueStorage } from './queue/indexeddb.js';
 import { memoryQueueStorage } from './queue/memory.js';
 import { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
 import { siteReducer } from './site/reduce.js';
-import { coarseAppVersion, coarseSystem, type SystemInput } from './system/coarse.js';
+import { coarseAppVersion, coarseSystem } from './system/coarse.js';
 import { detectSystem } from './system/detect.js';
-import { appendToLog, type TransparencyEntry } from './transparency/log.js';
+import type { TransparencyEntry } from './transparency/log.js';
 import type { UploadFailure } from './transport/diagnose.js';
 import { KeyCache } from './transport/keys.js';
-import { retryDelay, type UploadOutcome, uploadEnvelope } from './transport/upload.js';
+import { Sender } from './transport/sender.js';
 import { randomReportId } from './util/bytes.js';
 
-export type ConsentState = 'unknown' | 'granted' | 'denied';
-export type ConsentRegime = 'opt-in' | 'opt-out';
-export type Mode = 'development' | 'production';
-
-export interface CandorOptions<R extends Registry = Registry> {
-  /** The metric registry; every name, label, value and extra is checked against it. */
-  registry: R;
-  /** Collector base URL; keys at GET /v1/keys, uploads to POST /v1/reports. */
-  collector: string;
-  /** The app's version; only major.minor leaves the device. */
-  appVersion: string;
-  /** Device details (coarsened). In browsers they are read from navigator when left out. */
-  system?: SystemInput;
-  /** The default when the person has not chosen; `state` seeds a choice the app already knows. */
-  consent?: { regime: ConsentRegime; state?: ConsentState };
-  /** development: misuse throws a CandorUsageError. production (default): the sample is dropped and counted. */
-  mode?: Mode;
-  /** Offline queue storage. Default: IndexedDB in browsers, memory elsewhere (use fileQueueStorage in Node). */
-  storage?: QueueStorage;
-  fetch?: typeof fetch;
-  /** Uniform [0, 1): LDP randomization, send-time jitter and retry jitter. Report ids always use crypto. */
-  random?: () => number;
-  /** Milliseconds since the epoch: the report day and scheduling. */
-  now?: () => number;
-  /** Mean time between automatic sends, jittered to 0.5x-1.5x. 0 turns all timers off (flush() drives sends). */
-  flushIntervalMs?: number;
-  maxQueueBytes?: number;
-  maxQueueReports?: number;
-  transparencyLogSize?: number;
-  /** Retry backoff: first delay and cap. */
-  retryBaseMs?: number;
-  retryCapMs?: number;
-  /** Flush with keepalive on pagehide / visibilitychange to hidden. Default: on when a document exists. */
-  pageLifecycle?: boolean;
-}
-
-export interface FlushOptions {
-  /** Use fetch keepalive so the upload survives the page going away (used on page hide). */
-  keepalive?: boolean;
-  /**
-   * Development mode only, for trying an integration (with `candor tail`, say): ends the current UTC day now and
-   * sends its report. The day still has one report: what is recorded later that day counts toward the next day.
-   * In production mode it is refused (thrown in development, counted as invalid_value in production).
-   */
-  endDay?: boolean;
-}
-
-export interface Candor<R extends Registry = Registry> {
-  readonly consent: ConsentState;
-  readonly isPrivate: boolean;
-  /** Resolves once the stored queue, consent and day aggregate are loaded. */
-  readonly ready: Promise<void>;
-  /** A snapshot of the internal error counters. */
-  readonly errors: ErrorCounters;
-  /** The coarse system info every report carries. */
-  readonly system: SystemInfo;
-  /** The metric registry (the transparency view reads its descriptions and units). */
-  readonly registry: R;
-  /** Why the last upload or key fetch failed (CORS, network, an HTTP status and problem type); null if none yet. */
-  readonly lastFailure: UploadFailure | null;
-  setConsent(state: 'granted' | 'denied'): void;
-  setPrivate(on: boolean): void;
-  withPrivate<T>(fn: () => T | Promise<T>): Promise<T>;
-  counter(name: MetricNameOf<R, 'counter'>): CounterHandle;
-  labeledCounter<N extends MetricNameOf<R, 'labeled_counter'>>(name: N): LabeledCounterHandle<LabelOf<R, N>>;
-  boolean(name: MetricNameOf<R, 'boolean'>): BooleanHandle;
-  quantity(name: MetricNameOf<R, 'quantity'>): QuantityHandle;
-  timing(name: MetricNameOf<R, 'timing_distribution'>): DistributionHandle;
-  memory(name: MetricNameOf<R, 'memory_distribution'>): DistributionHandle;
-  enumeration<N extends MetricNameOf<R, 'enumeration'>>(name: N): EnumerationHandle<ValueOf<R, N>>;
-  site(name: MetricNameOf<R, 'site'>): SiteHandle;
-  event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>>;
-  crash(name: MetricNameOf<R, 'crash'>): CrashHandle;
-  /**
-   * Folds what was recorded into the day's stored aggregate, turns any ended day into its report, then seals and
-   * uploads what is queued at once (a pending retry wait is cancelled); resolves when the attempt has finished.
-   */
-  flush(options?: FlushOptions): Promise<void>;
-  /** The last N reports exactly as sent, decoded, with time, collector and outcome (oldest first). */
-  transparencyLog(): TransparencyEntry[];
-  /** Called after every upload attempt; returns an unsubscribe function. */
-  onTransparencyLog(listener: (log: TransparencyEntry[]) => void): () => void;
-  /** Number of reports waiting in the offline queue. */
-  queuedReports(): number;
-  /** Sends what it can, stops timers and listeners; later recording calls do nothing. */
-  shutdown(): Promise<void>;
-}
-
-const DEFAULTS = {
-  flushIntervalMs: 60_000,
-  maxQueueBytes: 512 * 1024,
-  maxQueueReports: 500,
-  transparencyLogSize: 100,
-  retryBaseMs: 5_000,
-  retryCapMs: 15 * 60_000,
-};
-
-const HANDLE_TYPES: Record<string, MetricType> = {
+/** The registry type each handle method asks for. */
+const HANDLE_TYPES: Record<keyof NoopHandles, MetricType> = {
   counter: 'counter',
   labeledCounter: 'labeled_counter',
   boolean: 'boolean',
@@ -177,27 +96,16 @@ const HANDLE_TYPES: Record<string, MetricType> = {
 
 export { utcDay };
 
-/** A handle for a metric that cannot be recorded (production mode): every use is a counted, dropped sample. */
-function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRecorder {
-  const drop = () => {
-    if (gate.recording) gate.misuse(reason, message);
-  };
-  return { name: '', add: drop, set: drop, record: drop, take: () => undefined, clear() {} } as unknown as AnyRecorder;
-}
+/** Handles that do nothing at all: metrics past their expiry day. */
+const EXPIRED = noopHandles(() => undefined);
 
-/** The handle of a metric past its registry `expires` day: records nothing, quietly (as Glean does). */
-function expiredHandle(): AnyRecorder {
-  const nothing = () => undefined;
-  return { name: '', add: nothing, set: nothing, record: nothing, take: nothing, clear() {} } as unknown as AnyRecorder;
-}
-
-class CandorClient implements Gate {
+class CandorClient<R extends Registry> implements Candor<R>, Gate {
   recording = false;
   dirty = false;
   readonly system: SystemInfo;
   readonly ready: Promise<void>;
-  readonly registry: Registry;
-  lastFailure: UploadFailure | null = null;
+  readonly registry: R;
+  private readonly reg: Registry;
 
   private readonly collector: string;
   private readonly appVersion: string;
@@ -207,8 +115,9 @@ class CandorClient implements Gate {
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
   private readonly now: () => number;
-  private readonly settings: typeof DEFAULTS;
+  private readonly settings: Settings;
   private readonly keys: KeyCache;
+  private readonly sender: Sender;
   private readonly recorders = new Map<string, AnyRecorder>();
   private readonly counters = createErrorCounters();
   private readonly listeners = new Set<(log: TransparencyEntry[]) => void>();
@@ -223,22 +132,16 @@ class CandorClient implements Gate {
   /** The UTC day of the first value recorded since the last fold. */
   private deltaDay = '';
   private state: PersistedState = emptyState();
-  private retryAttempt = 0;
-  private retryAt = 0;
-  /** A 429's Retry-After: kept even by an explicit flush, since the collector asked for it. */
-  private rateLimitedUntil = 0;
   /** Storage updates issued by this tab; only the newest one's result becomes this tab's view. */
   private updates = 0;
   private work: Promise<unknown> = Promise.resolve();
-  private inFlight: AbortController | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private removeLifecycle: (() => void) | null = null;
   /** Page-hide journal and tab coordination: browsers only (see lifecycle/). */
   private readonly journal: Journal | null;
   private readonly tabs: Tabs;
 
-  constructor(options: CandorOptions) {
+  constructor(options: CandorOptions<R>) {
     this.development = options.mode === 'development';
     const problems = optionProblems(options);
     this.stopped = problems.length > 0;
@@ -247,7 +150,9 @@ class CandorClient implements Gate {
         throw new CandorUsageError('invalid_config', `invalid options:\n  ${problems.join('\n  ')}`);
       this.counters.droppedSamples.invalid_config++;
     }
-    this.registry = options.registry ?? { app: 'invalid', version: '0000.0.0', metrics: {} };
+    this.registry = options.registry;
+    // What the SDK works from; an app without a usable registry gets an inert instance (see optionProblems).
+    this.reg = isRegistry(options.registry) ? options.registry : { app: 'invalid', version: '0000.0.0', metrics: {} };
     this.collector = String(options.collector ?? '').replace(/\/+$/, '');
     this.appVersion = coarseAppVersion(String(options.appVersion ?? '')) ?? '0.0';
     this.regime = options.consent?.regime === 'opt-out' ? 'opt-out' : 'opt-in';
@@ -255,24 +160,35 @@ class CandorClient implements Gate {
     const nav = typeof navigator === 'undefined' ? undefined : navigator;
     this.system = coarseSystem(options.system ?? detectSystem(nav));
     const browser = typeof indexedDB !== 'undefined' && typeof document !== 'undefined';
-    this.storage = options.storage ?? (browser ? indexedDbQueueStorage(this.registry.app) : memoryQueueStorage());
+    this.storage = options.storage ?? (browser ? indexedDbQueueStorage(this.reg.app) : memoryQueueStorage());
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.settings = {
-      flushIntervalMs: options.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
-      maxQueueBytes: options.maxQueueBytes ?? DEFAULTS.maxQueueBytes,
-      maxQueueReports: options.maxQueueReports ?? DEFAULTS.maxQueueReports,
-      transparencyLogSize: options.transparencyLogSize ?? DEFAULTS.transparencyLogSize,
-      retryBaseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs,
-      retryCapMs: options.retryCapMs ?? DEFAULTS.retryCapMs,
-    };
+    this.settings = resolveSettings(options);
     this.keys = new KeyCache(this.fetchImpl, this.collector, this.now, (key) => {
       void this.mutate((s) => ({ ...s, key }));
     });
     const page = !this.stopped && typeof document !== 'undefined';
-    this.journal = page ? localStorageJournal(this.registry.app) : null;
-    this.tabs = connectTabs(page ? this.registry.app : null, (message) => this.onTabMessage(message));
+    this.journal = page ? localStorageJournal(this.reg.app) : null;
+    this.sender = new Sender({
+      collector: this.collector,
+      fetch: this.fetchImpl,
+      development: this.development,
+      settings: this.settings,
+      counters: this.counters,
+      keys: this.keys,
+      journal: this.journal,
+      now: this.now,
+      random: this.random,
+      queued: () => this.state.reports,
+      allowed: () => this.sendingAllowed,
+      mutate: (change) => this.mutate(change),
+      logged: () => this.notify(),
+      timersOn: () => this.timersOn(),
+      // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
+      retry: () => void this.serial(() => this.tabs.locked('send', () => this.sender.send(false), true)),
+    });
+    this.tabs = connectTabs(page ? this.reg.app : null, (message) => this.onTabMessage(message));
     this.updateGate();
     if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) {
       this.removeLifecycle = onPageHide(() => this.flush({ keepalive: true }));
@@ -304,6 +220,10 @@ class CandorClient implements Gate {
 
   get isPrivate(): boolean {
     return this.privateOn || this.privateScopes > 0;
+  }
+
+  get lastFailure(): UploadFailure | null {
+    return this.sender.lastFailure;
   }
 
   get errors(): ErrorCounters {
@@ -339,6 +259,8 @@ class CandorClient implements Gate {
     this.consentState = state;
     const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
     if (dropping) this.dropEverything();
+    // Withdrawn: what hidden pages left in the journal goes too, in whichever tab hears of it.
+    if (state === 'denied') this.journal?.drain();
     this.updateGate();
     if (!this.loaded || !write) {
       if (this.loaded && this.sendingAllowed) this.scheduleFlush();
@@ -388,10 +310,7 @@ class CandorClient implements Gate {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
     this.state = { ...this.state, reports: [], day: null };
-    this.inFlight?.abort();
-    this.retryAttempt = 0;
-    this.retryAt = 0;
-    clearTimeout(this.retryTimer);
+    this.sender.abort();
   }
 
   setPrivate(on: boolean): void {
@@ -413,39 +332,75 @@ class CandorClient implements Gate {
 
   // ---- metric handles ----
 
-  private handle(method: string, name: string): AnyRecorder {
-    const existing = this.recorders.get(name);
-    const expected = HANDLE_TYPES[method] as MetricType;
-    const def: MetricDefinition | undefined = Object.hasOwn(this.registry.metrics, name)
-      ? this.registry.metrics[name]
+  /**
+   * The recorder behind a handle, made on first use; or, for a metric that cannot be recorded, a no-op handle of
+   * the asked-for type (metrics/noop.ts). In development mode a misused metric throws instead.
+   */
+  private handle<K extends keyof NoopHandles, T extends AnyRecorder>(
+    method: K,
+    name: string,
+    kind: abstract new (...args: never[]) => T,
+  ): T | NoopHandles[K] {
+    const expected = HANDLE_TYPES[method];
+    const def: MetricDefinition | undefined = Object.hasOwn(this.reg.metrics, name)
+      ? this.reg.metrics[name]
       : undefined;
+    const misused = (reason: DropReason, message: string) => {
+      if (this.development) throw new CandorUsageError(reason, message);
+      return noopHandles(() => {
+        if (this.recording) this.misuse(reason, message);
+      })[method];
+    };
     if (!def) {
-      const message = `${method}("${name}"): metric "${name}" is not in registry "${this.registry.app}" ${this.registry.version}`;
-      if (this.development) throw new CandorUsageError('unknown_metric', message);
-      return droppingHandle(this, 'unknown_metric', message);
+      return misused(
+        'unknown_metric',
+        `${method}("${name}"): metric "${name}" is not in registry "${this.reg.app}" ${this.reg.version}`,
+      );
     }
     if (def.type !== expected) {
-      const message = `${method}("${name}"): "${name}" is a ${def.type} in the registry, not a ${expected}`;
-      if (this.development) throw new CandorUsageError('wrong_type', message);
-      return droppingHandle(this, 'wrong_type', message);
+      return misused(
+        'wrong_type',
+        `${method}("${name}"): "${name}" is a ${def.type} in the registry, not a ${expected}`,
+      );
     }
-    if (existing) return existing;
-    if (isExpired(def, utcDay(this.now()))) return expiredHandle();
+    const existing = this.recorders.get(name);
+    if (existing instanceof kind) return existing;
+    if (isExpired(def, utcDay(this.now()))) return EXPIRED[method];
     const recorder = createRecorder(name, def, this);
     this.recorders.set(name, recorder);
-    return recorder;
+    return recorder instanceof kind ? recorder : EXPIRED[method];
   }
 
-  counter = (name: string) => this.handle('counter', name) as unknown as CounterHandle;
-  labeledCounter = (name: string) => this.handle('labeledCounter', name) as unknown as LabeledCounterHandle;
-  boolean = (name: string) => this.handle('boolean', name) as unknown as BooleanHandle;
-  quantity = (name: string) => this.handle('quantity', name) as unknown as QuantityHandle;
-  timing = (name: string) => this.handle('timing', name) as unknown as DistributionHandle;
-  memory = (name: string) => this.handle('memory', name) as unknown as DistributionHandle;
-  enumeration = (name: string) => this.handle('enumeration', name) as unknown as EnumerationHandle;
-  site = (name: string) => this.handle('site', name) as unknown as SiteHandle;
-  event = (name: string) => this.handle('event', name) as unknown as EventHandle;
-  crash = (name: string) => this.handle('crash', name) as unknown as CrashHandle;
+  counter(name: MetricNameOf<R, 'counter'>): CounterHandle {
+    return this.handle('counter', name, CounterRecorder);
+  }
+  labeledCounter<N extends MetricNameOf<R, 'labeled_counter'>>(name: N): LabeledCounterHandle<LabelOf<R, N>> {
+    return this.handle('labeledCounter', name, LabeledCounterRecorder);
+  }
+  boolean(name: MetricNameOf<R, 'boolean'>): BooleanHandle {
+    return this.handle('boolean', name, BooleanRecorder);
+  }
+  quantity(name: MetricNameOf<R, 'quantity'>): QuantityHandle {
+    return this.handle('quantity', name, QuantityRecorder);
+  }
+  timing(name: MetricNameOf<R, 'timing_distribution'>): DistributionHandle {
+    return this.handle('timing', name, DistributionRecorder);
+  }
+  memory(name: MetricNameOf<R, 'memory_distribution'>): DistributionHandle {
+    return this.handle('memory', name, DistributionRecorder);
+  }
+  enumeration<N extends MetricNameOf<R, 'enumeration'>>(name: N): EnumerationHandle<ValueOf<R, N>> {
+    return this.handle('enumeration', name, EnumerationRecorder);
+  }
+  site(name: MetricNameOf<R, 'site'>): SiteHandle {
+    return this.handle('site', name, SiteRecorder);
+  }
+  event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>> {
+    return this.handle('event', name, EventRecorder);
+  }
+  crash(name: MetricNameOf<R, 'crash'>): CrashHandle {
+    return this.handle('crash', name, CrashRecorder);
+  }
 
   // ---- storage ----
 
@@ -517,10 +472,10 @@ class CandorClient implements Gate {
         this.counters.droppedSamples[reason] += n;
       };
       let deltas = raw;
-      if (raw.some((d) => needsResolving(d, this.registry))) {
+      if (raw.some((d) => needsResolving(d, this.reg))) {
         try {
           const { resolveDelta } = await import('./day/resolve.js');
-          const tools = { registry: this.registry, hash: crashSignature, loadReducer: siteReducer.load, drop };
+          const tools = { registry: this.reg, hash: crashSignature, loadReducer: siteReducer.load, drop };
           deltas = await Promise.all(raw.map((d) => resolveDelta(d, tools)));
         } catch (error) {
           // Put the pages' entries back: they are folded on the next try.
@@ -536,63 +491,31 @@ class CandorClient implements Gate {
     await (journal ? this.tabs.locked('journal', run) : run());
   }
 
-  /**
-   * The day bookkeeping, run inside one storage update: folds deltas into their day's aggregate, marks today
-   * active when asked, and turns every day that has ended into its one report. A day already closed is never
-   * reopened, so a clock moved back cannot make a second report for it. The stored consent choice is checked
-   * here, inside the update, so a tab that has not heard of a withdrawal yet cannot add to the day or the queue.
-   */
+  /** The day bookkeeping (day/fold.ts) with this instance's registry, consent view and report header. */
   private fold(state: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
-    const allows = state.consent ? state.consent === 'granted' : this.consentAllows;
-    if (!allows) return { ...state, reports: [], day: null };
-    const next: PersistedState = { ...state, reports: [...state.reports] };
-    const close = (aggregate: DayAggregate) => {
-      next.reports.push(this.dailyReport(aggregate));
-      next.lastClosedDay = aggregate.day;
-      next.day = null;
-    };
-    let carried: Record<string, unknown> = {};
-    const open = (day: string): DayAggregate => {
-      if (next.day && next.day.day < day) {
-        carried = currentState(next.day, this.registry);
-        close(next.day);
-      }
-      if (!next.day) {
-        const earliest = next.lastClosedDay ? nextDay(next.lastClosedDay) : day;
-        next.day = { day: day < earliest ? earliest : day, metrics: carried };
-      } else {
-        next.day = { day: next.day.day, metrics: { ...next.day.metrics } };
-      }
-      return next.day;
-    };
-    for (const delta of [...deltas].sort((a, b) => a.day.localeCompare(b.day))) {
-      if (!Object.keys(delta.metrics).length) continue;
-      mergeDelta(open(delta.day), delta, this.registry, () => {
+    const next = foldDay(state, deltas, today, active, {
+      registry: this.reg,
+      allowedWithoutChoice: this.consentAllows,
+      report: (aggregate) => ({
+        id: randomReportId(),
+        app: this.reg.app,
+        appVersion: this.appVersion,
+        registry: this.reg.version,
+        day: aggregate.day,
+        kind: 'daily',
+        system: this.system,
+        metrics: dailyMetrics(aggregate, this.reg, this.random),
+      }),
+      overBound: () => {
         this.counters.droppedSamples.over_daily_bound++;
-      });
-    }
-    if (active) open(today);
-    if (next.day && next.day.day < today) close(next.day);
+      },
+    });
     const { reports, dropped } = trimQueue(next.reports, this.settings.maxQueueReports, this.settings.maxQueueBytes);
     this.counters.queueOverflow += dropped;
-    next.reports = reports;
-    return next;
+    return { ...next, reports };
   }
 
   // ---- reports ----
-
-  private dailyReport(aggregate: DayAggregate): Report {
-    return {
-      id: randomReportId(),
-      app: this.registry.app,
-      appVersion: this.appVersion,
-      registry: this.registry.version,
-      day: aggregate.day,
-      kind: 'daily',
-      system: this.system,
-      metrics: dailyMetrics(aggregate, this.registry, this.random),
-    };
-  }
 
   /** Takes every recorder's value in one synchronous pass (see day/resolve.ts for what happens next). */
   private takeDelta(): Delta {
@@ -629,11 +552,11 @@ class CandorClient implements Gate {
       await this.foldIn(this.takeDelta(), endDay ? nextDay(today) : today, !endDay);
       // Consent could have been withdrawn (here or in another tab) while the day was being folded.
       if (!this.sendingAllowed) return;
-      if (now) this.cancelRetry();
+      if (now) this.sender.cancelRetry();
       // Load the sealing code while the page is alive: on page hide there may be no time to fetch it.
       if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
       // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
-      await this.tabs.locked('send', () => this.sendQueued(false), true);
+      await this.tabs.locked('send', () => this.sender.send(false), true);
       this.tabs.post({ changed: true });
     } catch {
       this.counters.internalErrors++;
@@ -650,13 +573,13 @@ class CandorClient implements Gate {
       if (!this.sendingAllowed) return;
       const delta = this.takeDelta();
       if (Object.keys(delta.metrics).length) {
-        const kept = withoutUnreducedSites(delta, this.registry, (n) => {
+        const kept = withoutUnreducedSites(delta, this.reg, (n) => {
           this.counters.droppedSamples.site_list_unavailable += n;
         });
         // Kept for the next flush of any tab; without a journal (no localStorage) folded the ordinary way.
         if (!this.journal?.write({ delta: kept })) await this.foldIn(delta, utcDay(this.now()), true);
       }
-      if (this.loaded) await this.sendQueued(true);
+      if (this.loaded) await this.sender.send(true);
     } catch {
       this.counters.internalErrors++;
     }
@@ -667,133 +590,6 @@ class CandorClient implements Gate {
     const run = this.work.then(task, task);
     this.work = run.catch(() => undefined);
     return run;
-  }
-
-  private cancelRetry(): void {
-    clearTimeout(this.retryTimer);
-    this.retryAt = 0;
-  }
-
-  private async sendQueued(hiding: boolean): Promise<void> {
-    // On page hide the backoff is ignored: it is the last chance this page has.
-    if (!hiding && this.now() < Math.max(this.retryAt, this.rateLimitedUntil)) return;
-    const sent = new Set<string>();
-    while (this.sendingAllowed) {
-      const batch = this.state.reports.filter((r) => !sent.has(r.id)).slice(0, MAX_REPORTS_PER_BATCH);
-      if (!batch.length) return;
-      for (const r of batch) sent.add(r.id);
-      const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
-      const controller = new AbortController();
-      this.inFlight = controller;
-      let outcome: UploadOutcome;
-      let sealed = true;
-      try {
-        const key = hiding ? this.keys.cached() : null;
-        if (hiding && !key) return;
-        outcome = await this.sealAndUpload(json, hiding, controller.signal, key);
-      } catch (error) {
-        // No key or no seal: nothing left the device, so nothing goes in the transparency log.
-        this.counters.sealFailures++;
-        sealed = false;
-        outcome = { kind: 'retry', status: null };
-        const status = (error as { status?: number }).status ?? null;
-        await this.noteFailure(status ? 'http' : 'network', !status && error instanceof TypeError, status);
-      } finally {
-        this.inFlight = null;
-      }
-      const dropped = controller.signal.aborted;
-      const entries = sealed ? this.logEntries(batch, status(outcome, dropped), outcome.status) : [];
-      const ids = batch.map((r) => r.id);
-      const done = outcome.kind !== 'retry';
-      // Acknowledged (or refused) reports leave storage; while hiding, the journal says so synchronously.
-      if (done && hiding) this.journal?.write({ acked: ids });
-      const removing = done ? new Set(ids) : null;
-      const saving = this.mutate((s) => ({
-        ...s,
-        reports: removing ? s.reports.filter((r) => !removing.has(r.id)) : s.reports,
-        log: entries.length ? appendToLog(s.log, entries, this.settings.transparencyLogSize) : s.log,
-      }));
-      if (!hiding) await saving;
-      if (entries.length) this.notify();
-      if (outcome.kind === 'retry') {
-        if (dropped) return;
-        if (sealed) {
-          const thrown = outcome.status === null;
-          await this.noteFailure(thrown ? 'network' : 'http', thrown, outcome.status);
-        }
-        this.counters.retriedUploads++;
-        if (outcome.retryAfterMs) this.rateLimitedUntil = this.now() + outcome.retryAfterMs;
-        this.scheduleRetry(outcome.retryAfterMs ?? 0);
-        return;
-      }
-      if (outcome.kind !== 'accepted') {
-        this.counters.rejectedUploads++;
-        this.counters.rejectedReports += batch.length;
-        await this.noteFailure('rejected', false, outcome.status, outcome.kind === 'rejected' ? outcome.problem : null);
-      }
-      this.retryAttempt = 0;
-      this.retryAt = 0;
-    }
-  }
-
-  /**
-   * Records why an upload failed in `lastFailure`. A thrown fetch is a CORS block or an outage; in development
-   * mode a no-cors probe tells which, and the reason is printed to the console.
-   */
-  private async noteFailure(
-    guess: UploadFailure['kind'],
-    thrown: boolean,
-    status: number | null,
-    problem: string | null = null,
-  ): Promise<void> {
-    this.lastFailure = { kind: guess, status, problem, message: '' };
-    try {
-      const { explainFailure } = await import('./transport/diagnose.js');
-      // The probe that tells CORS from an outage is one more request: made in development mode only.
-      const failure = await explainFailure(
-        this.fetchImpl,
-        this.collector,
-        this.collector + PATHS.keys,
-        guess,
-        thrown && this.development,
-        status,
-        problem,
-      );
-      this.lastFailure = failure;
-      if (this.development) console.warn(`candor: upload failed: ${failure.message}`);
-    } catch {
-      // Without the explanation the kind and status above still say what happened.
-    }
-  }
-
-  /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
-  private async sealAndUpload(
-    json: string,
-    keepalive: boolean,
-    signal: AbortSignal,
-    key: KeyConfig | null,
-  ): Promise<UploadOutcome> {
-    const send = async (refresh: boolean) => {
-      const { sealBatchJson } = await import('./seal/envelope.js');
-      const body = await sealBatchJson(json, key ?? (await this.keys.get(refresh)), { storedGzip: keepalive });
-      return uploadEnvelope(this.fetchImpl, this.collector, body, { keepalive, signal });
-    };
-    const first = await send(false);
-    // While hiding there is no time for another round trip: the reports stay stored for the next page.
-    if (first.kind !== 'unknown-key') return first;
-    if (key) return { kind: 'retry', status: first.status };
-    this.counters.keyRefetches++;
-    return send(true);
-  }
-
-  private logEntries(
-    batch: Report[],
-    status: TransparencyEntry['status'],
-    httpStatus: number | null,
-  ): TransparencyEntry[] {
-    // To the minute: enough for a person to recognise a send, not a timestamp that could match a server log.
-    const sentAt = `${new Date(this.now()).toISOString().slice(0, 16)}Z`;
-    return batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
   }
 
   private notify(): void {
@@ -831,17 +627,6 @@ class CandorClient implements Gate {
     );
   }
 
-  private scheduleRetry(atLeastMs: number): void {
-    const backoff = retryDelay(this.retryAttempt++, this.random, this.settings.retryBaseMs, this.settings.retryCapMs);
-    const delay = Math.max(backoff, atLeastMs);
-    this.retryAt = this.now() + delay;
-    if (!this.timersOn()) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = unrefTimer(
-      setTimeout(() => void this.serial(() => this.tabs.locked('send', () => this.sendQueued(false), true)), delay),
-    );
-  }
-
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     await this.flush();
@@ -849,15 +634,10 @@ class CandorClient implements Gate {
     this.stopped = true;
     this.updateGate();
     clearTimeout(this.flushTimer);
-    clearTimeout(this.retryTimer);
+    this.sender.stop();
     this.removeLifecycle?.();
     this.tabs.close();
   }
-}
-
-function status(outcome: UploadOutcome, dropped: boolean): TransparencyEntry['status'] {
-  if (dropped) return 'dropped';
-  return outcome.kind === 'accepted' ? 'accepted' : outcome.kind === 'retry' ? 'retrying' : 'rejected';
 }
 
 function unrefTimer(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
@@ -866,28 +646,7 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): ReturnType<typeof set
   return timer;
 }
 
-function optionProblems(options: CandorOptions): string[] {
-  const problems: string[] = [];
-  const registry = options?.registry as Registry | undefined;
-  if (!registry || typeof registry.app !== 'string' || typeof registry.metrics !== 'object') {
-    problems.push('registry: expected a metric registry (see defineRegistry in @candor/protocol)');
-  }
-  if (typeof options?.collector !== 'string' || !/^https?:\/\/[^/?#]+/.test(options.collector)) {
-    problems.push(`collector: expected an http(s) base URL, got ${JSON.stringify(options?.collector)}`);
-  }
-  if (typeof options?.appVersion !== 'string' || coarseAppVersion(options.appVersion) === null) {
-    problems.push(`appVersion: expected a version such as "3.4.1", got ${JSON.stringify(options?.appVersion)}`);
-  }
-  if (options?.consent && options.consent.regime !== 'opt-in' && options.consent.regime !== 'opt-out') {
-    problems.push(`consent.regime: expected "opt-in" or "opt-out", got ${JSON.stringify(options.consent.regime)}`);
-  }
-  if (options?.mode !== undefined && options.mode !== 'development' && options.mode !== 'production') {
-    problems.push(`mode: expected "development" or "production", got ${JSON.stringify(options.mode)}`);
-  }
-  return problems;
-}
-
 /** Creates an SDK instance. Cheap: recorders are made on first use, nothing is fetched until the first send. */
 export function createCandor<const R extends Registry>(options: CandorOptions<R>): Candor<R> {
-  return new CandorClient(options as CandorOptions) as unknown as Candor<R>;
+  return new CandorClient(options);
 }

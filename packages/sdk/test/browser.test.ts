@@ -208,9 +208,16 @@ describe.skipIf(!available)('browser build in Chromium against the real collecto
     await tab2.evaluate(async () => {
       candorOf().counter('page_load.count').add(5);
       await candorOf().flush();
+      // Hidden (a tab switch): what it recorded since goes to the page-hide journal.
+      candorOf().counter('page_load.count').add(7);
+      dispatchEvent(new Event('pagehide'));
     });
+    const journal = () => Object.keys(localStorage).filter((key) => key.includes(':pending:'));
+    expect(await tab1.evaluate(journal)).toHaveLength(1);
     await tab1.evaluate(() => candorOf().setConsent('denied'));
     await tab2.waitForFunction(() => candorOf().consent === 'denied');
+    // Withdrawn: the stored day and the journal are gone, in every tab's storage.
+    expect(await tab1.evaluate(journal)).toEqual([]);
     await tab2.evaluate(async () => {
       candorOf().counter('page_load.count').add(906);
       await candorOf().flush();

@@ -1,18 +1,10 @@
 import * as protocol from '@candor/protocol';
-import {
-  coarseAppVersion,
-  coarseLanguage,
-  coarseModelFamily,
-  coarseOs,
-  coarseOsMajor,
-  crashKey,
-  crashSignature,
-  crashType,
-  detectSystem,
-  normaliseFrames,
-} from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
+import { crashKey, crashSignature, crashType, normaliseFrames } from '../src/crash/signature.js';
 import * as limits from '../src/limits.js';
+import { Distribution } from '../src/metrics/distribution.js';
+import { coarseAppVersion, coarseLanguage, coarseModelFamily, coarseOs, coarseOsMajor } from '../src/system/coarse.js';
+import { detectSystem } from '../src/system/detect.js';
 import { setup } from './support/setup.js';
 
 describe('wire limits mirrored from the protocol', () => {
@@ -193,7 +185,6 @@ describe('transparency log', () => {
 describe('distribution buckets', () => {
   it('match protocol bucketIndex for every value tried, including bucket edges and the clamp', async () => {
     const { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } = protocol;
-    const { Distribution } = await import('@candor/sdk');
     const values = [0, 0.1, 1, 2, 3, 7.5, 100, 1e6, MAX_BUCKETED_VALUE, MAX_BUCKETED_VALUE * 10];
     for (let i = 1; i < 256; i++)
       values.push(bucketLowerBound(i), bucketLowerBound(i) - 1e-9, bucketLowerBound(i) + 1e-9);

@@ -327,11 +327,14 @@ export class CrashRecorder implements Recorder {
   }
 }
 
+export class BooleanRecorder extends ChoiceRecorder<boolean> {}
+export class EnumerationRecorder extends ChoiceRecorder<string> {}
+
 export type AnyRecorder =
   | CounterRecorder
   | LabeledCounterRecorder
-  | ChoiceRecorder<string>
-  | ChoiceRecorder<boolean>
+  | BooleanRecorder
+  | EnumerationRecorder
   | QuantityRecorder
   | DistributionRecorder
   | SiteRecorder
@@ -351,9 +354,9 @@ export function createRecorder(name: string, def: MetricDefinition, gate: Gate):
     case 'labeled_counter':
       return new LabeledCounterRecorder(name, gate, def.labels ?? []);
     case 'boolean':
-      return new ChoiceRecorder<boolean>(name, gate, [true, false]);
+      return new BooleanRecorder(name, gate, [true, false]);
     case 'enumeration':
-      return new ChoiceRecorder<string>(name, gate, def.values ?? []);
+      return new EnumerationRecorder(name, gate, def.values ?? []);
     case 'quantity':
       return new QuantityRecorder(name, gate);
     case 'timing_distribution':
