@@ -7,7 +7,7 @@ import { detectPersonalData } from '../detect/index.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
-import { isCookieIdentifier, type LinkTracker, namesSharedValue } from '../link/index.js';
+import { isCookieIdentifier, type LinkTracker, namesSharedValue, type Occurrence } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
 import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
@@ -123,7 +123,6 @@ export function inspectRequest(
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
     const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true, leaf.structured === true);
-    // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
     for (const detection of analysis.detections) {
       // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
       if (detection.detector === 'url') continue;
@@ -145,7 +144,9 @@ export function inspectRequest(
     )
       add('persistent-id', 'third-party-cookie', leaf);
     if (analysis.candidate) {
-      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf), ...(own ? { firstParty: true } : {}) });
+      const occurrence: Occurrence = { request: requestNumber, ...where(leaf) };
+      if (own) occurrence.firstParty = true;
+      ctx.link.observe(leaf.value, occurrence);
     }
     const kind = analysis.attributeKind;
     if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });
