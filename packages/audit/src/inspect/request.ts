@@ -1,6 +1,13 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
-import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
+import {
+  DecodeContext,
+  type DecodeLimits,
+  decodeBody,
+  decodeString,
+  decodeUrlParts,
+  type Leaf,
+} from '../decode/index.js';
 import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
 import { detectPersonalData } from '../detect/index.js';
 import type { KnownValues } from '../detect/known.js';
@@ -161,9 +168,11 @@ export function inspectRequest(
     if (lower === 'referer' && !own && refererNamesAPage(header.value, parties)) {
       const leaf = { field: 'referer', value: header.value, decoding: [] };
       add('browsing-history', 'referer', leaf);
-      // A full Referer carries the page's query too: a site search reaches every third party on the results page.
+      // A full Referer carries the page's query too: a site search, or an address typed into a form sent by GET,
+      // reaches every third party on that page.
       for (const d of detectPersonalData(header.value, 'referer'))
         if (d.category === 'search-query') add(d.category, d.detector, leaf);
+      decodeUrlParts(decode, header.value, 'referer', []);
     }
     if (isProtocolHeader(lower)) continue;
     if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);
