@@ -24,9 +24,9 @@ import {
   registrableDomain,
   reportBatchJsonSchema,
 } from '@candor/protocol';
-import { crashKey, crashSignature } from '@candor/sdk';
 import { HpkeRecipient, sealBase } from '@candor/server';
 import { createVerdictChecker } from '@candor/server/testing';
+import { crashKey, crashSignature } from '../../sdk/src/crash/signature.js';
 import { reportCases } from './protocol-vector-reports.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
