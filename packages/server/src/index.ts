@@ -20,6 +20,7 @@ export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
 export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
+export { type Copies, countCopies, type FaultLoad, queueState, runFaultLoad } from './testing/fault-run.js';
 export { freePort } from './testing/processes.js';
 export { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export * from './writer/index.js';

@@ -110,7 +110,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   await ensureDeadLetterStream(jsm, streamSettings);
   const deadLetters = deadLetterStream(streamSettings);
   const js: JetStreamClient = jetstream(connection);
-  const consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+  let consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
 
   const stats: WriterStats = {
     batches: 0,
@@ -180,7 +180,6 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
         const result = await store.ingest.ingest(items);
         stats.inserted += result.inserted;
         stats.skipped += result.skipped;
-        if (result.skipped > 0) log.info({ skipped: result.skipped }, 'reports already stored were only acknowledged');
         return result;
       } catch (error) {
         stats.failedAttempts++;
@@ -219,6 +218,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   };
 
   const handleBatch = async (messages: JsMsg[]) => {
+    const before = { ...stats };
     const items: IngestItem[] = [];
     const ready: JsMsg[] = [];
     // Acknowledged once the batch is stored: sequences delivered twice, reports seen twice.
@@ -269,12 +269,20 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
       stats.repeats += result.repeats.length;
     }
     for (const message of repeats) message.ack();
-    if (repeats.length > 0) {
-      stats.repeats += repeats.length;
-      log.info({ repeats: repeats.length }, 'dropped repeats within a batch');
-    }
+    stats.repeats += repeats.length;
     for (const { message, reason, personal } of rejected) await deadLetter(message, reason, personal);
     stats.batches++;
+    log.info(
+      {
+        messages: messages.length,
+        sequences: `${messages[0]?.seq}-${messages[messages.length - 1]?.seq}`,
+        inserted: stats.inserted - before.inserted,
+        skipped: stats.skipped - before.skipped,
+        repeats: stats.repeats - before.repeats,
+        deadLettered: stats.deadLettered - before.deadLettered,
+      },
+      'batch done',
+    );
   };
 
   const loop = async () => {
@@ -285,6 +293,18 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
         messages = await fetchBatch(consumer, batchSize, maxWaitMs);
       } catch (error) {
         log.warn({ err: errorText(error) }, 'fetch from the queue failed');
+        // A nats-server killed soon after the consumer was created can come back without it: create it again.
+        // It then delivers everything the stream holds, which the id check in ClickHouse sorts out.
+        if (/not found/i.test(errorText(error))) {
+          try {
+            await ensureStream(jsm, streamSettings);
+            await ensureConsumer(jsm, streamSettings.name, consumerSettings);
+            consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+            log.warn({ consumer: consumerSettings.durable }, 'the queue had lost the writer consumer; created it again');
+          } catch (again) {
+            log.warn({ err: errorText(again) }, 'could not create the writer consumer again');
+          }
+        }
         await pause(500);
         continue;
       }
@@ -313,9 +333,21 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * One pull of up to `max` messages. A pull request sent just before nats-server died can be lost without an error,
+ * so a watchdog closes the pull after its expiry plus a margin; messages received before an error or the
+ * watchdog are kept, since they were delivered and will be acknowledged or redelivered like any other.
+ */
 async function fetchBatch(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {
   const messages: JsMsg[] = [];
   const batch = await consumer.fetch({ max_messages: max, expires: expiresMs });
-  for await (const message of batch) messages.push(message);
+  const watchdog = setTimeout(() => void batch.close(), expiresMs + 5_000);
+  try {
+    for await (const message of batch) messages.push(message);
+  } catch (error) {
+    if (messages.length === 0) throw error;
+  } finally {
+    clearTimeout(watchdog);
+  }
   return messages;
 }
