@@ -133,7 +133,6 @@ describe.skipIf(!available)('scale-out: nats-server SIGKILL under load', () => {
       summary.push(
         `${context}: load ${load.seconds.toFixed(1)} s, ${load.retries} retries, drained ${((Date.now() - loaded) / 1000).toFixed(1)} s later, ${JSON.stringify(copies)}`,
       );
-      if (process.env.DEBUG_WRITER_LOG) (await import('node:fs')).writeFileSync(process.env.DEBUG_WRITER_LOG, writer.output());
       expect(copies, `${summary.join('\n')}\n${writer.output().slice(-5000)}`).toEqual({
         duplicates: 0,
         lost: 0,

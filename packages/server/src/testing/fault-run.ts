@@ -1,9 +1,9 @@
 import { REPORT_VERSION, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { sealEnvelope } from '../open/envelope.js';
 import { DEFAULT_CONSUMER } from '../queue/stream.js';
 import { parseNatsUrl } from '../queue/url.js';
-import { sealEnvelope } from '../open/envelope.js';
 import type { ClickHouseStore } from '../store/clickhouse/store.js';
 import { numberedReport, storedNumbers } from './numbered-reports.js';
 
