@@ -1,3 +1,11 @@
+export {
+  type AccuracyReport,
+  type CategoryScore,
+  encodedEmailRecall,
+  LABEL_CATEGORIES,
+  type LabelCategory,
+  scoreCorpus,
+} from './accuracy.js';
 export { AUDIT_SCHEMA, type AuditOptions, type AuditResult, auditFiles, auditRequests } from './audit.js';
 export {
   type CapturedRequest,

@@ -1,2 +1,2 @@
-export { isIdentifierCandidate } from './candidates.js';
+export { isCookieIdentifier, isIdentifierCandidate, namesSharedValue } from './candidates.js';
 export { type LinkedValue, LinkTracker, type Occurrence } from './tracker.js';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHeader, infoFor, SEALED_CONTENT_TYPE } from '@candor/protocol';
-import { createKey, HpkeRecipient, sampleBatch, sealBase, sealEnvelope, seededRandom } from '@candor/server';
+import { createKey, HpkeRecipient, sealBase, sealEnvelope } from '@candor/server';
+import { sampleBatch, seededRandom } from '@candor/server/testing';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 
 const REPORTS_PER_UPLOAD = 10;

@@ -8,6 +8,7 @@ const TARGETS: Record<string, () => Promise<Bench>> = {
   collector: async () => (await import('../bench/collector.js')).benchCollector,
   query: async () => (await import('../bench/query.js')).benchQuery,
   audit: async () => (await import('../bench/audit.js')).benchAudit,
+  accuracy: async () => (await import('../bench/accuracy.js')).benchAccuracy,
   dashboard: async () => (await import('../bench/dashboard.js')).benchDashboard,
   scale: async () => (await import('../bench/scale.js')).benchScale,
   fuzz: async () => (await import('../bench/fuzz.js')).benchFuzz,

@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = pino({ name: 'candor-writer' });
   const storeOptions = {
     url: values.store,
+    log,
     // A separate insert table means a cluster, whose schema is set up by hand (docs/scale.md).
     ...(values['insert-table'] ? { insertTable: values['insert-table'], createSchema: false } : {}),
   };

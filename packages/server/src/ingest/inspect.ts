@@ -1,11 +1,13 @@
 import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report } from '@candor/protocol';
-import { createBatchChecker, structureProblem } from '../check/batch.js';
+import { structureProblem } from '../check/batch.js';
 import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
 import { PiiFirewall } from '../firewall/firewall.js';
-import { type Problem, problem } from '../http/problem.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import { openEnvelope } from '../open/envelope.js';
+import { type Problem, problem } from '../problem.js';
+import { createRegistryChecker } from '../registry/check.js';
+import { RegistrySet } from '../registry/set.js';
 
 /** Milliseconds spent in each step of inspecting one upload. */
 export interface StageTimes {
@@ -21,7 +23,8 @@ export type Inspection =
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
 
 export interface InspectorDeps {
-  registry: Registry;
+  /** Every registry the collector serves; each report is checked against the one it names. */
+  registries: Registry[];
   keys: KeyRing;
   limits: IngestLimits;
   /** The clock for the accepted-day window. */
@@ -35,8 +38,9 @@ export interface InspectorDeps {
  * upload, so any thread can inspect any upload.
  */
 export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Promise<Inspection> {
-  const firewall = new PiiFirewall(deps.registry);
-  const check = createBatchChecker(deps.registry, deps.now ? { now: deps.now } : {});
+  const registries = new RegistrySet(deps.registries);
+  const firewall = new PiiFirewall(registries.vocabulary());
+  const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
   const max = deps.limits.maxPlaintextBytes;
 
   return async (body) => {

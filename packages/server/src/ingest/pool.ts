@@ -27,11 +27,11 @@ export class InspectorPool {
   private nextId = 0;
   private closed = false;
 
-  private constructor(private readonly data: { registry: Registry; keysDir: string; limits: IngestLimits }) {}
+  private constructor(private readonly data: { registries: Registry[]; keysDir: string; limits: IngestLimits }) {}
 
   static async start(
     size: number,
-    data: { registry: Registry; keysDir: string; limits: IngestLimits },
+    data: { registries: Registry[]; keysDir: string; limits: IngestLimits },
   ): Promise<InspectorPool> {
     const pool = new InspectorPool(data);
     pool.threads = await Promise.all(Array.from({ length: size }, () => pool.spawn()));

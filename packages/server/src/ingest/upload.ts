@@ -2,9 +2,9 @@ import { type Registry, type Report, SEALED_CONTENT_TYPE } from '@candor/protoco
 import type { Logger } from 'pino';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../http/problem.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
 import type { Inspection } from './inspect.js';
 

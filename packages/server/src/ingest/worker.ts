@@ -5,11 +5,11 @@ import { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import { createInspector } from './inspect.js';
 
-const { registry, keysDir, limits } = workerData as { registry: Registry; keysDir: string; limits: IngestLimits };
+const { registries, keysDir, limits } = workerData as { registries: Registry[]; keysDir: string; limits: IngestLimits };
 const keys = await KeyRing.open(keysDir);
 // Rotation happens in another process; this ring re-reads the directory like the main thread's does.
 setInterval(() => void keys.refresh().catch(() => undefined), 60_000).unref();
-const inspect = createInspector({ registry, keys, limits });
+const inspect = createInspector({ registries, keys, limits });
 
 parentPort?.on('message', (message: { id: number; body: Uint8Array }) => {
   void inspect(message.body).then(

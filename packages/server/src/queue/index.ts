@@ -5,8 +5,11 @@ export {
   type ConsumerSettings,
   DEFAULT_CONSUMER,
   DEFAULT_STREAM,
+  deadLetterStream,
   ensureConsumer,
+  ensureDeadLetterStream,
   ensureStream,
+  removeAcknowledged,
   type StreamSettings,
 } from './stream.js';
 export { parseNatsUrl } from './url.js';

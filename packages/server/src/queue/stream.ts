@@ -100,6 +100,55 @@ export async function ensureConsumer(
   });
 }
 
+/**
+ * Where messages that can never be stored go: a stream of its own (limits retention, kept 30 days), so they can
+ * be looked at and counted, and never hold up the reports behind them. Its subject sits beside the reports'
+ * (`candor.reports_dead`), outside the report stream's `candor.reports.>`.
+ */
+export function deadLetterStream(settings: StreamSettings): { name: string; subject: string } {
+  return { name: `${settings.name}_DEAD`, subject: `${settings.subjectPrefix}_dead` };
+}
+
+export async function ensureDeadLetterStream(jsm: JetStreamManager, settings: StreamSettings): Promise<void> {
+  const { name, subject } = deadLetterStream(settings);
+  const existing = await jsm.streams.info(name).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+  if (existing) return;
+  await jsm.streams
+    .add({
+      name,
+      subjects: [subject],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(30 * 24 * 60 * 60_000),
+      duplicate_window: nanos(settings.duplicateWindowMs),
+      num_replicas: settings.replicas,
+    })
+    .catch(async (error: unknown) => {
+      // Another writer created it first.
+      if (!(await jsm.streams.info(name).catch(() => null))) throw error;
+    });
+}
+
+/**
+ * Removes acknowledged messages a work-queue stream still holds. A nats-server killed with SIGKILL can come back
+ * with the consumer's acknowledgements on disk but not the deletions they caused: those messages sit below the
+ * consumer's ack floor, are never delivered again, and would stay forever. Everything below the floor was
+ * acknowledged, so purging it is safe. Returns how many messages were removed.
+ */
+export async function removeAcknowledged(jsm: JetStreamManager, stream: string, durable: string): Promise<number> {
+  const consumer = await jsm.consumers.info(stream, durable);
+  const floor = consumer.ack_floor.stream_seq;
+  const state = (await jsm.streams.info(stream)).state;
+  if (state.messages === 0 || state.first_seq > floor) return 0;
+  const filter = consumer.config.filter_subject;
+  const purged = await jsm.streams.purge(stream, { seq: floor + 1, ...(filter ? { filter } : {}) });
+  return purged.purged;
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && /not found/i.test(error.message);
 }

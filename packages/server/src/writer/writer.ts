@@ -1,19 +1,22 @@
 import { candorBrowserRegistry, type Registry } from '@candor/protocol';
-import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeReport } from '../queue/message.js';
+import { type Consumer, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
   type ConsumerSettings,
   DEFAULT_CONSUMER,
   DEFAULT_STREAM,
+  deadLetterStream,
   ensureConsumer,
+  ensureDeadLetterStream,
   ensureStream,
+  removeAcknowledged,
   type StreamSettings,
 } from '../queue/stream.js';
 import { parseNatsUrl } from '../queue/url.js';
-import type { IngestItem } from '../store/clickhouse/ingest.js';
+import type { IngestItem, IngestResult } from '../store/clickhouse/ingest.js';
 import { ClickHouseStore } from '../store/clickhouse/store.js';
 import { flattenReport } from '../store/rows.js';
+import { createMessageChecker } from './checks.js';
 
 /** Where the writer says what it is doing; pino loggers fit. */
 export interface WriterLog {
@@ -44,11 +47,20 @@ export interface WriterStats {
   batches: number;
   /** Reports inserted into ClickHouse. */
   inserted: number;
-  /** Redelivered reports found already stored and only acknowledged. */
+  /** Reports found already stored (a redelivery, or a copy sent again) and only acknowledged. */
   skipped: number;
+  /** Messages dropped as repeats within a batch: a sequence delivered twice, or a report id seen twice. */
+  repeats: number;
+  /** Messages that can never be stored, moved to the dead-letter stream. */
+  deadLettered: number;
+  /** Acknowledged messages a restarted nats-server still held, removed from the stream. */
+  removedFromQueue: number;
   /** Failed insert attempts (each retried). */
   failedAttempts: number;
 }
+
+/** How often the writer sweeps leftovers: acknowledged messages still in the stream, stale staging tables. */
+const HOUSEKEEPING_MS = 30_000;
 
 export interface RunningWriter {
   stats: WriterStats;
@@ -68,7 +80,8 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   const log = options.log ?? silent;
   const streamSettings = { ...DEFAULT_STREAM, ...options.stream };
   const consumerSettings = { ...DEFAULT_CONSUMER, ...options.consumer };
-  const registries = new Map((options.registries ?? [candorBrowserRegistry]).map((r) => [r.app, r]));
+  const registries: Registry[] = options.registries ?? [candorBrowserRegistry];
+  const checkMessage = createMessageChecker(registries);
   const batchSize = options.batchSize ?? 2000;
   const maxWaitMs = Math.max(options.maxWaitMs ?? 1000, 1000);
 
@@ -91,13 +104,51 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   const jsm = await jetstreamManager(connection);
   const source = await ensureStream(jsm, streamSettings);
   await ensureConsumer(jsm, streamSettings.name, consumerSettings);
-  const consumer = await jetstream(connection).consumers.get(streamSettings.name, consumerSettings.durable);
-  await store.ingest
-    .dropStaleStaging()
-    .catch((error: unknown) => log.warn({ err: error }, 'could not drop stale staging tables'));
+  // The consumer may have been created with another ack wait than this writer's default: keep up with its own.
+  const ackWaitMs =
+    Number((await jsm.consumers.info(streamSettings.name, consumerSettings.durable)).config.ack_wait) / 1e6;
+  await ensureDeadLetterStream(jsm, streamSettings);
+  const deadLetters = deadLetterStream(streamSettings);
+  const js: JetStreamClient = jetstream(connection);
+  const consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
 
-  const stats: WriterStats = { batches: 0, inserted: 0, skipped: 0, failedAttempts: 0 };
+  const stats: WriterStats = {
+    batches: 0,
+    inserted: 0,
+    skipped: 0,
+    repeats: 0,
+    deadLettered: 0,
+    removedFromQueue: 0,
+    failedAttempts: 0,
+  };
   let stopping = false;
+  let nextHousekeeping = 0;
+
+  // After a reconnect (a restarted nats-server), look for acknowledged messages it brought back right away.
+  void (async () => {
+    for await (const status of connection.status()) {
+      if (status.type === 'reconnect') nextHousekeeping = 0;
+    }
+  })();
+
+  const housekeeping = async () => {
+    nextHousekeeping = Date.now() + HOUSEKEEPING_MS;
+    try {
+      const removed = await removeAcknowledged(jsm, streamSettings.name, consumerSettings.durable);
+      if (removed > 0) {
+        stats.removedFromQueue += removed;
+        log.warn({ removed }, 'removed acknowledged messages the queue still held');
+      }
+    } catch (error) {
+      log.warn({ err: errorText(error) }, 'could not check the queue for acknowledged messages');
+    }
+    try {
+      const dropped = await store.ingest.dropStaleStaging();
+      if (dropped > 0) log.info({ dropped }, 'dropped staging tables left by killed writers');
+    } catch (error) {
+      log.warn({ err: errorText(error) }, 'could not drop stale staging tables');
+    }
+  };
   let wakeUp: () => void = () => {};
 
   const pause = (ms: number) =>
@@ -110,11 +161,11 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     });
 
   /** Stores the batch, retrying until it lands or the writer stops; keeps the messages from being redelivered meanwhile. */
-  const storeBatch = async (items: IngestItem[], messages: JsMsg[]): Promise<boolean> => {
+  const storeBatch = async (items: IngestItem[], messages: JsMsg[]): Promise<IngestResult | null> => {
     // Tell the stream the batch is still being worked on, so it is not handed out again while the insert runs.
     const keepAlive = setInterval(() => {
       for (const m of messages) m.working();
-    }, consumerSettings.ackWaitMs / 3);
+    }, ackWaitMs / 3);
     try {
       return await storeUntilDone(items, 250);
     } finally {
@@ -122,65 +173,118 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     }
   };
 
-  const storeUntilDone = async (items: IngestItem[], firstDelay: number): Promise<boolean> => {
+  const storeUntilDone = async (items: IngestItem[], firstDelay: number): Promise<IngestResult | null> => {
     let delay = firstDelay;
     for (;;) {
       try {
-        const result = await store.ingest.ingest(source, items);
+        const result = await store.ingest.ingest(items);
         stats.inserted += result.inserted;
         stats.skipped += result.skipped;
-        if (result.skipped > 0) log.info({ skipped: result.skipped }, 'redelivered reports were already stored');
-        return true;
+        if (result.skipped > 0) log.info({ skipped: result.skipped }, 'reports already stored were only acknowledged');
+        return result;
       } catch (error) {
         stats.failedAttempts++;
-        log.warn(
-          { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
-          'insert failed; retrying',
-        );
+        log.warn({ err: errorText(error), retryInMs: delay }, 'insert failed; retrying');
       }
-      if (stopping) return false;
+      if (stopping) return null;
       await pause(delay);
-      if (stopping) return false;
+      if (stopping) return null;
       delay = Math.min(delay * 2, 5_000);
     }
+  };
+
+  /** Moves a message that can never be stored to the dead-letter stream, then takes it off the queue. */
+  const deadLetter = async (message: JsMsg, reason: string, personal = false) => {
+    const h = headers();
+    h.set('Candor-Reason', reason.slice(0, 1000));
+    h.set('Candor-Stream-Sequence', String(message.seq));
+    let first = true;
+    try {
+      // Personal data is not kept anywhere, not even here: only the reason goes on.
+      const ack = await js.publish(deadLetters.subject, personal ? new Uint8Array() : message.data, {
+        msgID: `${source}:${message.seq}`,
+        headers: h,
+      });
+      first = !ack.duplicate;
+    } catch (error) {
+      log.warn({ sequence: message.seq, err: errorText(error) }, 'could not dead-letter a message; retrying later');
+      message.nak(5_000);
+      return;
+    }
+    // An ack, not a term: nats-server 2.9 keeps terminated messages in a work-queue stream.
+    message.ack();
+    if (!first) return;
+    stats.deadLettered++;
+    log.error({ sequence: message.seq, reason, deadLettered: stats.deadLettered }, 'dead-lettered a message');
   };
 
   const handleBatch = async (messages: JsMsg[]) => {
     const items: IngestItem[] = [];
     const ready: JsMsg[] = [];
+    // Acknowledged once the batch is stored: sequences delivered twice, reports seen twice.
+    const repeats: JsMsg[] = [];
+    const rejected: { message: JsMsg; reason: string; personal?: boolean }[] = [];
+    const sequences = new Set<number>();
+    const ids = new Set<string>();
+    const bySequence = new Map<number, JsMsg>();
     for (const message of messages) {
-      let report: ReturnType<typeof decodeReport>;
-      try {
-        report = decodeReport(message.data);
-      } catch (error) {
-        // Collectors publish only checked reports, so this is corruption: keep it out of the totals, loudly.
-        log.error({ sequence: message.seq, err: (error as Error).message }, 'dropping a corrupt queued message');
-        message.term();
+      // A restarted nats-server can deliver one sequence several times in one batch.
+      if (sequences.has(message.seq)) {
+        repeats.push(message);
         continue;
       }
-      const registry = registries.get(report.app);
-      if (!registry) {
-        // A collector accepts this app but this writer was not given its registry: leave it for one that is.
-        log.error({ app: report.app, sequence: message.seq }, 'no registry for this app; leaving the report queued');
-        message.nak(30_000);
+      sequences.add(message.seq);
+      const checked = checkMessage(message.data);
+      if (!checked.ok) {
+        if ('unknownApp' in checked) {
+          // A collector accepts this app but this writer was not given its registry: leave it for one that is.
+          log.error({ app: checked.unknownApp, sequence: message.seq }, 'no registry for this app; leaving it queued');
+          message.nak(30_000);
+        } else {
+          rejected.push({ message, reason: checked.reason, ...(checked.personal ? { personal: true } : {}) });
+        }
         continue;
       }
-      items.push({ sequence: message.seq, rows: flattenReport(report, registry) });
+      const { report, registry } = checked;
+      // The same report sent again after the stream forgot its id arrives under a new sequence.
+      if (ids.has(report.id)) {
+        repeats.push(message);
+        continue;
+      }
+      ids.add(report.id);
+      items.push({ sequence: message.seq, id: report.id, day: report.day, rows: flattenReport(report, registry) });
       ready.push(message);
+      bySequence.set(message.seq, message);
     }
-    if (items.length === 0) return;
-    if (!(await storeBatch(items, ready))) return;
-    for (const message of ready) message.ack();
+    if (items.length > 0) {
+      const result = await storeBatch(items, [...ready, ...repeats]);
+      if (!result) return;
+      const refused = new Set(result.refused.map((r) => r.sequence));
+      for (const { sequence, reason } of result.refused) {
+        const message = bySequence.get(sequence);
+        if (message) rejected.push({ message, reason });
+      }
+      // Ingest drops repeats too (by sequence and id); their kept copy is stored, so they are acknowledged.
+      for (const message of ready) if (!refused.has(message.seq)) message.ack();
+      stats.repeats += result.repeats.length;
+    }
+    for (const message of repeats) message.ack();
+    if (repeats.length > 0) {
+      stats.repeats += repeats.length;
+      log.info({ repeats: repeats.length }, 'dropped repeats within a batch');
+    }
+    for (const { message, reason, personal } of rejected) await deadLetter(message, reason, personal);
     stats.batches++;
   };
 
   const loop = async () => {
     while (!stopping) {
+      if (Date.now() >= nextHousekeeping) await housekeeping();
       let messages: JsMsg[] = [];
       try {
         messages = await fetchBatch(consumer, batchSize, maxWaitMs);
       } catch (error) {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'fetch from the queue failed');
+        log.warn({ err: errorText(error) }, 'fetch from the queue failed');
         await pause(500);
         continue;
       }
@@ -189,6 +293,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   };
 
   const done = loop().finally(async () => {
+    await store.ingest.dropStaging().catch(() => {});
     await connection.drain().catch(() => connection.close());
     if (ownsStore) await store.close();
   });
@@ -202,6 +307,10 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
       await done;
     },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function fetchBatch(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {

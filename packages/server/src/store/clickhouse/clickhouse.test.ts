@@ -6,8 +6,8 @@ import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '.
 import { DuckDbStore } from '../duckdb/store.js';
 import { flattenReport } from '../rows.js';
 import type { AggregateRow, SampleRow } from '../types.js';
-import { chunksByPartition, INGEST_METRIC, MAX_ROWS_PER_INSERT } from './ingest.js';
-import { decodeSequences, encodeSequences } from './ledger.js';
+import { MAX_ROW_COUNT, partitionOf, refusalOf } from './guard.js';
+import { chunksByPartition, type IngestItem, MAX_ROWS_PER_INSERT, REPORT_ID_METRIC, reportIdKey } from './ingest.js';
 import { dayLiteral, identifier, integerLiteral, stringLiteral } from './sql.js';
 import { ClickHouseStore } from './store.js';
 import { parseClickHouseUrl } from './url.js';
@@ -20,6 +20,7 @@ describe('ClickHouse SQL literals and URLs', () => {
     expect(stringLiteral('x\ny\0')).toBe("'x\\x0ay\\x00'");
     expect(() => integerLiteral(1.5)).toThrow(/safe integer/);
     expect(() => dayLiteral("2026-01-01' OR 1")).toThrow(/YYYY-MM-DD/);
+    expect(() => dayLiteral('2026-02-30')).toThrow(/real YYYY-MM-DD/);
     expect(() => identifier('samples; DROP')).toThrow(/identifier/);
   });
 
@@ -36,39 +37,63 @@ describe('ClickHouse SQL literals and URLs', () => {
     expect(() => parseClickHouseUrl('clickhouse://h:8123/bad-name')).toThrow(/database name/);
   });
 
-  it('writes stream sequence sets as ranges and reads them back', () => {
-    expect(encodeSequences([7, 3, 4, 5, 9, 10, 12, 4])).toBe('3-5,7,9-10,12');
-    expect(decodeSequences('3-5,7,9-10,12')).toEqual([3, 4, 5, 7, 9, 10, 12]);
-    expect(decodeSequences('')).toEqual([]);
-    expect(() => decodeSequences('3-x')).toThrow(/malformed/);
+  it('refuses days ClickHouse would file under another day, and numbers that would wrap or poison a sum', () => {
+    const rows = [row('2026-11-02')];
+    expect(refusalOf('2026-11-02', rows)).toBeNull();
+    // ClickHouse stores 2026-02-30 as 2026-03-02 and 2026-13-45 as 0000-00-00; dates outside 1970..2105 wrap.
+    for (const day of ['2026-02-30', '2026-13-45', '2025-02-29', '1969-12-31', '1970-01-01', '2106-01-01', '26-1-1']) {
+      expect(refusalOf(day, [row(day)]), day).toMatch(/not a real calendar day/);
+    }
+    expect(refusalOf('2028-02-29', [row('2028-02-29')])).toBeNull();
+    expect(refusalOf('2026-11-02', [row('2026-11-03')])).toMatch(/differs/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), count: 2 ** 53 - 1 }])).toMatch(/count/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), count: -1 }])).toMatch(/count/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), count: MAX_ROW_COUNT }])).toBeNull();
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), value: 1.7e308 }])).toMatch(/value/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), value: Number.NaN }])).toMatch(/value/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), value: -Infinity }])).toMatch(/value/);
+    expect(refusalOf('2026-11-02', [{ ...row('2026-11-02'), osMajor: 70_000 }])).toMatch(/osMajor/);
+    expect(partitionOf('2026-02-28')).toBe(202602);
+    expect(partitionOf('2026-02-30')).toBeNull();
   });
 
-  it('cuts ingest chunks per monthly partition and under the one-part row limit', () => {
-    const row = (day: string): SampleRow => ({
+  it('cuts ingest chunks per real monthly partition and under the one-part row limit', () => {
+    const big = Array.from({ length: MAX_ROWS_PER_INSERT / 2 }, () => row('2026-11-02'));
+    const item = (sequence: number, day: string, rows: SampleRow[]): IngestItem => ({
+      sequence,
+      id: sequence.toString(16).padStart(32, '0'),
       day,
-      app: 'a',
-      appVersion: '1.0',
-      modelFamily: 'm',
-      os: 'android',
-      osMajor: 14,
-      language: 'en',
-      metric: 'x.y',
-      key: '',
-      detail: '',
-      bucket: -1,
-      value: 1,
-      count: 1,
+      rows,
     });
-    const big = Array.from({ length: MAX_ROWS_PER_INSERT / 2 + 1 }, () => row('2026-11-02'));
     const chunks = chunksByPartition([
-      { sequence: 1, rows: [row('2026-10-31')] },
-      { sequence: 2, rows: big },
-      { sequence: 3, rows: [row('2026-11-01')] },
-      { sequence: 4, rows: big },
+      item(1, '2026-10-31', [row('2026-10-31')]),
+      item(2, '2026-11-02', big),
+      item(3, '2026-11-01', [row('2026-11-01')]),
+      item(4, '2026-11-02', big),
     ]);
+    // Each report adds its id row: 100,000 + 1 + 2 + 100,001 is over the limit.
     expect(chunks.map((c) => c.map((i) => i.sequence))).toEqual([[1], [2, 3], [4]]);
+    expect(() => chunksByPartition([item(5, '2026-02-30', [])])).toThrow(/no partition/);
   });
 });
+
+function row(day: string): SampleRow {
+  return {
+    day,
+    app: 'a',
+    appVersion: '1.0',
+    modelFamily: 'm',
+    os: 'android',
+    osMajor: 14,
+    language: 'en',
+    metric: 'x.y',
+    key: '',
+    detail: '',
+    bucket: -1,
+    value: 1,
+    count: 1,
+  };
+}
 
 const available = await scaleServicesAvailable('ClickHouse store tests');
 
@@ -191,44 +216,105 @@ describe.skipIf(!available)('ClickHouse store on a real server', () => {
     await duck.close();
   });
 
-  it('ingests each stream sequence once, however often it is offered', async () => {
+  it('ingests each report once, however often and under whatever sequence it is offered', async () => {
     const random = seededRandom(3);
-    const items = Array.from({ length: 40 }, (_, i) => ({
-      sequence: 1000 + i,
-      rows: flattenReport(
-        sampleReport(random, { app: 'ingest-test', day: i % 2 ? '2026-09-30' : '2026-10-01' } as Partial<Report>),
-        { ...candorBrowserRegistry, app: 'ingest-test' },
-      ),
-    }));
-    const source = 'TEST@2026-01-01T00:00:00Z';
-    expect(await store.ingest.ingest(source, items.slice(0, 25))).toEqual({ inserted: 25, skipped: 0 });
-    expect(await store.ingest.ingest(source, items.slice(10))).toEqual({ inserted: 15, skipped: 15 });
-    expect(await store.ingest.ingest(source, items)).toEqual({ inserted: 0, skipped: 40 });
-    // The same sequence numbers from another stream (a recreated one) are different messages.
-    expect(await store.ingest.ingest('OTHER@2026-02-01T00:00:00Z', items.slice(0, 1))).toEqual({
-      inserted: 1,
-      skipped: 0,
+    const registry = { ...candorBrowserRegistry, app: 'ingest-test' };
+    const items: IngestItem[] = Array.from({ length: 40 }, (_, i) => {
+      const report = sampleReport(random, {
+        app: 'ingest-test',
+        day: i % 2 ? '2026-09-30' : '2026-10-01',
+      } as Partial<Report>);
+      return { sequence: 1000 + i, id: report.id, day: report.day, rows: flattenReport(report, registry) };
     });
-    expect(await store.countReports('ingest-test', 'page_load.count')).toBe(41);
-    // Ingest markers never show up in an app's answers.
-    const cells = await store.aggregate({
-      app: '',
-      metric: INGEST_METRIC,
-      type: 'counter',
-      by: 'day',
-      from: '1970-01-01',
-      to: '2100-01-01',
+    const outcome = (inserted: number, skipped: number, repeats: number[] = []) => ({
+      inserted,
+      skipped,
+      repeats,
+      refused: [],
     });
-    expect(cells.length).toBeGreaterThan(0);
+    expect(await store.ingest.ingest(items.slice(0, 25))).toEqual(outcome(25, 0));
+    expect(await store.ingest.ingest(items.slice(10))).toEqual(outcome(15, 15));
+    expect(await store.ingest.ingest(items)).toEqual(outcome(0, 40));
+    // A report sent again after the stream forgot its id: a new sequence, the same report id.
+    const resent = items.slice(0, 5).map((item, i) => ({ ...item, sequence: 5000 + i }));
+    expect(await store.ingest.ingest(resent)).toEqual(outcome(0, 5));
+    expect(await store.countReports('ingest-test', 'page_load.count')).toBe(40);
+
+    // Repeats within one batch, as a restarted nats-server delivers them: by sequence, and by report id.
+    const fresh = Array.from({ length: 6 }, () => {
+      const report = sampleReport(random, { app: 'ingest-test', day: '2026-10-02' } as Partial<Report>);
+      return { sequence: 0, id: report.id, day: report.day, rows: flattenReport(report, registry) };
+    }).map((item, i) => ({ ...item, sequence: 2000 + i }));
+    const [a, b] = fresh as [IngestItem, IngestItem];
+    const batch = [...fresh, a, { ...a }, { ...b, sequence: 2999 }];
+    expect(await store.ingest.ingest(batch)).toEqual(outcome(6, 0, [2000, 2000, 2999]));
+    expect(await store.countReports('ingest-test', 'page_load.count')).toBe(46);
+
+    // Id rows never show up in an app's answers, and hold hashes, not the ids.
+    const anIdRow = await store.client.query({
+      query: `SELECT key FROM ${store.database}.samples WHERE metric = '${REPORT_ID_METRIC}' LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const [{ key } = { key: '' }] = await anIdRow.json<{ key: string }>();
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect(items.some((i) => i.id === key)).toBe(false);
+    expect(items.some((i) => reportIdKey(i.id) === key) || fresh.some((i) => reportIdKey(i.id) === key)).toBe(true);
     const real = await store.aggregate({
       app: 'ingest-test',
-      metric: INGEST_METRIC,
+      metric: REPORT_ID_METRIC,
       type: 'counter',
       by: 'day',
-      from: '1970-01-01',
+      from: '1970-01-02',
       to: '2100-01-01',
     });
     expect(real).toEqual([]);
+  });
+
+  it('refuses what ClickHouse would store as garbage, and stores the rest of the batch', async () => {
+    const random = seededRandom(4);
+    const registry = { ...candorBrowserRegistry, app: 'guard-test' };
+    const make = (sequence: number, day: string, change?: (rows: SampleRow[]) => void): IngestItem => {
+      const report = sampleReport(random, { app: 'guard-test', day: '2026-02-27' } as Partial<Report>);
+      const rows = flattenReport({ ...report, day }, registry);
+      change?.(rows);
+      return { sequence, id: report.id, day, rows };
+    };
+    const setCount = (rows: SampleRow[]) => {
+      const summary = rows.find((r) => r.metric === 'page_load.time' && r.bucket === -1) as SampleRow;
+      summary.count = 2 ** 53 - 1;
+    };
+    const setSum = (rows: SampleRow[]) => {
+      const summary = rows.find((r) => r.metric === 'page_load.time' && r.bucket === -1) as SampleRow;
+      summary.value = 1.7e308;
+    };
+    const result = await store.ingest.ingest([
+      make(1, '2026-02-27'),
+      make(2, '2026-02-30'),
+      make(3, '2026-13-45'),
+      make(4, '2026-02-27', setCount),
+      make(5, '2026-02-27', setSum),
+      make(6, '2026-02-28'),
+    ]);
+    expect(result.inserted).toBe(2);
+    expect(result.refused.map((r) => r.sequence)).toEqual([2, 3, 4, 5]);
+    expect(result.refused[0]?.reason).toMatch(/2026-02-30/);
+    const days = await store.client.query({
+      query: `SELECT DISTINCT toString(day) AS day FROM ${store.database}.samples WHERE app = 'guard-test' ORDER BY day`,
+      format: 'JSONEachRow',
+    });
+    expect(await days.json()).toEqual([{ day: '2026-02-27' }, { day: '2026-02-28' }]);
+    const sums = await store.aggregate({
+      app: 'guard-test',
+      metric: 'page_load.time',
+      type: 'timing_distribution',
+      by: 'day',
+      from: '2026-02-01',
+      to: '2026-03-31',
+    });
+    for (const cell of sums) {
+      expect(Number.isFinite(cell.value)).toBe(true);
+      expect(cell.count).toBeLessThan(2 ** 32);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-export { ExactlyOnceIngest, INGEST_METRIC, type IngestItem, type IngestResult } from './ingest.js';
+export { ExactlyOnceIngest, type IngestItem, type IngestResult, REPORT_ID_METRIC, reportIdKey } from './ingest.js';
 export { clusterSchema, SAMPLES_TABLE, singleNodeSchema } from './schema.js';
 export { ClickHouseStore, type ClickHouseStoreOptions } from './store.js';
 export { type ClickHouseLocation, parseClickHouseUrl } from './url.js';

@@ -1,3 +1,5 @@
+import { calendarDay } from './guard.js';
+
 /**
  * SQL literals for ClickHouse 18.16, which has no query parameters: every value placed in a query goes through
  * one of these. Strings are quoted with every backslash and quote escaped and control characters written as
@@ -21,11 +23,9 @@ export function integerLiteral(value: number): string {
   return String(value);
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A Date literal from a YYYY-MM-DD day. */
+/** A Date literal from a real YYYY-MM-DD day (ClickHouse would quietly read 2026-02-30 as March 2). */
 export function dayLiteral(day: string): string {
-  if (!DAY.test(day)) throw new Error(`not a YYYY-MM-DD day: "${day}"`);
+  if (calendarDay(day) === null) throw new Error(`not a real YYYY-MM-DD day: "${day}"`);
   return `toDate(${stringLiteral(day)})`;
 }
 

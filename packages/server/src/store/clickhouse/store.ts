@@ -1,6 +1,8 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient, type Logger } from '@clickhouse/client';
+import { createLogger } from '../../log.js';
 import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
 import { type AggregateLine, aggregateSql, isDistribution } from './aggregate.js';
+import { refusalOf } from './guard.js';
 import { ExactlyOnceIngest } from './ingest.js';
 import { rollUp } from './rows.js';
 import { SAMPLES_TABLE, singleNodeSchema } from './schema.js';
@@ -18,6 +20,58 @@ export interface ClickHouseStoreOptions {
   insertTable?: string;
   /** Milliseconds before a ClickHouse request is given up on. */
   requestTimeoutMs?: number;
+  /** Where the ClickHouse client's own warnings and errors go, one JSON line each (default: the server logger). */
+  log?: StoreLog;
+}
+
+/** The part of a pino logger the store uses. */
+export interface StoreLog {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/**
+ * The ClickHouse client's logger class, writing one line per event to `log`. Its default logger prints multi-line
+ * stack dumps to the console, which break a JSON log; the message is what an operator needs.
+ */
+function clientLoggerClass(log: StoreLog): new () => Logger {
+  const fields = (module: string, args?: Record<string, unknown>, err?: Error) => ({
+    component: 'clickhouse-client',
+    module,
+    ...(args ? { args } : {}),
+    ...(err ? { err: err.message } : {}),
+  });
+  return class implements Logger {
+    trace() {}
+    debug() {}
+    info() {}
+    warn({
+      module,
+      message,
+      args,
+      err,
+    }: {
+      module: string;
+      message: string;
+      args?: Record<string, unknown>;
+      err?: Error;
+    }) {
+      log.warn(fields(module, args, err), message);
+    }
+    error({
+      module,
+      message,
+      args,
+      err,
+    }: {
+      module: string;
+      message: string;
+      args?: Record<string, unknown>;
+      err: Error;
+    }) {
+      log.error(fields(module, args, err), message);
+    }
+  };
 }
 
 /** ReportStore on ClickHouse (18.16 and later) through the official HTTP client. */
@@ -46,6 +100,7 @@ export class ClickHouseStore implements ReportStore {
       request_timeout: options.requestTimeoutMs ?? 30_000,
       // Old servers answer 64-bit integers quoted; numbers are converted explicitly where read.
       compression: { request: false, response: false },
+      log: { LoggerClass: clientLoggerClass(options.log ?? createLogger()), level: ClickHouseLogLevel.WARN },
     });
     const store = new ClickHouseStore(
       client,
@@ -69,6 +124,10 @@ export class ClickHouseStore implements ReportStore {
   /** Appends rows, rolled up (not idempotent: the queue writer uses `ingest` instead). */
   async append(rows: SampleRow[]): Promise<void> {
     if (rows.length === 0) return;
+    for (const row of rows) {
+      const refusal = refusalOf(row.day, [row]);
+      if (refusal) throw new Error(`ClickHouse refuses this row: ${refusal}`);
+    }
     await this.client.insert({
       table: `${this.database}.${this.insertTable}`,
       values: rollUp(rows),
