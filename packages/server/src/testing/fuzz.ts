@@ -93,7 +93,7 @@ export async function fuzzCollector(
       }),
     ]);
     done += size;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     options.onProgress?.(done);
   }
 
