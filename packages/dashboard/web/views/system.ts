@@ -1,3 +1,4 @@
+import { fetchDictionary } from '../api.js';
 import { askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
 /**
@@ -7,6 +8,7 @@ import { askAll, reportsFigure, section, shareFigure, type ViewContext } from '.
 export const DEVICE_METRIC = '$daily_activity';
 
 export async function renderSystem(ctx: ViewContext): Promise<void> {
+  const dictionary = fetchDictionary(ctx.signal);
   const [model, os, osMajor, version, language, screen] = await askAll(ctx, [
     [DEVICE_METRIC, 'modelFamily'],
     [DEVICE_METRIC, 'os'],
@@ -25,5 +27,6 @@ export async function renderSystem(ctx: ViewContext): Promise<void> {
   reportsFigure(grid, 'OS major version', osMajor, { keyTitle: 'Major version', keyFormat: (k) => `version ${k}` });
   reportsFigure(grid, 'App version', version, { keyTitle: 'App version' });
   reportsFigure(grid, 'Language', language, { keyTitle: 'Language' });
-  shareFigure(grid, 'Screen size class', screen, { keyTitle: 'Screen class' });
+  const classes = (await dictionary).metrics.find((m) => m.name === 'system.screen_class')?.values;
+  shareFigure(grid, 'Screen size class', screen, { keyTitle: 'Screen class', ...(classes ? { order: classes } : {}) });
 }

@@ -74,6 +74,10 @@ export interface DictionaryEntry {
   owner: string;
   expires: string;
   unit?: string;
+  /** enumeration: its closed list of values, in the registry's order (which is their natural order, if any). */
+  values?: string[];
+  /** labeled_counter: its closed list of labels. */
+  labels?: string[];
   /** Which mechanisms guard it: always the k-threshold; plus local DP, central DP, domain-only (site). */
   protections: string[];
 }
