@@ -184,6 +184,20 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
     });
   }
 
+  it('shows the versions of each OS in a figure of their own', async () => {
+    const { from, to } = collector.range;
+    await show(`system?from=${from}&to=${to}`, 'system');
+    for (const os of ['Android', 'iOS']) {
+      const figure = page.locator('figure.card', { has: page.getByRole('heading', { name: `${os} versions` }) });
+      await expect(figure.count(), `${os} versions`).resolves.toBe(1);
+      const keys = await figure
+        .locator('td[data-field="reports"]:not([data-suppressed])')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-key') ?? ''));
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(key).toMatch(os === 'Android' ? /^android \d+$/ : /^ios \d+$/);
+    }
+  });
+
   it('overview headline figures are sums of the released cells', async () => {
     const { from, to } = collector.range;
     await show(`overview?from=${from}&to=${to}`, 'overview');

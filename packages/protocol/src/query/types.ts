@@ -17,6 +17,8 @@ export const DIMENSIONS = [
   'modelFamily',
   'os',
   'osMajor',
+  /** OS and its major version together ("android 14"), so each OS's versions can be shown on their own. */
+  'osVersion',
   'language',
   'appVersion',
 ] as const;
