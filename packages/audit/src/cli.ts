@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AuditResult, auditFiles } from './audit.js';
 import { CaptureError } from './capture/errors.js';
@@ -54,6 +56,11 @@ export async function runAudit(argv: string[], io: AuditIo = defaultIo): Promise
     return 0;
   }
   const { files, options } = parsed;
+  // Checked before the work, so a typo in the folder does not cost a whole audit and then fail.
+  if (options.html && !existsSync(dirname(resolve(options.html)))) {
+    io.stderr(`candor audit: --html: folder ${dirname(resolve(options.html))} does not exist`);
+    return 2;
+  }
   let total = 0;
   for (const file of files)
     total += await stat(file).then(

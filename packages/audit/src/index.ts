@@ -1,6 +1,7 @@
 export {
   type AccuracyReport,
   type CategoryScore,
+  encodedEmailRecall,
   LABEL_CATEGORIES,
   type LabelCategory,
   scoreCorpus,

@@ -4,9 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sampleBatch, seededRandom } from '@candor/server';
-import { postRaw, sealForCollector } from '@candor/server/testing/client';
-import { freePort, waitFor } from '@candor/server/testing/processes';
+import { freePort, postRaw, sampleBatch, sealForCollector, seededRandom, waitFor } from '@candor/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));

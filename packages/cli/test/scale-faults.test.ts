@@ -9,15 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '@candor/protocol';
-import {
-  ClickHouseStore,
-  createToken,
-  ensureKey,
-  NatsReportSink,
-  SAMPLE_DAY,
-  sealEnvelope,
-  seededRandom,
-} from '@candor/server';
+import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope } from '@candor/server';
+import { SAMPLE_DAY, seededRandom } from '@candor/server/testing';
 import { countNumbered, numberedReport, storedNumbers } from '@candor/server/testing/numbered-reports';
 import { freePort, waitFor } from '@candor/server/testing/processes';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';

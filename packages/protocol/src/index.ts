@@ -3,6 +3,7 @@ export * from './privacy/contribution.js';
 export * from './privacy/ldp.js';
 export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';
+export { registryJsonSchema } from './registry/json-schema.js';
 export * from './registry/schema.js';
 export * from './report/day.js';
 export * from './report/schema.js';

@@ -18,8 +18,4 @@ export type { RollupRow } from './store/duckdb/rollup.js';
 export { DuckDbStore } from './store/duckdb/store.js';
 export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
-export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
-export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
-export { freePort } from './testing/processes.js';
-export { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export * from './writer/index.js';

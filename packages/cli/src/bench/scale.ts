@@ -9,19 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { type AggregateRequest, ClickHouseStore, ensureKey, sealEnvelope } from '@candor/server';
 import {
-  type AggregateRequest,
-  ClickHouseStore,
   clickHouseAvailable,
-  ensureKey,
   freePort,
   natsAvailable,
   sampleBatch,
-  sealEnvelope,
   seededRandom,
   startLocalClickHouse,
   startLocalNats,
-} from '@candor/server';
+} from '@candor/server/testing';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const REPORTS_PER_UPLOAD = 10;

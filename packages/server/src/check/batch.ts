@@ -7,7 +7,7 @@ import {
   ReportBatchSchema,
   type ReportCheckerOptions,
 } from '@candor/protocol';
-import { type Problem, problem } from '../http/problem.js';
+import { type Problem, problem } from '../problem.js';
 import { findStructureProblem } from './structure.js';
 
 export type BatchCheck = { ok: true; batch: ReportBatch } | { ok: false; problem: Problem };

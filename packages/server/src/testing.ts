@@ -1,0 +1,14 @@
+// @candor/server/testing: helpers for tests and benchmarks (local ClickHouse and NATS servers, free ports,
+// sample reports, sealing for a running collector). Kept out of the package root, which holds only what a
+// collector's user imports.
+export { postRaw, type RawResponse, sealForCollector } from './testing/client.js';
+export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
+export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
+export { countNumbered, numberedReport, storedNumbers } from './testing/numbered-reports.js';
+export { freePort, waitFor, whichBinary } from './testing/processes.js';
+export { distribution, SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+export {
+  openScaleServices,
+  type ScaleServices,
+  scaleServicesAvailable,
+} from './testing/scale-services.js';
