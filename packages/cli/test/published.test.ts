@@ -232,7 +232,8 @@ c.enumeration('sync.result').set('exploded');
         const tab = await browser.newPage();
         const pageErrors: string[] = [];
         tab.on('pageerror', (error) => pageErrors.push(error.message));
-        await tab.goto(`http://127.0.0.1:${pagePort}/?collector=${encodeURIComponent(collectorUrl)}`);
+        // ?dev: development mode, where "Send statistics now" may end the day early (a report goes once a day).
+        await tab.goto(`http://127.0.0.1:${pagePort}/?dev&collector=${encodeURIComponent(collectorUrl)}`);
         await tab.check('#consent');
         await tab.click('#save');
         await tab.click('#send');
