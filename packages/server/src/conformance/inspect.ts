@@ -25,6 +25,8 @@ export interface InspectedUpload {
   reports: { id: string; app: string; day: string }[];
   /** The status the collector itself would answer (before the conformance collector's retry test). */
   status: number;
+  /** The problem type the collector would answer with, when it refuses the upload for a report's content. */
+  problemType?: string;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -183,6 +185,7 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   if (new Set(ids).size !== ids.length) {
     deviations.push({ rule: 'report.ids', detail: 'the same report id appears twice in one batch', field: 'id' });
   }
-  const refused = hit ? 422 : checked.ok ? 202 : checked.problem.status;
-  return done(refused, encHex);
+  if (hit) return { ...done(422, encHex), problemType: 'personal-data' };
+  if (!checked.ok) return { ...done(checked.problem.status, encHex), problemType: checked.problem.type };
+  return done(202, encHex);
 }

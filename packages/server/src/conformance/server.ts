@@ -92,7 +92,9 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
       return c.json({ accepted: inspected.reports.length, duplicates: 0 }, 202);
     }
     const first = inspected.deviations[0];
-    const type = first?.rule === 'envelope.key-id' ? PROBLEM_UNKNOWN_KEY : 'conformance';
+    // The type the real collector answers where a client acts on it (unknown key) or reads it (report problems).
+    const type =
+      first?.rule === 'envelope.key-id' ? PROBLEM_UNKNOWN_KEY : (inspected.problemType ?? `conformance/${first?.rule}`);
     return c.body(
       JSON.stringify(problem(status, type, 'The upload departs from the protocol', { detail: first?.detail ?? '' })),
       status as 400,
