@@ -50,6 +50,8 @@ export function describeFailure(error: unknown): { message: string; code: number
           : { message: `permission denied: ${error.path ?? text}`, code: EXIT.usage };
       case 'ENOENT':
         return { message: `no such file or folder: ${error.path ?? text}`, code: EXIT.usage };
+      case 'EEXIST':
+        return { message: `cannot create folder ${error.path ?? ''}: a file is in the way`, code: EXIT.usage };
       case 'ENOTDIR':
         return { message: `not a folder: ${error.path ?? text}`, code: EXIT.usage };
       case 'ECONNREFUSED':

@@ -1,7 +1,9 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
+import { fieldNames } from '../detect/fields.js';
 import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
+import { detectPersonalData } from '../detect/index.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
@@ -35,6 +37,8 @@ export interface Inspection extends Destination {
 const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
 
 const MAX_EVIDENCE = 300;
+/** Parameters that carry a cookie's value ("cookie=..."), judged like the cookie. */
+const COOKIE_FIELDS = new Set(['cookie', 'cookies', 'cookievalue']);
 const SITE_ACCOUNT = /(?:^|[.[])account_?(?:id)?\]?$/i;
 const IDENTIFIER_CATEGORIES = new Set<Category>(['persistent-id', 'platform-id', 'account-id', 'hardware-id']);
 
@@ -118,7 +122,7 @@ export function inspectRequest(
     const known = ctx.known.match(leaf.value);
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
-    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
+    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true, leaf.structured === true);
     // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
     for (const detection of analysis.detections) {
       // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
@@ -132,9 +136,10 @@ export function inspectRequest(
     if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
     // A third party's cookie exists to recognise the browser wherever the third party is embedded.
     if (
-      location === 'cookie' &&
       firstParty !== undefined &&
       !own &&
+      (location === 'cookie' || COOKIE_FIELDS.has(fieldNames(leaf.field).last)) &&
+      !leaf.structured &&
       !analysis.detections.some((d) => IDENTIFIER_CATEGORIES.has(d.category)) &&
       isCookieIdentifier(leaf.value)
     )
@@ -168,8 +173,13 @@ export function inspectRequest(
   for (const header of request.headers) {
     const lower = header.name.toLowerCase();
     if (lower === 'content-encoding') contentEncoding = header.value;
-    if (lower === 'referer' && !own && refererNamesAPage(header.value, parties))
-      add('browsing-history', 'referer', { field: 'referer', value: header.value, decoding: [] });
+    if (lower === 'referer' && !own && refererNamesAPage(header.value, parties)) {
+      const leaf = { field: 'referer', value: header.value, decoding: [] };
+      add('browsing-history', 'referer', leaf);
+      // A full Referer carries the page's query too: a site search reaches every third party on the results page.
+      for (const d of detectPersonalData(header.value, 'referer'))
+        if (d.category === 'search-query') add(d.category, d.detector, leaf);
+    }
     if (isProtocolHeader(lower)) continue;
     if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);
     else decodeString(decode, header.value, headerField(lower), []);
