@@ -80,14 +80,10 @@ export class ConformanceSession {
   }
 
   /**
-   * Records an inspected upload and the status the collector would answer it with; returns the status to answer
-   * and whether it is the retry test's 503.
+   * Records an inspected upload and the status the collector would answer it with; says whether it is the retry
+   * test's upload, to be answered 503.
    */
-  record(
-    inspected: InspectedUpload,
-    body: Uint8Array,
-    collectorStatus: number,
-  ): { status: number; retryTest: boolean } {
+  record(inspected: InspectedUpload, body: Uint8Array, collectorStatus: number): { retryTest: boolean } {
     const now = this.options.now();
     const deviations = [...inspected.deviations];
     for (const rule of this.rulesReached(inspected)) this.exercised.add(rule);
