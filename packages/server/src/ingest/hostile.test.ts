@@ -191,7 +191,7 @@ describe('hostile values are refused before anything is stored', () => {
         expect({ name, where, status: response.status }).toEqual({ name, where, status: 422 });
       }
       for (const params of [
-        { metric: name },
+        { metric: name } as Record<string, string>,
         { metric: 'page_load.count', by: name },
         { app: name, metric: 'page_load.count' },
       ]) {
