@@ -38,7 +38,7 @@ function report(metrics: Record<string, unknown> = {}, overrides: Record<string,
     appVersion: '3.4',
     registry: '2026.11.1',
     day: DAY,
-    kind: 'metrics',
+    kind: 'daily',
     system: { modelFamily: 'redmi note', os: 'android', osMajor: 14, language: 'en' },
     metrics,
     ...overrides,
@@ -83,7 +83,7 @@ const personalData = (metric: string, field: string, detector?: string): Expect 
 
 const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
   ['a report using most metric types', [full()], accepted(1)],
-  ['a report with no metric values', [report({}, { kind: 'daily-activity' })], accepted(1)],
+  ['a report with no metric values', [report({})], accepted(1)],
   ['two reports in one batch', [full(), report({ 'page_load.count': 1 })], accepted(2)],
   ['batch version 2', [full()], invalidReport('v'), 2],
   ['a field the schema does not have', [report({}, { note: 1 })], invalidReport('')],
