@@ -178,11 +178,7 @@ const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
     ],
     invalidValue('page_load.time_by_site', ''),
   ],
-  [
-    'a label not declared',
-    [report({ 'search.engine_use': { askjeeves: 1 } })],
-    invalidValue('search.engine_use', ''),
-  ],
+  ['a label not declared', [report({ 'search.engine_use': { askjeeves: 1 } })], invalidValue('search.engine_use', '')],
   [
     'labels adding up above maxTotal',
     [report({ 'search.engine_use': { google: 150, bing: 100 } })],
