@@ -36,7 +36,8 @@ export function createRegistryChecker(
   registries: RegistrySet,
   options: ReportCheckerOptions = {},
 ): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
-  const checkers = new Map<Registry, (parsed: unknown, check?: BatchCheckOptions) => BatchCheck>();
+  type Checker = ReturnType<typeof createBatchChecker>;
+  const checkers = new Map<Registry, Checker>();
   const checkerFor = (registry: Registry) => {
     let checker = checkers.get(registry);
     if (!checker) {
