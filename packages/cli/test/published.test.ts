@@ -30,7 +30,7 @@ async function run(
   }
 }
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['protocol', 'audit', 'sdk', 'dashboard', 'server', 'cli'];
+const PACKAGES = ['protocol', 'audit', 'capture', 'sdk', 'dashboard', 'server', 'cli'];
 const EXAMPLES = ['node-service', 'web-page'];
 
 /** The workspace's own tool versions, so the fresh install finds them in npm's cache. */
@@ -235,7 +235,8 @@ c.enumeration('sync.result').set('exploded');
         const tab = await browser.newPage();
         const pageErrors: string[] = [];
         tab.on('pageerror', (error) => pageErrors.push(error.message));
-        await tab.goto(`http://127.0.0.1:${pagePort}/?collector=${encodeURIComponent(collectorUrl)}`);
+        // ?dev: development mode, where "Send statistics now" may end the day early (a report goes once a day).
+        await tab.goto(`http://127.0.0.1:${pagePort}/?dev&collector=${encodeURIComponent(collectorUrl)}`);
         await tab.check('#consent');
         await tab.click('#save');
         await tab.click('#send');

@@ -54,9 +54,7 @@ export function describeValue(value: unknown): string {
 export function describeReport(report: Report): string {
   const metrics = Object.entries(report.metrics).map(([name, value]) => `${name}=${describeValue(value)}`);
   const head = `${report.app} ${report.registry}  app ${report.appVersion}  ${report.day}  ${report.system.os} ${report.system.osMajor}`;
-  return report.kind === 'daily-activity'
-    ? `${head}  daily-activity`
-    : `${head}  ${metrics.length ? metrics.join(' ') : '(no metrics)'}`;
+  return `${head}  ${metrics.length ? metrics.join(' ') : '(active, no values)'}`;
 }
 
 export async function run(argv: string[]): Promise<number> {

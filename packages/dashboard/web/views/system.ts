@@ -3,8 +3,8 @@ import { formatKey } from '../format.js';
 import { type Answer, askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
 /**
- * Device breakdowns count daily-activity reports: an app sends at most one per day, so they count installs in
- * use per day without any identifier.
+ * Device breakdowns count daily reports: an app sends exactly one per active day, so they count installs in use
+ * per day without any identifier.
  */
 export const DEVICE_METRIC = '$daily_activity';
 
@@ -24,7 +24,7 @@ export async function renderSystem(ctx: ViewContext): Promise<void> {
   const grid = section(
     ctx,
     'System information',
-    'Installs in use, counted as daily-activity reports (at most one per install per day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
+    'Installs in use, counted as daily reports (one per install per active day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
   );
   reportsFigure(grid, 'Model family', model, { keyTitle: 'Model family' });
   reportsFigure(grid, 'Operating system', os, { keyTitle: 'OS' });

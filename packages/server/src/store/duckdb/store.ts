@@ -170,7 +170,7 @@ export class DuckDbStore implements ReportStore {
         `INSERT INTO samples_daily
            SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
            FROM staging GROUP BY ALL ORDER BY metric`,
-        'INSERT OR IGNORE INTO report_ids SELECT * FROM staging_ids ORDER BY key',
+        'INSERT INTO report_ids SELECT * FROM staging_ids ORDER BY key',
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
       ]) {
