@@ -206,6 +206,7 @@ c.enumeration('sync.result').set('exploded');
       env: { ...process.env, CANDOR_COLLECTOR: collectorUrl },
     });
     expect(stdout).toMatch(/^accepted \(HTTP 202\): .*"app":"notes-sync"/m);
+    expect(stdout).toMatch(/^accepted .*"sync\.notes_synced":\d+/m);
     const apps = await (await fetch(`${collectorUrl}/v1/apps`)).json();
     expect(apps).toEqual([
       { app: 'notes-sync', versions: ['2026.11.1'] },
