@@ -488,6 +488,7 @@ class CandorClient:
                 else "rejected"
             )
             self._log(batch, outcome, status)
+            print(f"upload of {len(batch)} report(s): {outcome} {status}")
             if outcome == "retrying":
                 attempt += 1
                 if attempt >= max_attempts:
@@ -502,7 +503,10 @@ class CandorClient:
         return True
 
     def _log(self, batch: list[dict], outcome: str, status: Optional[int]) -> None:
-        sent_at = datetime.now(timezone.utc).isoformat()
+        """One entry per report, replaced when it is sent again, so each shows its final state."""
+        sent_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+        ids = {r["id"] for r in batch}
+        self.transparency_log = [e for e in self.transparency_log if e["report"]["id"] not in ids]
         for report in batch:
             self.transparency_log.append(
                 {"sentAt": sent_at, "collector": self.collector, "status": outcome, "httpStatus": status, "report": report}
@@ -568,7 +572,8 @@ def main(argv: list[str]) -> int:
     made = client.end_days()
     ok = client.upload(base_s=args.retry_base)
     for entry in client.transparency_log:
-        print(f"{entry['sentAt']} {entry['status']} {entry['httpStatus']} report {entry['report']['id']} for {entry['report']['day']}")
+        report = entry["report"]
+        print(f"transparency log: {entry['sentAt']} {entry['status']} {entry['httpStatus']} report for {report['day']}")
     if args.log:
         Path(args.log).write_text(json.dumps(client.transparency_log, indent=2), encoding="utf-8")
     print(f"{made} report(s) made; {'sent' if ok else 'NOT sent'}")

@@ -1,8 +1,17 @@
 import { type CapturedRequest, type Finding, LiveAuditor, readEntry } from '@candor/audit';
-import { type CompletedRequest, getLocal, type Mockttp } from 'mockttp';
+import {
+  type CompletedRequest,
+  getLocal,
+  type Mockttp,
+  matchers,
+  type OngoingRequest,
+  requestSteps,
+  webSocketSteps,
+} from 'mockttp';
 import type { CaptureCa } from './ca.js';
 import { HarAppender } from './har-appender.js';
 import { type HarEntry, harEntry, type SentRequest } from './har-entry.js';
+import { reachesLoopbackFromAfar } from './local-guard.js';
 
 /** What the session reports as traffic arrives. */
 export interface CaptureListener {
@@ -38,6 +47,24 @@ export interface CaptureOptions {
   known?: Array<{ name: string; value: string }>;
   /** Passed to the auditor, like `candor audit --first-party`. */
   firstParty?: string;
+}
+
+/**
+ * Matches requests the loopback guard refuses. mockttp's callback matchers wait for the whole body, which would
+ * hold every upload in memory before it is forwarded; this one decides on the addresses alone.
+ */
+class LoopbackGuard extends matchers.CallbackMatcher {
+  constructor() {
+    super(() => false);
+  }
+
+  override async matches(request: OngoingRequest): Promise<boolean> {
+    return reachesLoopbackFromAfar(request);
+  }
+
+  override explain(): string {
+    return 'asks for a loopback address from another device';
+  }
 }
 
 interface OpenSocket {
@@ -84,6 +111,15 @@ export class CaptureSession {
     });
     const session = new CaptureSession(server, har, options.listener ?? {}, options);
     const trusted = (options.upstreamCAs ?? []).map((cert) => ({ cert }));
+    const refusal = "candor capture does not forward other devices to this computer's own services\n";
+    await server.addRequestRule({
+      matchers: [new LoopbackGuard()],
+      steps: [new requestSteps.FixedResponseStep(403, 'Forbidden', refusal)],
+    });
+    await server.addWebSocketRule({
+      matchers: [new LoopbackGuard()],
+      steps: [new webSocketSteps.RejectWebSocketStep(403, 'Forbidden', {}, refusal)],
+    });
     await server.forUnmatchedRequest().thenPassThrough({ additionalTrustedCAs: trusted });
     await server.forAnyWebSocket().thenPassThrough({ additionalTrustedCAs: trusted });
     await session.subscribe();

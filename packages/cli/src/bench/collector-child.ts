@@ -8,7 +8,7 @@ type Message = { kind: 'collector'; dir: string; workers?: number } | { kind: 'b
 
 let peakRss = 0;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 
 async function main(message: Message): Promise<void> {

@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { candorBrowserRegistry, PATHS, PROBLEM_UNKNOWN_KEY, type Registry } from '@candor/protocol';
+import { candorBrowserRegistry, PATHS, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createBatchChecker } from '../check/batch.js';
 import { PiiFirewall } from '../firewall/firewall.js';
+import { createInspector } from '../ingest/inspect.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
 import { generateX25519KeyPair, HpkeRecipient } from '../open/hpke.js';
-import { PROBLEM_CONTENT_TYPE, problem } from '../problem.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import { inspectUpload } from './inspect.js';
 import { ConformanceSession, type ConformanceSummary, type UploadRecord } from './session.js';
 import { summaryMarkdown } from './summary.js';
@@ -58,6 +59,13 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     firewall: new PiiFirewall(registry),
     check: createBatchChecker(registry, { now }),
   };
+  // The real collector's inspection decides what each upload is answered, so a client sees what it would see.
+  const collectorInspect = createInspector({
+    registries: [registry],
+    keys: { recipientFor: (id) => (id === keyId ? recipient : undefined), refreshIfStale: async () => {} },
+    limits: DEFAULT_LIMITS,
+    now,
+  });
 
   const app = new Hono();
   app.get(PATHS.keys, (c) => {
@@ -77,7 +85,12 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     }
     const body = new Uint8Array(await c.req.arrayBuffer());
     const inspected = inspectUpload(c.req.raw.headers, body, context);
-    const { status, retryTest } = session.record(inspected, body);
+    const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    const answer: Problem | null =
+      contentType !== SEALED_CONTENT_TYPE
+        ? problem(415, 'unsupported-media-type', 'Uploads must be sealed', { field: 'content-type' })
+        : await collectorInspect(body).then((inspection) => (inspection.ok ? null : inspection.problem));
+    const { retryTest } = session.record(inspected, body, answer?.status ?? 202);
     options.onUpload?.(session.summary().uploads.at(-1) as UploadRecord);
     if (retryTest) {
       return c.body(
@@ -88,16 +101,8 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
         { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': String(retryAfterSeconds) },
       );
     }
-    if (status === 202) {
-      return c.json({ accepted: inspected.reports.length, duplicates: 0 }, 202);
-    }
-    const first = inspected.deviations[0];
-    const type = first?.rule === 'envelope.key-id' ? PROBLEM_UNKNOWN_KEY : 'conformance';
-    return c.body(
-      JSON.stringify(problem(status, type, 'The upload departs from the protocol', { detail: first?.detail ?? '' })),
-      status as 400,
-      { 'content-type': PROBLEM_CONTENT_TYPE },
-    );
+    if (answer === null) return c.json({ accepted: inspected.reports.length, duplicates: 0 }, 202);
+    return c.body(JSON.stringify(answer), answer.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
   });
   app.get(CONFORMANCE_PATHS.summary, (c) => c.json(session.summary(), 200, { 'cache-control': 'no-store' }));
   app.get(CONFORMANCE_PATHS.markdown, (c) =>
@@ -115,10 +120,11 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     session,
     summary: () => session.summary(),
+    // Graceful: the run completes while the last upload is being answered, and that answer must still arrive.
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }
