@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { startUpstream, tunnelAgent, type Upstream, upstreamCertificate } from '
 const MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const built = existsSync(MAIN);
 if (!built) {
-  const message = `capture kill test: ${MAIN} is missing; run \`npm run build\` first`;
+  const message = `capture process tests: ${MAIN} is missing; run \`npm run build\` first`;
   if (process.env.CI === 'true') throw new Error(message);
   console.warn(`\n*** SKIPPED: ${message} ***\n`);
 }
@@ -36,8 +37,8 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-describe.skipIf(!built)('candor capture killed with SIGKILL', () => {
-  it('leaves a valid HAR holding the requests already written', async () => {
+describe.skipIf(!built)('the candor capture process', () => {
+  it('leaves a valid HAR holding the requests already written when killed with SIGKILL', async () => {
     const out = join(dir, 'killed.har');
     const port = await freePort();
     const home = join(dir, 'home');
@@ -82,5 +83,48 @@ describe.skipIf(!built)('candor capture killed with SIGKILL', () => {
     expect(audit.requests).toBeLessThanOrEqual(5);
     const emails = audit.findings.filter((f) => f.detector === 'email').map((f) => f.evidence);
     expect(emails).toHaveLength(audit.requests);
+  });
+
+  it('goes on capturing after a request with a malformed URL', async () => {
+    const out = join(dir, 'malformed.har');
+    const port = await freePort();
+    const home = join(dir, 'home');
+    const proc = spawn(
+      process.execPath,
+      [MAIN, 'capture', '--port', String(port), '--view-port', '0', '--out', out, '--upstream-ca', upstreamCaFile],
+      { env: { ...process.env, CANDOR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    let stderr = '';
+    const said = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => pattern.test(stderr) && resolve();
+        proc.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          check();
+        });
+        proc.once('exit', (code) => reject(new Error(`candor capture exited (${code}): ${stderr}`)));
+        check();
+      });
+    await said(/appending to/);
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET http://[::1/x HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.on('error', () => {});
+    await said(/ignored a request with a malformed URL/);
+    socket.destroy();
+    // Still capturing: a well-formed request afterwards is recorded.
+    const agent = tunnelAgent(port, upstream.h1Port, await readFile(join(home, 'capture-ca', 'ca-cert.pem'), 'utf8'));
+    await new Promise<void>((resolve, reject) => {
+      const request = https.request(
+        { host: 'localhost', port: upstream.h1Port, path: '/after', method: 'POST', agent },
+        (response) => response.resume().on('end', () => resolve()),
+      );
+      request.on('error', reject);
+      request.end('{"email":"after@example.com"}');
+    });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const audit = await auditFiles([out]);
+    expect(audit.findings.map((f) => f.evidence)).toContain('after@example.com');
   });
 });
