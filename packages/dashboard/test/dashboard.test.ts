@@ -124,17 +124,25 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       const empty = await page.locator('figure.card p.empty').count();
       expect(figures).toBeGreaterThan(0);
       expect(drawn + empty, 'each figure has a chart or an explanation').toBe(figures);
-      const shown: { metric: string; by: string; key: string; field: string; text: string; interval: string }[] =
-        await page.$$eval('td[data-metric]', (cells) =>
-          cells.map((td) => ({
-            metric: td.getAttribute('data-metric') ?? '',
-            by: td.getAttribute('data-by') ?? '',
-            key: td.getAttribute('data-key') ?? '',
-            field: td.getAttribute('data-field') ?? '',
-            text: td.querySelector('.value')?.textContent ?? '',
-            interval: td.querySelector('.interval')?.textContent?.trim() ?? '',
-          })),
-        );
+      const shown: {
+        metric: string;
+        by: string;
+        key: string;
+        field: string;
+        divisor: number;
+        text: string;
+        interval: string;
+      }[] = await page.$$eval('td[data-metric]', (cells) =>
+        cells.map((td) => ({
+          metric: td.getAttribute('data-metric') ?? '',
+          by: td.getAttribute('data-by') ?? '',
+          key: td.getAttribute('data-key') ?? '',
+          field: td.getAttribute('data-field') ?? '',
+          divisor: Number(td.getAttribute('data-divisor') ?? 1),
+          text: td.querySelector('.value')?.textContent ?? '',
+          interval: td.querySelector('.interval')?.textContent?.trim() ?? '',
+        })),
+      );
       expect(shown.length, 'released numbers shown').toBeGreaterThan(0);
       const answers = new Map<string, QueryResult>();
       for (const cell of shown) {
@@ -154,12 +162,12 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
           const field = cell.field as Field;
           const value = source?.[field];
           expect(typeof value, `${id} ${cell.key}.${field}`).toBe('number');
-          expect(cell.text, `${id} ${cell.key}.${field}`).toBe(formatField(field, value as number));
+          expect(cell.text, `${id} ${cell.key}.${field}`).toBe(formatField(field, value as number, cell.divisor));
           // Every number with noise is shown with its interval, as the API states it.
           const interval = field === 'standardError' ? undefined : source?.[INTERVAL_FIELD[field]];
           if (interval) {
             expect(cell.interval, `${id} ${cell.key}.${field} interval`).toBe(
-              formatInterval(field, value as number, interval),
+              formatInterval(field, value as number, interval, cell.divisor),
             );
           }
         }
@@ -173,6 +181,28 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       await screenshot(view);
     });
   }
+
+  it('shows the versions of each OS in a figure of their own', async () => {
+    const { from, to } = collector.range;
+    const versions = await api<QueryResult>(`/v1/query?metric=$daily_activity&by=osVersion&from=${from}&to=${to}`);
+    await show(`system?from=${from}&to=${to}`, 'system');
+    const systems = [...new Set(versions.cells.map((c) => c.key.split(' ')[0] ?? ''))];
+    const names: Record<string, string> = { android: 'Android', ios: 'iOS' };
+    for (const os of systems) {
+      const title = `${names[os] ?? os} versions`;
+      const figure = page.locator('figure.card', { has: page.getByRole('heading', { name: title }) });
+      await expect(figure.count(), title).resolves.toBe(1);
+      const keys = await figure
+        .locator('td[data-field="reports"]')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-key') ?? ''));
+      for (const key of keys) expect(key.startsWith(`${os} `)).toBe(true);
+    }
+    // A small fleet may name no version at all; the figure is there and says so.
+    if (systems.length === 0) {
+      const figure = page.locator('figure.card', { has: page.getByRole('heading', { name: 'OS versions' }) });
+      await expect(figure.count()).resolves.toBe(1);
+    }
+  });
 
   it('overview headline figures are sums of the released cells, with their intervals', async () => {
     const { from, to } = collector.range;

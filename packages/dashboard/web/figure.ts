@@ -12,7 +12,7 @@ export interface TableCell {
   /** The 95% interval of an API number, from the known noise of its release. */
   interval?: string;
   numeric?: boolean;
-  source?: { metric: string; by: Dimension; key: string; field: Field };
+  source?: { metric: string; by: Dimension; key: string; field: Field; divisor?: number };
   /** Computed here from API numbers (a rate or a mean), not returned by the API as such. */
   derived?: boolean;
 }
@@ -51,16 +51,16 @@ export function intervalOf(cell: QueryCell | undefined, field: Field): [number, 
   return cell[INTERVAL_FIELD[field]];
 }
 
-/** A cell straight from the API: the number and its interval. */
-export function apiCell(result: QueryResult, cell: QueryCell | undefined, field: Field): TableCell {
-  const source = { metric: result.metric, by: result.by, key: cell?.key ?? '', field };
+/** A cell straight from the API: the number and its interval, measured values in the display unit. */
+export function apiCell(result: QueryResult, cell: QueryCell | undefined, field: Field, divisor = 1): TableCell {
+  const source = { metric: result.metric, by: result.by, key: cell?.key ?? '', field, divisor };
   if (!cell) return { text: '—', numeric: true };
   const value = cell[field];
   if (typeof value !== 'number') return { text: '—', numeric: true };
   const interval = intervalOf(cell, field);
   return {
-    text: formatField(field, value),
-    ...(interval ? { interval: formatInterval(field, value, interval) } : {}),
+    text: formatField(field, value, divisor),
+    ...(interval ? { interval: formatInterval(field, value, interval, divisor) } : {}),
     numeric: true,
     source,
   };
@@ -73,11 +73,11 @@ export function derivedCell(value: number | null, format: (v: number) => string 
 }
 
 /** Rows for a result: one per cell, with the given API fields as columns. */
-export function rowsFor(result: QueryResult, cells: QueryCell[], fields: Field[]): TableRow[] {
+export function rowsFor(result: QueryResult, cells: QueryCell[], fields: Field[], divisor = 1): TableRow[] {
   return cells.map((cell) => ({
     header: formatKey(cell.key),
     key: cell.key,
-    cells: fields.map((f) => apiCell(result, cell, f)),
+    cells: fields.map((f) => apiCell(result, cell, f, divisor)),
   }));
 }
 
@@ -191,6 +191,7 @@ function renderTable(spec: TableSpec, caption: string): HTMLTableElement {
                     'data-by': cell.source?.by,
                     'data-key': cell.source?.key,
                     'data-field': cell.source?.field,
+                    'data-divisor': cell.source?.divisor && cell.source.divisor !== 1 ? cell.source.divisor : undefined,
                     'data-derived': cell.derived,
                   },
                   h('span', { class: 'value' }, cell.text),

@@ -4,6 +4,7 @@
 
 export { createVerdictChecker, type Verdict, type VerdictOptions } from './conformance/verdict.js';
 export { postRaw, type RawResponse, sealForCollector } from './testing/client.js';
+export { type Copies, countCopies, type FaultLoad, queueState, runFaultLoad } from './testing/fault-run.js';
 export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
 export { countNumbered, numberedReport, storedNumbers } from './testing/numbered-reports.js';

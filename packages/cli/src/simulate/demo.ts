@@ -24,16 +24,17 @@ const DEMO_MINUTES = 5;
 const DAY_MS = 86_400_000;
 
 /**
- * Traffic for `candor serve --simulate`: first six days of history from a fleet of phones, then every few
- * seconds a wave of the same phones using the app now, until stopped. The same phones, so installs are not
- * counted anew with every wave.
+ * Traffic for `candor serve --simulate`: first six days of history from a fleet of phones (each phone sends a
+ * day's one report after the day ends), then every few seconds a wave of the same phones using the app now,
+ * until stopped. Waves fold into each phone's report for today, which goes out at the first wave after midnight
+ * UTC or when the demo stops. The same phones, so installs are not counted anew with every wave.
  *
  * The history ends before the accepted-day window (REPORT_DAYS_LATE), so its days are closed by the time it is
  * done and the collector releases them with differential privacy at the first query: the dashboard has something
  * to show within seconds. While the history runs the collector's clock follows the simulated days
- * (`setCollectorDay`), so each day's reports arrive on their own day, as real phones send them. Each day is
- * released with noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the
- * figures to stand out of their error bars; the live waves' days appear once they close.
+ * (`setCollectorDay`), so each day's reports arrive when real phones would send them. Each day is released with
+ * noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the figures to stand
+ * out of their error bars; the live waves' days appear once they close.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));

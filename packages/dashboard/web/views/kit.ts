@@ -14,7 +14,7 @@ import {
   type FigureSpec,
   rowsFor,
 } from '../figure.js';
-import { type Field, unitLabel } from '../format.js';
+import { displayUnit, type Field } from '../format.js';
 
 export interface ViewContext {
   /** The view's content area, already in the document. */
@@ -84,7 +84,8 @@ export function percentileFigure(
   figureFrom(parent, title, answer, (result) => {
     const cells = options.rank ? byValue(result, 'p95') : byKey(result);
     const shown = options.limit ? cells.slice(0, options.limit) : cells;
-    const unit = unitLabel(result.unit);
+    const display = displayUnit(result.unit, Math.max(0, ...result.cells.map((c) => c.p95 ?? 0)));
+    const unit = display.label ? ` (${display.label})` : '';
     return {
       description: options.description,
       wide: options.wide,
@@ -93,18 +94,18 @@ export function percentileFigure(
         kind: result.by === 'day' ? 'line' : 'bar',
         horizontal: options.horizontal,
         labels: chartLabels(shown),
-        valueTitle: result.unit,
+        valueTitle: display.label,
         series: PERCENTILES.map((p) => ({
           label: p,
-          values: chartValues(shown, p),
-          intervals: chartIntervals(shown, p),
+          values: chartValues(shown, p).map((v) => (v === null ? null : v / display.divisor)),
+          intervals: chartIntervals(shown, p).map((i) => (i ? [i[0] / display.divisor, i[1] / display.divisor] : null)),
           colour: PERCENTILE_COLOURS[p as keyof typeof PERCENTILE_COLOURS],
         })),
       },
       table: {
         keyTitle: options.keyTitle,
         columns: ['Device-days', `p50${unit}`, `p75${unit}`, `p95${unit}`],
-        rows: rowsFor(result, cells, ['reports', 'p50', 'p75', 'p95']),
+        rows: rowsFor(result, cells, ['reports', 'p50', 'p75', 'p95'], display.divisor),
       },
     };
   });
@@ -144,10 +145,13 @@ export function shareFigure(
   parent: HTMLElement,
   title: string,
   answer: Answer | undefined,
-  options: { description?: string; keyTitle: string },
+  options: { description?: string; keyTitle: string; order?: readonly string[] },
 ): void {
   figureFrom(parent, title, answer, (result) => {
-    const cells = byValue(result, 'share');
+    // Values with a natural order (sizes, classes) keep it; others go largest share first.
+    const { order } = options;
+    const rank = (key: string) => (order?.includes(key) ? order.indexOf(key) : Number.MAX_SAFE_INTEGER);
+    const cells = order ? [...result.cells].sort((a, b) => rank(a.key) - rank(b.key)) : byValue(result, 'share');
     const fields: Field[] = ['reports', 'share'];
     return {
       description: options.description,

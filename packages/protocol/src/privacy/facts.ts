@@ -27,7 +27,14 @@ export const DEVICE_DAYS_DEFINITION: MetricDefinition = {
 };
 
 /** Dimensions read from the device's system info. */
-export const DEVICE_DIMENSIONS: readonly Dimension[] = ['modelFamily', 'os', 'osMajor', 'language', 'appVersion'];
+export const DEVICE_DIMENSIONS: readonly Dimension[] = [
+  'modelFamily',
+  'os',
+  'osMajor',
+  'osVersion',
+  'language',
+  'appVersion',
+];
 
 /** Dimensions whose cell is one of the metric's own keys (a label, value, site, signature or event shape). */
 export const KEY_DIMENSIONS: readonly Dimension[] = ['label', 'value', 'site', 'signature'];

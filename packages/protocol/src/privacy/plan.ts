@@ -38,9 +38,12 @@ export function defaultReleaseDimensions(def: MetricDefinition): Dimension[] {
   return closedDomain(def, key) ? [key] : [key, 'day'];
 }
 
-/** Device-days (active installs) are released by day and by every device dimension by default. */
+/**
+ * Device-days (active installs) are released by day and by each device dimension the dashboard shows (OS major
+ * alone is left out: OS and major together say more for the same budget).
+ */
 export const DEFAULT_DEVICE_DAYS_RELEASE: { by: Dimension[]; weight: number } = {
-  by: ['day', ...DEVICE_DIMENSIONS],
+  by: ['day', ...DEVICE_DIMENSIONS.filter((d) => d !== 'osMajor')],
   weight: 3,
 };
 

@@ -17,6 +17,8 @@ export const DIMENSIONS = [
   'modelFamily',
   'os',
   'osMajor',
+  /** OS and its major version together ("android 14"), so each OS's versions can be shown on their own. */
+  'osVersion',
   'language',
   'appVersion',
 ] as const;
@@ -97,6 +99,10 @@ export interface DictionaryEntry {
   owner: string;
   expires: string;
   unit?: string;
+  /** enumeration: its closed list of values, in the registry's order (which is their natural order, if any). */
+  values?: string[];
+  /** labeled_counter: its closed list of labels. */
+  labels?: string[];
   /** How it is released each day: the groupings, and the epsilon each spends per device-day. */
   releases: { by: Dimension; epsilon: number }[];
   /** Which mechanisms guard it, in words. */

@@ -22,6 +22,8 @@ export function dataDictionary(registry: Registry, plan: ReleasePlan) {
       owner: def.owner,
       expires: def.expires,
       ...(def.unit ? { unit: def.unit } : {}),
+      ...(def.values ? { values: [...def.values] } : {}),
+      ...(def.labels ? { labels: [...def.labels] } : {}),
       releases,
       protections,
     };

@@ -143,6 +143,8 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
         return report.system.os;
       case 'osMajor':
         return String(report.system.osMajor);
+      case 'osVersion':
+        return `${report.system.os} ${report.system.osMajor}`;
       case 'language':
         return report.system.language;
       case 'appVersion':
