@@ -181,17 +181,17 @@ const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
   ['a label not declared', [report({ 'search.engine_use': { askjeeves: 1 } })], invalidValue('search.engine_use', '')],
   [
     'labels adding up above maxTotal',
-    [report({ 'search.engine_use': { google: 150, bing: 100 } })],
+    [report({ 'search.engine_use': { google: 30, bing: 25 } })],
     invalidValue('search.engine_use', ''),
   ],
   [
     'one label above max',
-    [report({ 'ui.feature_used': { bookmarks: 201 } })],
+    [report({ 'ui.feature_used': { bookmarks: 51 } })],
     invalidValue('ui.feature_used', 'bookmarks'),
   ],
   [
     'labels at their bounds',
-    [report({ 'search.engine_use': { google: 150, bing: 50 }, 'ui.feature_used': { bookmarks: 200 } })],
+    [report({ 'search.engine_use': { google: 30, bing: 20 }, 'ui.feature_used': { bookmarks: 50 } })],
     accepted(1),
   ],
   [

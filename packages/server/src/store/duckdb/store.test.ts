@@ -1,4 +1,4 @@
-import { candorBrowserRegistry, DEVICE_DIMENSIONS } from '@candor/protocol';
+import { candorBrowserRegistry, DEFAULT_DEVICE_DAYS_RELEASE } from '@candor/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { releaseDay } from '../../release/release.js';
 import { Releaser } from '../../release/releaser.js';
@@ -30,7 +30,7 @@ describe('DuckDB store', () => {
     const lines = await store.dayLines('candor-browser', '2026-11-20');
     const activity = lines.filter((l) => l.metric === '$daily_activity' && l.bucket === -1);
     // Each device dimension's cells add up to every device-day, and the day cell counts them all.
-    for (const by of ['day', ...DEVICE_DIMENSIONS]) {
+    for (const by of DEFAULT_DEVICE_DAYS_RELEASE.by) {
       expect(activity.filter((l) => l.by === by).reduce((s, l) => s + l.reports, 0)).toBe(40);
     }
     const [[rows]] = (await store.connection.runAndReadAll('SELECT count(*) FROM day_rows')).getRowsJS() as [[bigint]];
