@@ -29,10 +29,11 @@ const DAY_MS = 86_400_000;
  * until stopped. Waves fold into each phone's report for today, which goes out at the first wave after midnight
  * UTC or when the demo stops. The same phones, so installs are not counted anew with every wave.
  *
- * The history ends before the accepted-day window (REPORT_DAYS_LATE), so its days are closed by the time it is
- * done and the collector releases them with differential privacy at the first query: the dashboard has something
- * to show within seconds. While the history runs the collector's clock follows the simulated days
- * (`setCollectorDay`), so each day's reports arrive when real phones would send them. Each day is released with
+ * The history ends at the oldest day still accepted (REPORT_DAYS_LATE days ago), whose reports go out with the
+ * first live wave; the days before it are closed by the time the history is done, and the collector releases them
+ * with differential privacy at the first query: the dashboard has something to show within seconds. While the
+ * history runs the collector's clock follows the simulated days (`setCollectorDay`), so each day's reports arrive
+ * when real phones would send them (the morning after). Each day is released with
  * noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the figures to stand
  * out of their error bars; the live waves' days appear once they close.
  */
@@ -44,7 +45,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     devices: options.devices,
     minutes: DEMO_MINUTES,
     days: DEMO_HISTORY_DAYS,
-    now: Date.now() - (REPORT_DAYS_LATE + 1) * DAY_MS,
+    now: Date.now() - REPORT_DAYS_LATE * DAY_MS,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,
   });

@@ -139,13 +139,6 @@ export function createFleet(options: FleetOptions): Fleet {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
     }
-    // The last day's reports go out at the first flush after it ends, as on a real phone the next morning.
-    options.onDay?.(today + DAY_MS);
-    for (const { phone, clock } of phones) {
-      if (options.signal?.aborted) break;
-      clock.now = today + DAY_MS + 60_000;
-      await phone.candor.flush();
-    }
   };
   const wave = async (count: number, minutes: number) => {
     const before = uploadsAccepted;

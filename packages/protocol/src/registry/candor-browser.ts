@@ -19,7 +19,7 @@ export const candorBrowserRegistry = defineRegistry({
       purpose: 'Find which sites load slowly so rendering and networking work can target them.',
       sensitivity: 'web-activity',
       unit: 'ms',
-      maxKeys: 10,
+      maxKeys: 15,
       maxSamples: 100,
       release: { by: ['site'], weight: 4 },
       owner,
