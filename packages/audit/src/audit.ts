@@ -1,5 +1,5 @@
 import type { CapturedRequest } from './capture/har-entry.js';
-import { readHarBatches } from './capture/index.js';
+import { readCaptureBatches } from './capture/read-capture.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 import { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 import { DestinationTable, type DomainSummary, type HostSummary } from './destinations/summary.js';
@@ -9,7 +9,7 @@ import type { AuditWarning, Finding } from './findings.js';
 import { LeafAnalyser } from './inspect/analysis.js';
 import { FirstParty } from './inspect/first-party.js';
 import { DestinationCache, inspectRequest } from './inspect/request.js';
-import { LinkTracker } from './link/index.js';
+import { LinkTracker, linkedFindings } from './link/index.js';
 
 /** Version of the JSON report; see docs/audit-json-schema.md. Bumped on any incompatible change. */
 export const AUDIT_SCHEMA = 'candor-audit/1';
@@ -56,7 +56,7 @@ export async function auditFiles(files: string[], options: AuditOptions = {}): P
     for (const file of files) {
       counts.set(file, 0);
       const onWarning = (message: string) => readWarnings.push({ file, message });
-      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
+      for await (const batch of readCaptureBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
         counts.set(file, (counts.get(file) ?? 0) + batch.length);
         yield batch;
       }
@@ -117,27 +117,7 @@ async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: 
     }
   }
 
-  for (const linked of link.linked()) {
-    const severity: Severity = linked.domains.length > 1 ? 'high' : 'medium';
-    const note = `seen in ${linked.requests} requests to ${linked.hosts.length} host(s): ${linked.hosts.slice(0, 5).join(', ')}`;
-    for (const o of linked.occurrences) {
-      if (o.firstParty) continue;
-      record({
-        category: 'persistent-id',
-        severity,
-        detector: linked.domains.length > 1 ? 'recurs-across-sites' : 'recurs-across-requests',
-        file: o.file,
-        entry: o.entry,
-        host: o.host,
-        domain: o.domain,
-        location: o.location,
-        field: o.field,
-        decoding: o.decoding,
-        evidence: linked.value,
-        note,
-      });
-    }
-  }
+  for (const linked of link.linked()) for (const finding of linkedFindings(linked)) record(finding);
   if (link.pruned)
     warnings.push({
       file: '',

@@ -11,7 +11,8 @@ import { redactResult, renderHtml, renderTerminal } from './report/index.js';
 
 export const AUDIT_USAGE = `usage: candor audit FILE... [options]
 
-Decodes every request in HAR captures (browser devtools, mitmproxy incl. .zhar, HTTP Toolkit) and names each
+Decodes every request in HAR captures (browser devtools, mitmproxy incl. .zhar, HTTP Toolkit, candor capture),
+mitmproxy flow files (.mitm, .flow) and pcap/pcapng with an embedded TLS key log (read through tshark), and names each
 leak of personal data: what it was, where it went and how it was hidden.
 
 options:

@@ -1,4 +1,4 @@
-// One exit-code convention for every `candor` command (documented in docs/cli.md):
+// One exit-code convention for every `candor` command (documented in packages/cli/README.md):
 //   0  done
 //   1  a finding reached --fail-on, or a check failed (`candor registry check`)
 //   2  bad usage or bad input: an unknown option, an invalid value, a file that cannot be read
@@ -50,6 +50,8 @@ export function describeFailure(error: unknown): { message: string; code: number
           : { message: `permission denied: ${error.path ?? text}`, code: EXIT.usage };
       case 'ENOENT':
         return { message: `no such file or folder: ${error.path ?? text}`, code: EXIT.usage };
+      case 'EEXIST':
+        return { message: `cannot create folder ${error.path ?? ''}: a file is in the way`, code: EXIT.usage };
       case 'ENOTDIR':
         return { message: `not a folder: ${error.path ?? text}`, code: EXIT.usage };
       case 'ECONNREFUSED':

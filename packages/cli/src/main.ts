@@ -19,7 +19,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
     load: () => import('./commands/simulate.js'),
   },
   audit: { summary: 'decode captured traffic and name every leak', load: () => import('./commands/audit.js') },
+  capture: {
+    summary: 'intercept HTTPS traffic from a phone or app and show its leaks live',
+    load: () => import('./commands/capture.js'),
+  },
   keys: { summary: 'create, rotate and list HPKE keys and query tokens', load: () => import('./commands/keys.js') },
+  conformance: {
+    summary: 'test a client against the protocol (stores nothing)',
+    load: () => import('./commands/conformance.js'),
+  },
   writer: { summary: 'consume the report queue into ClickHouse', load: () => import('./commands/writer.js') },
   bench: {
     summary: 'run benchmarks (sdk, collector, query, audit, dashboard, scale)',

@@ -138,6 +138,28 @@ describe.skipIf(!built())('the candor command', () => {
     expect(broken.stderr).toMatch(/metrics\.yaml:\d+:\d+: not valid YAML/);
   });
 
+  it('simulates the demo week once: a second start on the same store adds live waves only', async () => {
+    const store = `duckdb:${join(dir, 'demo', 'candor.duckdb')}`;
+    const args = [
+      'serve',
+      '--simulate',
+      '--devices',
+      '5',
+      '--port',
+      '0',
+      '--store',
+      store,
+      '--keys',
+      join(dir, 'demo'),
+    ];
+    const first = await start(args, dir, /dashboard ready/);
+    await stop(first.child);
+    expect(first.output()).toMatch(/simulating 5 phones: a week of history/);
+    const second = await start(args, dir, /already holds the simulated week/);
+    await stop(second.child);
+    expect(second.output()).not.toMatch(/a week of history/);
+  });
+
   it('says in one line that a port is busy, and exits 3', async () => {
     const port = await freePort();
     const holder: Server = createServer();

@@ -154,6 +154,9 @@ describe.skipIf(!ready)('the published packages, installed outside the repositor
     const cli = JSON.parse(await readFile(join(app, 'node_modules/@candor/cli/package.json'), 'utf8'));
     const { stdout } = await run(bin('candor'), ['--version']);
     expect(stdout.trim()).toBe(cli.version);
+    // npx finds the command by the package's name, as the docs say: `npx @candor/cli <command>`.
+    const viaNpx = await run('npx', ['--no-install', '@candor/cli', '--version'], { cwd: app });
+    expect(viaNpx.stdout.trim()).toBe(cli.version);
     for (const name of PACKAGES) {
       const dir = join(app, 'node_modules/@candor', name);
       expect(existsSync(join(dir, 'dist')), `${name} has dist/`).toBe(true);

@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { acceptedDays, candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
+import { createInspector } from './ingest/inspect.js';
+import { InspectorPool, poolAvailable } from './ingest/pool.js';
 import { StoreSink } from './ingest/store-sink.js';
-import { createUploadProcessor, type IngestAnswer, type IngestStats } from './ingest/upload.js';
+import { createUploadProcessor, emptyIngestStats, type IngestAnswer, type IngestStats } from './ingest/upload.js';
 import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
@@ -17,7 +20,6 @@ import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
 import { BudgetLedger } from './query/ledger.js';
 import { QueryService } from './query/service.js';
-import { createRegistryChecker } from './registry/check.js';
 import { RegistrySet } from './registry/set.js';
 import { DuckDbStore } from './store/duckdb/store.js';
 import type { DedupeKey, ReportSink, ReportStore } from './store/types.js';
@@ -54,6 +56,11 @@ export interface CollectorOptions {
   rateLimit?: boolean;
   /** The clock for the accepted-day window and dedupe (ms since the epoch). Default Date.now. */
   now?: () => number;
+  /**
+   * Worker threads that open and check uploads. Default: one per core when running compiled (0 from TypeScript
+   * sources, e.g. under vitest, and whenever `now` is set); 0 inspects on the main thread.
+   */
+  workers?: number;
   /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
   compactEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -72,6 +79,8 @@ export interface Collector {
   keysDir: string;
   store: ReportStore;
   stats: IngestStats;
+  /** Answers a request in-process, without a socket: the same app the HTTP server runs (fuzzing, tests). */
+  handle(request: Request): Promise<Response>;
   /** Re-reads the key directory now (it is also re-read every minute and on an unknown key id). */
   reloadKeys(): Promise<void>;
   close(): Promise<void>;
@@ -149,12 +158,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     dp = { epsilon: options.dp.epsilon, ledger };
   }
 
-  const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
+  const stats = emptyIngestStats();
   const firewall = new PiiFirewall(registries.vocabulary());
+  // A test clock cannot cross into worker threads; with one, inspections run on the main thread.
+  const workers = options.now ? 0 : (options.workers ?? (poolAvailable() ? availableParallelism() : 0));
+  const pool =
+    workers > 0 ? await InspectorPool.start(workers, { registries: registries.all(), keysDir, limits }) : null;
+  const inspectHere = createInspector({ registries: registries.all(), keys, limits, now });
   const ingest = {
     registry: registries.vocabulary(),
-    keys,
-    check: createRegistryChecker(registries, { now }),
+    inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,
     firewall,
     dedupe,
     sink,
@@ -232,6 +245,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keysDir,
     store,
     stats,
+    handle: async (request) => app.fetch(request),
     reloadKeys: () => keys.refresh(),
     close() {
       closing ??= (async () => {
@@ -241,6 +255,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await pool?.close();
         if (!options.sink) await sink.close();
         if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();

@@ -1,4 +1,13 @@
 export { type Collector, type CollectorOptions, startCollector } from './collector.js';
+export type { Deviation, Rule } from './conformance/rules.js';
+export {
+  CONFORMANCE_PATHS,
+  type ConformanceCollector,
+  type ConformanceOptions,
+  startConformanceCollector,
+} from './conformance/server.js';
+export type { ConformanceSummary, RuleResult, UploadRecord } from './conformance/session.js';
+export { deviationLine, summaryMarkdown } from './conformance/summary.js';
 export {
   createKey,
   DEFAULT_GRACE_MS,

@@ -8,6 +8,8 @@ import { asPrintableText, entropy } from './text.js';
 const MAX_LEAF_CHARS = 64 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+/** Base64 padded with dots instead of "=" (reCAPTCHA's "co" parameter). */
+const DOT_PADDED_BASE64 = /^[A-Za-z0-9+/_-]{6,}\.{1,2}$/;
 const HEX = /^[0-9a-fA-F]+$/;
 const JWT = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 const PERCENT = /%[0-9A-Fa-f]{2}/;
@@ -36,9 +38,11 @@ function tooDeep(ctx: DecodeContext, chain: string[]): boolean {
  * not reported twice.
  */
 export function decodeString(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
-  if (!unwrapString(ctx, text, field, chain)) {
-    ctx.emit({ field, value: text.length > MAX_LEAF_CHARS ? text.slice(0, MAX_LEAF_CHARS) : text, decoding: chain });
-    if (ABSOLUTE_URL.test(text)) decodeUrlParts(ctx, text, field, chain);
+  const unwrapped = unwrapString(ctx, text, field, chain);
+  if (unwrapped !== true) {
+    const value = text.length > MAX_LEAF_CHARS ? text.slice(0, MAX_LEAF_CHARS) : text;
+    ctx.emit({ field, value, decoding: chain, ...(unwrapped === 'protobuf' ? { structured: true } : {}) });
+    if (text.includes('://') && ABSOLUTE_URL.test(text)) decodeUrlParts(ctx, text, field, chain);
   }
 }
 
@@ -46,7 +50,7 @@ export function decodeString(ctx: DecodeContext, text: string, field: string, ch
  * A URL carried as a value is examined whole (it names a page) and its parts are examined too: a page address
  * can carry an e-mail or an id in its own query or fragment ("dl=https://shop/register?email=...").
  */
-function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
+export function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
   if (tooDeep(ctx, chain)) return;
   let url: URL;
   try {
@@ -76,7 +80,8 @@ function decodeCookieJar(ctx: DecodeContext, text: string, field: string, chain:
   }
 }
 
-function unwrapString(ctx: DecodeContext, text: string, field: string, chain: string[]): boolean {
+/** true when the text was fully unwrapped into something else; 'protobuf' when its bytes held a message. */
+function unwrapString(ctx: DecodeContext, text: string, field: string, chain: string[]): boolean | 'protobuf' {
   if (text.length < 4 || tooDeep(ctx, chain)) return false;
   const first = text.charCodeAt(0);
   const trimmed = first === 0x20 || first === 0x0a || first === 0x0d || first === 0x09 ? text.trim() : text;
@@ -118,12 +123,27 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
     return decodeBytes(ctx, Buffer.from(trimmed, 'hex'), field, push(chain, 'hex'), undefined, true) === 'text';
   }
   if (BASE64.test(trimmed) && (trimmed.length % 4 === 0 || !hasEquals))
-    return decodeBytes(ctx, Buffer.from(trimmed, 'base64'), field, push(chain, 'base64'), undefined, true) === 'text';
+    return unwrapped(decodeBytes(ctx, Buffer.from(trimmed, 'base64'), field, push(chain, 'base64'), undefined, true));
   if (BASE64URL.test(trimmed))
+    return unwrapped(
+      decodeBytes(ctx, Buffer.from(trimmed, 'base64url'), field, push(chain, 'base64url'), undefined, true),
+    );
+  if (DOT_PADDED_BASE64.test(trimmed))
     return (
-      decodeBytes(ctx, Buffer.from(trimmed, 'base64url'), field, push(chain, 'base64url'), undefined, true) === 'text'
+      decodeBytes(
+        ctx,
+        Buffer.from(trimmed.replace(/\.+$/, ''), 'base64url'),
+        field,
+        push(chain, 'base64'),
+        undefined,
+        true,
+      ) === 'text'
     );
   return false;
+}
+
+function unwrapped(outcome: BytesOutcome): boolean | 'protobuf' {
+  return outcome === 'text' ? true : outcome === 'protobuf' ? 'protobuf' : false;
 }
 
 function tryJson(text: string): unknown {

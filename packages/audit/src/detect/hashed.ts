@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FieldNames } from './fields.js';
 import type { Category, Detection } from './types.js';
 
@@ -12,12 +13,15 @@ const HASHED_KINDS: Array<{ pattern: RegExp; category: Category; detector: strin
   { pattern: /androidid|adid|idfa|gaid|oaid/, category: 'platform-id', detector: 'hashed-platform-id' },
 ];
 
-/** MD5, SHA-1 and SHA-256 of the empty string: a form field hashed before anything was typed into it. */
-const EMPTY_DIGESTS = new Set([
-  'd41d8cd98f00b204e9800998ecf8427e',
-  'da39a3ee5e6b4b0d3255bfef95601890afd80709',
-  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-]);
+/**
+ * MD5, SHA-1 and SHA-256 of placeholders (the empty string, "1", "null", ...): what tracker scripts hash when a
+ * form field is empty or unset. They say nothing about anyone.
+ */
+export const PLACEHOLDER_DIGESTS: ReadonlySet<string> = new Set(
+  ['', '0', '1', '-1', 'null', 'undefined', 'true', 'false', 'none', 'n/a', '[]', '{}', ' '].flatMap((text) =>
+    (['md5', 'sha1', 'sha256'] as const).map((algorithm) => createHash(algorithm).update(text).digest('hex')),
+  ),
+);
 
 /**
  * Meta's advanced matching ("ud[...]", "udff[...]"): hashed first and last name, city, state, postcode, birth
@@ -27,7 +31,7 @@ const USER_DATA_PARENTS = new Set(['ud', 'udff', 'userdata']);
 const USER_DATA_KEYS = new Set(['fn', 'ln', 'ct', 'st', 'zp', 'db', 'ge', 'country', 'externalid']);
 
 export function detectHashed(value: string, names: FieldNames, out: Detection[]): void {
-  if (names.last === '' || !DIGEST.test(value) || EMPTY_DIGESTS.has(value.toLowerCase())) return;
+  if (names.last === '' || !DIGEST.test(value) || PLACEHOLDER_DIGESTS.has(value.toLowerCase())) return;
   if (USER_DATA_KEYS.has(names.last) && USER_DATA_PARENTS.has(names.lastTwo.slice(0, -names.last.length))) {
     out.push({ category: 'persistent-id', detector: 'hashed-user-data' });
     return;

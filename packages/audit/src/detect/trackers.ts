@@ -104,6 +104,19 @@ export const TRACKER_IDS: readonly TrackerId[] = [
   },
   { names: ['bundle'], form: /^[A-Za-z0-9%+/=_-]{64,}$/, source: 'Criteo OneTag user bundle' },
   {
+    // Snowplow (used by Yotpo and others): "duid" the domain user id, "fp" the browser fingerprint number.
+    names: ['duid'],
+    form: /^[0-9a-f]{16}$|^[0-9a-f-]{36}$/i,
+    source: 'Snowplow tracker protocol',
+  },
+  { names: ['fp'], form: /^\d{6,12}$/, source: 'Snowplow tracker protocol "fp" (user fingerprint)' },
+  {
+    // Azure Application Insights: "ai_user" and "ai_session" cookies start with the user or session id.
+    names: ['aiuser', 'aisession'],
+    form: /^[A-Za-z0-9+/]{5,}\|/,
+    source: 'Azure Application Insights cookies',
+  },
+  {
     names: ['fprnt', 'fingerprint', 'browserfingerprint', 'fpid', 'visitorfingerprint'],
     form: /^(?:[0-9a-f]{16,128}|[A-Za-z0-9_-]{20,})$/i,
     source: 'browser fingerprint hashes sent as ids',
@@ -120,8 +133,12 @@ export function detectTrackerId(value: string, names: FieldNames, out: Detection
   if (ids.some((id) => id.form.test(value))) out.push({ category: 'persistent-id', detector: 'tracker-id' });
 }
 
-/** Template placeholders a script failed to fill: "%DID%", "{{user_id}}", "[timestamp]", "${uid}", "@USERID@". */
-const MACRO = /%[A-Z_]{2,}%|\{\{[^}]*\}\}|\$\{[^}]*\}|\[[A-Za-z_]{2,}\]|@[A-Z_]{3,}@|__[A-Z][A-Z_]+__/;
+/**
+ * Template placeholders a script failed to fill: "%DID%", "{{user_id}}", "[timestamp]", "${uid}", "@USERID@", and
+ * URI-template variables ("{search_term_string}", RFC 6570).
+ */
+const MACRO =
+  /%[A-Z_]{2,}%|\{\{[^}]*\}\}|\$\{[^}]*\}|\{[a-z_][a-z0-9_]*\}|\[[A-Za-z_]{2,}\]|@[A-Z_]{3,}@|__[A-Z][A-Z_]+__/;
 
 export function isUnfilled(value: string): boolean {
   return MACRO.test(value);

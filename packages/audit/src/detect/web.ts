@@ -37,6 +37,7 @@ const SEARCH_FIELDS = new Set([
   'wd',
   'word',
   'term',
+  's',
   'querytext',
   'searchstring',
   'p',
@@ -44,7 +45,15 @@ const SEARCH_FIELDS = new Set([
   'search',
 ]);
 /** Field names that, alone, are too generic unless the value sits in a URL's query. */
-const WEAK_SEARCH_FIELDS = new Set(['p', 'text', 'word', 'term']);
+const WEAK_SEARCH_FIELDS = new Set(['p', 'text', 'word', 'term', 's']);
+/** Titles search result pages carry ("You searched for pregnancy", WordPress; "Search results for ..."). */
+const SEARCH_TITLE = /\b(?:you searched for|search results for|results for|search:)\s+["“]?[\p{L}\p{N}]/iu;
+/** A cheap test before SEARCH_TITLE, which runs on most values. */
+function mayBeSearchTitle(value: string): boolean {
+  return value.includes('earch') || value.includes('esults for');
+}
+/** Search result pages addressed by path ("/search/pregnancy/"). */
+const SEARCH_PATH = /\/(?:search|find|suche|recherche|buscar)\/([^/?#]+)\/?$/i;
 const PRIVATE_FIELDS = new Set([
   'incognito',
   'isincognito',
@@ -140,8 +149,23 @@ export function detectWeb(value: string, names: FieldNames, out: Detection[]): v
   } else if (PRIVATE_VALUES.test(value) || (fieldIs(names, MODE_FIELDS) && /^(?:private|privacy)$/i.test(value))) {
     out.push({ category: 'private-mode', detector: 'private-mode-value' });
   }
-  if (fieldIs(names, SEARCH_FIELDS) && !WEAK_SEARCH_FIELDS.has(names.last) && isSearchText(value))
+  if (
+    fieldIs(names, SEARCH_FIELDS) &&
+    !WEAK_SEARCH_FIELDS.has(names.last) &&
+    isSearchText(value) &&
+    !isButtonLabel(value, names)
+  )
     out.push({ category: 'search-query', detector: 'search-field' });
+  else if (value.length <= 512 && mayBeSearchTitle(value) && SEARCH_TITLE.test(value))
+    out.push({ category: 'search-query', detector: 'search-title' });
+}
+
+/** A form's submit button sends its own label: "search=Search", "q=Go". */
+const BUTTON_LABELS = new Set(['search', 'go', 'submit', 'find', 'ok', 'send']);
+
+function isButtonLabel(value: string, names: FieldNames): boolean {
+  const label = value.trim().toLowerCase();
+  return label === names.last || BUTTON_LABELS.has(label);
 }
 
 /**
@@ -225,6 +249,12 @@ function detectUrls(value: string, out: Detection[]): void {
       pageFound = true;
     }
     if (!searchFound) {
+      const term = SEARCH_PATH.exec(url.pathname)?.[1];
+      if (term !== undefined && isSearchText(decodeSafely(term))) {
+        out.push({ category: 'search-query', detector: 'url-search-param' });
+        searchFound = true;
+        continue;
+      }
       for (const [key, param] of url.searchParams) {
         const normalised = key.toLowerCase().replace(/[^a-z0-9]/g, '');
         if (SEARCH_FIELDS.has(normalised) && isSearchText(param)) {

@@ -1,14 +1,24 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 
+const domains = new Map<string, string | null>();
+
 /** The registrable domain of a URL's host, or undefined when it has none (an IP address, a bad URL). */
 export function registrableDomain(url: string): string | undefined {
+  let hostname: string;
   try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return getDomain(host, { allowPrivateDomains: false }) ?? undefined;
+    hostname = new URL(url).hostname;
   } catch {
     return undefined;
   }
+  // Remembered per host: captures name few hosts, and values carry the same page addresses again and again.
+  let domain = domains.get(hostname);
+  if (domain === undefined) {
+    domain = getDomain(hostname.replace(/^\[|\]$/g, '').toLowerCase(), { allowPrivateDomains: false });
+    if (domains.size >= 10_000) domains.clear();
+    domains.set(hostname, domain);
+  }
+  return domain ?? undefined;
 }
 
 function header(request: CapturedRequest, name: string): string | undefined {
@@ -26,6 +36,24 @@ function isNavigation(request: CapturedRequest): boolean {
 /** Browsers that send no Sec-Fetch headers (Firefox before 90) still ask for HTML first when loading a page. */
 function asksForHtml(request: CapturedRequest): boolean {
   return request.method === 'GET' && (header(request, 'accept') ?? '').startsWith('text/html');
+}
+
+/**
+ * The site that made a request, from the request alone, for captures with neither pages nor navigations (a proxy
+ * capture of a browser): `Sec-Fetch-Site: same-origin`/`same-site` says it is the destination's own site; else
+ * the Origin, else the Referer, names the page that sent it. App requests carry none of these.
+ */
+function initiator(request: CapturedRequest): string | undefined {
+  const site = header(request, 'sec-fetch-site');
+  if (site === 'same-origin' || site === 'same-site') return registrableDomain(request.url);
+  for (const name of ['origin', 'referer']) {
+    const value = header(request, name);
+    if (value && value !== 'null') {
+      const domain = registrableDomain(value);
+      if (domain !== undefined) return domain;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -63,6 +91,6 @@ export class FirstParty {
       const domain = registrableDomain(request.url);
       if (domain !== undefined) this.byFile.set(request.file, domain);
     }
-    return this.byFile.get(request.file);
+    return this.byFile.get(request.file) ?? initiator(request);
   }
 }

@@ -51,9 +51,11 @@ const PAGE_PATH_FIELDS = new Set(['utmp', 'dp', 'pagepath', 'path']);
  * without it, any page address not the destination's own, and under a page-address field a homepage too.
  */
 export function carriesPageAddress(value: string, field: string, parties: Parties): boolean {
+  const hasScheme = value.includes('://');
+  if (!hasScheme && (value.charCodeAt(0) !== 0x2f || parties.firstParty === undefined)) return false;
   const names = fieldNames(field);
   if (isNotAPageField(names)) return false;
-  if (!value.includes('://'))
+  if (!hasScheme)
     return (
       parties.firstParty !== undefined &&
       parties.destination !== parties.firstParty &&
@@ -65,7 +67,8 @@ export function carriesPageAddress(value: string, field: string, parties: Partie
     if (domain === parties.destination || ASSET.test(url.pathname) || isServiceUrl(url)) continue;
     if (parties.firstParty !== undefined) {
       if (domain === parties.firstParty) return true;
-      if (fieldIs(names, REFERRER_FIELDS) && namesAPage(url)) return true;
+      // The page the person came from, another site's homepage included.
+      if (fieldIs(names, REFERRER_FIELDS)) return true;
       continue;
     }
     if (namesAPage(url) || fieldIs(names, PAGE_FIELDS)) return true;

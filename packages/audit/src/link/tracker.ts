@@ -90,6 +90,14 @@ export class LinkTracker {
     this.pruned = true;
   }
 
+  /** The value's record when at least two different requests carried it (used to report recurrences live). */
+  recurrence(value: string): LinkedValue | undefined {
+    const seen = this.seen.get(value);
+    if (seen === undefined || 'request' in seen || seen.requests < 2) return undefined;
+    const { requests, hosts, domains, occurrences } = seen;
+    return { value, requests, hosts: [...hosts], domains: [...domains], occurrences };
+  }
+
   /** Values carried by at least two different requests. */
   linked(): LinkedValue[] {
     const out: LinkedValue[] = [];

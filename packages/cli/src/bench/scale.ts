@@ -9,11 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CONTENT_TYPE } from '@candor/protocol';
-import { type AggregateRequest, ClickHouseStore, ensureKey, sealEnvelope } from '@candor/server';
+import { type AggregateRequest, ClickHouseStore, DEFAULT_STREAM, ensureKey, sealEnvelope } from '@candor/server';
 import {
+  type Copies,
   clickHouseAvailable,
+  countCopies,
   freePort,
+  type LocalNats,
   natsAvailable,
+  queueState,
+  runFaultLoad,
   sampleBatch,
   seededRandom,
   startLocalClickHouse,
@@ -28,6 +33,8 @@ const UPLOADS = 12_000;
 const DEFAULT_QUERY_REPORTS = 10_000_000;
 const QUERY_ROUNDS = 12;
 const GENERATE_SLICE = 500_000;
+const FAULT_REPORTS = 4_000;
+const FAULT_DOWN_MS = 1_000;
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -178,6 +185,62 @@ async function scaleOut(
   }
 }
 
+interface FaultRun {
+  accepted: number;
+  seconds: number;
+  retries: number;
+  faultAt: number;
+  copies: Copies;
+}
+
+/**
+ * The scale-out setup under a fault: numbered reports uploaded by clients that resend on errors, nats-server
+ * SIGKILLed at a random point and started again a second later; then, once the queue is empty, how many accepted
+ * reports were stored twice or not at all.
+ */
+async function scaleOutFault(storeUrl: string, nats: LocalNats, keysDir: string): Promise<FaultRun> {
+  const { key } = await ensureKey(keysDir);
+  const ports = [await freePort(), await freePort()];
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+  const children = ports.map((port) =>
+    candor(['serve', '--port', String(port), '--store', storeUrl, '--queue', nats.url, ...collectorFlags(keysDir)]),
+  );
+  const writer = candor(['writer', '--queue', nats.url, '--store', storeUrl]);
+  const store = await ClickHouseStore.open({ url: storeUrl });
+  try {
+    await Promise.all(urls.map((u, i) => untilUp(u, children[i] as ChildProcess)));
+    const random = seededRandom(Date.now() % 1_000_000);
+    const faultAt = Math.floor(FAULT_REPORTS * (0.2 + random() * 0.5));
+    const first = 1;
+    const load = await runFaultLoad({
+      collectors: urls,
+      key: { id: key.id, publicKey: Buffer.from(key.publicKey, 'base64url') },
+      first,
+      reports: FAULT_REPORTS,
+      perUpload: REPORTS_PER_UPLOAD,
+      clients: CONCURRENCY,
+      random,
+      faultAt,
+      fault: async () => {
+        await nats.stop({ kill: true });
+        await sleep(FAULT_DOWN_MS);
+        await nats.start();
+      },
+    });
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const state = await queueState(nats.url, DEFAULT_STREAM.name).catch(() => null);
+      if (state && state.messages === 0 && state.pending === 0 && state.ackPending === 0) break;
+      await sleep(500);
+    }
+    const copies = await countCopies(store, load.accepted, first, FAULT_REPORTS);
+    return { accepted: load.accepted.length, seconds: load.seconds, retries: load.retries, faultAt, copies };
+  } finally {
+    await store.close();
+    await Promise.all([...children, writer].map(stop));
+  }
+}
+
 /** Generates reports from..from+reports-1 straight into ClickHouse, server-side, 8 rows each (as a real one has). */
 async function generateSlice(store: ClickHouseStore, from: number, reports: number): Promise<void> {
   const table = `${store.database}.samples`;
@@ -286,6 +349,12 @@ export async function benchScale(flags: string[]): Promise<void> {
     console.log(
       `  writer: all ${fmt(scaled.load.acceptedReports)} accepted reports queryable in ClickHouse ${fmt(scaled.storedAfterSeconds, 1)} s after the load began (${fmt(scaled.load.acceptedReports / scaled.storedAfterSeconds)} reports/s end to end)`,
     );
+    const fault = await scaleOutFault(clickhouse.storeUrl('candor_bench_fault'), nats, join(dir, 'fault', 'keys'));
+    console.log(
+      `  same, nats-server SIGKILLed after ${fmt(fault.faultAt)} accepted reports, back ${FAULT_DOWN_MS / 1000} s later: ${fmt(fault.accepted / fault.seconds).padStart(7)} accepted reports/s; of ${fmt(fault.accepted)} accepted, ${fmt(fault.copies.duplicates)} duplicated, ${fmt(fault.copies.lost)} lost (${fmt(fault.retries)} uploads resent)`,
+    );
+    if (fault.copies.unexpected)
+      console.log(`  warning: ${fmt(fault.copies.unexpected)} stored reports were never accepted`);
     if (single.failed || scaled.load.failed) {
       console.log(`  warning: uploads not accepted: single ${single.failed}, scale-out ${scaled.load.failed}`);
     }

@@ -129,6 +129,11 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const options = toCollectorOptions(values);
+  if (values.queue && !String(values.store).startsWith('clickhouse')) {
+    throw new UsageError(
+      '--queue needs --store clickhouse://HOST:8123/DB (the writers fill ClickHouse from the queue)',
+    );
+  }
   const registryFiles = (values.registry as string[] | undefined) ?? [];
   if (registryFiles.length > 0) {
     options.registries = [];

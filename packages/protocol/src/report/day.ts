@@ -21,8 +21,10 @@ export function parseDay(day: string): number | null {
   const month = Number(match[2]);
   const date = Number(match[3]);
   if (month < 1 || month > 12 || date < 1 || date > 31) return null;
-  const ms = Date.UTC(year, month - 1, date);
-  const parsed = new Date(ms);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+  const parsed = new Date(0);
+  parsed.setUTCFullYear(year, month - 1, date);
+  const ms = parsed.getTime();
   // Date.UTC rolls 2026-02-30 over to March; a real date survives the round trip unchanged.
   if (parsed.getUTCFullYear() !== year || parsed.getUTCMonth() !== month - 1 || parsed.getUTCDate() !== date) {
     return null;

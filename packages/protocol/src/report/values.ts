@@ -9,9 +9,22 @@ import { CrashSchema, type Distribution, DistributionSchema, type Report } from 
 /** A registrable domain as the SDK produces it: lowercase labels, at least one dot, no port, path or scheme. */
 export const SITE_PATTERN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 
-/** True when `key` is a site as the SDK sends it: its own registrable domain under the public suffix list. */
+const siteVerdicts = new Map<string, boolean>();
+const MAX_SITE_VERDICTS = 50_000;
+
+/**
+ * True when `key` is a site as the SDK sends it: its own registrable domain under the public suffix list.
+ * Verdicts are cached (bounded) because the same few thousand sites recur in every upload and a public suffix
+ * lookup costs more than the rest of a site value's check.
+ */
 export function isRegistrableSite(key: string): boolean {
-  return SITE_PATTERN.test(key) && registrableDomain(`https://${key}/`) === key;
+  let verdict = siteVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SITE_PATTERN.test(key) && registrableDomain(`https://${key}/`) === key;
+    if (siteVerdicts.size >= MAX_SITE_VERDICTS) siteVerdicts.clear();
+    siteVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 const count = z.number().int().nonnegative();

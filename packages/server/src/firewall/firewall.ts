@@ -5,6 +5,8 @@ import { MAX_JSON_DEPTH } from '../check/structure.js';
 export interface FirewallHit {
   /** "category/detector", e.g. "contact/email". */
   detector: string;
+  /** Every detector that fired on the value, for the counters. */
+  detectors: string[];
   metric: string;
   field: string;
 }
@@ -60,7 +62,7 @@ export class PiiFirewall {
   private walk(value: unknown, field: string, metric: string, depth = 0): FirewallHit | null {
     if (typeof value === 'string') return this.check(value, field, metric, field);
     if (typeof value !== 'object' || value === null) return null;
-    if (depth > MAX_JSON_DEPTH) return { detector: 'structure/too-deep', metric, field: '' };
+    if (depth > MAX_JSON_DEPTH) return { detector: 'structure/too-deep', detectors: [], metric, field: '' };
     if (Array.isArray(value)) {
       for (const item of value) {
         const hit = this.walk(item, field, metric, depth + 1);
@@ -80,6 +82,11 @@ export class PiiFirewall {
     return null;
   }
 
+  /** Counts hits, here or found by a firewall in another thread. */
+  count(detectors: readonly string[]): void {
+    for (const name of detectors) this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
+  }
+
   private check(value: string, field: string, metric: string, reportedField: string): FirewallHit | null {
     const cacheKey = `${field}\u0000${value}`;
     if (this.clean.has(cacheKey)) return null;
@@ -94,12 +101,11 @@ export class PiiFirewall {
     }
     const first = found[0] as (typeof found)[number];
     const detector = `${first.category}/${first.detector}`;
-    for (const d of found) {
-      const name = `${d.category}/${d.detector}`;
-      this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
-    }
+    const detectors = found.map((d) => `${d.category}/${d.detector}`);
+    this.count(detectors);
     return {
       detector,
+      detectors,
       metric,
       field: metric === '(report)' ? reportedField : reportedField.replace(`metrics.${metric}`, '').replace(/^\./, ''),
     };

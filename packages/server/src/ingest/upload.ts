@@ -1,20 +1,18 @@
-import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { type Registry, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import type { Logger } from 'pino';
-import { type BatchCheck, type BatchCheckOptions, structureProblem } from '../check/batch.js';
-import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
-import { openEnvelope } from '../open/envelope.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
+import type { Inspection } from './inspect.js';
 
 export interface IngestDeps {
   registry: Registry;
-  keys: KeyRing;
-  check: (parsed: unknown, options?: BatchCheckOptions) => BatchCheck;
+  /** Opens, parses, firewalls and checks a sealed body (ingest/inspect.ts), here or in the worker pool. */
+  inspect: (body: Uint8Array) => Promise<Inspection>;
+  /** Counts firewall hits for /v1/privacy (the inspection itself may run in another thread). */
   firewall: PiiFirewall;
   dedupe: DedupeWindow;
   sink: ReportSink;
@@ -27,6 +25,20 @@ export interface IngestStats {
   accepted: number;
   duplicates: number;
   rejected: Record<number, number>;
+  /**
+   * Milliseconds summed over uploads per step. `inspect` is wall time on the main thread waiting for an
+   * inspection (open + parse + firewall + check, plus the hop to a worker); `store` waits for a durable write.
+   */
+  stageMs: { inspect: number; open: number; parse: number; firewall: number; check: number; store: number };
+}
+
+export function emptyIngestStats(): IngestStats {
+  return {
+    accepted: 0,
+    duplicates: 0,
+    rejected: {},
+    stageMs: { inspect: 0, open: 0, parse: 0, firewall: 0, check: 0, store: 0 },
+  };
 }
 
 /** One upload as the HTTP layer hands it over. */
@@ -45,8 +57,9 @@ export interface IngestAnswer {
 }
 
 /**
- * Where a report is received. Steps, cheapest first: content type, rate limit, body size, open (HPKE),
- * decompress (capped), parse, PII firewall, schema + registry check, dedupe, sink. Rejections are problem+json
+ * Where a report is received. Steps, cheapest first: content type, rate limit, body size, then the inspection
+ * (ingest/inspect.ts: open, decompress within a cap, depth, parse, PII firewall, schema, day window and bounds),
+ * dedupe, sink. Rejections are problem+json
  * naming the metric and field; a rejected upload leaves nothing behind, and logs carry only the problem type, a
  * registry metric name and the detector: never anything the client chose (a value, a key, an unknown metric
  * name), an address or a user agent.
@@ -90,82 +103,20 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       );
     }
 
-    let opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), deps.limits.maxPlaintextBytes);
-    if (!opened.ok && opened.failure.reason === 'unknown-key') {
-      // The key may have been rotated by another process since the last read.
-      await deps.keys.refreshIfStale();
-      opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), deps.limits.maxPlaintextBytes);
-    }
-    if (!opened.ok) {
-      const f = opened.failure;
-      switch (f.reason) {
-        case 'unknown-key':
-          return reject(
-            problem(400, PROBLEM_UNKNOWN_KEY, 'Unknown or retired key id', {
-              detail: `key id ${f.keyId} is not accepted; fetch ${PATHS.keys} again and seal to its first key`,
-              field: 'key_id',
-              keys: PATHS.keys,
-            }),
-          );
-        case 'too-large':
-          return reject(
-            problem(413, 'too-large', 'Upload too large once decompressed', { detail: f.detail, field: 'body' }),
-          );
-        case 'unsupported-suite':
-          return reject(
-            problem(400, 'unsupported-suite', 'Unsupported HPKE suite', { detail: f.detail, field: 'header' }),
-          );
-        case 'decrypt-failed':
-          return reject(
-            problem(400, 'undecryptable', 'The envelope does not open', { detail: f.detail, field: 'ciphertext' }),
-          );
-        case 'malformed':
-          return reject(problem(400, 'malformed', 'Malformed envelope', { detail: f.detail, field: 'body' }));
-      }
+    let t = performance.now();
+    const inspection = await deps.inspect(body);
+    const stage = stats.stageMs;
+    stage.inspect += performance.now() - t;
+    stage.open += inspection.times.open;
+    stage.parse += inspection.times.parse;
+    stage.firewall += inspection.times.firewall;
+    stage.check += inspection.times.check;
+    if (!inspection.ok) {
+      if (inspection.firewallHits) deps.firewall.count(inspection.firewallHits);
+      return reject(inspection.problem);
     }
 
-    // Depth is checked on the text, before parsing, so no later walk can be made to recurse without bound.
-    if (nestsDeeperThan(opened.plaintext, MAX_JSON_DEPTH)) {
-      return reject(structureProblem({ problem: 'too-deep', path: 'body' }));
-    }
-    const text = opened.plaintext.toString('utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return reject(problem(400, 'malformed', 'The opened upload is not JSON', { field: 'body' }));
-    }
-    if (mayHoldForbiddenKey(text)) {
-      const found = findStructureProblem(parsed);
-      if (found) return reject(structureProblem(found));
-    }
-    const reports = (parsed as { reports?: unknown } | null)?.reports;
-    if (Array.isArray(reports) && reports.length > deps.limits.maxReportsPerBatch) {
-      return reject(
-        problem(413, 'too-many-reports', 'Too many reports in one upload', {
-          detail: `at most ${deps.limits.maxReportsPerBatch} reports per upload`,
-          metric: '(batch)',
-          field: 'reports',
-        }),
-      );
-    }
-
-    const hit = deps.firewall.scan(parsed);
-    if (hit) {
-      return reject(
-        problem(422, 'personal-data', 'The upload carries personal data', {
-          detail: `${hit.metric}${hit.field ? ` ${hit.field}` : ''}: looks like ${hit.detector}; nothing of this upload was kept`,
-          metric: hit.metric,
-          field: hit.field,
-          detector: hit.detector,
-        }),
-      );
-    }
-
-    const checked = deps.check(parsed, { structureChecked: true });
-    if (!checked.ok) return reject(checked.problem);
-
-    const checkedReports = checked.batch.reports;
+    const checkedReports = inspection.reports;
     const { fresh, duplicates } = deps.dedupe.claim(checkedReports);
     // One report per fresh id: a second copy in the same upload is a duplicate, not a second report.
     const toStore: Report[] = fresh.map((f) => checkedReports[f.index] as Report);
@@ -178,6 +129,7 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
         'retry-after': '30',
       });
     if (toStore.length) {
+      t = performance.now();
       const storing = deps.sink.accept(toStore, keys);
       deps.dedupe.trackStoring(keys, storing);
       try {
@@ -188,6 +140,7 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
         deps.log.error({ err: error instanceof Error ? error.name : typeof error }, 'sink failed');
         return unavailable();
       }
+      stage.store += performance.now() - t;
     }
     if (!(await earlierStored)) return unavailable();
     stats.accepted += toStore.length;

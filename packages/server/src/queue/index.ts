@@ -9,7 +9,7 @@ export {
   ensureConsumer,
   ensureDeadLetterStream,
   ensureStream,
-  removeAcknowledged,
+  messagesBelowAckFloor,
   type StreamSettings,
 } from './stream.js';
 export { parseNatsUrl } from './url.js';

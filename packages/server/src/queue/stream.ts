@@ -134,19 +134,32 @@ export async function ensureDeadLetterStream(jsm: JetStreamManager, settings: St
 }
 
 /**
- * Removes acknowledged messages a work-queue stream still holds. A nats-server killed with SIGKILL can come back
- * with the consumer's acknowledgements on disk but not the deletions they caused: those messages sit below the
- * consumer's ack floor, are never delivered again, and would stay forever. Everything below the floor was
- * acknowledged, so purging it is safe. Returns how many messages were removed.
+ * Messages a work-queue stream still holds below its consumer's ack floor, up to `limit` sequences looked at. A
+ * nats-server killed with SIGKILL can come back with the consumer's acknowledgements on disk but not the
+ * deletions they caused: those messages are never delivered again and would stay forever. Its stream sequence can
+ * also go back, so a new message may sit below the floor too, never to be delivered: the writer stores what it
+ * finds here (its id check skips what is stored) before deleting it.
  */
-export async function removeAcknowledged(jsm: JetStreamManager, stream: string, durable: string): Promise<number> {
-  const consumer = await jsm.consumers.info(stream, durable);
-  const floor = consumer.ack_floor.stream_seq;
+export async function messagesBelowAckFloor(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  limit = 5_000,
+): Promise<{ seq: number; data: Uint8Array }[]> {
+  const floor = (await jsm.consumers.info(stream, durable)).ack_floor.stream_seq;
   const state = (await jsm.streams.info(stream)).state;
-  if (state.messages === 0 || state.first_seq > floor) return 0;
-  const filter = consumer.config.filter_subject;
-  const purged = await jsm.streams.purge(stream, { seq: floor + 1, ...(filter ? { filter } : {}) });
-  return purged.purged;
+  if (state.messages === 0 || state.first_seq > floor) return [];
+  const found: { seq: number; data: Uint8Array }[] = [];
+  const last = Math.min(floor, state.first_seq + limit - 1);
+  for (let seq = state.first_seq; seq <= last; seq++) {
+    const message = await jsm.streams.getMessage(stream, { seq }).catch((error: unknown) => {
+      // A deleted sequence: "no message found".
+      if (error instanceof Error && /no message|not found/i.test(error.message)) return null;
+      throw error;
+    });
+    if (message) found.push({ seq, data: message.data });
+  }
+  return found;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { MAX_REPORTS_PER_BATCH, type Registry, type Report, type ReportCheckerOptions } from '@candor/protocol';
-import { type BatchCheck, createBatchChecker } from '../check/batch.js';
+import { type BatchCheck, type BatchCheckOptions, createBatchChecker } from '../check/batch.js';
 import { type Problem, problem } from '../problem.js';
 import type { RegistrySet } from './set.js';
 
@@ -35,8 +35,9 @@ function expiredMetric(report: Located, registry: Registry): Problem | null {
 export function createRegistryChecker(
   registries: RegistrySet,
   options: ReportCheckerOptions = {},
-): (parsed: unknown) => BatchCheck {
-  const checkers = new Map<Registry, (parsed: unknown) => BatchCheck>();
+): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
+  type Checker = ReturnType<typeof createBatchChecker>;
+  const checkers = new Map<Registry, Checker>();
   const checkerFor = (registry: Registry) => {
     let checker = checkers.get(registry);
     if (!checker) {
@@ -47,16 +48,16 @@ export function createRegistryChecker(
   };
   const fallback = checkerFor(registries.all()[0] as Registry);
 
-  return (parsed) => {
+  return (parsed, check = {}) => {
     const reports = (parsed as { reports?: unknown } | null)?.reports;
     // A malformed batch gets the schema's own problem, which names the bad field; any registry's checker says it.
     if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH)
-      return fallback(parsed);
+      return fallback(parsed, check);
     const groups = new Map<Registry, unknown[]>();
     for (const report of reports as Located[]) {
-      if (typeof report !== 'object' || report === null) return fallback(parsed);
+      if (typeof report !== 'object' || report === null) return fallback(parsed, check);
       const { app, registry: version } = report;
-      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed);
+      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed, check);
       const registry = registries.get(app, version);
       if (!registry) {
         const loaded = registries.versions(app);
@@ -83,7 +84,7 @@ export function createRegistryChecker(
     const accepted: Report[] = [];
     for (const [registry, group] of groups) {
       // One group is the whole batch as sent; the schema's problems then name the batch's own report indexes.
-      const result = checkerFor(registry)(groups.size === 1 ? parsed : { v, reports: group });
+      const result = checkerFor(registry)(groups.size === 1 ? parsed : { v, reports: group }, check);
       if (!result.ok) return result;
       // Expiry is judged only on reports whose day the checker accepted as a real day inside the window.
       for (const report of result.batch.reports) {

@@ -131,6 +131,12 @@ describe.skipIf(!available)('JetStream sink and ClickHouse writer', () => {
     expect(writer.stats).toMatchObject({ inserted: 40, deadLettered: 0 });
     expect(writer.stats.repeats + writer.stats.skipped).toBe(20);
     expect((await storedNumbers(store)).filter((n) => n > 1000)).toEqual(range(1001, 1040));
+    // The writer dropped the staging tables it made.
+    const staging = await store.client.query({
+      query: `SELECT count() AS n FROM system.tables WHERE database = '${store.database}' AND startsWith(name, 'ingest_staging_')`,
+      format: 'JSONEachRow',
+    });
+    expect(await staging.json()).toEqual([{ n: '0' }]);
   });
 
   it('dead-letters what can never be stored, with a counter, and stores what follows', async () => {

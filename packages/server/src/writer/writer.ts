@@ -9,7 +9,7 @@ import {
   ensureConsumer,
   ensureDeadLetterStream,
   ensureStream,
-  removeAcknowledged,
+  messagesBelowAckFloor,
   type StreamSettings,
 } from '../queue/stream.js';
 import { parseNatsUrl } from '../queue/url.js';
@@ -110,7 +110,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   await ensureDeadLetterStream(jsm, streamSettings);
   const deadLetters = deadLetterStream(streamSettings);
   const js: JetStreamClient = jetstream(connection);
-  const consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+  let consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
 
   const stats: WriterStats = {
     batches: 0,
@@ -134,11 +134,7 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
   const housekeeping = async () => {
     nextHousekeeping = Date.now() + HOUSEKEEPING_MS;
     try {
-      const removed = await removeAcknowledged(jsm, streamSettings.name, consumerSettings.durable);
-      if (removed > 0) {
-        stats.removedFromQueue += removed;
-        log.warn({ removed }, 'removed acknowledged messages the queue still held');
-      }
+      await sweepBelowAckFloor();
     } catch (error) {
       log.warn({ err: errorText(error) }, 'could not check the queue for acknowledged messages');
     }
@@ -180,7 +176,6 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
         const result = await store.ingest.ingest(items);
         stats.inserted += result.inserted;
         stats.skipped += result.skipped;
-        if (result.skipped > 0) log.info({ skipped: result.skipped }, 'reports already stored were only acknowledged');
         return result;
       } catch (error) {
         stats.failedAttempts++;
@@ -193,32 +188,67 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     }
   };
 
-  /** Moves a message that can never be stored to the dead-letter stream, then takes it off the queue. */
-  const deadLetter = async (message: JsMsg, reason: string, personal = false) => {
+  /** Copies a message that can never be stored to the dead-letter stream; false when that failed. */
+  const deadLetter = async (sequence: number, data: Uint8Array, reason: string, personal = false) => {
     const h = headers();
     h.set('Candor-Reason', reason.slice(0, 1000));
-    h.set('Candor-Stream-Sequence', String(message.seq));
-    let first = true;
+    h.set('Candor-Stream-Sequence', String(sequence));
     try {
       // Personal data is not kept anywhere, not even here: only the reason goes on.
-      const ack = await js.publish(deadLetters.subject, personal ? new Uint8Array() : message.data, {
-        msgID: `${source}:${message.seq}`,
+      const ack = await js.publish(deadLetters.subject, personal ? new Uint8Array() : data, {
+        msgID: `${source}:${sequence}`,
         headers: h,
       });
-      first = !ack.duplicate;
+      if (ack.duplicate) return true;
     } catch (error) {
-      log.warn({ sequence: message.seq, err: errorText(error) }, 'could not dead-letter a message; retrying later');
-      message.nak(5_000);
-      return;
+      log.warn({ sequence, err: errorText(error) }, 'could not dead-letter a message; retrying later');
+      return false;
     }
-    // An ack, not a term: nats-server 2.9 keeps terminated messages in a work-queue stream.
-    message.ack();
-    if (!first) return;
     stats.deadLettered++;
-    log.error({ sequence: message.seq, reason, deadLettered: stats.deadLettered }, 'dead-lettered a message');
+    log.error({ sequence, reason, deadLettered: stats.deadLettered }, 'dead-lettered a message');
+    return true;
+  };
+
+  /**
+   * Stores, then deletes, what the stream holds below the consumer's ack floor (see messagesBelowAckFloor): mostly
+   * acknowledged reports a killed nats-server brought back, which the id check skips.
+   */
+  const sweepBelowAckFloor = async () => {
+    const found = await messagesBelowAckFloor(jsm, streamSettings.name, consumerSettings.durable);
+    if (found.length === 0) return;
+    const items: IngestItem[] = [];
+    const removable = new Set<number>();
+    for (const { seq, data } of found) {
+      const checked = checkMessage(data);
+      if (checked.ok) {
+        const { report, registry } = checked;
+        items.push({ sequence: seq, id: report.id, day: report.day, rows: flattenReport(report, registry) });
+      } else if (!('unknownApp' in checked)) {
+        if (await deadLetter(seq, data, checked.reason, checked.personal)) removable.add(seq);
+      }
+    }
+    const result = await store.ingest.ingest(items);
+    stats.inserted += result.inserted;
+    stats.skipped += result.skipped;
+    const refused = new Set(result.refused.map((r) => r.sequence));
+    for (const { sequence, reason } of result.refused) {
+      const data = found.find((f) => f.seq === sequence)?.data ?? new Uint8Array();
+      if (await deadLetter(sequence, data, reason)) removable.add(sequence);
+    }
+    for (const item of items) if (!refused.has(item.sequence)) removable.add(item.sequence);
+    let removed = 0;
+    for (const seq of removable) {
+      if (await jsm.streams.deleteMessage(streamSettings.name, seq, false).catch(() => false)) removed++;
+    }
+    stats.removedFromQueue += removed;
+    log.warn(
+      { removed, alreadyStored: result.skipped, storedNow: result.inserted },
+      'removed messages the queue held below its ack floor',
+    );
   };
 
   const handleBatch = async (messages: JsMsg[]) => {
+    const before = { ...stats };
     const items: IngestItem[] = [];
     const ready: JsMsg[] = [];
     // Acknowledged once the batch is stored: sequences delivered twice, reports seen twice.
@@ -269,12 +299,24 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
       stats.repeats += result.repeats.length;
     }
     for (const message of repeats) message.ack();
-    if (repeats.length > 0) {
-      stats.repeats += repeats.length;
-      log.info({ repeats: repeats.length }, 'dropped repeats within a batch');
+    stats.repeats += repeats.length;
+    for (const { message, reason, personal } of rejected) {
+      // Acknowledged, not terminated: nats-server 2.9 keeps terminated messages in a work-queue stream.
+      if (await deadLetter(message.seq, message.data, reason, personal)) message.ack();
+      else message.nak(5_000);
     }
-    for (const { message, reason, personal } of rejected) await deadLetter(message, reason, personal);
     stats.batches++;
+    log.info(
+      {
+        messages: messages.length,
+        sequences: `${messages[0]?.seq}-${messages[messages.length - 1]?.seq}`,
+        inserted: stats.inserted - before.inserted,
+        skipped: stats.skipped - before.skipped,
+        repeats: stats.repeats - before.repeats,
+        deadLettered: stats.deadLettered - before.deadLettered,
+      },
+      'batch done',
+    );
   };
 
   const loop = async () => {
@@ -285,6 +327,21 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
         messages = await fetchBatch(consumer, batchSize, maxWaitMs);
       } catch (error) {
         log.warn({ err: errorText(error) }, 'fetch from the queue failed');
+        // A nats-server killed soon after the consumer was created can come back without it: create it again.
+        // It then delivers everything the stream holds, which the id check in ClickHouse sorts out.
+        if (/not found/i.test(errorText(error))) {
+          try {
+            await ensureStream(jsm, streamSettings);
+            await ensureConsumer(jsm, streamSettings.name, consumerSettings);
+            consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+            log.warn(
+              { consumer: consumerSettings.durable },
+              'the queue had lost the writer consumer; created it again',
+            );
+          } catch (again) {
+            log.warn({ err: errorText(again) }, 'could not create the writer consumer again');
+          }
+        }
         await pause(500);
         continue;
       }
@@ -313,9 +370,21 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * One pull of up to `max` messages. A pull request sent just before nats-server died can be lost without an error,
+ * so a watchdog closes the pull after its expiry plus a margin; messages received before an error or the
+ * watchdog are kept, since they were delivered and will be acknowledged or redelivered like any other.
+ */
 async function fetchBatch(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {
   const messages: JsMsg[] = [];
   const batch = await consumer.fetch({ max_messages: max, expires: expiresMs });
-  for await (const message of batch) messages.push(message);
+  const watchdog = setTimeout(() => void batch.close(), expiresMs + 5_000);
+  try {
+    for await (const message of batch) messages.push(message);
+  } catch (error) {
+    if (messages.length === 0) throw error;
+  } finally {
+    clearTimeout(watchdog);
+  }
   return messages;
 }

@@ -193,7 +193,8 @@ function idRow(item: IngestItem): ClickHouseSampleRow {
     bucket: -1,
     reports: 0,
     value: 0,
-    count: 0,
+    // Not 0: SummingMergeTree deletes rows whose summed columns are all zero when it merges parts.
+    count: 1,
   };
 }
 
