@@ -304,6 +304,8 @@ class CandorClient:
         self.queue: list[dict] = []
         self.transparency_log: list[dict] = []
         self.dropped_over_bound = 0
+        self.last_closed_day = ""
+        self.mark_active()
 
     # consent and private mode
     @property
@@ -316,6 +318,12 @@ class CandorClient:
             self.days.clear()
             self.queue.clear()
         self.consent = state
+        self.mark_active()
+
+    def mark_active(self) -> None:
+        """Today is an active device-day (consent, not private): it gets a report even if nothing is recorded."""
+        if self.recording:
+            self.days.setdefault(self.now().strftime("%Y-%m-%d"), {})
 
     def set_private(self, on: bool) -> None:
         self.private = bool(on)  # held in memory only; nothing in a report depends on it
@@ -403,10 +411,12 @@ class CandorClient:
         made = 0
         for day in sorted(d for d in self.days if d < today):
             metrics = self.days.pop(day)
-            if day < oldest or not metrics or not self.recording:
-                continue  # too late to be accepted, nothing recorded, or no longer allowed
+            if day < oldest or day <= self.last_closed_day or not self.recording:
+                continue  # too late to be accepted, already reported (clock set back), or no longer allowed
             self.queue.append(self._report(day, metrics))
+            self.last_closed_day = day
             made += 1
+        self.mark_active()
         return made
 
     def _report(self, day: str, metrics: dict) -> dict:

@@ -30,7 +30,7 @@ async function run(
   }
 }
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['protocol', 'audit', 'sdk', 'dashboard', 'server', 'cli'];
+const PACKAGES = ['protocol', 'audit', 'capture', 'sdk', 'dashboard', 'server', 'cli'];
 const EXAMPLES = ['node-service', 'web-page'];
 
 /** The workspace's own tool versions, so the fresh install finds them in npm's cache. */
@@ -206,6 +206,7 @@ c.enumeration('sync.result').set('exploded');
       env: { ...process.env, CANDOR_COLLECTOR: collectorUrl },
     });
     expect(stdout).toMatch(/^accepted \(HTTP 202\): .*"app":"notes-sync"/m);
+    expect(stdout).toMatch(/^accepted .*"sync\.notes_synced":\d+/m);
     const apps = await (await fetch(`${collectorUrl}/v1/apps`)).json();
     expect(apps).toEqual([
       { app: 'notes-sync', versions: ['2026.11.1'] },

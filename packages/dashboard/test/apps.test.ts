@@ -127,6 +127,14 @@ describe.skipIf(!runBrowser)('dashboard with several apps', () => {
     await expect(page.locator('h2', { hasText: 'Metrics of candor-browser' }).count()).resolves.toBe(1);
   });
 
+  it("links each metric of another app's dictionary with its app", async () => {
+    await show('dictionary?app=notes-web', 'dictionary');
+    const link = page.locator('tr[data-metric="editor.theme"] a');
+    await expect(link.getAttribute('href')).resolves.toBe('#/dictionary/editor.theme?app=notes-web');
+    await link.click();
+    await page.waitForSelector('tr.linked[data-metric="editor.theme"]');
+  });
+
   it('fits a 390 px wide phone screen without sideways scrolling', async () => {
     for (const [route, rendered] of [
       ['metrics?app=notes-web', 'metrics'],

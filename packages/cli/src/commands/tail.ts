@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const base = toCollectorOptions({ host: values.host, port: values.port, keys: values.keys });
   const registries = [];
-  for (const file of values.registry ?? []) registries.push(await loadRegistry(file));
+  const warn = (line: string) => console.error(`candor tail: ${line}`);
+  for (const file of values.registry ?? []) registries.push(await loadRegistry(file, undefined, warn));
   if (registries.length === 0) registries.push(candorBrowserRegistry);
   const time = () => new Date().toISOString().slice(11, 19);
   const print = (line: Record<string, unknown>, text: string) =>

@@ -11,10 +11,10 @@ import {
   SEALED_CONTENT_TYPE,
   TAG_LENGTH,
 } from '@candor/protocol';
-import type { createBatchChecker } from '../check/batch.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
 import { HpkeOpenError, type HpkeRecipient } from '../open/hpke.js';
+import type { createRegistryChecker } from '../registry/check.js';
 import type { Deviation } from './rules.js';
 
 export interface InspectedUpload {
@@ -54,7 +54,7 @@ export interface InspectContext {
   now: () => number;
   recipient: HpkeRecipient;
   firewall: PiiFirewall;
-  check: ReturnType<typeof createBatchChecker>;
+  check: ReturnType<typeof createRegistryChecker>;
 }
 
 /**
@@ -157,7 +157,11 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   }
   const checked = ctx.check(parsed);
   if (!checked.ok && shape.success) {
-    for (const issue of checked.problem.errors ?? []) {
+    const p = checked.problem;
+    const issues = p.errors?.length
+      ? p.errors
+      : [{ message: p.detail ?? p.title, metric: p.metric ?? '(report)', field: p.field ?? '' }];
+    for (const issue of issues) {
       deviations.push({ rule: 'report.values', detail: issue.message, metric: issue.metric, field: issue.field });
     }
   }

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { candorBrowserRegistry, PATHS, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createBatchChecker } from '../check/batch.js';
 import { PiiFirewall } from '../firewall/firewall.js';
 import { createInspector } from '../ingest/inspect.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
 import { generateX25519KeyPair, HpkeRecipient } from '../open/hpke.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
+import { createRegistryChecker } from '../registry/check.js';
+import { RegistrySet } from '../registry/set.js';
 import { inspectUpload } from './inspect.js';
 import { ConformanceSession, type ConformanceSummary, type UploadRecord } from './session.js';
 import { summaryMarkdown } from './summary.js';
@@ -17,7 +18,8 @@ export interface ConformanceOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  registry?: Registry;
+  /** The registries of the apps under test (default: candor's example browser registry). */
+  registries?: Registry[];
   /** Seconds asked for in the retry test's 503. Default 2. */
   retryAfterSeconds?: number;
   /** How long past Retry-After a retry may come before it counts as missing. Default 60 s. */
@@ -45,7 +47,8 @@ export const CONFORMANCE_PATHS = { summary: '/conformance/summary', markdown: '/
  * upload in the summary (JSON at /conformance/summary, Markdown at /conformance/summary.md).
  */
 export async function startConformanceCollector(options: ConformanceOptions = {}): Promise<ConformanceCollector> {
-  const registry = options.registry ?? candorBrowserRegistry;
+  const registries = options.registries?.length ? options.registries : [candorBrowserRegistry];
+  const set = new RegistrySet(registries);
   const now = options.now ?? Date.now;
   const retryAfterSeconds = options.retryAfterSeconds ?? 2;
   const keyId = 1 + Math.floor(Math.random() * 254);
@@ -56,12 +59,12 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     keyId,
     now,
     recipient,
-    firewall: new PiiFirewall(registry),
-    check: createBatchChecker(registry, { now }),
+    firewall: new PiiFirewall(set.vocabulary()),
+    check: createRegistryChecker(set, { now }),
   };
   // The real collector's inspection decides what each upload is answered, so a client sees what it would see.
   const collectorInspect = createInspector({
-    registries: [registry],
+    registries,
     keys: { recipientFor: (id) => (id === keyId ? recipient : undefined), refreshIfStale: async () => {} },
     limits: DEFAULT_LIMITS,
     now,

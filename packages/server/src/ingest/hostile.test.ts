@@ -190,11 +190,12 @@ describe('hostile values are refused before anything is stored', () => {
         const response = await post(c, text);
         expect({ name, where, status: response.status }).toEqual({ name, where, status: 422 });
       }
-      for (const params of [
-        { metric: name } as Record<string, string>,
+      const queries: Record<string, string>[] = [
+        { metric: name },
         { metric: 'page_load.count', by: name },
         { app: name, metric: 'page_load.count' },
-      ]) {
+      ];
+      for (const params of queries) {
         const query = await fetch(`${c.url}/v1/query?${new URLSearchParams(params)}`, {
           headers: { authorization: `Bearer ${c.queryToken}` },
         });
