@@ -1,5 +1,5 @@
 import type { CapturedRequest } from './capture/har-entry.js';
-import { readHarBatches } from './capture/index.js';
+import { readCaptureBatches } from './capture/read-capture.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './decode/index.js';
 import { type CountryLookup, openGeoIp } from './destinations/geoip.js';
 import { DestinationTable, type DomainSummary, type HostSummary } from './destinations/summary.js';
@@ -7,8 +7,9 @@ import { type KnownValue, KnownValues } from './detect/known.js';
 import { CATEGORIES, type Category, SEVERITIES, type Severity, severityRank } from './detect/types.js';
 import type { AuditWarning, Finding } from './findings.js';
 import { LeafAnalyser } from './inspect/analysis.js';
+import { FirstParty } from './inspect/first-party.js';
 import { DestinationCache, inspectRequest } from './inspect/request.js';
-import { LinkTracker } from './link/index.js';
+import { LinkTracker, linkedFindings } from './link/index.js';
 
 /** Version of the JSON report; see docs/audit-json-schema.md. Bumped on any incompatible change. */
 export const AUDIT_SCHEMA = 'candor-audit/1';
@@ -22,6 +23,11 @@ export interface AuditOptions {
   onRawBytes?: (bytes: number) => void;
   /** Most findings kept in the report; counts in the summary stay complete. */
   maxFindings?: number;
+  /**
+   * The site being visited (any host under its registrable domain), for every request. Without it the first party
+   * is read from each page of a browser capture; app captures have none.
+   */
+  firstParty?: string;
 }
 
 export interface AuditResult {
@@ -45,10 +51,12 @@ export interface AuditResult {
 /** Audits HAR capture files (plain or .zhar), streaming each; throws CaptureError on a file that is not a HAR. */
 export async function auditFiles(files: string[], options: AuditOptions = {}): Promise<AuditResult> {
   const counts = new Map<string, number>();
+  const readWarnings: AuditWarning[] = [];
   async function* batches(): AsyncGenerator<CapturedRequest[]> {
     for (const file of files) {
       counts.set(file, 0);
-      for await (const batch of readHarBatches(file, { onRawBytes: options.onRawBytes })) {
+      const onWarning = (message: string) => readWarnings.push({ file, message });
+      for await (const batch of readCaptureBatches(file, { onRawBytes: options.onRawBytes, onWarning })) {
         counts.set(file, (counts.get(file) ?? 0) + batch.length);
         yield batch;
       }
@@ -56,6 +64,7 @@ export async function auditFiles(files: string[], options: AuditOptions = {}): P
   }
   const result = await auditBatches(batches(), options);
   result.files = files.map((file) => ({ file, requests: counts.get(file) ?? 0 }));
+  result.warnings.unshift(...readWarnings);
   return result;
 }
 
@@ -95,11 +104,12 @@ async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: 
   };
 
   const ctx = { analyser, known, link, limits, destinations: new DestinationCache() };
+  const firstParties = new FirstParty(options.firstParty);
   for await (const batch of batches) {
     for (const request of batch) {
       files.set(request.file, (files.get(request.file) ?? 0) + 1);
       bytes += request.size;
-      const inspection = inspectRequest(request, total++, ctx);
+      const inspection = inspectRequest(request, total++, ctx, firstParties.of(request));
       if (inspection.local) continue;
       table.request(inspection.host, inspection.domain, request.serverIp);
       for (const finding of inspection.findings) record(finding);
@@ -107,26 +117,7 @@ async function auditBatches(batches: AsyncIterable<CapturedRequest[]>, options: 
     }
   }
 
-  for (const linked of link.linked()) {
-    const severity: Severity = linked.domains.length > 1 ? 'high' : 'medium';
-    const note = `seen in ${linked.requests} requests to ${linked.hosts.length} host(s): ${linked.hosts.slice(0, 5).join(', ')}`;
-    for (const o of linked.occurrences) {
-      record({
-        category: 'persistent-id',
-        severity,
-        detector: linked.domains.length > 1 ? 'recurs-across-sites' : 'recurs-across-requests',
-        file: o.file,
-        entry: o.entry,
-        host: o.host,
-        domain: o.domain,
-        location: o.location,
-        field: o.field,
-        decoding: o.decoding,
-        evidence: linked.value,
-        note,
-      });
-    }
-  }
+  for (const linked of link.linked()) for (const finding of linkedFindings(linked)) record(finding);
   if (link.pruned)
     warnings.push({
       file: '',

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AuditResult, auditFiles } from './audit.js';
 import { CaptureError } from './capture/errors.js';
@@ -9,7 +11,8 @@ import { redactResult, renderHtml, renderTerminal } from './report/index.js';
 
 export const AUDIT_USAGE = `usage: candor audit FILE... [options]
 
-Decodes every request in HAR captures (browser devtools, mitmproxy incl. .zhar, HTTP Toolkit) and names each
+Decodes every request in HAR captures (browser devtools, mitmproxy incl. .zhar, HTTP Toolkit, candor capture),
+mitmproxy flow files (.mitm, .flow) and pcap/pcapng with an embedded TLS key log (read through tshark), and names each
 leak of personal data: what it was, where it went and how it was hidden.
 
 options:
@@ -17,6 +20,8 @@ options:
   --html FILE            also write a self-contained HTML report with a chart per destination
   --known NAME=VALUE     a value of yours to look for in any disguise (plain, hex, base64, URL-encoded, MD5,
                          SHA-1, SHA-256 and chains of these, any case); repeatable
+  --first-party DOMAIN   the site being visited; what is sent to it is not reported, what reaches others is.
+                         Without it each page's own address is used (browser captures); app captures have none
   --geoip FILE           a MaxMind-format database (.mmdb) giving the country of each server address
   --redact               mask the evidence in every output
   --fail-on SEVERITY     exit with code 1 when a finding is at least this severe (${SEVERITIES.join('|')})
@@ -51,6 +56,11 @@ export async function runAudit(argv: string[], io: AuditIo = defaultIo): Promise
     return 0;
   }
   const { files, options } = parsed;
+  // Checked before the work, so a typo in the folder does not cost a whole audit and then fail.
+  if (options.html && !existsSync(dirname(resolve(options.html)))) {
+    io.stderr(`candor audit: --html: folder ${dirname(resolve(options.html))} does not exist`);
+    return 2;
+  }
   let total = 0;
   for (const file of files)
     total += await stat(file).then(
@@ -63,6 +73,7 @@ export async function runAudit(argv: string[], io: AuditIo = defaultIo): Promise
     result = await auditFiles(files, {
       known: options.known,
       geoip: options.geoip,
+      ...(options.firstParty ? { firstParty: options.firstParty } : {}),
       onRawBytes: (n) => progress.advance(n),
     });
   } catch (error) {
@@ -100,6 +111,7 @@ function parse(argv: string[]) {
       html: { type: 'string' },
       known: { type: 'string', multiple: true },
       geoip: { type: 'string' },
+      'first-party': { type: 'string' },
       redact: { type: 'boolean' },
       'fail-on': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -115,7 +127,11 @@ function parse(argv: string[]) {
     if (eq <= 0 || eq === pair.length - 1) throw new Error(`--known expects NAME=VALUE, not "${pair}"`);
     return { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
   });
+  const firstParty = values['first-party'];
+  if (firstParty !== undefined && !/^[a-z0-9.-]+\.[a-z0-9-]+$/i.test(firstParty))
+    throw new Error(`--first-party expects a domain such as example.com, not "${firstParty}"`);
   const options: ParsedOptions = {
+    firstParty,
     json: values.json ?? false,
     html: values.html,
     known,
@@ -127,6 +143,7 @@ function parse(argv: string[]) {
 }
 
 interface ParsedOptions {
+  firstParty?: string;
   json?: boolean;
   html?: string;
   known?: KnownValue[];

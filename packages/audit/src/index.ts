@@ -1,3 +1,11 @@
+export {
+  type AccuracyReport,
+  type CategoryScore,
+  encodedEmailRecall,
+  LABEL_CATEGORIES,
+  type LabelCategory,
+  scoreCorpus,
+} from './accuracy.js';
 export { AUDIT_SCHEMA, type AuditOptions, type AuditResult, auditFiles, auditRequests } from './audit.js';
 export {
   type CapturedRequest,
@@ -6,6 +14,7 @@ export {
   type HarDocument,
   harFromExchanges,
   ProgressBar,
+  readEntry,
   readHar,
   recordingFetch,
 } from './capture/index.js';
@@ -17,6 +26,7 @@ export type { Category, Detection, Severity } from './detect/index.js';
 export { CATEGORIES, CATEGORY_SEVERITY, detectPersonalData, SEVERITIES } from './detect/index.js';
 export type { KnownValue } from './detect/known.js';
 export type { AuditWarning, Finding, FindingLocation } from './findings.js';
+export { LiveAuditor, type LiveInspection } from './live/live-auditor.js';
 export {
   AuditReportSchema,
   auditJsonSchema,

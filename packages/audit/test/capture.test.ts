@@ -28,6 +28,33 @@ async function collect(text: string, size: number): Promise<string[]> {
 }
 
 group('HAR variants', () => {
+  const expectedMiui = [...MIUI_FINDINGS].sort();
+
+  it('reads HAR 1.1 (Firefox before 46, WebPageTest) like 1.2', async () => {
+    const file = writeText('ff45.har', JSON.stringify(miuiCapture()).replace('"version":"1.2"', '"version":"1.1"'));
+    const result = await auditFiles([file]);
+    expect(described(result)).toEqual(expectedMiui);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('reads a HAR that starts with a UTF-8 byte order mark', async () => {
+    const file = writeText(
+      'bom.har',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(miuiCapture()))]),
+    );
+    expect(described(await auditFiles([file]))).toEqual(expectedMiui);
+  });
+
+  it('reads entries without optional fields, and a log without a version with a warning', async () => {
+    const email = encodeURIComponent(PERSON.email);
+    const file = writeJson(dir, 'bare.har', {
+      log: { entries: [{ request: { url: `https://t.example/collect?email=${email}` } }] },
+    });
+    const result = await auditFiles([file]);
+    expect(described(result)).toEqual(['0|contact|email|query|email|']);
+    expect(result.warnings).toEqual([{ file, message: '"log.version" is missing; read as HAR 1.2' }]);
+  });
+
   it('reads a .zhar (zlib-compressed mitmproxy export) and a gzip file like the plain HAR', async () => {
     const json = JSON.stringify(miuiCapture());
     const zhar = writeText('miui.zhar', deflateSync(json));
@@ -96,6 +123,8 @@ group('HAR variants', () => {
     const result = await auditFiles([writeJson(dir, 'devtools.har', har)]);
     expect(described(result)).toEqual([
       '0|account-id|account-field|body|uid|form',
+      // The page is https://shop.example/, so the Referer names one of its pages to a third party.
+      '0|browsing-history|referer|header|referer|',
       '0|browsing-history|url|body|dl|form',
     ]);
     expect(result.hosts[0]?.addresses).toEqual(['2a00:1450:4001:80b::200e']);
@@ -292,10 +321,10 @@ group('bad input gets an error naming the file and where it broke', () => {
     expect((await failure(file)).message).toBe(`${file}: not a HAR file: no "log" with "version" and "entries"`);
   });
 
-  it('the wrong HAR version', async () => {
-    const file = writeText('old.har', good.replace('"version":"1.2"', '"version":"1.1"'));
+  it('an unknown HAR version', async () => {
+    const file = writeText('future.har', good.replace('"version":"1.2"', '"version":"3.0"'));
     const error = await failure(file);
-    expect(error.message).toMatch(/old\.har: unsupported HAR version "1\.1"; expected 1\.2 \(at byte \d+\)/);
+    expect(error.message).toMatch(/future\.har: unsupported HAR version "3\.0"; expected 1\.1 or 1\.2 \(at byte \d+\)/);
   });
 
   it('a truncated file, naming the entry it ends inside', async () => {

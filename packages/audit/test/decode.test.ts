@@ -66,6 +66,27 @@ group('decoders record their chain', () => {
     ]);
   });
 
+  it('reads a body that declares an encoding it no longer has (mitmproxy decoded it) as stored, and warns', async () => {
+    const json = JSON.stringify({ imei: PERSON.imei });
+    const result = await auditRequests([
+      request(0, { mimeType: 'application/json', text: json }, [['Content-Encoding', 'gzip']]),
+      request(1, { mimeType: 'application/json', bytes: Buffer.from(json) }, [['Content-Encoding', 'br']]),
+    ]);
+    expect(result.findings.filter((f) => f.category === 'hardware-id').map((f) => f.entry)).toEqual([0, 1]);
+    expect(result.warnings).toEqual([
+      {
+        file: 'mem.har',
+        entry: 0,
+        message: 'request body declared Content-Encoding "gzip" but is not gzip data; read as stored',
+      },
+      {
+        file: 'mem.har',
+        entry: 1,
+        message: 'request body declared Content-Encoding "br" but is not brotli data; read as stored',
+      },
+    ]);
+  });
+
   it('reads multipart form data', async () => {
     const boundary = '----candor';
     const body = [

@@ -106,8 +106,10 @@ group('fixture captures produce exactly their findings', () => {
     expect(described(result)).toEqual([
       '0|browsing-history|url|query|dl|',
       '0|persistent-id|recurs-across-requests|query|cid|',
+      '0|persistent-id|tracker-id|query|cid|',
       '1|browsing-history|url|query|dl|',
       '1|persistent-id|recurs-across-requests|query|cid|',
+      '1|persistent-id|tracker-id|query|cid|',
     ]);
   });
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '@candor/protocol';
-import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope, seededRandom } from '@candor/server';
+import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope } from '@candor/server';
+import { SAMPLE_DAY, seededRandom } from '@candor/server/testing';
 import { countNumbered, numberedReport, storedNumbers } from '@candor/server/testing/numbered-reports';
 import { freePort, waitFor } from '@candor/server/testing/processes';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
@@ -321,12 +322,12 @@ describe.skipIf(!available)('scale-out fault tests', () => {
 
     // And the query API of either collector answers from ClickHouse through the shared query layer.
     const response = await fetch(
-      `http://127.0.0.1:${ports[1]}/v1/query?metric=page_load.count&by=day&from=2026-11-01&to=2026-11-30`,
+      `http://127.0.0.1:${ports[1]}/v1/query?metric=page_load.count&by=day&from=${SAMPLE_DAY}&to=${SAMPLE_DAY}`,
       { headers: { authorization: `Bearer ${queryToken}` } },
     );
     expect(response.status).toBe(200);
     const answer = (await response.json()) as { totalReports: number; cells: { key: string; reports?: number }[] };
     expect(answer.totalReports).toBe(total);
-    expect(answer.cells).toEqual([expect.objectContaining({ key: '2026-11-20', reports: total })]);
+    expect(answer.cells).toEqual([expect.objectContaining({ key: SAMPLE_DAY, reports: total })]);
   }, 150_000);
 });

@@ -10,15 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ClickHouseStore,
-  countCopies,
-  DEFAULT_STREAM,
-  ensureKey,
-  queueState,
-  runFaultLoad,
-  seededRandom,
-} from '@candor/server';
+import { ClickHouseStore, DEFAULT_STREAM, ensureKey } from '@candor/server';
+import { countCopies, queueState, runFaultLoad, seededRandom } from '@candor/server/testing';
 import { freePort, waitFor } from '@candor/server/testing/processes';
 import { openScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -33,6 +33,7 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
       k: 5,
       rateLimit: false,
       log: { level: 'silent' },
+      now: () => today,
     });
     result = await simulateFleet({ target: collector.url, devices: 120, minutes: 10, days: 3, seed: 7, now: today });
   }, 120_000);

@@ -4,6 +4,7 @@ import { contributionBounds } from './privacy/contribution.js';
 import { estimateFromRandomized, randomizeResponse } from './privacy/ldp.js';
 import { candorBrowserRegistry } from './registry/candor-browser.js';
 import { defineRegistry, METRIC_TYPES } from './registry/schema.js';
+import { acceptedDays, dayProblem, parseDay, REPORT_DAYS_EARLY, REPORT_DAYS_LATE } from './report/day.js';
 import { createReportChecker } from './report/values.js';
 import { registrableDomain } from './site.js';
 
@@ -61,7 +62,7 @@ describe('distribution buckets', () => {
 });
 
 describe('report checker', () => {
-  const check = createReportChecker(candorBrowserRegistry);
+  const check = createReportChecker(candorBrowserRegistry, { now: () => Date.parse('2026-11-22T12:00:00Z') });
   const base = {
     id: '0'.repeat(32),
     app: 'candor-browser',
@@ -83,6 +84,30 @@ describe('report checker', () => {
       },
     });
     expect(issues.map((i) => i.metric).sort()).toEqual(['nope.metric', 'page_load.time_by_site', 'search.engine_use']);
+  });
+});
+
+describe('report days', () => {
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  it('parses real calendar dates only', () => {
+    expect(parseDay('2026-11-22')).toBe(Date.UTC(2026, 10, 22) / 86_400_000);
+    expect(parseDay('2024-02-29')).not.toBeNull();
+    for (const day of [
+      '2026-13-45',
+      '2026-02-30',
+      '2025-02-29',
+      '2026-00-10',
+      '2026-1-1',
+      ' 2026-11-22',
+      '2026-11-22T00',
+    ])
+      expect({ day, parsed: parseDay(day) }).toEqual({ day, parsed: null });
+  });
+  it(`accepts ${REPORT_DAYS_LATE} days back and ${REPORT_DAYS_EARLY} ahead of the collector's day, nothing else`, () => {
+    expect(acceptedDays(now)).toEqual({ from: '2026-11-19', to: '2026-11-23' });
+    for (const day of ['2026-11-19', '2026-11-22', '2026-11-23']) expect(dayProblem(day, now)).toBeNull();
+    for (const day of ['2026-11-18', '2026-11-24', '0001-01-01', '9999-12-31', '2027-11-22'])
+      expect(dayProblem(day, now)).toMatch(/outside the accepted days 2026-11-19 to 2026-11-23/);
   });
 });
 

@@ -55,13 +55,16 @@ describe('consent', () => {
   it('withdrawing consent aborts an upload in flight and does not queue it again', async () => {
     const { candor, collector } = await setup();
     let release: () => void = () => {};
+    let arrived: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
     collector.uploadResponder = () =>
       new Promise((resolve) => {
         release = () => resolve(new Response(null, { status: 503 }));
+        arrived();
       });
     candor.counter('page_load.count').add(1);
     const flushing = candor.flush();
-    await new Promise((r) => setTimeout(r, 20));
+    await inFlight; // the upload has reached the collector and waits for its answer
     candor.setConsent('denied');
     expect(collector.uploads[0]?.signal?.aborted).toBe(true);
     release();

@@ -1,7 +1,8 @@
-import { createReportChecker, defineRegistry } from '@candor/protocol';
+import { defineRegistry, type Report } from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
 import { FakeCollector } from './support/collector.js';
+import { checkOnItsDay } from './support/setup.js';
 
 const registry = defineRegistry({
   app: 'notes-app',
@@ -61,7 +62,7 @@ describe('an app with its own registry', () => {
       'editor.saved': [{ attachments: 3, kind: 'text' }, { attachments: 20 }, {}],
       'editor.spellcheck': false,
     });
-    const check = createReportChecker(registry);
+    const check = (r: Report) => checkOnItsDay(registry, r);
     for (const r of collector.reports) expect(check(r)).toEqual([]);
   });
 });

@@ -9,12 +9,13 @@ import {
   type QueryResult,
   SEALED_CONTENT_TYPE,
 } from '@candor/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Collector, type CollectorOptions, startCollector } from './collector.js';
+import { DedupeWindow } from './dedupe/window.js';
 import { sealEnvelope } from './open/envelope.js';
 import type { ReportSink } from './store/types.js';
 import { postRaw, sealForCollector } from './testing/client.js';
-import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
 const running: Collector[] = [];
 afterEach(async () => {
@@ -55,23 +56,37 @@ async function query(c: Collector, params: Record<string, string>, token = c.que
 describe('ingest', () => {
   it('a retry that arrives while the first attempt is still storing is not acknowledged before it is durable', async () => {
     let failFirst: (error: Error) => void = () => undefined;
+    let firstArrived: () => void = () => undefined;
+    const firstStoring = new Promise<void>((resolve) => (firstArrived = resolve));
     const stored: Report[][] = [];
     let calls = 0;
     const sink: ReportSink = {
       accept: (reports) => {
         calls++;
-        if (calls === 1) return new Promise<void>((_, rejectStore) => (failFirst = rejectStore));
+        if (calls === 1) {
+          firstArrived();
+          return new Promise<void>((_, rejectStore) => (failFirst = rejectStore));
+        }
         stored.push(reports);
         return Promise.resolve();
       },
       close: async () => undefined,
     };
+    // The retry, found to duplicate reports still being stored, waits for that store: this is the event.
+    let retryWaiting: () => void = () => undefined;
+    const retryWaits = new Promise<void>((resolve) => (retryWaiting = resolve));
+    const whenStored = DedupeWindow.prototype.whenStored;
+    const spy = vi.spyOn(DedupeWindow.prototype, 'whenStored').mockImplementation(function (this: DedupeWindow, keys) {
+      retryWaiting();
+      return whenStored.call(this, keys);
+    });
     const c = await start({ sink, rateLimit: false });
     const batch = sampleBatch(3, seededRandom(9));
     const first = post(c, await sealForCollector(c.url, batch));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await firstStoring;
     const retry = post(c, await sealForCollector(c.url, batch));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await retryWaits;
+    spy.mockRestore();
     expect(calls).toBe(1); // the retry is a duplicate of reports still being stored
     failFirst(new Error('queue unavailable'));
     expect((await first).status).toBe(503);
@@ -97,12 +112,12 @@ describe('ingest', () => {
     const { status, body: result } = await query(c, {
       metric: 'page_load.count',
       by: 'day',
-      from: '2026-11-20',
-      to: '2026-11-20',
+      from: SAMPLE_DAY,
+      to: SAMPLE_DAY,
     });
     expect(status).toBe(200);
     const sum = batch.reports.reduce((s, r) => s + (r.metrics['page_load.count'] as number), 0);
-    expect(result.cells).toEqual([{ key: '2026-11-20', suppressed: false, reports: 25, sum }]);
+    expect(result.cells).toEqual([{ key: SAMPLE_DAY, suppressed: false, reports: 25, sum }]);
     expect(result.totalReports).toBe(25);
   });
 
@@ -309,7 +324,7 @@ describe('keys, dashboard and privacy panel', () => {
   it('reports k, the DP budget per metric spent and left, and suppressed cells at /v1/privacy', async () => {
     const c = await start({ dp: { epsilon: 0.5, budgetPerDay: 1 }, k: 20 });
     await post(c, await sealForCollector(c.url, sampleBatch(3, seededRandom(8))));
-    expect((await query(c, { metric: 'page_load.count', from: '2026-11-20', to: '2026-11-20' })).status).toBe(200);
+    expect((await query(c, { metric: 'page_load.count', from: SAMPLE_DAY, to: SAMPLE_DAY })).status).toBe(200);
     const response = await fetch(`${c.url}/v1/privacy`, { headers: { authorization: `Bearer ${c.queryToken}` } });
     const status = (await response.json()) as PrivacyStatus;
     expect(status.k).toBe(20);

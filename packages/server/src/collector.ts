@@ -1,14 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { acceptedDays, candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
-import { createBatchChecker } from './check/batch.js';
-import { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow } from './dedupe/window.js';
+import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
+import { createInspector } from './ingest/inspect.js';
+import { InspectorPool, poolAvailable } from './ingest/pool.js';
 import { StoreSink } from './ingest/store-sink.js';
-import { createUploadProcessor, type IngestStats } from './ingest/upload.js';
+import { createUploadProcessor, emptyIngestStats, type IngestAnswer, type IngestStats } from './ingest/upload.js';
+import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
@@ -16,8 +20,9 @@ import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
 import { BudgetLedger } from './query/ledger.js';
 import { QueryService } from './query/service.js';
+import { RegistrySet } from './registry/set.js';
 import { DuckDbStore } from './store/duckdb/store.js';
-import type { ReportSink, ReportStore } from './store/types.js';
+import type { DedupeKey, ReportSink, ReportStore } from './store/types.js';
 
 export interface CollectorOptions {
   host?: string;
@@ -27,10 +32,20 @@ export interface CollectorOptions {
   store?: string | ReportStore;
   /** Where accepted reports go; default: flattened into the store. */
   sink?: ReportSink;
+  /** The app's metric registry. Default: candor's example registry (candor-browser). */
   registry?: Registry;
+  /**
+   * Several registries: several apps, and several versions of one app, served at once. Each report is checked
+   * against the one its app and registry version name. Takes the place of `registry`.
+   */
+  registries?: Registry[];
+  /** Origins whose pages may upload (CORS on POST /v1/reports and GET /v1/keys), e.g. https://app.example. */
+  allowOrigins?: string[];
+  /** Called with every upload's answer (accepted or a problem), after it is decided. `candor tail` prints them. */
+  onAnswer?: (answer: IngestAnswer) => void;
   /** HPKE keys and query tokens (mode 0600). Created when missing. Default '.candor/keys'. */
   keysDir?: string;
-  /** Small state files: dedupe ids across restarts, the DP ledger. Default: the parent of keysDir. */
+  /** Small state files: the dedupe secret, the DP ledger. Default: the parent of keysDir. */
   stateDir?: string;
   /** Minimum reports behind a released cell. Default 20. */
   k?: number;
@@ -39,7 +54,13 @@ export interface CollectorOptions {
   limits?: Partial<IngestLimits>;
   /** Per-client rate limiting; false turns it off (benchmarks). Default on. */
   rateLimit?: boolean;
-  dedupeWindowMs?: number;
+  /** The clock for the accepted-day window and dedupe (ms since the epoch). Default Date.now. */
+  now?: () => number;
+  /**
+   * Worker threads that open and check uploads. Default: one per core when running compiled (0 from TypeScript
+   * sources, e.g. under vitest, and whenever `now` is set); 0 inspects on the main thread.
+   */
+  workers?: number;
   /** Embedded DuckDB only: re-group and re-sort the rollups this often (default 6 h; 0 = never). */
   compactEveryMs?: number;
   /** Create a query token when none exists and return it as `queryToken`. Default true. */
@@ -58,6 +79,8 @@ export interface Collector {
   keysDir: string;
   store: ReportStore;
   stats: IngestStats;
+  /** Answers a request in-process, without a socket: the same app the HTTP server runs (fuzzing, tests). */
+  handle(request: Request): Promise<Response>;
   /** Re-reads the key directory now (it is also re-read every minute and on an unknown key id). */
   reloadKeys(): Promise<void>;
   close(): Promise<void>;
@@ -76,6 +99,17 @@ async function openStore(store: string | ReportStore | undefined): Promise<{ sto
   return { store: await DuckDbStore.open(path), owned: true };
 }
 
+async function readSavedKeys(path: string): Promise<DedupeKey[]> {
+  try {
+    const saved: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return Array.isArray(saved)
+      ? saved.filter((k): k is DedupeKey => typeof k?.key === 'string' && typeof k?.day === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
 async function findDashboard(): Promise<string | null> {
   try {
     const dashboard = (await import('@candor/dashboard')) as { dashboardAssetsDir?: unknown };
@@ -87,7 +121,7 @@ async function findDashboard(): Promise<string | null> {
 
 /** Starts the collector: ingest, query API, data dictionary, OpenAPI document and the dashboard. */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
-  const registry = options.registry ?? candorBrowserRegistry;
+  const registries = new RegistrySet(options.registries ?? [options.registry ?? candorBrowserRegistry]);
   const keysDir = resolve(options.keysDir ?? '.candor/keys');
   const stateDir = resolve(options.stateDir ?? dirname(keysDir));
   const log = createLogger(options.log);
@@ -104,10 +138,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   }
 
   const { store, owned } = await openStore(options.store);
-  const sink = options.sink ?? new StoreSink(store, registry);
-  const dedupe = new DedupeWindow(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
-  const dedupePath = join(stateDir, 'dedupe-ids.json');
-  await dedupe.load(dedupePath);
+  const sink = options.sink ?? new StoreSink(store, registries);
+  const now = options.now ?? Date.now;
+  const dedupe = new DedupeWindow(await DedupeWindow.secretIn(stateDir), now);
+  // Dedupe keys are durable with the rows they guard when the store keeps them (DuckDB); with another sink
+  // (JetStream, which dedupes by message id itself) they are saved to a file on close.
+  const keysInStore = !options.sink && store.dedupeKeys !== undefined;
+  const dedupePath = join(stateDir, 'dedupe-keys.json');
+  if (keysInStore) dedupe.load(await (store.dedupeKeys?.(acceptedDays(now()).from) ?? []));
+  else dedupe.load(await readSavedKeys(dedupePath));
 
   let dp: { epsilon: number; ledger: BudgetLedger } | null = null;
   if (options.dp) {
@@ -119,11 +158,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     dp = { epsilon: options.dp.epsilon, ledger };
   }
 
-  const stats: IngestStats = { accepted: 0, duplicates: 0, rejected: {} };
-  const firewall = new PiiFirewall(registry);
+  const stats = emptyIngestStats();
+  const firewall = new PiiFirewall(registries.vocabulary());
+  // A test clock cannot cross into worker threads; with one, inspections run on the main thread.
+  const workers = options.now ? 0 : (options.workers ?? (poolAvailable() ? availableParallelism() : 0));
+  const pool =
+    workers > 0 ? await InspectorPool.start(workers, { registries: registries.all(), keysDir, limits }) : null;
+  const inspectHere = createInspector({ registries: registries.all(), keys, limits, now });
   const ingest = {
-    keys,
-    check: createBatchChecker(registry),
+    registry: registries.vocabulary(),
+    inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,
     firewall,
     dedupe,
     sink,
@@ -131,11 +175,27 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     rate: options.rateLimit === false ? null : new RateLimiter(limits.ratePerMinute, limits.burst),
     log,
   };
-  const queries = new QueryService({ registry, store, k, ...(dp ? { dp } : {}) });
+  // One query service per app, over its newest registry: figures are per app, never mixed.
+  const queries = new Map(
+    registries.apps().map((app) => {
+      const registry = registries.latest(app) as Registry;
+      return [app, new QueryService({ registry, store, k, ...(dp ? { dp } : {}) })] as const;
+    }),
+  );
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
-  const processUpload = createUploadProcessor(ingest, stats);
+  const processOne = createUploadProcessor(ingest, stats);
+  const onAnswer = options.onAnswer;
+  const processUpload = onAnswer
+    ? async (upload: Parameters<typeof processOne>[0]) => {
+        const answer = await processOne(upload);
+        onAnswer(answer);
+        return answer;
+      }
+    : processOne;
   const app = createApp({
-    registry,
+    registries,
+    k,
+    allowOrigins: options.allowOrigins ?? [],
     keys,
     tokens: new TokenVerifier(keysDir),
     queries,
@@ -151,10 +211,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   // Every route, uploads included, goes through the hono app: a node:http fast path for uploads measured no
   // faster in `candor bench collector` (opening, checking and storing dominate, not request plumbing).
   const server = createServer(getRequestListener(app.fetch));
-  await new Promise<void>((ready, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, host, () => ready());
-  });
+  try {
+    await new Promise<void>((ready, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 0, host, () => ready());
+    });
+  } catch (error) {
+    // A busy port: release what was opened, so the caller can report it and exit cleanly.
+    if (!options.sink) await sink.close();
+    if (owned) await store.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
   keyRefresh.unref();
@@ -178,6 +245,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keysDir,
     store,
     stats,
+    handle: async (request) => app.fetch(request),
     reloadKeys: () => keys.refresh(),
     close() {
       closing ??= (async () => {
@@ -187,8 +255,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           server.close(() => done());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await pool?.close();
         if (!options.sink) await sink.close();
-        await dedupe.save(dedupePath);
+        if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();
         log.flush?.();
       })();

@@ -1,4 +1,13 @@
 export { type Collector, type CollectorOptions, startCollector } from './collector.js';
+export type { Deviation, Rule } from './conformance/rules.js';
+export {
+  CONFORMANCE_PATHS,
+  type ConformanceCollector,
+  type ConformanceOptions,
+  startConformanceCollector,
+} from './conformance/server.js';
+export type { ConformanceSummary, RuleResult, UploadRecord } from './conformance/session.js';
+export { deviationLine, summaryMarkdown } from './conformance/summary.js';
 export {
   createKey,
   DEFAULT_GRACE_MS,
@@ -18,9 +27,4 @@ export type { RollupRow } from './store/duckdb/rollup.js';
 export { DuckDbStore } from './store/duckdb/store.js';
 export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
-export { type Copies, countCopies, type FaultLoad, queueState, runFaultLoad } from './testing/fault-run.js';
-export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
-export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
-export { freePort } from './testing/processes.js';
-export { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 export * from './writer/index.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startCollector } from './collector.js';
 import { sealEnvelope } from './open/envelope.js';
 import { postRaw, sealForCollector } from './testing/client.js';
-import { sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
+import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';
 
 async function allFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -84,7 +84,7 @@ describe('the collector never stores or logs an address or user agent (contract 
       );
     }
     const answer = await fetch(
-      `${collector.url}/v1/query?metric=page_load.count&by=modelFamily&from=2026-11-20&to=2026-11-20`,
+      `${collector.url}/v1/query?metric=page_load.count&by=modelFamily&from=${SAMPLE_DAY}&to=${SAMPLE_DAY}`,
       {
         headers: { authorization: `Bearer ${collector.queryToken}`, 'user-agent': userAgents[0] as string },
       },

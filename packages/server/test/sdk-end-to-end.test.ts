@@ -19,6 +19,7 @@ describe('SDK -> seal -> collector -> store -> query API', () => {
       dashboardDir: null,
       log: { level: 'silent' },
       k: 20,
+      now: () => DAY,
     });
     try {
       const devices = 24;

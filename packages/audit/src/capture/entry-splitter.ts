@@ -20,12 +20,16 @@ export interface HarLogInfo {
 export interface SplitOptions {
   /** An entry larger than this is refused rather than buffered. */
   maxEntryBytes?: number;
+  /** Called with the JSON of each element of `log.pages`, as soon as it has been read (before later entries). */
+  onPage?: (json: string) => void;
 }
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_SMALL_STRING = 4096;
 const NULL = Buffer.from('null');
+/** HAR 1.1 (Firefox before 46, WebPageTest) differs from 1.2 only in fields the auditor does not read. */
+const SUPPORTED_VERSIONS = new Set(['1.1', '1.2']);
 
 /**
  * Streams the elements of `log.entries` out of a HAR, a batch per chunk read, without holding the file in memory: a byte scanner tracks
@@ -55,6 +59,8 @@ export async function* splitHarEntries(
   let backslashes = 0; // consecutive backslashes just before the scan position, inside a string
   let small: number[] | undefined; // bytes of a string near the top: log keys, the version, the creator's name
   let inEntries = false;
+  let inPages = false;
+  let capturingPage = false; // the element being captured is a page, not an entry
   let entryParts: Buffer[] = [];
   let entryStart = -1; // start of the current entry within the current chunk, or 0 when it began earlier
   let entryOffset = 0;
@@ -131,8 +137,13 @@ export async function* splitHarEntries(
                 : Buffer.concat(entryParts).toString('utf8');
             entryParts = [];
             capturing = false;
-            const index = info.entryCount++;
             i++;
+            if (capturingPage) {
+              capturingPage = false;
+              options.onPage?.(json);
+              continue;
+            }
+            const index = info.entryCount++;
             batch.push({ index, offset: entryOffset, size: position + i - entryOffset, json });
             continue;
           }
@@ -185,7 +196,8 @@ export async function* splitHarEntries(
         else if (depth === 2 && keys[1] === 'log') {
           if (keys[2] === 'version') {
             info.version = text;
-            if (text !== '1.2') fail(`unsupported HAR version "${text}"; expected 1.2`, position + i);
+            if (!SUPPORTED_VERSIONS.has(text))
+              fail(`unsupported HAR version "${text}"; expected 1.1 or 1.2`, position + i);
           }
         } else if (depth === 3 && keys[1] === 'log' && keys[2] === 'creator' && keys[3] === 'name') info.creator = text;
         continue;
@@ -218,8 +230,10 @@ export async function* splitHarEntries(
             keys[depth] = '';
           }
           if (depth === 3 && c === 0x5b && keys[1] === 'log' && keys[2] === 'entries') inEntries = true;
-          else if (depth === 4 && inEntries) {
+          else if (depth === 3 && c === 0x5b && keys[1] === 'log' && keys[2] === 'pages') inPages = true;
+          else if (depth === 4 && (inEntries || (inPages && c === 0x7b))) {
             if (c !== 0x7b) fail('an entry is not a JSON object', position + i, info.entryCount);
+            capturingPage = inPages;
             capturing = true;
             entryStart = i;
             entryOffset = position + i;
@@ -238,7 +252,10 @@ export async function* splitHarEntries(
           if (depth === 0) fail('unbalanced closing bracket', position + i);
           if (depth <= 3 && kinds[depth] !== (c === 0x7d ? 0x7b : 0x5b))
             fail('mismatched closing bracket', position + i, inEntries ? info.entryCount : undefined);
-          if (depth === 3 && inEntries) inEntries = false;
+          if (depth === 3) {
+            inEntries = false;
+            inPages = false;
+          }
           depth--;
           if (depth === 0) finished = true;
           break;

@@ -28,6 +28,10 @@ export interface CapturedRequest {
   socketMessages: string[];
   /** The server address the capture records, without IPv6 brackets. */
   serverIp?: string;
+  /** The page (browser captures) the request belongs to: its `pageref`, and the page's title when it is a URL. */
+  page?: { id: string; url?: string };
+  /** What the browser loaded it as (Chrome's `_resourceType`: "document", "script", "xhr", ...). */
+  resourceType?: string;
   /** Size of the entry's JSON text, for throughput figures. */
   size: number;
 }
@@ -64,8 +68,9 @@ export function readEntry(raw: unknown, file: string, index: number, offset: num
   if (!isObject(raw)) throw new CaptureError(file, 'an entry is not a JSON object', where);
   const request = raw.request;
   if (!isObject(request)) throw new CaptureError(file, 'an entry has no "request" object', where);
-  if (typeof request.url !== 'string' || typeof request.method !== 'string')
-    throw new CaptureError(file, 'an entry\'s request has no "url" or "method" string', where);
+  if (typeof request.url !== 'string') throw new CaptureError(file, 'an entry\'s request has no "url" string', where);
+  // Hand-built HARs sometimes leave the method out; what was sent is still in the URL.
+  const method = typeof request.method === 'string' ? request.method : 'GET';
   const headers = nameValues(request.headers);
   const contentType = headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '';
   let body: CapturedBody | undefined;
@@ -95,13 +100,15 @@ export function readEntry(raw: unknown, file: string, index: number, offset: num
   return {
     entry: index,
     file,
-    method: request.method,
+    method,
     url: request.url,
     headers,
     cookies: nameValues(request.cookies),
     body,
     socketMessages,
     serverIp,
+    ...(typeof raw.pageref === 'string' ? { page: { id: raw.pageref } } : {}),
+    ...(typeof raw._resourceType === 'string' ? { resourceType: raw._resourceType.toLowerCase() } : {}),
     size,
   };
 }

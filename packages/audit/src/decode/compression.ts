@@ -13,15 +13,18 @@ export function sniffCompression(bytes: Uint8Array): Compression | undefined {
   return undefined;
 }
 
+/** Why nothing came out: the data is not in that format, or it would exceed the output budget. */
+export type DecompressFailure = 'invalid' | 'limit';
+
 /**
  * Decompresses within the request's output budget. A stream that would exceed it (a zip bomb) yields a warning
- * and nothing; a stream that is not valid yields nothing.
+ * and 'limit'; a stream that is not valid yields 'invalid'.
  */
-export function decompress(ctx: DecodeContext, bytes: Uint8Array, kind: Compression): Buffer | undefined {
+export function decompress(ctx: DecodeContext, bytes: Uint8Array, kind: Compression): Buffer | DecompressFailure {
   const maxOutputLength = ctx.outputBudget();
   if (maxOutputLength === 0) {
     ctx.warn(`decompressed output limit of ${ctx.limits.maxOutputBytes} bytes reached; ${kind} data skipped`);
-    return undefined;
+    return 'limit';
   }
   try {
     const options = { maxOutputLength };
@@ -37,8 +40,10 @@ export function decompress(ctx: DecodeContext, bytes: Uint8Array, kind: Compress
     return out;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
       ctx.warn(`${kind} data expands beyond ${ctx.limits.maxOutputBytes} bytes (possible zip bomb); skipped`);
-    return undefined;
+      return 'limit';
+    }
+    return 'invalid';
   }
 }

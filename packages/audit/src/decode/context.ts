@@ -9,6 +9,8 @@ export interface Leaf {
   unnamedNumber?: boolean;
   /** A JSON number: it is taken for an identifier only when its field name says so. */
   jsonNumber?: boolean;
+  /** A string that decoded to a structured record (protobuf): its fields are examined, not it as one value. */
+  structured?: boolean;
 }
 
 export interface DecodeLimits {

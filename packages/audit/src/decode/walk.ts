@@ -8,6 +8,8 @@ import { asPrintableText, entropy } from './text.js';
 const MAX_LEAF_CHARS = 64 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+/** Base64 padded with dots instead of "=" (reCAPTCHA's "co" parameter). */
+const DOT_PADDED_BASE64 = /^[A-Za-z0-9+/_-]{6,}\.{1,2}$/;
 const HEX = /^[0-9a-fA-F]+$/;
 const JWT = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 const PERCENT = /%[0-9A-Fa-f]{2}/;
@@ -36,11 +38,50 @@ function tooDeep(ctx: DecodeContext, chain: string[]): boolean {
  * not reported twice.
  */
 export function decodeString(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
-  if (!unwrapString(ctx, text, field, chain))
-    ctx.emit({ field, value: text.length > MAX_LEAF_CHARS ? text.slice(0, MAX_LEAF_CHARS) : text, decoding: chain });
+  const unwrapped = unwrapString(ctx, text, field, chain);
+  if (unwrapped !== true) {
+    const value = text.length > MAX_LEAF_CHARS ? text.slice(0, MAX_LEAF_CHARS) : text;
+    ctx.emit({ field, value, decoding: chain, ...(unwrapped === 'protobuf' ? { structured: true } : {}) });
+    if (text.includes('://') && ABSOLUTE_URL.test(text)) decodeUrlParts(ctx, text, field, chain);
+  }
 }
 
-function unwrapString(ctx: DecodeContext, text: string, field: string, chain: string[]): boolean {
+/**
+ * A URL carried as a value is examined whole (it names a page) and its parts are examined too: a page address
+ * can carry an e-mail or an id in its own query or fragment ("dl=https://shop/register?email=...").
+ */
+function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
+  if (tooDeep(ctx, chain)) return;
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return;
+  }
+  const next = push(chain, 'url-query');
+  for (const [name, value] of url.searchParams) if (value !== '') decodeString(ctx, value, join(field, name), next);
+  const fragment = url.hash.slice(1);
+  if (fragment.includes('=') && looksLikeForm(fragment)) decodeForm(ctx, fragment, field, push(chain, 'url-fragment'));
+}
+
+/** "name=value; name2=value2": a cookie jar copied into a value (Google Analytics' utmcc, consent strings). */
+const COOKIE_JAR = /^\s*[\w.$-]+=[^;=]*(?:;[\s+]*[\w.$-]+=[^;]*)+;?\s*$/;
+
+function decodeCookieJar(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
+  const next = push(chain, 'cookie');
+  for (const pair of text.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair
+      .slice(0, eq)
+      .replace(/^[\s+]+/, '')
+      .trim();
+    decodeString(ctx, pair.slice(eq + 1).trim(), join(field, name), next);
+  }
+}
+
+/** true when the text was fully unwrapped into something else; 'protobuf' when its bytes held a message. */
+function unwrapString(ctx: DecodeContext, text: string, field: string, chain: string[]): boolean | 'protobuf' {
   if (text.length < 4 || tooDeep(ctx, chain)) return false;
   const first = text.charCodeAt(0);
   const trimmed = first === 0x20 || first === 0x0a || first === 0x0d || first === 0x09 ? text.trim() : text;
@@ -55,10 +96,15 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
   if (lead === 'e' && JWT.test(trimmed)) return decodeJwt(ctx, trimmed, field, chain);
   if (ABSOLUTE_URL.test(trimmed)) return false;
   const hasEquals = trimmed.includes('=');
+  if (hasEquals && trimmed.includes(';') && COOKIE_JAR.test(trimmed)) {
+    decodeCookieJar(ctx, trimmed, field, chain);
+    return true;
+  }
   if (hasEquals && looksLikeForm(trimmed)) {
     decodeForm(ctx, trimmed, field, chain);
     return true;
   }
+  if (hasEquals && trimmed.includes('\n') && decodeFormLines(ctx, trimmed, field, chain)) return true;
   if (PERCENT.test(trimmed)) {
     let unescaped: string | undefined;
     try {
@@ -77,12 +123,27 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
     return decodeBytes(ctx, Buffer.from(trimmed, 'hex'), field, push(chain, 'hex'), undefined, true) === 'text';
   }
   if (BASE64.test(trimmed) && (trimmed.length % 4 === 0 || !hasEquals))
-    return decodeBytes(ctx, Buffer.from(trimmed, 'base64'), field, push(chain, 'base64'), undefined, true) === 'text';
+    return unwrapped(decodeBytes(ctx, Buffer.from(trimmed, 'base64'), field, push(chain, 'base64'), undefined, true));
   if (BASE64URL.test(trimmed))
+    return unwrapped(
+      decodeBytes(ctx, Buffer.from(trimmed, 'base64url'), field, push(chain, 'base64url'), undefined, true),
+    );
+  if (DOT_PADDED_BASE64.test(trimmed))
     return (
-      decodeBytes(ctx, Buffer.from(trimmed, 'base64url'), field, push(chain, 'base64url'), undefined, true) === 'text'
+      decodeBytes(
+        ctx,
+        Buffer.from(trimmed.replace(/\.+$/, ''), 'base64url'),
+        field,
+        push(chain, 'base64'),
+        undefined,
+        true,
+      ) === 'text'
     );
   return false;
+}
+
+function unwrapped(outcome: BytesOutcome): boolean | 'protobuf' {
+  return outcome === 'text' ? true : outcome === 'protobuf' ? 'protobuf' : false;
 }
 
 function tryJson(text: string): unknown {
@@ -96,8 +157,9 @@ function tryJson(text: string): unknown {
 function looksLikeForm(text: string): boolean {
   // Base64 padding ("...==") is not a form; a form has key=value pairs joined by "&".
   if (!text.includes('&')) {
+    // One pair: its key must read as a name, not as the random head of a token ("IDXL0vH3...NE=.UsRnv6").
     const eq = text.indexOf('=');
-    return eq > 0 && eq < text.length - 1 && !text.endsWith('=') && FORM_PAIR.test(text);
+    return eq > 0 && eq <= 24 && eq < text.length - 1 && !text.endsWith('=') && FORM_PAIR.test(text);
   }
   const pairs = text.split('&');
   let named = 0;
@@ -108,6 +170,16 @@ function looksLikeForm(text: string): boolean {
     if (eq > 0 && FORM_KEY.test(pair.slice(0, eq))) named++;
   }
   return named > 0 && named >= pairs.length / 2;
+}
+
+/** Beacons that batch several form-encoded hits, one per line (Google Analytics' /batch, sendBeacon text/plain). */
+function decodeFormLines(ctx: DecodeContext, text: string, field: string, chain: string[]): boolean {
+  const lines = text.split(/\r?\n/).filter((line) => line !== '');
+  if (lines.length < 2 || !lines.every((line) => line.includes('=') && looksLikeForm(line))) return false;
+  lines.forEach((line, i) => {
+    decodeForm(ctx, line, `${field}[${i}]`, chain);
+  });
+  return true;
 }
 
 export function decodeForm(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
@@ -143,8 +215,18 @@ export function walkJson(ctx: DecodeContext, value: unknown, field: string, chai
   else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) walkJson(ctx, value[i], `${field}[${i}]`, chain, nesting + 1);
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) walkJson(ctx, child, join(field, key), chain, nesting + 1);
+    for (const [key, child] of Object.entries(value)) {
+      const path = join(field, key);
+      // A key can be data too: maps keyed by e-mail address, URL or id ({"a@b.example": {...}}).
+      if (keyMayBeData(key)) ctx.emit({ field: `${path}.(key)`, value: key, decoding: chain });
+      walkJson(ctx, child, path, chain, nesting + 1);
+    }
   }
+}
+
+/** Keys worth examining as values: ones holding an "@" or a URL. Field names never do. */
+function keyMayBeData(key: string): boolean {
+  return key.length >= 6 && (key.includes('@') || key.includes('://'));
 }
 
 /**
@@ -166,7 +248,7 @@ export function decodeBytes(
   const kind = compression ?? sniffCompression(bytes);
   if (kind) {
     const out = decompress(ctx, bytes, kind);
-    if (!out) return 'opaque';
+    if (!Buffer.isBuffer(out)) return 'opaque';
     decodeBytes(ctx, out, field, push(chain, kind), undefined, false, nesting);
     return 'text';
   }
@@ -236,10 +318,17 @@ export function decodeBody(
   if (compression) {
     const raw = bytes ?? Buffer.from(body.text ?? '', 'latin1');
     let out = decompress(ctx, raw, compression);
-    if (!out && compression === 'zlib') out = decompress(ctx, raw, 'deflate');
-    if (!out) return;
-    bytes = out;
-    chain.push(compression === 'zlib' ? 'deflate' : compression);
+    if (out === 'invalid' && compression === 'zlib') out = decompress(ctx, raw, 'deflate');
+    if (out === 'limit') return;
+    if (Buffer.isBuffer(out)) {
+      bytes = out;
+      chain.push(compression === 'zlib' ? 'deflate' : compression);
+    } else {
+      // mitmproxy keeps "Content-Encoding: gzip" on bodies it has already decoded: read the body as stored.
+      ctx.warn(
+        `request body declared Content-Encoding "${contentEncoding?.trim()}" but is not ${compression} data; read as stored`,
+      );
+    }
   }
   if (mime.startsWith('multipart/')) {
     const boundary = multipartBoundary(body.mimeType);
@@ -270,6 +359,8 @@ export function decodeBody(
 }
 
 function decodeTextBody(ctx: DecodeContext, text: string, mime: string, field: string, chain: string[]): void {
-  if (mime.includes('x-www-form-urlencoded')) decodeForm(ctx, text, field, chain);
+  // Scripts often send JSON labelled as a form; the text says what it is.
+  const lead = text.trimStart()[0];
+  if (mime.includes('x-www-form-urlencoded') && lead !== '{' && lead !== '[') decodeForm(ctx, text, field, chain);
   else decodeString(ctx, text, field, chain);
 }

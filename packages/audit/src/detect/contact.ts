@@ -1,3 +1,4 @@
+import { parse } from 'tldts';
 import { type FieldNames, fieldIs } from './fields.js';
 import type { Detection } from './types.js';
 
@@ -46,6 +47,15 @@ function digitCount(text: string): number {
 }
 
 /**
+ * A domain mail can be sent to: a registrable name under a real (ICANN) top-level domain. Cookie and config
+ * strings ("effcl@0.totcl@0") and internal names ("svc@build.local") have the shape of an address but not this.
+ */
+function deliverable(domain: string): boolean {
+  const parsed = parse(domain, { allowPrivateDomains: false });
+  return parsed.isIcann === true && parsed.domainWithoutSuffix !== null && parsed.domainWithoutSuffix !== '';
+}
+
+/**
  * Looks at each "@" (at most 16): a local-part character before it and a domain after it. Done by hand around
  * indexOf rather than with one unanchored pattern, which backtracks quadratically on long hostile strings; this
  * runs on the collector's hot path.
@@ -55,7 +65,7 @@ function hasEmail(value: string): boolean {
   for (let n = 0; at !== -1 && n < MAX_AT_SIGNS; n++) {
     if (at > 0 && EMAIL_LOCAL_CHAR.test(value[at - 1] as string)) {
       const match = EMAIL_DOMAIN.exec(value.slice(at + 1, at + 256));
-      if (match && !FILE_SUFFIXES.has((match[1] ?? '').toLowerCase())) return true;
+      if (match && !FILE_SUFFIXES.has((match[1] ?? '').toLowerCase()) && deliverable(match[0])) return true;
     }
     at = value.indexOf('@', at + 1);
   }

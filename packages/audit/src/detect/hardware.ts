@@ -57,6 +57,11 @@ function allDigits(value: string): boolean {
   return value.length > 0;
 }
 
+/** No name to go by: a bare value, a protobuf field number ("#4"), or a path segment. */
+function unnamed(names: FieldNames): boolean {
+  return names.last === '' || /^#?\d*$/.test(names.raw) || names.raw.startsWith('path');
+}
+
 function repeated(value: string): boolean {
   return /^(.)\1*$/.test(value);
 }
@@ -68,7 +73,9 @@ export function detectHardware(value: string, names: FieldNames, out: Detection[
     else if (
       length === 15 &&
       luhnValid(value) &&
-      (fieldIs(names, IMEI_FIELDS) || IMEI_REPORTING_BODIES.has(value.slice(0, 2)))
+      // A field named for something else ("id", "pixel") says what the number is; only a nameless one (a
+      // protobuf field, free text) is judged by its shape alone.
+      (fieldIs(names, IMEI_FIELDS) || (unnamed(names) && IMEI_REPORTING_BODIES.has(value.slice(0, 2))))
     )
       out.push({ category: 'hardware-id', detector: 'imei' });
     else if ((length === 14 || length === 16) && fieldIs(names, IMEI_FIELDS))

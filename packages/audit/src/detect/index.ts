@@ -7,6 +7,7 @@ import { detectHardware } from './hardware.js';
 import { detectHashed } from './hashed.js';
 import { detectLocation } from './location.js';
 import { detectPlatform } from './platform.js';
+import { detectTrackerId } from './trackers.js';
 import type { Detection } from './types.js';
 import { detectWeb } from './web.js';
 
@@ -37,6 +38,8 @@ export function detectPersonalData(value: string, field?: string): Detection[] {
     detectHashed(value, names, out);
     detectFingerprintValue(value, names, out);
   }
+  // Some tracker ids are long (Criteo's bundle); the catalogue is a name lookup first, so any length is cheap.
+  if (value.length <= 4096) detectTrackerId(value, names, out);
   return dedupe(out);
 }
 

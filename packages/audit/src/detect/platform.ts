@@ -1,4 +1,5 @@
 import { type FieldNames, fieldIs } from './fields.js';
+import { isUnfilled } from './trackers.js';
 import type { Detection } from './types.js';
 
 const ANDROID_ID_FIELDS = new Set(['androidid', 'ssaid', 'andid', 'androiduuid', 'aid']);
@@ -20,13 +21,15 @@ const AD_ID_FIELDS = new Set([
   'googleaid',
   'vaid',
 ]);
-/** Ids an app or SDK assigns to the device or install; named so, they are meant to persist. */
+/**
+ * Ids an app or SDK assigns to the device or install; named so, they are meant to persist. Not "client_id": that is
+ * OAuth's name for the application (RFC 6749); Google Analytics' client id is in the tracker catalogue.
+ */
 const DEVICE_ID_FIELDS = new Set([
   'deviceid',
   'distinctid',
   'installid',
   'installationid',
-  'clientid',
   'udid',
   'uuid',
   'visitorid',
@@ -47,7 +50,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const TOKEN = /^[A-Za-z0-9_.:+/=-]{8,128}$/;
 
 export function detectPlatform(value: string, names: FieldNames, out: Detection[]): void {
-  if (names.last === '') return;
+  if (names.last === '' || isUnfilled(value)) return;
   if (fieldIs(names, AD_ID_FIELDS)) {
     if ((UUID.test(value) && value !== ZERO_UUID) || /^[0-9a-f]{16,64}$/i.test(value))
       out.push({ category: 'platform-id', detector: 'advertising-id' });

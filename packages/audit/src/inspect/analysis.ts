@@ -25,9 +25,10 @@ export class LeafAnalyser {
   private readonly numberCache = new Map<string, Map<string, LeafAnalysis>>();
   private entries = 0;
 
-  analyse(value: string, field: string, jsonNumber: boolean): LeafAnalysis {
+  analyse(value: string, field: string, jsonNumber: boolean, structured = false): LeafAnalysis {
     // Identifier-like values are mostly unique (request ids, nonces): caching them would only churn memory.
-    const candidate = isIdentifierCandidate(value, field);
+    // A value that decoded to a structured record is linked by its fields, not as one opaque value.
+    const candidate = !structured && isIdentifierCandidate(value, field);
     if (value.length > MAX_CACHED_VALUE || candidate) return analyse(value, field, jsonNumber, candidate);
     const cache = jsonNumber ? this.numberCache : this.cache;
     let byValue = cache.get(field);

@@ -1,14 +1,17 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
 import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
+import { fieldNames } from '../detect/fields.js';
 import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
+import { detectPersonalData } from '../detect/index.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
-import type { LinkTracker } from '../link/index.js';
+import { isCookieIdentifier, type LinkTracker, namesSharedValue } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
 import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
+import { carriesPageAddress, type Parties, refererNamesAPage } from './page-address.js';
 
 export interface InspectContext {
   analyser: LeafAnalyser;
@@ -34,6 +37,10 @@ export interface Inspection extends Destination {
 const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
 
 const MAX_EVIDENCE = 300;
+/** Parameters that carry a cookie's value ("cookie=..."), judged like the cookie. */
+const COOKIE_FIELDS = new Set(['cookie', 'cookies', 'cookievalue']);
+const SITE_ACCOUNT = /(?:^|[.[])account_?(?:id)?\]?$/i;
+const IDENTIFIER_CATEGORIES = new Set<Category>(['persistent-id', 'platform-id', 'account-id', 'hardware-id']);
 
 /** Where requests went: host and registrable domain, remembered per host (a capture has few hosts). */
 export class DestinationCache {
@@ -58,8 +65,17 @@ export class DestinationCache {
  * Decodes everything one request carried (path, query, custom headers, cookies, body, WebSocket messages) and
  * runs the detectors on every value. Identifier-like values go to the link tracker, which decides after the whole
  * capture which of them recur.
+ *
+ * `firstParty` is the registrable domain of the site being visited, when known: what a request to the site itself
+ * carries is the person's business with that site and is not reported (values given with --known excepted),
+ * though its identifiers still count when they turn up at a third party.
  */
-export function inspectRequest(request: CapturedRequest, requestNumber: number, ctx: InspectContext): Inspection {
+export function inspectRequest(
+  request: CapturedRequest,
+  requestNumber: number,
+  ctx: InspectContext,
+  firstParty?: string,
+): Inspection {
   let url: URL | undefined;
   try {
     url = new URL(request.url);
@@ -69,6 +85,8 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   if (url && !NETWORK_SCHEMES.has(url.protocol))
     return { host: '', domain: '', findings: [], warnings: [], local: true };
   const { host, domain } = ctx.destinations.of(url);
+  const own = firstParty !== undefined && domain === firstParty;
+  const parties: Parties = { destination: domain, ...(firstParty !== undefined ? { firstParty } : {}) };
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const attributes = new Map<string, { field: string; value: string; location: FindingLocation }>();
@@ -86,6 +104,7 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   });
 
   const add = (category: Category, detector: string, leaf: Leaf, note?: string): void => {
+    if (own && category !== 'known-value') return;
     const key = `${category}|${detector}|${location}|${leaf.field}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -103,10 +122,30 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
     const known = ctx.known.match(leaf.value);
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
-    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true);
-    for (const detection of analysis.detections) add(detection.category, detection.detector, leaf);
+    const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true, leaf.structured === true);
+    // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
+    for (const detection of analysis.detections) {
+      // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
+      if (detection.detector === 'url') continue;
+      // On the web, the account a third-party tag names is the site's account with that service (Pardot's
+      // account_id), not the visitor's.
+      if (detection.detector === 'account-field' && firstParty !== undefined && SITE_ACCOUNT.test(leaf.field)) continue;
+      add(detection.category, detection.detector, leaf);
+    }
+    if (leaf.value.length <= 128 && namesSharedValue(leaf.field)) ctx.link.markShared(leaf.value);
+    if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
+    // A third party's cookie exists to recognise the browser wherever the third party is embedded.
+    if (
+      firstParty !== undefined &&
+      !own &&
+      (location === 'cookie' || COOKIE_FIELDS.has(fieldNames(leaf.field).last)) &&
+      !leaf.structured &&
+      !analysis.detections.some((d) => IDENTIFIER_CATEGORIES.has(d.category)) &&
+      isCookieIdentifier(leaf.value)
+    )
+      add('persistent-id', 'third-party-cookie', leaf);
     if (analysis.candidate) {
-      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf) });
+      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf), ...(own ? { firstParty: true } : {}) });
     }
     const kind = analysis.attributeKind;
     if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });
@@ -134,6 +173,13 @@ export function inspectRequest(request: CapturedRequest, requestNumber: number, 
   for (const header of request.headers) {
     const lower = header.name.toLowerCase();
     if (lower === 'content-encoding') contentEncoding = header.value;
+    if (lower === 'referer' && !own && refererNamesAPage(header.value, parties)) {
+      const leaf = { field: 'referer', value: header.value, decoding: [] };
+      add('browsing-history', 'referer', leaf);
+      // A full Referer carries the page's query too: a site search reaches every third party on the results page.
+      for (const d of detectPersonalData(header.value, 'referer'))
+        if (d.category === 'search-query') add(d.category, d.detector, leaf);
+    }
     if (isProtocolHeader(lower)) continue;
     if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);
     else decodeString(decode, header.value, headerField(lower), []);

@@ -1,2 +1,3 @@
-export { isIdentifierCandidate } from './candidates.js';
+export { isCookieIdentifier, isIdentifierCandidate, namesSharedValue } from './candidates.js';
+export { linkedFindings } from './findings.js';
 export { type LinkedValue, LinkTracker, type Occurrence } from './tracker.js';

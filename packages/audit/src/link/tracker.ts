@@ -3,6 +3,8 @@ import type { Finding } from '../findings.js';
 /** Where a value was seen: the place fields of a finding, plus which request (across all capture files). */
 export type Occurrence = Pick<Finding, 'file' | 'entry' | 'host' | 'domain' | 'location' | 'field' | 'decoding'> & {
   request: number;
+  /** Sent to the site being visited: it counts towards recurrence but is not reported itself. */
+  firstParty?: boolean;
 };
 
 interface Seen {
@@ -11,6 +13,17 @@ interface Seen {
   hosts: Set<string>;
   domains: Set<string>;
   occurrences: Occurrence[];
+}
+
+/** Whether the request of `occurrence` already carried the value in the same field (array items are one field). */
+function sameRequestHas(occurrences: Occurrence[], occurrence: Occurrence): boolean {
+  const field = occurrence.field.replace(/\[\d+\]/g, '[]');
+  for (let i = occurrences.length - 1; i >= 0; i--) {
+    const o = occurrences[i] as Occurrence;
+    if (o.request !== occurrence.request) return false;
+    if (o.location === occurrence.location && o.field.replace(/\[\d+\]/g, '[]') === field) return true;
+  }
+  return false;
 }
 
 /** A value that recurs across requests: the thread that ties them, and the person behind them, together. */
@@ -30,6 +43,8 @@ export interface LinkedValue {
 export class LinkTracker {
   // A value seen once is kept as its single Occurrence; only a recurring value gets the fuller record.
   private readonly seen = new Map<string, Seen | Occurrence>();
+  /** Values the capture names a site key or a product somewhere: never linked (bounded like `seen`). */
+  private readonly shared = new Set<string>();
   pruned = false;
 
   constructor(
@@ -46,7 +61,6 @@ export class LinkTracker {
     }
     let seen: Seen;
     if ('request' in previous) {
-      if (previous.request === occurrence.request) return;
       seen = {
         requests: 1,
         lastRequest: previous.request,
@@ -59,10 +73,16 @@ export class LinkTracker {
     if (seen.lastRequest !== occurrence.request) {
       seen.requests++;
       seen.lastRequest = occurrence.request;
-      if (seen.occurrences.length < this.maxOccurrencesPerValue) seen.occurrences.push(occurrence);
-    }
+    } else if (sameRequestHas(seen.occurrences, occurrence)) return;
+    // Every place the value went is kept (a request can carry it in a cookie and in its body under another name).
+    if (seen.occurrences.length < this.maxOccurrencesPerValue) seen.occurrences.push(occurrence);
     seen.hosts.add(occurrence.host);
     seen.domains.add(occurrence.domain);
+  }
+
+  /** Records that `value` was sent under a field naming a site key or a product. */
+  markShared(value: string): void {
+    if (this.shared.size < this.maxValues) this.shared.add(value);
   }
 
   private prune(): void {
@@ -70,11 +90,19 @@ export class LinkTracker {
     this.pruned = true;
   }
 
+  /** The value's record when at least two different requests carried it (used to report recurrences live). */
+  recurrence(value: string): LinkedValue | undefined {
+    const seen = this.seen.get(value);
+    if (seen === undefined || 'request' in seen || seen.requests < 2) return undefined;
+    const { requests, hosts, domains, occurrences } = seen;
+    return { value, requests, hosts: [...hosts], domains: [...domains], occurrences };
+  }
+
   /** Values carried by at least two different requests. */
   linked(): LinkedValue[] {
     const out: LinkedValue[] = [];
     for (const [value, seen] of this.seen) {
-      if ('request' in seen || seen.requests < 2) continue;
+      if ('request' in seen || seen.requests < 2 || this.shared.has(value)) continue;
       out.push({
         value,
         requests: seen.requests,

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCollector } from '@candor/server';
 
-type Message = { kind: 'collector'; dir: string } | { kind: 'bare' };
+type Message = { kind: 'collector'; dir: string; workers?: number } | { kind: 'bare' };
 
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -19,13 +19,18 @@ async function main(message: Message): Promise<void> {
       rateLimit: false,
       dashboardDir: null,
       log: { level: 'warn' },
+      ...(message.workers !== undefined ? { workers: message.workers } : {}),
     });
     process.send?.({ url: collector.url });
     process.once('message', async () => {
       await collector.close();
       clearInterval(sampler);
       process.send?.(
-        { peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024), accepted: collector.stats.accepted },
+        {
+          peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+          accepted: collector.stats.accepted,
+          stageMs: collector.stats.stageMs,
+        },
         () => process.exit(0),
       );
     });

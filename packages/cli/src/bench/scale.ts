@@ -9,25 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { type AggregateRequest, ClickHouseStore, DEFAULT_STREAM, ensureKey, sealEnvelope } from '@candor/server';
 import {
-  type AggregateRequest,
-  ClickHouseStore,
   type Copies,
   clickHouseAvailable,
   countCopies,
-  DEFAULT_STREAM,
-  ensureKey,
   freePort,
   type LocalNats,
   natsAvailable,
   queueState,
   runFaultLoad,
   sampleBatch,
-  sealEnvelope,
   seededRandom,
   startLocalClickHouse,
   startLocalNats,
-} from '@candor/server';
+} from '@candor/server/testing';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const REPORTS_PER_UPLOAD = 10;
@@ -333,7 +329,7 @@ export async function benchScale(flags: string[]): Promise<void> {
     const publicKey = Buffer.from(key.publicKey, 'base64url');
     const random = seededRandom(7);
     const bodies = Array.from({ length: UPLOADS }, () =>
-      sealEnvelope(key.id, publicKey, JSON.stringify(sampleBatch(REPORTS_PER_UPLOAD, random, '2026-11-20'))),
+      sealEnvelope(key.id, publicKey, JSON.stringify(sampleBatch(REPORTS_PER_UPLOAD, random))),
     );
 
     const single = await singleDuckDb(dir, keysDir, bodies);

@@ -3,7 +3,8 @@
 // keeps rollups, not reports, so these rows are what it would hold after compacting the same reports (one row per
 // day, device class, metric, key and bucket).
 import { bucketIndex, candorBrowserRegistry } from '@candor/protocol';
-import { DAILY_ACTIVITY_METRIC, type DuckDbStore, seededRandom } from '@candor/server';
+import { DAILY_ACTIVITY_METRIC, type DuckDbStore } from '@candor/server';
+import { seededRandom } from '@candor/server/testing';
 
 const FAMILIES: [string, 'android' | 'ios', number][] = [
   ['redmi note', 'android', 20],

@@ -8,15 +8,20 @@ const TARGETS: Record<string, () => Promise<Bench>> = {
   collector: async () => (await import('../bench/collector.js')).benchCollector,
   query: async () => (await import('../bench/query.js')).benchQuery,
   audit: async () => (await import('../bench/audit.js')).benchAudit,
+  accuracy: async () => (await import('../bench/accuracy.js')).benchAccuracy,
   dashboard: async () => (await import('../bench/dashboard.js')).benchDashboard,
   scale: async () => (await import('../bench/scale.js')).benchScale,
+  fuzz: async () => (await import('../bench/fuzz.js')).benchFuzz,
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const names = argv.filter((a) => !a.startsWith('-'));
-  const flags = argv.filter((a) => a.startsWith('-'));
+  // `--cases N` is one flag: its value must not be taken for a benchmark name.
+  const joined = argv.map((a, i) => (a === '--cases' && argv[i + 1] ? `--cases=${argv[i + 1]}` : a));
+  const values = new Set(argv.flatMap((a, i) => (a === '--cases' ? [i + 1] : [])));
+  const names = joined.filter((a, i) => !a.startsWith('-') && !values.has(i));
+  const flags = joined.filter((a, i) => a.startsWith('-') && !values.has(i));
   if (flags.includes('--help')) {
-    console.log(`usage: candor bench [${Object.keys(TARGETS).join('|')}]...`);
+    console.log(`usage: candor bench [${Object.keys(TARGETS).join('|')}]... [--cases N (fuzz)]`);
     return 0;
   }
   const unknown = names.filter((n) => !(n in TARGETS));

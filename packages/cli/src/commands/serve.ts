@@ -1,6 +1,16 @@
 // `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
 import { parseArgs } from 'node:util';
-import { type CollectorOptions, createToken, openScaleOut, startCollector } from '@candor/server';
+import { candorBrowserRegistry } from '@candor/protocol';
+import {
+  type Collector,
+  type CollectorOptions,
+  createToken,
+  DAILY_ACTIVITY_METRIC,
+  openScaleOut,
+  startCollector,
+} from '@candor/server';
+import { EXIT, UsageError } from '../errors.js';
+import { loadRegistry } from '../registry/file.js';
 import { startDemoTraffic } from '../simulate/demo.js';
 
 const USAGE = `usage: candor serve [options]
@@ -15,7 +25,10 @@ options:
   --queue URL           nats://HOST:4222: publish accepted reports to JetStream for \`candor writer\` (needs a
                         clickhouse:// store); the collector then keeps no reports itself
   --keys DIR            HPKE keys and query tokens, mode 0600 (default .candor/keys)
-  --k N                 minimum reports behind any released cell (default 20)
+  --registry FILE       your app's metrics file (YAML or JSON; candor registry check FILE). Repeat it for several
+                        apps, or several versions of one app (default: candor's example browser registry)
+  --allow-origin ORIGIN let pages on ORIGIN upload (CORS), e.g. https://app.example; repeat or comma-separate
+  --k N                 minimum reports behind any released cell (default 20, at least 2)
   --dp-epsilon E        turn on central differential privacy: epsilon spent per query
   --dp-budget B         per-metric daily epsilon budget (default 10 x epsilon)
   --rate N              uploads per minute per client (default 120)
@@ -34,6 +47,8 @@ export const SERVE_OPTIONS = {
   store: { type: 'string', default: 'duckdb:.candor/candor.duckdb' },
   queue: { type: 'string' },
   keys: { type: 'string', default: '.candor/keys' },
+  registry: { type: 'string', multiple: true },
+  'allow-origin': { type: 'string', multiple: true },
   k: { type: 'string', default: '20' },
   'dp-epsilon': { type: 'string' },
   'dp-budget': { type: 'string' },
@@ -47,22 +62,54 @@ export const SERVE_OPTIONS = {
 function numberOption(name: string, value: string | undefined, check: (n: number) => boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new Error(`--${name}: "${value}" is not valid`);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name}: "${value}" is not valid`);
   return n;
 }
 
-export function toCollectorOptions(values: Record<string, string | boolean | undefined>): CollectorOptions {
+/** Origins from repeated and comma-separated --allow-origin values, each checked to be a bare origin. */
+export function allowedOrigins(values: readonly string[] | undefined): string[] {
+  const origins = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {}
+    if (!url || url.origin !== origin.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
+      throw new UsageError(
+        `--allow-origin: "${origin}" is not an origin like https://app.example or http://localhost:3000`,
+      );
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+/** --k below 2 would release a single device's values; a developer checking an integration wants `candor tail`. */
+function kOption(value: string | undefined): number {
+  const k = numberOption('k', value, (n) => Number.isInteger(n) && n >= 1) ?? 20;
+  if (k < 2) {
+    throw new UsageError(
+      "--k 1 would release one device's values on their own; use at least 2 (to see your own reports arrive while integrating, run candor tail)",
+    );
+  }
+  return k;
+}
+
+export function toCollectorOptions(values: Record<string, string | boolean | string[] | undefined>): CollectorOptions {
   const str = (name: string) => values[name] as string | undefined;
   const epsilon = numberOption('dp-epsilon', str('dp-epsilon'), (n) => n > 0);
   const budget = numberOption('dp-budget', str('dp-budget'), (n) => n > 0);
   const rate = numberOption('rate', str('rate'), (n) => n > 0);
-  if (budget !== undefined && epsilon === undefined) throw new Error('--dp-budget needs --dp-epsilon');
+  if (budget !== undefined && epsilon === undefined) throw new UsageError('--dp-budget needs --dp-epsilon');
   return {
     host: str('host') ?? '127.0.0.1',
     port: numberOption('port', str('port'), (n) => Number.isInteger(n) && n >= 0 && n < 65536) ?? 8080,
     store: str('store') ?? 'duckdb:.candor/candor.duckdb',
     keysDir: str('keys') ?? '.candor/keys',
-    k: numberOption('k', str('k'), (n) => Number.isInteger(n) && n >= 1) ?? 20,
+    k: kOption(str('k')),
+    allowOrigins: allowedOrigins(values['allow-origin'] as string[] | undefined),
     ...(epsilon !== undefined ? { dp: { epsilon, budgetPerDay: budget ?? epsilon * 10 } } : {}),
     ...(rate !== undefined ? { limits: { ratePerMinute: rate } } : {}),
     log: { level: (str('log-level') ?? 'info') as 'info' },
@@ -70,18 +117,32 @@ export function toCollectorOptions(values: Record<string, string | boolean | und
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({ args: argv, options: SERVE_OPTIONS, strict: true }).values;
   } catch (error) {
     console.error(`candor serve: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   if (values.help) {
     console.log(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const options = toCollectorOptions(values);
+  if (values.queue && !String(values.store).startsWith('clickhouse')) {
+    throw new UsageError(
+      '--queue needs --store clickhouse://HOST:8123/DB (the writers fill ClickHouse from the queue)',
+    );
+  }
+  const registryFiles = (values.registry as string[] | undefined) ?? [];
+  if (registryFiles.length > 0) {
+    options.registries = [];
+    for (const file of registryFiles) options.registries.push(await loadRegistry(file));
+    // The simulated phones run candor's example browser app.
+    if (values.simulate && !options.registries.some((r) => r.app === candorBrowserRegistry.app)) {
+      options.registries.push(candorBrowserRegistry);
+    }
+  }
   // Every simulated phone uploads from this machine's one address, which a per-client rate limit would throttle.
   if (values.simulate) options.rateLimit = false;
   // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
@@ -101,6 +162,11 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`  dashboard:  ${collector.url}/`);
   console.log(`  uploads:    POST ${collector.url}/v1/reports   keys: ${collector.url}/v1/keys`);
   console.log(`  API docs:   ${collector.url}/v1/openapi.json`);
+  const served = (options.registries ?? [options.registry ?? candorBrowserRegistry]).map(
+    (r) => `${r.app} ${r.version}`,
+  );
+  console.log(`  apps:       ${served.join(', ')}`);
+  if (options.allowOrigins?.length) console.log(`  uploads from pages on: ${options.allowOrigins.join(', ')}`);
   if (collector.queryToken) {
     console.log('\n  query token (shown once; only its hash is kept):');
     console.log(`    ${collector.queryToken}`);
@@ -118,9 +184,14 @@ export async function run(argv: string[]): Promise<number> {
       const token = await createToken(collector.keysDir, `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       console.log(`  query token for this demo (candor keys token revoke to remove it):\n    ${token}\n`);
     }
-    console.log(`simulating ${devices} phones: a week of history, then a live wave every 10 s ...`);
+    const history = !(await holdsDemoHistory(collector));
+    console.log(
+      history
+        ? `simulating ${devices} phones: a week of history, then a live wave every 10 s ...`
+        : `the store already holds the simulated week; adding live waves every 10 s (delete .candor/ to start afresh)`,
+    );
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
-    demo = startDemoTraffic({ target: collector.url, devices });
+    demo = startDemoTraffic({ target: collector.url, devices, history });
     demo.ready.then(
       () => console.log(`dashboard ready: open ${collector.url}/ and log in with the token above`),
       (error: unknown) => console.error(`simulation failed: ${(error as Error).message}`),
@@ -138,5 +209,20 @@ export async function run(argv: string[]): Promise<number> {
   await demo?.stop();
   await collector.close();
   await scaleOut?.close();
-  return 0;
+  return EXIT.ok;
+}
+
+/** Whether a previous `--simulate` run already stored the example app's week, which must not be counted twice. */
+async function holdsDemoHistory(collector: Collector): Promise<boolean> {
+  const to = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10);
+  const rows = await collector.store.aggregate({
+    app: candorBrowserRegistry.app,
+    metric: DAILY_ACTIVITY_METRIC,
+    type: 'counter',
+    by: 'day',
+    from,
+    to,
+  });
+  return rows.some((row) => row.reports > 0);
 }

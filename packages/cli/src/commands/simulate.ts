@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EXIT, UsageError } from '../errors.js';
 import { type FleetResult, simulateFleet } from '../simulate/fleet.js';
 
 const HELP = `usage: candor simulate --target URL [--devices N] [--minutes M] [--days D] [--seed S]
@@ -15,7 +16,7 @@ changing settings, using features, playing music, crashing now and then, and som
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
   return n;
 }
 
@@ -85,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (result.consenting > 0 && result.uploadsAccepted === 0) {
     console.error(`candor simulate: no upload was accepted by ${target.origin}; is the collector running there?`);
-    return 1;
+    return EXIT.runtime;
   }
   return 0;
 }

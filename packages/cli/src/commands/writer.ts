@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ClickHouseStore, parseClickHouseUrl, parseNatsUrl, startWriter } from '@candor/server';
 import { pino } from 'pino';
+import { UsageError } from '../errors.js';
 
 const HELP = `usage: candor writer --queue nats://HOST:4222 --store clickhouse://HOST:8123/DB [options]
 
@@ -18,7 +19,7 @@ again and it carries on. Several writers may share a consumer (see docs/scale.md
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
   return n;
 }
 

@@ -4,6 +4,9 @@ export interface DemoTrafficOptions {
   target: string;
   /** Phones in the fleet: they live through a week of history, then keep reporting live. */
   devices: number;
+  /** Simulate the week of history first (default true). Off when the store already holds it, so a restart does
+   * not count the week twice. */
+  history?: boolean;
   /** Seconds between live waves. */
   waveSeconds?: number;
   log?: (line: string) => void;
@@ -27,6 +30,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
   let wave = 0;
 
   const ready = (async () => {
+    if (options.history === false) return;
     const started = Date.now();
     await fleet.run();
     log(`simulated a week of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);

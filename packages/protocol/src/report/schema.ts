@@ -4,6 +4,10 @@ import { MAX_BUCKET_INDEX } from '../metrics/buckets.js';
 /** Wire version of the report JSON inside the sealed envelope. */
 export const REPORT_VERSION = 1;
 export const MAX_REPORTS_PER_BATCH = 50;
+/**
+ * What the SDK keeps per metric before a report is built. The collector enforces the tighter per-device-day
+ * bounds of privacy/contribution.ts instead.
+ */
 export const MAX_EVENTS_PER_METRIC = 500;
 export const MAX_CRASH_SIGNATURES_PER_METRIC = 50;
 export const MAX_SITES_PER_METRIC = 200;
@@ -27,7 +31,8 @@ export const DistributionSchema = z.strictObject({
   buckets: z.record(
     z
       .string()
-      .regex(/^\d{1,3}$/)
+      // Canonical indexes only: "007" and "7" would be the same bucket twice.
+      .regex(/^(?:0|[1-9]\d{0,2})$/)
       .refine((k) => Number(k) <= MAX_BUCKET_INDEX, 'bucket index out of range'),
     z.number().int().positive(),
   ),
@@ -54,7 +59,7 @@ export const ReportSchema = z.strictObject({
   app: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/),
   appVersion: z.string().regex(/^\d{1,4}\.\d{1,4}$/, 'major.minor only'),
   registry: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/),
-  /** UTC day the values were collected. A day, not a time: times would link reports. */
+  /** UTC day the values were collected. A day, not a time: times would link reports. Window: report/day.ts. */
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** `daily-activity` is sent at most once per app per day, so daily use is counted without ids. */
   kind: z.enum(['metrics', 'daily-activity']),

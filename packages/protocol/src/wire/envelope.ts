@@ -28,6 +28,8 @@ export const PATHS = {
   registry: '/v1/registry',
   openapi: '/v1/openapi.json',
   privacy: '/v1/privacy',
+  /** The apps a collector serves and their loaded registry versions. */
+  apps: '/v1/apps',
 } as const;
 
 export function encodeHeader(keyId: number): Uint8Array {

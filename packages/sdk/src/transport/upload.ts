@@ -39,12 +39,10 @@ export async function uploadEnvelope(
   }
   const status = response.status;
   if (status >= 200 && status < 300) return { kind: 'accepted', status };
-  // Rate limited: the reports are fine, the timing is not; wait at least as long as the collector asks.
-  if (status === 429) {
-    const seconds = Number(response.headers.get('retry-after'));
-    return Number.isFinite(seconds) && seconds > 0
-      ? { kind: 'retry', status, retryAfterMs: seconds * 1000 }
-      : { kind: 'retry', status };
+  if (status === 429 || status >= 500) {
+    // The reports are fine, the timing is not: wait at least as long as the collector asks (429 and 503 say).
+    const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
+    return retryAfterMs === undefined ? { kind: 'retry', status } : { kind: 'retry', status, retryAfterMs };
   }
   if (status >= 400 && status < 500) {
     let type: unknown;
@@ -56,6 +54,14 @@ export async function uploadEnvelope(
     return type === PROBLEM_UNKNOWN_KEY ? { kind: 'unknown-key', status } : { kind: 'rejected', status };
   }
   return { kind: 'retry', status };
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110 section 10.2.3), in ms from now; undefined if absent. */
+export function retryAfterHeaderMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /**

@@ -1,25 +1,64 @@
-import { createReportChecker, type Registry, type Report, type ReportBatch, ReportBatchSchema } from '@candor/protocol';
-import { type Problem, problem } from '../http/problem.js';
+import {
+  createReportChecker,
+  describeIssue,
+  type Registry,
+  type Report,
+  type ReportBatch,
+  ReportBatchSchema,
+  type ReportCheckerOptions,
+} from '@candor/protocol';
+import { type Problem, problem } from '../problem.js';
+import { findStructureProblem } from './structure.js';
 
 export type BatchCheck = { ok: true; batch: ReportBatch } | { ok: false; problem: Problem };
 
-/** Names the metric and field an issue path points at: ["reports", 2, "metrics", "page_load.count", ...]. */
-function locate(path: readonly PropertyKey[]): { metric: string; field: string } {
-  const rest = path[0] === 'reports' && typeof path[1] === 'number' ? path.slice(2) : path;
-  if (rest[0] === 'metrics' && rest.length > 1) return { metric: String(rest[1]), field: rest.slice(2).join('.') };
-  return { metric: '(report)', field: rest.join('.') };
+/** Names the field an issue points at inside its report: ["reports", 2, "system", "os"] -> "system.os". */
+function locate(issue: { path: PropertyKey[]; code: string; message: string }) {
+  const path = issue.path;
+  const inReport = path[0] === 'reports' && typeof path[1] === 'number';
+  const described = describeIssue({ ...issue, path: inReport ? path.slice(2) : path });
+  return { metric: '(report)', ...described };
+}
+
+/** A problem for input whose structure no report has: nested too deep, or a `__proto__` key. */
+export function structureProblem(found: NonNullable<ReturnType<typeof findStructureProblem>>): Problem {
+  return found.problem === 'too-deep'
+    ? problem(422, 'too-deep', 'The upload nests deeper than any report', {
+        detail: 'no report nests this deep',
+        metric: '(batch)',
+        field: found.path,
+      })
+    : problem(422, 'invalid-report', 'A report does not match the report schema', {
+        detail: '"__proto__" is not a name of anything in a report',
+        metric: '(batch)',
+        field: found.path,
+      });
+}
+
+export interface BatchCheckOptions {
+  /** The caller already ran findStructureProblem (or a cheaper equivalent) on this input. */
+  structureChecked?: boolean;
 }
 
 /**
- * Validates an opened batch: its shape against protocol's ReportBatchSchema, then every metric value against the
- * registry. Any invalid report rejects the whole upload, so an upload is stored entirely or not at all.
+ * Validates an opened batch: its structure (depth, no `__proto__` keys), its shape against protocol's
+ * ReportBatchSchema, then every report against the registry: the day window, value shapes and contribution
+ * bounds. Any invalid report rejects the whole upload, so an upload is stored entirely or not at all. Both
+ * stores' writers call this, so nothing reaches either without it.
  */
-export function createBatchChecker(registry: Registry): (parsed: unknown) => BatchCheck {
-  const checkReport = createReportChecker(registry);
-  return (parsed) => {
+export function createBatchChecker(
+  registry: Registry,
+  options: ReportCheckerOptions = {},
+): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
+  const checkReport = createReportChecker(registry, options);
+  return (parsed, check = {}) => {
+    if (!check.structureChecked) {
+      const found = findStructureProblem(parsed);
+      if (found) return { ok: false, problem: structureProblem(found) };
+    }
     const result = ReportBatchSchema.safeParse(parsed);
     if (!result.success) {
-      const errors = result.error.issues.slice(0, 20).map((i) => ({ ...locate(i.path), message: i.message }));
+      const errors = result.error.issues.slice(0, 20).map(locate);
       const first = errors[0] ?? { metric: '(batch)', field: '', message: 'invalid batch' };
       return {
         ok: false,
@@ -37,7 +76,7 @@ export function createBatchChecker(registry: Registry): (parsed: unknown) => Bat
         const first = issues[0] as (typeof issues)[number];
         return {
           ok: false,
-          problem: problem(422, 'invalid-value', 'A metric value does not match the registry', {
+          problem: problem(422, 'invalid-value', 'A value does not match the registry', {
             detail: `${first.metric}${first.field ? ` ${first.field}` : ''}: ${first.message}`,
             metric: first.metric,
             field: first.field,

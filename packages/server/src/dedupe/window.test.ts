@@ -1,55 +1,56 @@
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { DedupeWindow } from './window.js';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
+const DAY_MS = 86_400_000;
+const NOW = Date.parse('2026-11-20T12:00:00Z');
+const secret = Buffer.alloc(32, 7);
 
 describe('dedupe window', () => {
-  it('counts an id once, within one upload and across uploads, and forgets it after two windows', () => {
-    let now = 0;
-    const window = new DedupeWindow(1000, 1_000_000, () => now);
-    expect(window.claim([id(1), id(2), id(1)])).toEqual({ fresh: new Set([id(1), id(2)]), duplicates: 1 });
-    now = 999;
-    expect(window.claim([id(1)]).duplicates).toBe(1);
-    now = 1500; // one window later: still remembered
-    expect(window.claim([id(2)]).duplicates).toBe(1);
-    now = 3600; // two windows after the id was last claimed
-    expect(window.claim([id(1)]).duplicates).toBe(0);
+  it('counts an id once within one upload and across uploads, and keeps it as long as its day is accepted', () => {
+    let now = NOW;
+    const window = new DedupeWindow(secret, () => now);
+    const claimed = window.claim([
+      { id: id(1), day: '2026-11-20' },
+      { id: id(2), day: '2026-11-20' },
+      { id: id(1), day: '2026-11-20' },
+    ]);
+    expect(claimed.fresh.map((f) => f.index)).toEqual([0, 1]);
+    expect(claimed.duplicates).toHaveLength(1);
+    now = NOW + REPORT_DAYS_LATE * DAY_MS; // the last day a report of 2026-11-20 is accepted
+    expect(window.claim([{ id: id(1), day: '2026-11-20' }]).duplicates).toHaveLength(1);
+    now = NOW + (REPORT_DAYS_LATE + 1) * DAY_MS; // the day is refused now, so its ids guard nothing
+    window.claim([]);
+    expect(window.size).toBe(0);
   });
 
   it('releases ids whose upload failed to store, so the retry counts', () => {
-    const window = new DedupeWindow();
-    const { fresh } = window.claim([id(5)]);
-    window.release(fresh);
-    expect(window.claim([id(5)]).duplicates).toBe(0);
+    const window = new DedupeWindow(secret, () => NOW);
+    const { fresh } = window.claim([{ id: id(5), day: '2026-11-20' }]);
+    window.release(fresh.map((f) => f.key));
+    expect(window.claim([{ id: id(5), day: '2026-11-20' }]).duplicates).toHaveLength(0);
   });
 
-  it('bounds memory by turning a generation over early', () => {
-    const window = new DedupeWindow(60_000, 10);
-    window.claim(Array.from({ length: 10 }, (_, i) => id(i)));
-    window.claim(Array.from({ length: 10 }, (_, i) => id(100 + i)));
-    window.claim([id(200)]);
-    expect(window.size).toBe(11);
-    // The oldest generation is gone: memory stays bounded, at the cost of a shorter window.
-    expect(window.claim([id(0)]).duplicates).toBe(0);
-    expect(window.claim([id(105)]).duplicates).toBe(1);
+  it('keeps keyed hashes, not ids: the same id under another secret is another key', () => {
+    const a = new DedupeWindow(secret, () => NOW);
+    const b = new DedupeWindow(Buffer.alloc(32, 8), () => NOW);
+    expect(a.keyOf(id(1))).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.keyOf(id(1))).not.toBe(id(1));
+    expect(a.keyOf(id(1))).not.toBe(b.keyOf(id(1)));
+    const loaded = new DedupeWindow(secret, () => NOW);
+    loaded.load([{ key: a.keyOf(id(1)), day: '2026-11-20' }]);
+    expect(loaded.claim([{ id: id(1), day: '2026-11-20' }]).duplicates).toHaveLength(1);
   });
 
-  it('survives a restart through a 0600 file, and drops what aged out', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'candor-dedupe-')), 'dedupe-ids.json');
-    let now = 10_000;
-    const before = new DedupeWindow(1000, 1_000_000, () => now);
-    before.claim([id(7)]);
-    await before.save(path);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const after = new DedupeWindow(1000, 1_000_000, () => now);
-    await after.load(path);
-    expect(after.claim([id(7)]).duplicates).toBe(1);
-    now += 5000;
-    const late = new DedupeWindow(1000, 1_000_000, () => now);
-    await late.load(path);
-    expect(late.claim([id(7)]).duplicates).toBe(0);
+  it('creates its secret once, readable only by its owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-dedupe-'));
+    const first = await DedupeWindow.secretIn(dir);
+    expect(await DedupeWindow.secretIn(dir)).toEqual(first);
+    expect((await stat(join(dir, 'dedupe-secret'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(dir, 'dedupe-secret'), 'utf8')).not.toContain(id(1));
   });
 });

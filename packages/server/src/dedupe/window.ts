@@ -1,133 +1,144 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
+import { acceptedDays } from '@candor/protocol';
 import { writePrivateFile } from '../keys/files.js';
+import type { DedupeKey } from '../store/types.js';
 
-/** Default: a report id is remembered for at least 24 hours (and at most 48). */
-export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A report as dedupe sees it: its random id and its day. */
+export interface DedupeCandidate {
+  id: string;
+  day: string;
+}
 
 /**
- * Report ids seen recently, so a retried upload counts once. Two generations of sets: ids go into the current
- * one; every `windowMs` the previous generation is dropped and the current one becomes previous. An id is thus
- * remembered for between one and two windows. Under extreme load a generation also rotates when it holds
- * `maxPerGeneration` ids, which bounds memory at the cost of a shorter window.
+ * Report ids already stored, so a retried or replayed upload counts once. An id is remembered for as long as its
+ * report's day is accepted at all (report/day.ts), so no replay can land while its day still counts.
  *
- * Ids are random per report and nothing stored links to them (stored rows carry no id). On close the sets are
- * saved to a file so a restart does not open a gap; nothing else about an upload is kept.
+ * Ids are kept as keyed hashes (HMAC-SHA256 under a secret in the state directory, truncated to 128 bits): the
+ * store writes them in the same transaction as the rows they guard, ordered by hash, so neither a raw id from a
+ * device's transparency log nor arrival order can be matched against the stored table without the secret.
  */
 export class DedupeWindow {
-  private current = new Set<string>();
-  private previous = new Set<string>();
-  /** Ids claimed by an upload whose reports are not yet durable, with that store's outcome. */
+  /** Keys per report day. */
+  private readonly days = new Map<string, Set<string>>();
+  /** Keys claimed by an upload whose reports are not yet durable, with that store's outcome. */
   private readonly storing = new Map<string, Promise<boolean>>();
-  private generationStart: number;
+  private oldestKept = '';
 
   constructor(
-    private readonly windowMs = DEFAULT_DEDUPE_WINDOW_MS,
-    private readonly maxPerGeneration = 2_000_000,
+    private readonly secret: Uint8Array,
     private readonly now: () => number = Date.now,
-  ) {
-    this.generationStart = now();
-  }
+  ) {}
 
-  private rotateIfDue(): void {
-    const age = this.now() - this.generationStart;
-    if (age >= 2 * this.windowMs) {
-      this.previous = new Set();
-      this.current = new Set();
-      this.generationStart = this.now();
-    } else if (age >= this.windowMs || this.current.size >= this.maxPerGeneration) {
-      this.previous = this.current;
-      this.current = new Set();
-      this.generationStart = this.now();
+  /** Loads the secret from `dir`, creating it (mode 0600) on first start. */
+  static async secretIn(dir: string): Promise<Buffer> {
+    const path = join(dir, 'dedupe-secret');
+    try {
+      const secret = Buffer.from((await readFile(path, 'utf8')).trim(), 'base64url');
+      if (secret.length === 32) return secret;
+    } catch {
+      // first start: created below
     }
+    const secret = randomBytes(32);
+    await writePrivateFile(dir, 'dedupe-secret', secret.toString('base64url'));
+    return secret;
   }
 
-  has(id: string): boolean {
-    return this.current.has(id) || this.previous.has(id);
+  keyOf(id: string): string {
+    return createHmac('sha256', this.secret).update(id).digest('hex').slice(0, 32);
+  }
+
+  private forgetOldDays(): void {
+    const { from } = acceptedDays(this.now());
+    if (from === this.oldestKept) return;
+    this.oldestKept = from;
+    for (const day of this.days.keys()) if (day < from) this.days.delete(day);
+  }
+
+  private has(key: DedupeKey): boolean {
+    return this.days.get(key.day)?.has(key.key) ?? false;
+  }
+
+  private add(key: DedupeKey): void {
+    let keys = this.days.get(key.day);
+    if (!keys) {
+      keys = new Set();
+      this.days.set(key.day, keys);
+    }
+    keys.add(key.key);
   }
 
   /**
-   * Claims ids that have not been seen (also within `ids` itself). Claimed ids count as seen at once, so a
-   * concurrent retry of the same upload is a duplicate; `release` them if storing fails.
+   * Claims the reports not seen before (also within `reports` itself: a second copy in one upload is a
+   * duplicate). Claimed keys count as seen at once, so a concurrent retry is a duplicate; `release` them if
+   * storing fails. `fresh` holds the index in `reports` of each report to store, with its key.
    */
-  claim(ids: readonly string[]): { fresh: Set<string>; duplicates: number } {
-    this.rotateIfDue();
-    const fresh = new Set<string>();
-    let duplicates = 0;
-    for (const id of ids) {
-      if (this.has(id) || fresh.has(id)) duplicates++;
+  claim(reports: readonly DedupeCandidate[]): {
+    fresh: { index: number; key: DedupeKey }[];
+    duplicates: DedupeKey[];
+  } {
+    this.forgetOldDays();
+    const fresh: { index: number; key: DedupeKey }[] = [];
+    const duplicates: DedupeKey[] = [];
+    reports.forEach((report, index) => {
+      const key = { key: this.keyOf(report.id), day: report.day };
+      if (this.has(key)) duplicates.push(key);
       else {
-        fresh.add(id);
-        this.current.add(id);
+        this.add(key);
+        fresh.push({ index, key });
       }
-    }
+    });
     return { fresh, duplicates };
   }
 
   /**
-   * Marks freshly claimed ids as being stored until `storing` settles. A retry that arrives meanwhile is a
+   * Marks freshly claimed keys as being stored until `storing` settles. A retry that arrives meanwhile is a
    * duplicate, but must not be acknowledged before the first attempt is durable: see `whenStored`.
    */
-  trackStoring(ids: Iterable<string>, storing: Promise<unknown>): void {
-    const tracked = [...ids];
+  trackStoring(keys: readonly DedupeKey[], storing: Promise<unknown>): void {
     const stored = storing.then(
       () => true,
       () => false,
     );
-    for (const id of tracked) this.storing.set(id, stored);
+    for (const k of keys) this.storing.set(k.key, stored);
     void stored.then(() => {
-      for (const id of tracked) if (this.storing.get(id) === stored) this.storing.delete(id);
+      for (const k of keys) if (this.storing.get(k.key) === stored) this.storing.delete(k.key);
     });
   }
 
-  /** True once every id among `ids` that another upload is still storing got stored; false if any store failed. */
-  async whenStored(ids: Iterable<string>): Promise<boolean> {
+  /** True once every key among `keys` that another upload is still storing got stored; false if any failed. */
+  async whenStored(keys: readonly DedupeKey[]): Promise<boolean> {
     const pending: Promise<boolean>[] = [];
-    for (const id of ids) {
-      const stored = this.storing.get(id);
+    for (const k of keys) {
+      const stored = this.storing.get(k.key);
       if (stored) pending.push(stored);
     }
     if (pending.length === 0) return true;
     return (await Promise.all(pending)).every(Boolean);
   }
 
-  release(ids: Iterable<string>): void {
-    for (const id of ids) {
-      this.current.delete(id);
-      this.previous.delete(id);
-    }
+  release(keys: readonly DedupeKey[]): void {
+    for (const k of keys) this.days.get(k.day)?.delete(k.key);
+  }
+
+  /** Remembers keys the store kept (on start), dropping those whose day is no longer accepted. */
+  load(keys: readonly DedupeKey[]): void {
+    this.forgetOldDays();
+    for (const k of keys) if (k.day >= this.oldestKept) this.add(k);
+  }
+
+  /** Keys remembered, for stores that do not keep them (saved to a file on close). */
+  keys(): DedupeKey[] {
+    this.forgetOldDays();
+    const all: DedupeKey[] = [];
+    for (const [day, keys] of this.days) for (const key of keys) all.push({ key, day });
+    return all;
   }
 
   get size(): number {
-    return this.current.size + this.previous.size;
-  }
-
-  async save(path: string): Promise<void> {
-    this.rotateIfDue();
-    const generations = [
-      { startedAt: this.generationStart - this.windowMs, ids: [...this.previous].join('') },
-      { startedAt: this.generationStart, ids: [...this.current].join('') },
-    ];
-    const name = path.slice(dirname(path).length + 1);
-    await writePrivateFile(dirname(path), name, JSON.stringify({ windowMs: this.windowMs, generations }));
-  }
-
-  /** Loads ids saved by `save`, dropping what has aged out of the window. A missing file is not an error. */
-  async load(path: string): Promise<void> {
-    let saved: { generations: { startedAt: number; ids: string }[] };
-    try {
-      saved = JSON.parse(await readFile(path, 'utf8'));
-    } catch {
-      return;
-    }
-    const [previous, current] = saved.generations;
-    const split = (ids: string) => ids.match(/[0-9a-f]{32}/g) ?? [];
-    const now = this.now();
-    if (current && now - current.startedAt < 2 * this.windowMs) {
-      for (const id of split(current.ids)) this.previous.add(id);
-    }
-    if (previous && now - previous.startedAt < 2 * this.windowMs) {
-      for (const id of split(previous.ids)) this.previous.add(id);
-    }
+    let n = 0;
+    for (const keys of this.days.values()) n += keys.size;
+    return n;
   }
 }

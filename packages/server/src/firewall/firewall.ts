@@ -1,9 +1,12 @@
 import { detectPersonalData } from '@candor/audit';
 import type { Registry } from '@candor/protocol';
+import { MAX_JSON_DEPTH } from '../check/structure.js';
 
 export interface FirewallHit {
   /** "category/detector", e.g. "contact/email". */
   detector: string;
+  /** Every detector that fired on the value, for the counters. */
+  detectors: string[];
   metric: string;
   field: string;
 }
@@ -36,7 +39,7 @@ export class PiiFirewall {
       for (const [name, value] of Object.entries(report)) {
         if (name === 'metrics' && typeof value === 'object' && value !== null) {
           for (const [metric, metricValue] of Object.entries(value)) {
-            if (!(metric in this.registry.metrics)) {
+            if (!Object.hasOwn(this.registry.metrics, metric)) {
               const hit = this.check(metric, 'metrics', '(report)', 'metrics');
               if (hit) return hit;
             }
@@ -52,12 +55,17 @@ export class PiiFirewall {
     return null;
   }
 
-  private walk(value: unknown, field: string, metric: string): FirewallHit | null {
+  /**
+   * Recursive, but only ever on input whose depth was checked (check/structure.ts); the cap below makes that a
+   * guarantee rather than an assumption.
+   */
+  private walk(value: unknown, field: string, metric: string, depth = 0): FirewallHit | null {
     if (typeof value === 'string') return this.check(value, field, metric, field);
     if (typeof value !== 'object' || value === null) return null;
+    if (depth > MAX_JSON_DEPTH) return { detector: 'structure/too-deep', detectors: [], metric, field: '' };
     if (Array.isArray(value)) {
       for (const item of value) {
-        const hit = this.walk(item, field, metric);
+        const hit = this.walk(item, field, metric, depth + 1);
         if (hit) return hit;
       }
       return null;
@@ -68,10 +76,15 @@ export class PiiFirewall {
         const hit = this.check(key, field, metric, field ? `${field}.(key)` : '(key)');
         if (hit) return hit;
       }
-      const hit = this.walk(inner, field ? `${field}.${key}` : key, metric);
+      const hit = this.walk(inner, field ? `${field}.${key}` : key, metric, depth + 1);
       if (hit) return hit;
     }
     return null;
+  }
+
+  /** Counts hits, here or found by a firewall in another thread. */
+  count(detectors: readonly string[]): void {
+    for (const name of detectors) this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
   }
 
   private check(value: string, field: string, metric: string, reportedField: string): FirewallHit | null {
@@ -88,12 +101,11 @@ export class PiiFirewall {
     }
     const first = found[0] as (typeof found)[number];
     const detector = `${first.category}/${first.detector}`;
-    for (const d of found) {
-      const name = `${d.category}/${d.detector}`;
-      this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
-    }
+    const detectors = found.map((d) => `${d.category}/${d.detector}`);
+    this.count(detectors);
     return {
       detector,
+      detectors,
       metric,
       field: metric === '(report)' ? reportedField : reportedField.replace(`metrics.${metric}`, '').replace(/^\./, ''),
     };

@@ -1,23 +1,33 @@
 import { existsSync } from 'node:fs';
 import { PATHS, type PrivacyStatus, type Registry } from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { uploadRoute } from '../ingest/route.js';
 import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/upload.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
+import { type Problem, problem } from '../problem.js';
 import type { BudgetLedger } from '../query/ledger.js';
 import type { QueryService } from '../query/service.js';
+import type { RegistrySet } from '../registry/set.js';
 import { dataDictionary } from './dictionary.js';
 import { openApiDocument } from './openapi.js';
-import { problem, problemResponse } from './problem.js';
+import { problemResponse } from './problem-response.js';
 
 export interface AppDeps {
-  registry: Registry;
+  registries: RegistrySet;
+  /** Minimum reports behind a released cell. */
+  k: number;
+  /** Origins whose pages may upload: CORS on the upload and key routes only. */
+  allowOrigins: string[];
   keys: KeyRing;
   tokens: TokenVerifier;
-  queries: QueryService;
+  /** One query service per app. */
+  queries: Map<string, QueryService>;
   ingest: IngestDeps;
   stats: IngestStats;
   processUpload: (upload: Upload) => Promise<IngestAnswer>;
@@ -30,36 +40,90 @@ export interface AppDeps {
 /** The collector's HTTP API: one route per job, each in the module that does it. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const dictionary = dataDictionary(deps.registry, !!deps.dp, deps.queries.k);
-  const openapi = JSON.stringify(openApiDocument(deps.registry));
+  const apps = deps.registries.apps();
+  const defaultApp = apps[0] as string;
+  const dictionaries = new Map(
+    apps.map((name) => [name, dataDictionary(deps.registries.latest(name) as Registry, !!deps.dp, deps.k)]),
+  );
+  const openapi = JSON.stringify(openApiDocument(deps.registries.latest(defaultApp) as Registry));
+  /** The app a read names with ?app= (default: the first registry given), or a problem naming the field. */
+  const appOf = (c: Context): string | Problem => {
+    const name = c.req.query('app') ?? defaultApp;
+    return dictionaries.has(name)
+      ? name
+      : problem(404, 'unknown-app', 'Unknown app', {
+          field: 'app',
+          detail: `this collector serves ${apps.map((a) => `"${a}"`).join(', ')}`,
+        });
+  };
 
   app.onError((error, c) => {
-    deps.log.error({ err: error.message, path: c.req.path }, 'request failed');
+    // Raised by middleware that already built its answer (bearerAuth's 401).
+    if (error instanceof HTTPException) return error.getResponse();
+    // The matched route, not the requested path, and the error's class: both may otherwise carry client input.
+    deps.log.error({ err: error.name, route: c.req.routePath }, 'request failed');
     return problemResponse(c, problem(500, 'internal', 'Internal error'));
   });
   app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such route', { field: 'path' })));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Pages on other origins may fetch keys and upload; nothing else is readable cross-origin. Reports carry no
+  // cookies or credentials, so credentials stay off.
+  if (deps.allowOrigins.length > 0) {
+    const allowed = cors({
+      origin: deps.allowOrigins,
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['content-type'],
+      maxAge: 600,
+    });
+    app.use(PATHS.reports, allowed);
+    app.use(PATHS.keys, allowed);
+  }
+
   app.get(PATHS.keys, (c) => c.json(deps.keys.configs(), 200, { 'cache-control': 'max-age=300' }));
-  app.get(PATHS.registry, (c) =>
-    c.json(dictionary.metrics, 200, { 'candor-app': dictionary.app, 'candor-registry-version': dictionary.version }),
+  app.get(PATHS.apps, (c) =>
+    c.json(
+      apps.map((name) => ({ app: name, versions: deps.registries.versions(name) })),
+      200,
+    ),
   );
+  app.get(PATHS.registry, (c) => {
+    const name = appOf(c);
+    if (typeof name !== 'string') return problemResponse(c, name);
+    const dictionary = dictionaries.get(name) as ReturnType<typeof dataDictionary>;
+    return c.json(dictionary.metrics, 200, {
+      'candor-app': dictionary.app,
+      'candor-registry-version': dictionary.version,
+    });
+  });
   app.get(PATHS.openapi, (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
 
   app.post(PATHS.reports, uploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
 
-  const authorized = async (authorization: string | undefined) =>
-    deps.tokens.verify(/^Bearer (\S+)$/i.exec(authorization ?? '')?.[1]);
-  const unauthorized = () =>
-    problem(401, 'unauthorized', 'A query token is required', {
-      detail: 'send Authorization: Bearer <token> (candor keys token create)',
-    });
+  // Every answer to a missing, malformed or unknown token is the same 401 problem.
+  const unauthorized = (c: Context) =>
+    problemResponse(
+      c,
+      problem(401, 'unauthorized', 'A query token is required', {
+        detail: 'send Authorization: Bearer <token> (candor keys token create)',
+      }),
+      { 'www-authenticate': 'Bearer' },
+    );
+  const tokenRequired = bearerAuth({
+    verifyToken: (token) => deps.tokens.verify(token),
+    noAuthenticationHeader: { message: unauthorized },
+    invalidAuthenticationHeader: { message: unauthorized },
+    invalidToken: { message: unauthorized },
+  });
+  app.use(PATHS.query, tokenRequired);
+  app.use(PATHS.privacy, tokenRequired);
 
   app.get(PATHS.query, async (c) => {
-    if (!(await authorized(c.req.header('authorization')))) {
-      return problemResponse(c, unauthorized(), { 'www-authenticate': 'Bearer' });
-    }
-    const answer = await deps.queries.query({
+    const name = appOf(c);
+    if (typeof name !== 'string') return problemResponse(c, name);
+    const queries = deps.queries.get(name) as QueryService;
+    const answer = await queries.query({
       metric: c.req.query('metric'),
       by: c.req.query('by'),
       from: c.req.query('from'),
@@ -72,16 +136,17 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get(PATHS.privacy, async (c) => {
-    if (!(await authorized(c.req.header('authorization')))) {
-      return problemResponse(c, unauthorized(), { 'www-authenticate': 'Bearer' });
-    }
+    const name = appOf(c);
+    if (typeof name !== 'string') return problemResponse(c, name);
+    const registry = deps.registries.latest(name) as Registry;
+    const queries = deps.queries.get(name) as QueryService;
     const ledger = deps.dp?.ledger;
     const status: PrivacyStatus = {
-      k: deps.queries.k,
+      k: deps.k,
       day: new Date().toISOString().slice(0, 10),
       dp:
         deps.dp && ledger
-          ? Object.keys(deps.registry.metrics).map((metric) => {
+          ? Object.keys(registry.metrics).map((metric) => {
               const spentToday = ledger.spentToday(metric);
               return {
                 metric,
@@ -92,10 +157,10 @@ export function createApp(deps: AppDeps): Hono {
               };
             })
           : null,
-      localDp: Object.entries(deps.registry.metrics).flatMap(([metric, def]) =>
+      localDp: Object.entries(registry.metrics).flatMap(([metric, def]) =>
         def.ldp ? [{ metric, epsilon: def.ldp.epsilon }] : [],
       ),
-      suppressedCells: deps.queries.stats.suppressedCells,
+      suppressedCells: queries.stats.suppressedCells,
       firewall: [...deps.ingest.firewall.hits].map(([detector, rejected]) => ({ detector, rejected })),
     };
     return c.json(status, 200, { 'cache-control': 'no-store' });

@@ -1,6 +1,6 @@
 import { DIMENSIONS, PATHS, PROBLEM_UNKNOWN_KEY, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { PROBLEM_BASE } from '../problem.js';
 import { DAILY_ACTIVITY_METRIC } from '../store/rows.js';
-import { PROBLEM_BASE } from './problem.js';
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({

@@ -36,12 +36,21 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array 
   return body;
 }
 
+/** The socket's peer address; '' for a request handed to the app in-process (tests, fuzzing), which has none. */
+function peerAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** POST /v1/reports: hands the upload to the ingest pipeline, reading at most `maxBodyBytes` of body. */
 export function uploadRoute(process: (upload: Upload) => Promise<IngestAnswer>, maxBodyBytes: number) {
   return async (c: Context): Promise<Response> => {
     const result = await process({
       contentType: c.req.header('content-type'),
-      address: getConnInfo(c).remote.address ?? '',
+      address: peerAddress(c),
       readBody: () => readLimited(c.req.raw, maxBodyBytes),
     });
     return c.body(result.body, result.status as 202, result.headers);

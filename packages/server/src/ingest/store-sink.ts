@@ -1,18 +1,25 @@
-import type { Registry, Report } from '@candor/protocol';
+import type { Report } from '@candor/protocol';
+import type { RegistrySet } from '../registry/set.js';
 import { flattenReport } from '../store/rows.js';
-import type { ReportSink, ReportStore } from '../store/types.js';
+import type { DedupeKey, ReportSink, ReportStore } from '../store/types.js';
 
 /** The default sink: flatten reports and append them to the store; resolves once the store has them. */
 export class StoreSink implements ReportSink {
   constructor(
     private readonly store: ReportStore,
-    private readonly registry: Registry,
+    private readonly registries: RegistrySet,
   ) {}
 
-  async accept(reports: Report[]): Promise<void> {
+  /** Dedupe keys go to the store with the rows, so a store that keeps them writes both in one transaction. */
+  async accept(reports: Report[], dedupe?: readonly DedupeKey[]): Promise<void> {
     const rows = [];
-    for (const report of reports) rows.push(...flattenReport(report, this.registry));
-    await this.store.append(rows);
+    for (const report of reports) {
+      // Checked reports always name a loaded registry; each is flattened by the version it was checked against.
+      const registry = this.registries.get(report.app, report.registry);
+      if (!registry) throw new Error(`no registry ${report.app} ${report.registry} for an accepted report`);
+      rows.push(...flattenReport(report, registry));
+    }
+    await this.store.append(rows, dedupe);
   }
 
   async close(): Promise<void> {}

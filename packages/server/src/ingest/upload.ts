@@ -1,18 +1,18 @@
-import { PATHS, PROBLEM_UNKNOWN_KEY, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { type Registry, type Report, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import type { Logger } from 'pino';
-import type { BatchCheck } from '../check/batch.js';
 import type { DedupeWindow } from '../dedupe/window.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
-import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../http/problem.js';
-import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
-import { openEnvelope } from '../open/envelope.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import type { ReportSink } from '../store/types.js';
+import type { Inspection } from './inspect.js';
 
 export interface IngestDeps {
-  keys: KeyRing;
-  check: (parsed: unknown) => BatchCheck;
+  registry: Registry;
+  /** Opens, parses, firewalls and checks a sealed body (ingest/inspect.ts), here or in the worker pool. */
+  inspect: (body: Uint8Array) => Promise<Inspection>;
+  /** Counts firewall hits for /v1/privacy (the inspection itself may run in another thread). */
   firewall: PiiFirewall;
   dedupe: DedupeWindow;
   sink: ReportSink;
@@ -25,6 +25,20 @@ export interface IngestStats {
   accepted: number;
   duplicates: number;
   rejected: Record<number, number>;
+  /**
+   * Milliseconds summed over uploads per step. `inspect` is wall time on the main thread waiting for an
+   * inspection (open + parse + firewall + check, plus the hop to a worker); `store` waits for a durable write.
+   */
+  stageMs: { inspect: number; open: number; parse: number; firewall: number; check: number; store: number };
+}
+
+export function emptyIngestStats(): IngestStats {
+  return {
+    accepted: 0,
+    duplicates: 0,
+    rejected: {},
+    stageMs: { inspect: 0, open: 0, parse: 0, firewall: 0, check: 0, store: 0 },
+  };
 }
 
 /** One upload as the HTTP layer hands it over. */
@@ -43,10 +57,12 @@ export interface IngestAnswer {
 }
 
 /**
- * Where a report is received. Steps, cheapest first: content type, rate limit, body size, open (HPKE),
- * decompress (capped), parse, PII firewall, schema + registry check, dedupe, sink. Rejections are problem+json
- * naming the metric and field; a rejected upload leaves nothing behind, and logs carry only the problem type,
- * metric, field and detector: never a value, an address or a user agent.
+ * Where a report is received. Steps, cheapest first: content type, rate limit, body size, then the inspection
+ * (ingest/inspect.ts: open, decompress within a cap, depth, parse, PII firewall, schema, day window and bounds),
+ * dedupe, sink. Rejections are problem+json
+ * naming the metric and field; a rejected upload leaves nothing behind, and logs carry only the problem type, a
+ * registry metric name and the detector: never anything the client chose (a value, a key, an unknown metric
+ * name), an address or a user agent.
  */
 export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (upload: Upload) => Promise<IngestAnswer> {
   const reject = (p: Problem, headers: Record<string, string> = {}): IngestAnswer => {
@@ -54,10 +70,8 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
     p.metric ??= '(upload)';
     p.field ??= '';
     stats.rejected[p.status] = (stats.rejected[p.status] ?? 0) + 1;
-    deps.log.info(
-      { status: p.status, problem: p.type, metric: p.metric, field: p.field, detector: p.detector },
-      'upload rejected',
-    );
+    const metric = Object.hasOwn(deps.registry.metrics, p.metric) ? p.metric : undefined;
+    deps.log.info({ status: p.status, problem: p.type, metric, detector: p.detector }, 'upload rejected');
     return { status: p.status, headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(p) };
   };
 
@@ -89,100 +103,52 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       );
     }
 
-    let opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), deps.limits.maxPlaintextBytes);
-    if (!opened.ok && opened.failure.reason === 'unknown-key') {
-      // The key may have been rotated by another process since the last read.
-      await deps.keys.refreshIfStale();
-      opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), deps.limits.maxPlaintextBytes);
-    }
-    if (!opened.ok) {
-      const f = opened.failure;
-      switch (f.reason) {
-        case 'unknown-key':
-          return reject(
-            problem(400, PROBLEM_UNKNOWN_KEY, 'Unknown or retired key id', {
-              detail: `key id ${f.keyId} is not accepted; fetch ${PATHS.keys} again and seal to its first key`,
-              field: 'key_id',
-              keys: PATHS.keys,
-            }),
-          );
-        case 'too-large':
-          return reject(
-            problem(413, 'too-large', 'Upload too large once decompressed', { detail: f.detail, field: 'body' }),
-          );
-        case 'unsupported-suite':
-          return reject(
-            problem(400, 'unsupported-suite', 'Unsupported HPKE suite', { detail: f.detail, field: 'header' }),
-          );
-        case 'decrypt-failed':
-          return reject(
-            problem(400, 'undecryptable', 'The envelope does not open', { detail: f.detail, field: 'ciphertext' }),
-          );
-        case 'malformed':
-          return reject(problem(400, 'malformed', 'Malformed envelope', { detail: f.detail, field: 'body' }));
-      }
+    let t = performance.now();
+    const inspection = await deps.inspect(body);
+    const stage = stats.stageMs;
+    stage.inspect += performance.now() - t;
+    stage.open += inspection.times.open;
+    stage.parse += inspection.times.parse;
+    stage.firewall += inspection.times.firewall;
+    stage.check += inspection.times.check;
+    if (!inspection.ok) {
+      if (inspection.firewallHits) deps.firewall.count(inspection.firewallHits);
+      return reject(inspection.problem);
     }
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(opened.plaintext.toString('utf8'));
-    } catch {
-      return reject(problem(400, 'malformed', 'The opened upload is not JSON', { field: 'body' }));
-    }
-    const reports = (parsed as { reports?: unknown } | null)?.reports;
-    if (Array.isArray(reports) && reports.length > deps.limits.maxReportsPerBatch) {
-      return reject(
-        problem(413, 'too-many-reports', 'Too many reports in one upload', {
-          detail: `at most ${deps.limits.maxReportsPerBatch} reports per upload`,
-          metric: '(batch)',
-          field: 'reports',
-        }),
-      );
-    }
-
-    const hit = deps.firewall.scan(parsed);
-    if (hit) {
-      return reject(
-        problem(422, 'personal-data', 'The upload carries personal data', {
-          detail: `${hit.metric}${hit.field ? ` ${hit.field}` : ''}: looks like ${hit.detector}; nothing of this upload was kept`,
-          metric: hit.metric,
-          field: hit.field,
-          detector: hit.detector,
-        }),
-      );
-    }
-
-    const checked = deps.check(parsed);
-    if (!checked.ok) return reject(checked.problem);
-
-    const ids = checked.batch.reports.map((r) => r.id);
-    const { fresh, duplicates } = deps.dedupe.claim(ids);
-    const toStore: Report[] = checked.batch.reports.filter((r) => fresh.has(r.id));
+    const checkedReports = inspection.reports;
+    const { fresh, duplicates } = deps.dedupe.claim(checkedReports);
+    // One report per fresh id: a second copy in the same upload is a duplicate, not a second report.
+    const toStore: Report[] = fresh.map((f) => checkedReports[f.index] as Report);
+    const keys = fresh.map((f) => f.key);
     // A duplicate of a report a concurrent upload is still storing is acknowledged only once that store is
     // durable; if it fails, this upload must be retried rather than answered 2xx.
-    const earlierStored = duplicates > 0 ? deps.dedupe.whenStored(ids.filter((id) => !fresh.has(id))) : true;
+    const earlierStored = duplicates.length > 0 ? deps.dedupe.whenStored(duplicates) : true;
     const unavailable = () =>
       reject(problem(503, 'unavailable', 'Storage is unavailable; retry later', { detail: 'nothing was stored' }), {
         'retry-after': '30',
       });
     if (toStore.length) {
-      const storing = deps.sink.accept(toStore);
-      deps.dedupe.trackStoring(fresh, storing);
+      t = performance.now();
+      const storing = deps.sink.accept(toStore, keys);
+      deps.dedupe.trackStoring(keys, storing);
       try {
         await storing;
       } catch (error) {
-        deps.dedupe.release(fresh);
-        deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'sink failed');
+        deps.dedupe.release(keys);
+        // The error's class only: a database message can quote the values it choked on.
+        deps.log.error({ err: error instanceof Error ? error.name : typeof error }, 'sink failed');
         return unavailable();
       }
+      stage.store += performance.now() - t;
     }
     if (!(await earlierStored)) return unavailable();
     stats.accepted += toStore.length;
-    stats.duplicates += duplicates;
+    stats.duplicates += duplicates.length;
     return {
       status: 202,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: toStore.length, duplicates }),
+      body: JSON.stringify({ accepted: toStore.length, duplicates: duplicates.length }),
     };
   };
 }

@@ -2,7 +2,7 @@ import { candorBrowserRegistry, randomizeResponse } from '@candor/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../store/duckdb/store.js';
 import { flattenReport } from '../store/rows.js';
-import { sampleReport, seededRandom } from '../testing/reports.js';
+import { SAMPLE_DAY, sampleReport, seededRandom } from '../testing/reports.js';
 import { BudgetLedger } from './ledger.js';
 import { QueryService, SUPPRESSED_KEY } from './service.js';
 
@@ -18,7 +18,7 @@ async function storeWith(reports: ReturnType<typeof sampleReport>[]): Promise<Du
   return store;
 }
 
-const range = { from: '2026-11-20', to: '2026-11-20' };
+const range = { from: SAMPLE_DAY, to: SAMPLE_DAY };
 
 function fleet(count: number, family: string, seed: number, os: 'android' | 'ios' = 'android') {
   const random = seededRandom(seed);
@@ -67,7 +67,7 @@ describe('k-threshold', () => {
     const answer = await service.query({ metric: 'page_load.count', ...range });
     if (!answer.ok) throw new Error(answer.problem.title);
     expect(answer.result.totalReports).toBeNull();
-    expect(answer.result.cells).toEqual([{ key: '2026-11-20', suppressed: true }]);
+    expect(answer.result.cells).toEqual([{ key: SAMPLE_DAY, suppressed: true }]);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type QueryResult,
   type Registry,
 } from '@candor/protocol';
-import { type Problem, problem } from '../http/problem.js';
+import { type Problem, problem } from '../problem.js';
 import { DAILY_ACTIVITY_METRIC } from '../store/rows.js';
 import type { AggregateRow, ReportStore } from '../store/types.js';
 import type { BudgetLedger } from './ledger.js';
@@ -128,7 +128,10 @@ export class QueryService {
             expires: 'never',
             unit: 'count',
           }
-        : registry.metrics[metric];
+        : // Own properties only: "__proto__" or "constructor" are unknown names, not Object's members.
+          Object.hasOwn(registry.metrics, metric)
+          ? registry.metrics[metric]
+          : undefined;
     if (!def) {
       return {
         ok: false,

@@ -51,10 +51,21 @@ export interface AggregateRow {
   buckets?: Map<number, number>;
 }
 
+/** A report id as dedupe remembers it: a keyed hash of the id (see dedupe/window.ts) and the report's day. */
+export interface DedupeKey {
+  key: string;
+  day: string;
+}
+
 /** What every store (embedded DuckDB, ClickHouse) offers the collector and the query layer. */
 export interface ReportStore {
-  /** Appends the rows of already validated, de-duplicated reports. Resolves once they are durable. */
-  append(rows: SampleRow[]): Promise<void>;
+  /**
+   * Appends the rows of already validated, de-duplicated reports. Resolves once they are durable. A store that
+   * keeps dedupe keys writes `dedupe` in the same transaction as the rows, so either both are kept or neither.
+   */
+  append(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void>;
+  /** Dedupe keys kept with the rows, of reports whose day is `fromDay` or later (stores that keep them). */
+  dedupeKeys?(fromDay: string): Promise<DedupeKey[]>;
   aggregate(request: AggregateRequest): Promise<AggregateRow[]>;
   close(): Promise<void>;
 }
@@ -67,6 +78,7 @@ export type { Report };
  * embedded store, or acknowledged by the JetStream stream in the scale-out setup.
  */
 export interface ReportSink {
-  accept(reports: Report[]): Promise<void>;
+  /** `dedupe`: the reports' dedupe keys, for sinks whose store keeps them with the rows. */
+  accept(reports: Report[], dedupe?: readonly DedupeKey[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { distribution, sampleReport } from './reports.js';
 
 /**
  * Reports that can be recognised after storage without any id: report n is a plausible report whose only site
- * is `n<n>.example.com`. Stored rows are rolled up by their dimensions, and a site is a dimension, so each
+ * is `n<n>-example.com`. Stored rows are rolled up by their dimensions, and a site is a dimension, so each
  * number's row says how many times that report was stored. The fault tests check it is exactly once.
  */
 export function numberedReport(n: number, random: () => number): Report {
@@ -12,7 +12,7 @@ export function numberedReport(n: number, random: () => number): Report {
   return { ...report, metrics: { ...report.metrics, 'page_load.time_by_site': { [siteOf(n)]: distribution([480]) } } };
 }
 
-const siteOf = (n: number) => `n${n}.example.com`;
+const siteOf = (n: number) => `n${n}-example.com`;
 const SITE_METRIC = 'page_load.time_by_site';
 
 /** Numbered reports stored so far (each counted as often as it was stored). */
@@ -29,7 +29,7 @@ export async function storedNumbers(store: ClickHouseStore): Promise<number[]> {
   });
   const numbers: number[] = [];
   for (const { key, n } of await result.json<{ key: string; n: string }>()) {
-    const match = /^n(\d+)\.example\.com$/.exec(key);
+    const match = /^n(\d+)-example\.com$/.exec(key);
     if (!match) throw new Error(`unexpected site "${key}" stored`);
     for (let i = 0; i < Number(n); i++) numbers.push(Number(match[1]));
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bucketIndex, type Distribution, type Report, type ReportBatch } from '@candor/protocol';
+import { bucketIndex, type Distribution, type Report, type ReportBatch, utcDayOf } from '@candor/protocol';
 
 /** Deterministic pseudo-random numbers (mulberry32), so generated data is reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -27,13 +27,11 @@ export function distribution(samples: number[]): Distribution {
 }
 
 export const SAMPLE_MODEL_FAMILIES = ['redmi note', 'mi', 'galaxy a', 'galaxy s', 'pixel', 'iphone'] as const;
-export const SAMPLE_SITES = [
-  'example.com',
-  'wikipedia.org',
-  'bbc.co.uk',
-  'news.example.org',
-  'shop.example.net',
-] as const;
+/** Registrable domains, as the SDK sends sites. */
+export const SAMPLE_SITES = ['example.com', 'wikipedia.org', 'bbc.co.uk', 'example.org', 'example.net'] as const;
+
+/** The day sample reports carry unless told otherwise: today (UTC), inside the collector's accepted days. */
+export const SAMPLE_DAY = utcDayOf(Date.now());
 
 /**
  * A valid candor-browser report with plausible values, for tests and benchmarks. `overrides` replaces top-level
@@ -56,7 +54,7 @@ export function sampleReport(
     app: 'candor-browser',
     appVersion: pick(random, ['3.4', '3.5']),
     registry: '2026.11.1',
-    day: '2026-11-20',
+    day: SAMPLE_DAY,
     kind: 'metrics',
     system: {
       modelFamily: family,

@@ -53,11 +53,22 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
     // Appending into a temporary table skips the write-ahead log; the move into the rollups is what commits.
     sql: ['DROP TABLE samples_staging'],
   },
+  {
+    version: 4,
+    description: 'dedupe keys, written with the rows they guard',
+    // A keyed hash of each stored report id (dedupe/window.ts), kept while the report's day is accepted; each
+    // write adds its keys sorted by hash, not in arrival order. No primary key: the collector owning the file
+    // claims every key in memory before writing it (loaded from here on start), and an index cost a quarter of
+    // each write in `candor bench collector`.
+    sql: ['CREATE TABLE report_ids (key UHUGEINT NOT NULL, day DATE NOT NULL)'],
+  },
 ];
 
 /** Created on every open: the in-memory table writes are appended to before they move into the rollups. */
-export const STAGING_TABLE_SQL =
-  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * EXCLUDE (metric_key) FROM samples LIMIT 0';
+export const STAGING_TABLE_SQL = [
+  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * EXCLUDE (metric_key) FROM samples LIMIT 0',
+  'CREATE TEMP TABLE IF NOT EXISTS staging_ids AS SELECT * FROM report_ids LIMIT 0',
+];
 
 export async function migrate(connection: DuckDBConnection): Promise<number> {
   await connection.run(

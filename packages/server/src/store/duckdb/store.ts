@@ -1,6 +1,6 @@
-import type { Dimension, MetricType } from '@candor/protocol';
+import { acceptedDays, type Dimension, type MetricType } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
-import type { AggregateRequest, AggregateRow, ReportStore, SampleRow } from '../types.js';
+import type { AggregateRequest, AggregateRow, DedupeKey, ReportStore, SampleRow } from '../types.js';
 import { migrate, STAGING_TABLE_SQL } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
 
@@ -36,14 +36,26 @@ function toDate(day: string): DuckDBDateValue {
   return new DuckDBDateValue(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
 }
 
+/** One `append` waiting for the next write. */
+interface PendingAppend {
+  rows: readonly SampleRow[];
+  dedupe: readonly DedupeKey[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /**
- * The embedded store. It keeps rollups, not reports: rows are summed by their dimensions in memory for a few
- * milliseconds (group commit), then appended with DuckDB's appender. `append` resolves once its rows are
- * committed. See docs/storage.md.
+ * The embedded store. It keeps rollups, not reports: appends wait a few milliseconds for others (group commit),
+ * their rows are summed by dimensions in memory and written in one transaction together with their dedupe keys.
+ * `append` resolves once its rows are committed. A write that fails leaves nothing behind (the transaction,
+ * staging tables included, is rolled back) and is retried one append at a time, so one append that cannot be
+ * stored fails alone. See docs/storage.md.
  */
 export class DuckDbStore implements ReportStore {
-  private pending = new Rollup();
-  private pendingWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: PendingAppend[] = [];
+  private pendingRows = 0;
+  /** The oldest day whose dedupe keys are kept, as of the last write. */
+  private keptKeysFrom = '';
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -65,16 +77,16 @@ export class DuckDbStore implements ReportStore {
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await migrate(connection);
-    await connection.run(STAGING_TABLE_SQL);
+    for (const sql of STAGING_TABLE_SQL) await connection.run(sql);
     return new DuckDbStore(instance, connection, options);
   }
 
-  append(rows: SampleRow[]): Promise<void> {
+  append(rows: SampleRow[], dedupe: readonly DedupeKey[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (rows.length === 0) return Promise.resolve();
-    this.pending.add(rows);
-    const done = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
-    if (this.pending.size >= this.maxPendingRows) this.flushSoon(0);
+    if (rows.length === 0 && dedupe.length === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ rows, dedupe, resolve, reject }));
+    this.pendingRows += rows.length;
+    if (this.pendingRows >= this.maxPendingRows) this.flushSoon(0);
     else this.flushSoon(this.flushIntervalMs);
     return done;
   }
@@ -106,19 +118,83 @@ export class DuckDbStore implements ReportStore {
 
   private async drain(): Promise<void> {
     const batch = this.pending;
-    const waiters = this.pendingWaiters;
-    if (waiters.length === 0 && batch.size === 0) return;
-    this.pending = new Rollup();
-    this.pendingWaiters = [];
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingRows = 0;
     try {
-      if (batch.size) await this.write(batch.groups.values());
-      for (const w of waiters) w.resolve();
+      await this.write(batch);
+      for (const append of batch) append.resolve();
     } catch (error) {
-      for (const w of waiters) w.reject(error);
+      if (batch.length === 1) {
+        (batch[0] as PendingAppend).reject(error);
+        return;
+      }
+      // Whatever failed, it was one append or the database: alone, each honest append is stored or fails alone.
+      for (const append of batch) {
+        try {
+          await this.write([append]);
+          append.resolve();
+        } catch (alone) {
+          append.reject(alone);
+        }
+      }
     }
   }
 
-  private async write(rows: Iterable<RollupRow>): Promise<void> {
+  /** Writes appends in one transaction: rolled-up rows into both rollups, dedupe keys into report_ids. */
+  private async write(appends: readonly PendingAppend[]): Promise<void> {
+    const rollup = new Rollup();
+    for (const append of appends) rollup.add(append.rows);
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      // Appenders write inside the open transaction, so a rollback also empties the staging tables.
+      await this.stageRows(rollup.groups.values());
+      await this.stageDedupe(appends);
+      const { from } = acceptedDays(Date.now());
+      if (from !== this.keptKeysFrom) {
+        // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
+        await this.connection.run('DELETE FROM report_ids WHERE day < CAST($from AS DATE)', { from });
+      }
+      // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
+      for (const sql of [
+        // Unsorted here (sorting every write costs more than it saves); compact() sorts by metric later.
+        'INSERT INTO samples SELECT *, hash(metric) FROM staging',
+        `INSERT INTO samples_daily
+           SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
+           FROM staging GROUP BY ALL ORDER BY metric`,
+        'INSERT INTO report_ids SELECT * FROM staging_ids ORDER BY key',
+        'DELETE FROM staging',
+        'DELETE FROM staging_ids',
+      ]) {
+        await this.connection.run(sql);
+      }
+      await this.connection.run('COMMIT');
+      this.keptKeysFrom = from;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      // Belt and braces: nothing staged may outlive a failed write, whatever state the rollback left.
+      await this.connection.run('DELETE FROM staging').catch(() => undefined);
+      await this.connection.run('DELETE FROM staging_ids').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async stageDedupe(appends: readonly PendingAppend[]): Promise<void> {
+    const appender: DuckDBAppender = await this.connection.createAppender('staging_ids', 'main', 'temp');
+    try {
+      for (const append of appends) {
+        for (const d of append.dedupe) {
+          appender.appendUHugeInt(BigInt(`0x${d.key}`));
+          appender.appendDate(toDate(d.day));
+          appender.endRow();
+        }
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async stageRows(rows: Iterable<RollupRow>): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
       for (const r of rows) {
@@ -141,15 +217,16 @@ export class DuckDbStore implements ReportStore {
     } finally {
       appender.closeSync();
     }
-    // Staged rows move to both rollups in one transaction: a reader never sees one table ahead of the other.
-    await this.transaction([
-      // Unsorted here (sorting every write costs more than it saves); compact() sorts by metric later.
-      'INSERT INTO samples SELECT *, hash(metric) FROM staging',
-      `INSERT INTO samples_daily
-         SELECT day, app, metric, hash(metric), key, detail, bucket, sum(reports), sum(value), sum(count)
-         FROM staging GROUP BY ALL ORDER BY metric`,
-      'DELETE FROM staging',
-    ]);
+  }
+
+  /** Dedupe keys of stored reports whose day is `fromDay` or later; older ones are forgotten here. */
+  async dedupeKeys(fromDay: string): Promise<DedupeKey[]> {
+    await this.flush();
+    await this.connection.run('DELETE FROM report_ids WHERE day < CAST($from AS DATE)', { from: fromDay });
+    const result = await this.connection.runAndReadAll(
+      "SELECT lpad(to_hex(key), 32, '0'), strftime(day, '%Y-%m-%d') FROM report_ids",
+    );
+    return result.getRowsJS().map(([key, day]) => ({ key: String(key).toLowerCase(), day: String(day) }));
   }
 
   private async transaction(statements: string[]): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Context } from 'hono';
+// RFC 9457 problems: how every part of the collector (ingest, checks, queries) says what was wrong. Plain data,
+// so no part needs the HTTP layer to describe a failure; http/ turns a Problem into a response.
 
 /** Base of candor's problem type URIs (RFC 9457). The unknown-key type lives in @candor/protocol. */
 export const PROBLEM_BASE = 'https://candor.dev/problems/';
@@ -23,8 +24,4 @@ export interface Problem {
 
 export function problem(status: number, slug: string, title: string, extra: Partial<Problem> = {}): Problem {
   return { type: slug.startsWith('https://') ? slug : PROBLEM_BASE + slug, title, status, ...extra };
-}
-
-export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(p), p.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers });
 }

@@ -1,0 +1,172 @@
+/**
+ * The report vectors: uploads as a client might send them, each with the verdict the collector must give, written
+ * by hand. `receivedAt` is the collector's clock when the upload arrives (it decides which days are accepted).
+ */
+import { bucketIndex } from '@candor/protocol';
+
+type Expect =
+  | { status: 202; accepted: number }
+  | { status: number; type: string; metric: string; field: string; detector?: string };
+
+export interface ReportCase {
+  name: string;
+  receivedAt: string;
+  batch: { v: unknown; reports: Record<string, unknown>[] };
+  expect: Expect;
+}
+
+const RECEIVED_AT = '2026-11-22T12:00:00.000Z';
+const DAY = '2026-11-22';
+
+function distribution(samples: number[]) {
+  const buckets: Record<string, number> = {};
+  for (const s of samples) buckets[bucketIndex(s)] = (buckets[bucketIndex(s)] ?? 0) + 1;
+  return { sum: samples.reduce((a, b) => a + b, 0), count: samples.length, buckets };
+}
+
+let counter = 0;
+/** Report ids are random in real clients; vectors use fixed ones so the files are stable. */
+const nextId = () => createId(++counter);
+function createId(n: number): string {
+  return `${'5eed'}${n.toString(16).padStart(4, '0')}${'a1b2c3d4e5f60718293a4b5c'}`.slice(0, 32);
+}
+
+function report(metrics: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}) {
+  return {
+    id: nextId(),
+    app: 'candor-browser',
+    appVersion: '3.4',
+    registry: '2026.11.1',
+    day: DAY,
+    kind: 'metrics',
+    system: { modelFamily: 'redmi note', os: 'android', osMajor: 14, language: 'en' },
+    metrics,
+    ...overrides,
+  };
+}
+
+const full = () =>
+  report({
+    'page_load.time_by_site': { 'example.com': distribution([420, 1800]), 'bbc.co.uk': distribution([950]) },
+    'page_load.time': distribution([420, 1800, 950]),
+    'page_load.count': 3,
+    'search.engine_use': { duckduckgo: 2, google: 1 },
+    'settings.dark_mode': true,
+    'settings.text_size': 'large',
+    'ui.menu_action': [{ item: 'settings', from_toolbar: true }, { item: 'new_tab' }],
+    'ui.open_tabs': 7,
+    'crash.app': [{ type: 'TypeError', signature: '9f2c4e1a7b3d5c60', count: 1 }],
+    'memory.js_heap': distribution([48_000]),
+  });
+
+const problem = (slug: string) => `https://candor.dev/problems/${slug}`;
+const accepted = (n: number): Expect => ({ status: 202, accepted: n });
+const invalidReport = (field: string): Expect => ({
+  status: 422,
+  type: problem('invalid-report'),
+  metric: '(report)',
+  field,
+});
+const invalidValue = (metric: string, field: string): Expect => ({
+  status: 422,
+  type: problem('invalid-value'),
+  metric,
+  field,
+});
+const personalData = (metric: string, field: string, detector?: string): Expect => ({
+  status: 422,
+  type: problem('personal-data'),
+  metric,
+  field,
+  ...(detector ? { detector } : {}),
+});
+
+const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
+  ['a report using most metric types', [full()], accepted(1)],
+  ['a report with no metric values', [report({}, { kind: 'daily-activity' })], accepted(1)],
+  ['two reports in one batch', [full(), report({ 'page_load.count': 1 })], accepted(2)],
+  ['batch version 2', [full()], invalidReport('v'), 2],
+  ['a field the schema does not have', [report({}, { note: 1 })], invalidReport('')],
+  [
+    'a device identifier field',
+    [report({}, { deviceId: 'f3b1c2d4e5a6978812345678' })],
+    personalData('(report)', 'deviceId'),
+  ],
+  ['report id in upper case', [report({}, { id: 'A1B2C3D4E5F60718293A4B5C6D7E8F90' })], invalidReport('id')],
+  ['report id as a UUID', [report({}, { id: '123e4567-e89b-12d3-a456-426614174000' })], invalidReport('id')],
+  ['app version with a patch number', [report({}, { appVersion: '3.4.1' })], invalidReport('appVersion')],
+  [
+    'language with a region',
+    [report({}, { system: { modelFamily: 'redmi note', os: 'android', osMajor: 14, language: 'en-gb' } })],
+    invalidReport('system.language'),
+  ],
+  [
+    'an exact model instead of a family',
+    [report({}, { system: { modelFamily: 'Redmi Note 8 Pro', os: 'android', osMajor: 14, language: 'en' } })],
+    invalidReport('system.modelFamily'),
+  ],
+  [
+    'an e-mail address as a model family',
+    [report({}, { system: { modelFamily: 'ann@example.com', os: 'android', osMajor: 14, language: 'en' } })],
+    personalData('(report)', 'system.modelFamily'),
+  ],
+  ['kind not in the schema', [report({}, { kind: 'session' })], invalidReport('kind')],
+  ['a metric not in the registry', [report({ 'tracking.visits': 1 })], invalidValue('tracking.visits', '')],
+  ['a counter above its bound', [report({ 'page_load.count': 1001 })], invalidValue('page_load.count', '')],
+  ['a negative counter', [report({ 'page_load.count': -1 })], invalidValue('page_load.count', '')],
+  ['a fractional counter', [report({ 'page_load.count': 1.5 })], invalidValue('page_load.count', '')],
+  ['a quantity above its bound', [report({ 'ui.open_tabs': 501 })], invalidValue('ui.open_tabs', '')],
+  [
+    'an enumeration value not declared',
+    [report({ 'settings.text_size': 'huge' })],
+    invalidValue('settings.text_size', ''),
+  ],
+  ['a boolean sent as a string', [report({ 'settings.dark_mode': 'true' })], invalidValue('settings.dark_mode', '')],
+  [
+    'a bucket index above 256',
+    [report({ 'page_load.time': { sum: 1, count: 1, buckets: { '257': 1 } } })],
+    invalidValue('page_load.time', 'buckets.257'),
+  ],
+  [
+    'a distribution with a zero count',
+    [report({ 'page_load.time': { sum: 0, count: 0, buckets: {} } })],
+    invalidValue('page_load.time', 'count'),
+  ],
+  [
+    'a full URL as a site',
+    [report({ 'page_load.time_by_site': { 'https://mail.example.com/inbox?u=ann': distribution([300]) } })],
+    personalData('page_load.time_by_site', '(key)'),
+  ],
+  [
+    'a site with a path',
+    [report({ 'page_load.time_by_site': { 'example.com/inbox': distribution([300]) } })],
+    invalidValue('page_load.time_by_site', '(key)'),
+  ],
+  [
+    'an event extra not declared',
+    [report({ 'ui.menu_action': [{ item: 'settings', position: 3 }] })],
+    invalidValue('ui.menu_action', '0'),
+  ],
+  [
+    'a crash signature that is not 16 hex',
+    [report({ 'crash.app': [{ type: 'TypeError', signature: 'abc', count: 1 }] })],
+    invalidValue('crash.app', '0.signature'),
+  ],
+  [
+    'a crash type carrying a message',
+    [report({ 'crash.app': [{ type: 'Error: mail ann@example.com', signature: '9f2c4e1a7b3d5c60', count: 1 }] })],
+    personalData('crash.app', 'type', 'contact/email'),
+  ],
+  [
+    '51 reports in one batch',
+    Array.from({ length: 51 }, () => report({ 'page_load.count': 1 })),
+    { status: 413, type: problem('too-many-reports'), metric: '(batch)', field: 'reports' },
+  ],
+];
+
+export const reportCases: ReportCase[] = cases.map(([name, reports, expect, v]) => ({
+  name,
+  receivedAt: RECEIVED_AT,
+  batch: { v: v ?? 1, reports },
+  expect,
+}));

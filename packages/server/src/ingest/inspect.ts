@@ -1,0 +1,140 @@
+import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report } from '@candor/protocol';
+import { structureProblem } from '../check/batch.js';
+import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
+import { PiiFirewall } from '../firewall/firewall.js';
+import type { KeyRing } from '../keys/keyring.js';
+import type { IngestLimits } from '../limits/limits.js';
+import { openEnvelope } from '../open/envelope.js';
+import { type Problem, problem } from '../problem.js';
+import { createRegistryChecker } from '../registry/check.js';
+import { RegistrySet } from '../registry/set.js';
+
+/** Milliseconds spent in each step of inspecting one upload. */
+export interface StageTimes {
+  open: number;
+  parse: number;
+  firewall: number;
+  check: number;
+}
+
+/** What inspecting a sealed body found: the checked reports, or the problem to answer with. */
+export type Inspection =
+  | { ok: true; reports: Report[]; times: StageTimes }
+  | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
+
+export interface InspectorDeps {
+  /** Every registry the collector serves; each report is checked against the one it names. */
+  registries: Registry[];
+  keys: KeyRing;
+  limits: IngestLimits;
+  /** The clock for the accepted-day window. */
+  now?: () => number;
+}
+
+/**
+ * The CPU-bound part of ingest, the same on the main thread and in the worker pool (ingest/pool.ts): open the
+ * HPKE envelope (decompressing within the limit), check the depth on the text, parse, refuse `__proto__` keys,
+ * run the PII firewall, then the schema, day window and contribution bounds. Nothing here keeps state about an
+ * upload, so any thread can inspect any upload.
+ */
+export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Promise<Inspection> {
+  const registries = new RegistrySet(deps.registries);
+  const firewall = new PiiFirewall(registries.vocabulary());
+  const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
+  const max = deps.limits.maxPlaintextBytes;
+
+  return async (body) => {
+    const times: StageTimes = { open: 0, parse: 0, firewall: 0, check: 0 };
+    const fail = (p: Problem, firewallHits?: string[]): Inspection => ({
+      ok: false,
+      problem: p,
+      times,
+      ...(firewallHits ? { firewallHits } : {}),
+    });
+    let t = performance.now();
+    let opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), max);
+    if (!opened.ok && opened.failure.reason === 'unknown-key') {
+      // The key may have been rotated by another process since the last read.
+      await deps.keys.refreshIfStale();
+      t = performance.now();
+      opened = openEnvelope(body, (id) => deps.keys.recipientFor(id), max);
+    }
+    times.open = performance.now() - t;
+    if (!opened.ok) {
+      const f = opened.failure;
+      switch (f.reason) {
+        case 'unknown-key':
+          return fail(
+            problem(400, PROBLEM_UNKNOWN_KEY, 'Unknown or retired key id', {
+              detail: `key id ${f.keyId} is not accepted; fetch ${PATHS.keys} again and seal to its first key`,
+              field: 'key_id',
+              keys: PATHS.keys,
+            }),
+          );
+        case 'too-large':
+          return fail(
+            problem(413, 'too-large', 'Upload too large once decompressed', { detail: f.detail, field: 'body' }),
+          );
+        case 'unsupported-suite':
+          return fail(
+            problem(400, 'unsupported-suite', 'Unsupported HPKE suite', { detail: f.detail, field: 'header' }),
+          );
+        case 'decrypt-failed':
+          return fail(
+            problem(400, 'undecryptable', 'The envelope does not open', { detail: f.detail, field: 'ciphertext' }),
+          );
+        case 'malformed':
+          return fail(problem(400, 'malformed', 'Malformed envelope', { detail: f.detail, field: 'body' }));
+      }
+    }
+
+    t = performance.now();
+    // Depth is checked on the text, before parsing, so no later walk can be made to recurse without bound.
+    if (nestsDeeperThan(opened.plaintext, MAX_JSON_DEPTH)) {
+      return fail(structureProblem({ problem: 'too-deep', path: 'body' }));
+    }
+    const text = opened.plaintext.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return fail(problem(400, 'malformed', 'The opened upload is not JSON', { field: 'body' }));
+    }
+    if (mayHoldForbiddenKey(text)) {
+      const found = findStructureProblem(parsed);
+      if (found) return fail(structureProblem(found));
+    }
+    const reports = (parsed as { reports?: unknown } | null)?.reports;
+    if (Array.isArray(reports) && reports.length > deps.limits.maxReportsPerBatch) {
+      return fail(
+        problem(413, 'too-many-reports', 'Too many reports in one upload', {
+          detail: `at most ${deps.limits.maxReportsPerBatch} reports per upload`,
+          metric: '(batch)',
+          field: 'reports',
+        }),
+      );
+    }
+    times.parse = performance.now() - t;
+
+    t = performance.now();
+    const hit = firewall.scan(parsed);
+    times.firewall = performance.now() - t;
+    if (hit) {
+      return fail(
+        problem(422, 'personal-data', 'The upload carries personal data', {
+          detail: `${hit.metric}${hit.field ? ` ${hit.field}` : ''}: looks like ${hit.detector}; nothing of this upload was kept`,
+          metric: hit.metric,
+          field: hit.field,
+          detector: hit.detector,
+        }),
+        hit.detectors,
+      );
+    }
+
+    t = performance.now();
+    const checked = check(parsed, { structureChecked: true });
+    times.check = performance.now() - t;
+    if (!checked.ok) return fail(checked.problem);
+    return { ok: true, reports: checked.batch.reports, times };
+  };
+}

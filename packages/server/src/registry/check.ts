@@ -1,0 +1,98 @@
+import { MAX_REPORTS_PER_BATCH, type Registry, type Report, type ReportCheckerOptions } from '@candor/protocol';
+import { type BatchCheck, type BatchCheckOptions, createBatchChecker } from '../check/batch.js';
+import { type Problem, problem } from '../problem.js';
+import type { RegistrySet } from './set.js';
+
+interface Located {
+  app?: unknown;
+  registry?: unknown;
+  day?: unknown;
+  metrics?: unknown;
+}
+
+/** A metric whose `expires` day has passed on the report's day: not recorded by the SDK, refused here (as Glean). */
+function expiredMetric(report: Located, registry: Registry): Problem | null {
+  if (typeof report.day !== 'string' || typeof report.metrics !== 'object' || report.metrics === null) return null;
+  for (const metric of Object.keys(report.metrics)) {
+    if (!Object.hasOwn(registry.metrics, metric)) continue;
+    const expires = registry.metrics[metric]?.expires;
+    if (expires && expires !== 'never' && report.day > expires) {
+      return problem(422, 'expired-metric', 'A metric has expired', {
+        detail: `${metric} expired on ${expires}; its values are no longer accepted (registry ${registry.app} ${registry.version})`,
+        metric,
+        field: 'expires',
+      });
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks an opened batch against the registry each report names (its app and registry version), so one
+ * collector serves several apps and registry versions. Reports of each (app, version) go through that
+ * registry's batch checker; any failure rejects the whole upload, as with one registry.
+ */
+export function createRegistryChecker(
+  registries: RegistrySet,
+  options: ReportCheckerOptions = {},
+): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
+  type Checker = ReturnType<typeof createBatchChecker>;
+  const checkers = new Map<Registry, Checker>();
+  const checkerFor = (registry: Registry) => {
+    let checker = checkers.get(registry);
+    if (!checker) {
+      checker = createBatchChecker(registry, options);
+      checkers.set(registry, checker);
+    }
+    return checker;
+  };
+  const fallback = checkerFor(registries.all()[0] as Registry);
+
+  return (parsed, check = {}) => {
+    const reports = (parsed as { reports?: unknown } | null)?.reports;
+    // A malformed batch gets the schema's own problem, which names the bad field; any registry's checker says it.
+    if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH)
+      return fallback(parsed, check);
+    const groups = new Map<Registry, unknown[]>();
+    for (const report of reports as Located[]) {
+      if (typeof report !== 'object' || report === null) return fallback(parsed, check);
+      const { app, registry: version } = report;
+      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed, check);
+      const registry = registries.get(app, version);
+      if (!registry) {
+        const loaded = registries.versions(app);
+        return {
+          ok: false,
+          problem: loaded.length
+            ? problem(422, 'unknown-registry', 'This registry version is not loaded', {
+                detail: `app "${app}" is loaded with registry ${loaded.join(', ')}, not ${version}`,
+                metric: '(report)',
+                field: 'registry',
+              })
+            : problem(422, 'unknown-app', 'This app is not served by this collector', {
+                detail: `no registry for app "${app}" is loaded (candor serve --registry FILE)`,
+                metric: '(report)',
+                field: 'app',
+              }),
+        };
+      }
+      const group = groups.get(registry);
+      if (group) group.push(report);
+      else groups.set(registry, [report]);
+    }
+    const v = (parsed as { v?: unknown }).v;
+    const accepted: Report[] = [];
+    for (const [registry, group] of groups) {
+      // One group is the whole batch as sent; the schema's problems then name the batch's own report indexes.
+      const result = checkerFor(registry)(groups.size === 1 ? parsed : { v, reports: group }, check);
+      if (!result.ok) return result;
+      // Expiry is judged only on reports whose day the checker accepted as a real day inside the window.
+      for (const report of result.batch.reports) {
+        const expired = expiredMetric(report, registry);
+        if (expired) return { ok: false, problem: expired };
+      }
+      accepted.push(...result.batch.reports);
+    }
+    return { ok: true, batch: { v: v as 1, reports: accepted } };
+  };
+}
