@@ -304,6 +304,8 @@ class CandorClient:
         self.queue: list[dict] = []
         self.transparency_log: list[dict] = []
         self.dropped_over_bound = 0
+        self.last_closed_day = ""
+        self.mark_active()
 
     # consent and private mode
     @property
@@ -316,6 +318,12 @@ class CandorClient:
             self.days.clear()
             self.queue.clear()
         self.consent = state
+        self.mark_active()
+
+    def mark_active(self) -> None:
+        """Today is an active device-day (consent, not private): it gets a report even if nothing is recorded."""
+        if self.recording:
+            self.days.setdefault(self.now().strftime("%Y-%m-%d"), {})
 
     def set_private(self, on: bool) -> None:
         self.private = bool(on)  # held in memory only; nothing in a report depends on it
@@ -403,10 +411,12 @@ class CandorClient:
         made = 0
         for day in sorted(d for d in self.days if d < today):
             metrics = self.days.pop(day)
-            if day < oldest or not metrics or not self.recording:
-                continue  # too late to be accepted, nothing recorded, or no longer allowed
+            if day < oldest or day <= self.last_closed_day or not self.recording:
+                continue  # too late to be accepted, already reported (clock set back), or no longer allowed
             self.queue.append(self._report(day, metrics))
+            self.last_closed_day = day
             made += 1
+        self.mark_active()
         return made
 
     def _report(self, day: str, metrics: dict) -> dict:
@@ -488,6 +498,7 @@ class CandorClient:
                 else "rejected"
             )
             self._log(batch, outcome, status)
+            print(f"upload of {len(batch)} report(s): {outcome} {status}")
             if outcome == "retrying":
                 attempt += 1
                 if attempt >= max_attempts:
@@ -502,7 +513,10 @@ class CandorClient:
         return True
 
     def _log(self, batch: list[dict], outcome: str, status: Optional[int]) -> None:
-        sent_at = datetime.now(timezone.utc).isoformat()
+        """One entry per report, replaced when it is sent again, so each shows its final state."""
+        sent_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+        ids = {r["id"] for r in batch}
+        self.transparency_log = [e for e in self.transparency_log if e["report"]["id"] not in ids]
         for report in batch:
             self.transparency_log.append(
                 {"sentAt": sent_at, "collector": self.collector, "status": outcome, "httpStatus": status, "report": report}
@@ -568,7 +582,8 @@ def main(argv: list[str]) -> int:
     made = client.end_days()
     ok = client.upload(base_s=args.retry_base)
     for entry in client.transparency_log:
-        print(f"{entry['sentAt']} {entry['status']} {entry['httpStatus']} report {entry['report']['id']} for {entry['report']['day']}")
+        report = entry["report"]
+        print(f"transparency log: {entry['sentAt']} {entry['status']} {entry['httpStatus']} report for {report['day']}")
     if args.log:
         Path(args.log).write_text(json.dumps(client.transparency_log, indent=2), encoding="utf-8")
     print(f"{made} report(s) made; {'sent' if ok else 'NOT sent'}")

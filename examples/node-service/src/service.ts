@@ -1,5 +1,6 @@
-// A note-sync service that reports how its syncs go. It records three metrics from metrics.yaml, flushes, and
-// prints what it sent (the SDK's transparency log) so you can see exactly what left the machine.
+// A note-sync service that reports how its syncs go. It records three metrics from metrics.yaml and prints what
+// it sent (the SDK's transparency log) so you can see exactly what left the machine. The SDK sends one report per
+// UTC day, after the day ends; to see one at once while integrating, development mode can end the day early.
 //   CANDOR_COLLECTOR=http://127.0.0.1:8080 npm start
 import { createCandor } from '@candor/sdk';
 import { fileQueueStorage } from '@candor/sdk/node';
@@ -18,6 +19,8 @@ const candor = createCandor({
   // Reports wait in this file while the collector cannot be reached.
   storage: fileQueueStorage('.candor-queue.json'),
   flushIntervalMs: 0,
+  // Integrating: misuse throws, and flush({ endDay: true }) may send today's report now. Ship 'production'.
+  mode: 'development',
 });
 
 /** One sync pass: pretend to write some notes and time it. */
@@ -32,7 +35,7 @@ async function syncOnce(): Promise<void> {
 
 await candor.ready;
 for (let pass = 0; pass < 3; pass++) await syncOnce();
-await candor.flush();
+await candor.flush({ endDay: true });
 
 const sent = candor.transparencyLog();
 for (const entry of sent) console.log(`${entry.status} (HTTP ${entry.httpStatus}): ${JSON.stringify(entry.report)}`);

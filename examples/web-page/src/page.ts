@@ -32,9 +32,11 @@ byId('save').addEventListener('click', () => {
   byId<HTMLTextAreaElement>('note').value = '';
 });
 
+// Reports go once a day, after the day ends. With ?dev (development mode) this button ends the day early, so
+// an integration can be seen at once; in production it sends whatever earlier day is still waiting.
 byId('send').addEventListener('click', async () => {
   status.value = 'sending…';
-  await candor.flush();
+  await candor.flush({ endDay: new URLSearchParams(location.search).has('dev') });
   const last = candor.transparencyLog().at(-1);
   status.value = last ? `${last.status} (HTTP ${last.httpStatus})` : 'nothing to send (no consent?)';
 });

@@ -176,6 +176,16 @@ function encodedEmailRequests(address: string): Array<{ form: string; request: C
       }),
     ),
     post('free text', 'text/plain', `Contact me at ${address} please`),
+    make('Referer of a page with it in the query', 'https://cdn.example.net/w.js', {
+      headers: [{ name: 'Referer', value: `https://shop.example.org/welcome?email=${encodeURIComponent(address)}` }],
+    }),
+    make('base64 of the percent-encoded address', `${base}u=${b64(encodeURIComponent(address))}`),
+    make('JSON with an escaped @', `${base}d=${encodeURIComponent(json.replace('@', '\\u0040'))}`),
+    make('mailto link', `${base}href=${encodeURIComponent(`mailto:${address}`)}`),
+    make(
+      'base64 inside JSON inside a form body',
+      `${base}f=${encodeURIComponent(JSON.stringify({ e: b64(address) }))}`,
+    ),
   ];
 }
 

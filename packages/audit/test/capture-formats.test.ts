@@ -53,6 +53,10 @@ describe('mitmproxy flow files', () => {
     await writeFile(har, '{"log":{"version":"1.2","entries":[]}}');
     await expect(auditFiles([har])).rejects.toThrow(CaptureError);
     await expect(auditFiles([har])).rejects.toThrow(/not a mitmproxy flow file/);
+    // A length prefix claiming 100 GB is refused before anything is allocated for it.
+    const huge = join(dir, 'huge.mitm');
+    await writeFile(huge, '100000000000:');
+    await expect(auditFiles([huge])).rejects.toThrow(/flow 0 is larger than/);
   });
 });
 
@@ -73,6 +77,13 @@ describe.skipIf(tsharkMissing)('pcapng through tshark', () => {
     expect(email?.entry).toBe(0); // HTTP/1.1
     expect(imei?.entry).toBe(1); // HTTP/2, headers and data joined
     expect(result.findings.some((f) => f.location === 'header' && f.entry === 1)).toBe(true);
+  });
+
+  it('names the file when tshark cannot read it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-pcap-'));
+    const junk = join(dir, 'junk.pcapng');
+    await writeFile(junk, 'this is not a capture');
+    await expect(auditFiles([junk])).rejects.toThrow(/junk\.pcapng: tshark cannot read it/);
   });
 
   it('says the key log is missing when only encrypted traffic is left', async () => {

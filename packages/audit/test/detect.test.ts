@@ -67,8 +67,7 @@ describe('detectPersonalData', () => {
     ['android', 'system.os'],
     ['en', 'system.language'],
     ['0123456789abcdef0123456789abcdef', 'id'],
-    ['metrics', 'kind'],
-    ['daily-activity', 'kind'],
+    ['daily', 'kind'],
     // Ordinary API content.
     ['1763781234567', 'ts'],
     ['https://api.example.com', 'endpoint'],

@@ -319,6 +319,24 @@ group('false alarms real captures raised', () => {
     expect(described(result)).toEqual([]);
   });
 
+  it('a submit button label is not a search, nor a long word in a third-party cookie an id', async () => {
+    const searchPage = 'https://www.clinic.example.com/shop/?s=pregnancy&search=Search';
+    const result = await audit(
+      [
+        {
+          pageref: 'p1',
+          url: `https://px.example.net/p?dl=${encodeURIComponent(searchPage)}`,
+          cookies: { tsrce: 'smartcomponentnodeweb' },
+        },
+      ],
+      page,
+    );
+    expect(described(result)).toEqual([
+      '0|browsing-history|url|query|dl|',
+      '0|search-query|url-search-param|query|dl|',
+    ]);
+  });
+
   it('meta keywords, image quality and window sizes are not searches; a cookie string is not an e-mail', async () => {
     const result = await audit([
       {

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { generateCACertificate } from 'mockttp';
 
 /** The capture CA: the proxy signs a certificate for each host it intercepts with it. */
@@ -41,27 +41,38 @@ async function checkPrivate(path: string): Promise<void> {
     );
 }
 
+async function load(home: string): Promise<CaptureCa> {
+  const { dir, keyPath, certPath } = caPaths(home);
+  await checkPrivate(keyPath);
+  const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
+  return { dir, keyPath, certPath, key, cert, created: false };
+}
+
 /** Loads the user's capture CA, generating it on first use. */
 export async function loadOrCreateCa(home = candorHome()): Promise<CaptureCa> {
-  const { dir, keyPath, certPath } = caPaths(home);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(home, { recursive: true, mode: 0o700 });
   try {
-    await checkPrivate(keyPath);
-    const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
-    return { dir, keyPath, certPath, key, cert, created: false };
+    return await load(home);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  const { dir, keyPath, certPath } = caPaths(home);
   const { key, cert } = await generateCACertificate({
     subject: { commonName: 'candor capture CA (this computer only)', organizationName: 'candor capture' },
     bits: 2048,
   });
-  // Written under a temporary name with its final mode from the start, then renamed: the key is never readable
-  // by others, and a second process starting at the same moment sees either no key or a whole one.
-  const suffix = `${process.pid}.tmp`;
-  await writeFile(`${certPath}.${suffix}`, cert, { mode: 0o644 });
-  await writeFile(`${keyPath}.${suffix}`, key, { mode: 0o600, flag: 'wx' });
-  await rename(`${certPath}.${suffix}`, certPath);
-  await rename(`${keyPath}.${suffix}`, keyPath);
+  // Made in a private folder of its own, the key with its final mode from the start, then the folder is renamed
+  // into place: the key is never readable by others, and two captures starting together end up sharing one CA.
+  const staging = await mkdtemp(`${dir}.tmp-`);
+  await writeFile(join(staging, basename(keyPath)), key, { mode: 0o600, flag: 'wx' });
+  await writeFile(join(staging, basename(certPath)), cert, { mode: 0o644 });
+  try {
+    await rename(staging, dir);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return load(home);
+    throw error;
+  }
   return { dir, keyPath, certPath, key, cert, created: true };
 }

@@ -206,7 +206,22 @@ export async function runCapture(argv: string[], io: CaptureIo = defaultIo): Pro
   );
   io.ready?.({ proxyPort: session.port, viewUrl });
 
-  await stopped(io.stop);
+  // mockttp's HTTP stack (connect's URL parsing) throws outside any handler on some malformed absolute URLs, such
+  // as "GET http://[::1/x". Any device on the network could end the capture that way, so that error alone is
+  // reported and the capture goes on; anything else still ends the process (the HAR is complete either way).
+  const onUncaught = (error: Error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_INVALID_URL') {
+      io.stderr(`candor capture: ${error.stack ?? error.message}`);
+      process.exit(1);
+    }
+    io.stderr(`candor capture: ignored a request with a malformed URL (${(error as { input?: string }).input ?? '?'})`);
+  };
+  process.on('uncaughtException', onUncaught);
+  try {
+    await stopped(io.stop);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
   io.stderr('candor capture: stopping…');
   await session.stop();
   await view.close();

@@ -45,6 +45,13 @@ export class LiveView {
 
   app(): Hono {
     const app = new Hono();
+    // A web page whose name is re-pointed at 127.0.0.1 (DNS rebinding) would be same-origin with the view; its
+    // requests still carry that name in Host, so only loopback names are answered.
+    app.use('*', async (c, next) => {
+      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') return c.text('unknown host\n', 421);
+      await next();
+    });
     app.get('/', (c) => c.html(LIVE_PAGE));
     app.get('/events', (c) =>
       streamSSE(c, async (stream) => {

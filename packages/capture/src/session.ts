@@ -1,8 +1,17 @@
 import { type CapturedRequest, type Finding, LiveAuditor, readEntry } from '@candor/audit';
-import { type CompletedRequest, getLocal, type Mockttp } from 'mockttp';
+import {
+  type CompletedRequest,
+  getLocal,
+  type Mockttp,
+  matchers,
+  type OngoingRequest,
+  requestSteps,
+  webSocketSteps,
+} from 'mockttp';
 import type { CaptureCa } from './ca.js';
 import { HarAppender } from './har-appender.js';
 import { type HarEntry, harEntry, type SentRequest } from './har-entry.js';
+import { reachesLoopbackFromAfar } from './local-guard.js';
 
 /** What the session reports as traffic arrives. */
 export interface CaptureListener {
@@ -38,6 +47,24 @@ export interface CaptureOptions {
   known?: Array<{ name: string; value: string }>;
   /** Passed to the auditor, like `candor audit --first-party`. */
   firstParty?: string;
+}
+
+/**
+ * Matches requests the loopback guard refuses. mockttp's callback matchers wait for the whole body, which would
+ * hold every upload in memory before it is forwarded; this one decides on the addresses alone.
+ */
+class LoopbackGuard extends matchers.CallbackMatcher {
+  constructor() {
+    super(() => false);
+  }
+
+  override async matches(request: OngoingRequest): Promise<boolean> {
+    return reachesLoopbackFromAfar(request);
+  }
+
+  override explain(): string {
+    return 'asks for a loopback address from another device';
+  }
 }
 
 interface OpenSocket {
@@ -84,6 +111,15 @@ export class CaptureSession {
     });
     const session = new CaptureSession(server, har, options.listener ?? {}, options);
     const trusted = (options.upstreamCAs ?? []).map((cert) => ({ cert }));
+    const refusal = "candor capture does not forward other devices to this computer's own services\n";
+    await server.addRequestRule({
+      matchers: [new LoopbackGuard()],
+      steps: [new requestSteps.FixedResponseStep(403, 'Forbidden', refusal)],
+    });
+    await server.addWebSocketRule({
+      matchers: [new LoopbackGuard()],
+      steps: [new webSocketSteps.RejectWebSocketStep(403, 'Forbidden', {}, refusal)],
+    });
     await server.forUnmatchedRequest().thenPassThrough({ additionalTrustedCAs: trusted });
     await server.forAnyWebSocket().thenPassThrough({ additionalTrustedCAs: trusted });
     await session.subscribe();
@@ -102,28 +138,37 @@ export class CaptureSession {
 
   private async subscribe(): Promise<void> {
     const server = this.server;
-    await server.on('request', (request) => this.track(this.onRequest(request)));
-    await server.on('websocket-request', (request) => {
-      const sent = this.sentRequest(request);
-      const messages: OpenSocket['messages'] = [];
-      this.sockets.set(request.id, { request: { ...sent, socketMessages: messages }, messages });
-      this.report(sent, this.audit(harEntry(sent), -1), sent.httpVersion);
-    });
-    await server.on('websocket-message-received', (message) => {
-      const socket = this.sockets.get(message.streamId);
-      if (!socket) return;
-      const content = Buffer.from(message.content);
-      const text = message.isBinary ? content.toString('base64') : content.toString('utf8');
-      const sent = { time: message.eventTimestamp, text, binary: message.isBinary };
-      socket.messages.push(sent);
-      const alone = harEntry({ ...socket.request, body: new Uint8Array(), socketMessages: [sent] });
-      const audited = this.audit(alone, -1);
-      // The upgrade request's address and headers were audited already; only the message is new.
-      audited.url = new URL(audited.url).origin;
-      audited.headers = [];
-      audited.cookies = [];
-      this.report(socket.request, audited, 'websocket');
-    });
+    await server.on(
+      'request',
+      this.guarded('a request', (request) => this.onRequest(request)),
+    );
+    await server.on(
+      'websocket-request',
+      this.guarded('a WebSocket', (request) => {
+        const sent = this.sentRequest(request);
+        const messages: OpenSocket['messages'] = [];
+        this.sockets.set(request.id, { request: { ...sent, socketMessages: messages }, messages });
+        this.report(sent, this.audit(harEntry(sent), -1), sent.httpVersion);
+      }),
+    );
+    await server.on(
+      'websocket-message-received',
+      this.guarded('a WebSocket message', (message) => {
+        const socket = this.sockets.get(message.streamId);
+        if (!socket) return;
+        const content = Buffer.from(message.content);
+        const text = message.isBinary ? content.toString('base64') : content.toString('utf8');
+        const sent = { time: message.eventTimestamp, text, binary: message.isBinary };
+        socket.messages.push(sent);
+        const alone = harEntry({ ...socket.request, body: new Uint8Array(), socketMessages: [sent] });
+        const audited = this.audit(alone, -1);
+        // The upgrade request's address and headers were audited already; only the message is new.
+        audited.url = new URL(audited.url).origin;
+        audited.headers = [];
+        audited.cookies = [];
+        this.report(socket.request, audited, 'websocket');
+      }),
+    );
     const closeSocket = (id: string) => {
       const socket = this.sockets.get(id);
       if (!socket) return;
@@ -134,8 +179,14 @@ export class CaptureSession {
         ),
       );
     };
-    await server.on('websocket-close', (close) => closeSocket(close.streamId));
-    await server.on('abort', (aborted) => closeSocket(aborted.id));
+    await server.on(
+      'websocket-close',
+      this.guarded('a WebSocket', (close) => closeSocket(close.streamId)),
+    );
+    await server.on(
+      'abort',
+      this.guarded('a WebSocket', (aborted) => closeSocket(aborted.id)),
+    );
     await server.on('tls-client-error', (failure) => {
       const host = failure.tlsMetadata.sniHostname ?? failure.destination?.hostname ?? failure.remoteIpAddress ?? '?';
       // An explicit "bad certificate" or "unknown CA" alert is a refusal. A client that completes the handshake
@@ -149,6 +200,23 @@ export class CaptureSession {
       this.pinnedHosts.add(host);
       this.listener.pinned?.(host);
     });
+  }
+
+  /**
+   * Wraps an event handler so that a request it cannot handle is reported and the capture goes on: traffic is
+   * whatever the device sends, and one odd request must not end the session.
+   */
+  private guarded<T>(what: string, handler: (event: T) => void | Promise<void>): (event: T) => void {
+    const fail = (error: unknown) =>
+      this.listener.problem?.(`could not handle ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    return (event) => {
+      try {
+        const result = handler(event);
+        if (result) this.track(result.catch(fail));
+      } catch (error) {
+        fail(error);
+      }
+    };
   }
 
   /** Hosts whose clients refused the proxy's certificate, in the order first seen. */

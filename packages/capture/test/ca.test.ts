@@ -27,6 +27,13 @@ describe('the capture CA', () => {
     await expect(loadOrCreateCa(home)).rejects.toThrow(/can be read by other users/);
   });
 
+  it('is one CA when two captures start at the same moment', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'candor-home-'));
+    const [a, b] = await Promise.all([loadOrCreateCa(home), loadOrCreateCa(home)]);
+    expect(a.key).toBe(b.key);
+    expect((await loadOrCreateCa(home)).key).toBe(a.key);
+  });
+
   it('lives in $CANDOR_HOME, else ~/.candor', () => {
     expect(candorHome({ CANDOR_HOME: '/srv/me' })).toBe('/srv/me');
     expect(candorHome({})).toMatch(/\.candor$/);

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditFiles, type Finding } from '@candor/audit';
 import { freePort } from '@candor/server/testing/processes';
@@ -204,6 +206,49 @@ describe('candor capture proxy', () => {
       expect(session.pinned).toEqual(['localhost', 'pinned.example']);
     } finally {
       await session.stop();
+    }
+  });
+
+  it("does not open this computer's loopback services to other devices on the network", async (context) => {
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!lan) {
+      const message = 'loopback guard test: this machine has no non-loopback IPv4 address to connect from';
+      if (process.env.CI === 'true') throw new Error(message);
+      console.warn(`\n*** SKIPPED: ${message} ***\n`);
+      return context.skip();
+    }
+    let hits = 0;
+    const local = createServer((_request, response) => {
+      hits++;
+      response.end('private');
+    });
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    const localHost = `127.0.0.1:${(local.address() as AddressInfo).port}`;
+    const target = `http://${localHost}/secret`;
+    const { session } = await startSession('guard');
+    // A plain-HTTP proxy request, as a phone on the network would send it, then the same from this computer.
+    const ask = (via: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(
+          { host: via, port: session.port, path: target, headers: { host: localHost } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+    try {
+      expect(await ask(lan)).toBe(403);
+      expect(hits).toBe(0);
+      expect(await ask('127.0.0.1')).toBe(200);
+      expect(hits).toBe(1);
+    } finally {
+      await session.stop();
+      await new Promise((resolve) => local.close(resolve));
     }
   });
 

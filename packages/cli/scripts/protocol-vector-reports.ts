@@ -38,7 +38,7 @@ function report(metrics: Record<string, unknown> = {}, overrides: Record<string,
     appVersion: '3.4',
     registry: '2026.11.1',
     day: DAY,
-    kind: 'metrics',
+    kind: 'daily',
     system: { modelFamily: 'redmi note', os: 'android', osMajor: 14, language: 'en' },
     metrics,
     ...overrides,
@@ -83,7 +83,7 @@ const personalData = (metric: string, field: string, detector?: string): Expect 
 
 const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
   ['a report using most metric types', [full()], accepted(1)],
-  ['a report with no metric values', [report({}, { kind: 'daily-activity' })], accepted(1)],
+  ['a report with no metric values', [report({})], accepted(1)],
   ['two reports in one batch', [full(), report({ 'page_load.count': 1 })], accepted(2)],
   ['batch version 2', [full()], invalidReport('v'), 2],
   ['a field the schema does not have', [report({}, { note: 1 })], invalidReport('')],
@@ -156,6 +156,98 @@ const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
     'a crash type carrying a message',
     [report({ 'crash.app': [{ type: 'Error: mail ann@example.com', signature: '9f2c4e1a7b3d5c60', count: 1 }] })],
     personalData('crash.app', 'type', 'contact/email'),
+  ],
+  [
+    'a subdomain as a site',
+    [report({ 'page_load.time_by_site': { 'news.bbc.co.uk': distribution([300]) } })],
+    invalidValue('page_load.time_by_site', '(key)'),
+  ],
+  [
+    'a public suffix as a site',
+    [report({ 'page_load.time_by_site': { 'co.uk': distribution([300]) } })],
+    invalidValue('page_load.time_by_site', '(key)'),
+  ],
+  [
+    '51 sites, above the bound of 50',
+    [
+      report({
+        'page_load.time_by_site': Object.fromEntries(
+          Array.from({ length: 51 }, (_, i) => [`site${i}.com`, distribution([300])]),
+        ),
+      }),
+    ],
+    invalidValue('page_load.time_by_site', ''),
+  ],
+  ['a label not declared', [report({ 'search.engine_use': { askjeeves: 1 } })], invalidValue('search.engine_use', '')],
+  [
+    'labels adding up above maxTotal',
+    [report({ 'search.engine_use': { google: 150, bing: 100 } })],
+    invalidValue('search.engine_use', ''),
+  ],
+  [
+    'one label above max',
+    [report({ 'ui.feature_used': { bookmarks: 201 } })],
+    invalidValue('ui.feature_used', 'bookmarks'),
+  ],
+  [
+    'labels at their bounds',
+    [report({ 'search.engine_use': { google: 150, bing: 50 }, 'ui.feature_used': { bookmarks: 200 } })],
+    accepted(1),
+  ],
+  [
+    'a distribution with more samples than maxSamples',
+    [report({ 'page_load.time': distribution(Array.from({ length: 1001 }, () => 100)) })],
+    invalidValue('page_load.time', 'count'),
+  ],
+  [
+    'bucket counts that do not add up to count',
+    [report({ 'page_load.time': { sum: 200, count: 3, buckets: { [bucketIndex(100)]: 2 } } })],
+    invalidValue('page_load.time', 'buckets'),
+  ],
+  [
+    'a sum no samples in these buckets can add up to',
+    [report({ 'page_load.time': { sum: 1_000_000, count: 1, buckets: { [bucketIndex(100)]: 1 } } })],
+    invalidValue('page_load.time', 'sum'),
+  ],
+  [
+    'a bucket index written with a leading zero',
+    [report({ 'page_load.time': { sum: 1, count: 1, buckets: { '08': 1 } } })],
+    invalidValue('page_load.time', 'buckets.08'),
+  ],
+  [
+    'a crash count above its bound',
+    [report({ 'crash.app': [{ type: 'TypeError', signature: '9f2c4e1a7b3d5c60', count: 21 }] })],
+    invalidValue('crash.app', '0.count'),
+  ],
+  [
+    'the same crash signature twice',
+    [
+      report({
+        'crash.app': [
+          { type: 'TypeError', signature: '9f2c4e1a7b3d5c60', count: 1 },
+          { type: 'RangeError', signature: '9f2c4e1a7b3d5c60', count: 1 },
+        ],
+      }),
+    ],
+    invalidValue('crash.app', '1.signature'),
+  ],
+  [
+    'more events than maxKeys',
+    [report({ 'ui.menu_action': Array.from({ length: 201 }, () => ({ item: 'settings' })) })],
+    invalidValue('ui.menu_action', ''),
+  ],
+  ['the oldest accepted day (3 days late)', [report({ 'page_load.count': 1 }, { day: '2026-11-19' })], accepted(1)],
+  ['a day 4 days late', [report({ 'page_load.count': 1 }, { day: '2026-11-18' })], invalidValue('(report)', 'day')],
+  ['tomorrow (a clock running ahead)', [report({ 'page_load.count': 1 }, { day: '2026-11-23' })], accepted(1)],
+  [
+    'the day after tomorrow',
+    [report({ 'page_load.count': 1 }, { day: '2026-11-24' })],
+    invalidValue('(report)', 'day'),
+  ],
+  [
+    'a day that is no calendar date',
+    [report({ 'page_load.count': 1 }, { day: '2026-02-30' })],
+    invalidValue('(report)', 'day'),
   ],
   [
     '51 reports in one batch',

@@ -1,4 +1,4 @@
-// One exit-code convention for every `candor` command (documented in docs/cli.md):
+// One exit-code convention for every `candor` command (documented in packages/cli/README.md):
 //   0  done
 //   1  a finding reached --fail-on, or a check failed (`candor registry check`)
 //   2  bad usage or bad input: an unknown option, an invalid value, a file that cannot be read

@@ -205,6 +205,40 @@ describe.skipIf(!built())('the candor command', () => {
   });
 });
 
+describe.skipIf(!built())('candor tail --json', () => {
+  it('prints one JSON line per accepted report, for scripts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-tail-json-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const tail = await start(
+      ['tail', '--json', '--port', String(port), '--keys', join(dir, 'keys')],
+      dir,
+      /development/,
+    );
+    try {
+      const report = sampleReport(seededRandom(9), { metrics: { 'page_load.count': 2 } });
+      expect((await postRaw(url, await sealForCollector(url, { v: 1, reports: [report] }))).status).toBe(202);
+      const line = await new Promise<string>((resolve) => {
+        const check = () => {
+          const found = tail
+            .output()
+            .split('\n')
+            .find((l) => l.startsWith('{') && l.includes('"accepted":{'));
+          if (found) resolve(found);
+        };
+        tail.child.stdout?.on('data', check);
+        check();
+      });
+      const parsed = JSON.parse(line) as { accepted: { app: string; metrics: Record<string, unknown> } };
+      expect(parsed.accepted.app).toBe('candor-browser');
+      expect(parsed.accepted.metrics).toEqual({ 'page_load.count': 2 });
+    } finally {
+      await stop(tail.child);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!built())('candor tail', () => {
   let dir: string;
   let tail: { child: ChildProcess; output: () => string };

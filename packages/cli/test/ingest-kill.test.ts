@@ -65,5 +65,10 @@ describe.skipIf(!existsSync(MAIN))('dedupe survives kill -9', () => {
       status: 202,
       body: { accepted: 0, duplicates: 5 },
     });
+    // `candor serve` inspects on its worker threads: a report of no real day is refused there as well.
+    const badDay = sampleBatch(1, seededRandom(12));
+    (badDay.reports[0] as { day: string }).day = '2026-13-45';
+    const refused = await postRaw(url, await sealForCollector(url, badDay));
+    expect({ status: refused.status, field: JSON.parse(refused.body).field }).toEqual({ status: 422, field: 'day' });
   }, 90_000);
 });

@@ -30,7 +30,7 @@ async function run(
   }
 }
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['protocol', 'audit', 'sdk', 'dashboard', 'server', 'cli'];
+const PACKAGES = ['protocol', 'audit', 'capture', 'sdk', 'dashboard', 'server', 'cli'];
 const EXAMPLES = ['node-service', 'web-page'];
 
 /** The workspace's own tool versions, so the fresh install finds them in npm's cache. */
@@ -154,6 +154,9 @@ describe.skipIf(!ready)('the published packages, installed outside the repositor
     const cli = JSON.parse(await readFile(join(app, 'node_modules/@candor/cli/package.json'), 'utf8'));
     const { stdout } = await run(bin('candor'), ['--version']);
     expect(stdout.trim()).toBe(cli.version);
+    // npx finds the command by the package's name, as the docs say: `npx @candor/cli <command>`.
+    const viaNpx = await run('npx', ['--no-install', '@candor/cli', '--version'], { cwd: app });
+    expect(viaNpx.stdout.trim()).toBe(cli.version);
     for (const name of PACKAGES) {
       const dir = join(app, 'node_modules/@candor', name);
       expect(existsSync(join(dir, 'dist')), `${name} has dist/`).toBe(true);
@@ -203,6 +206,7 @@ c.enumeration('sync.result').set('exploded');
       env: { ...process.env, CANDOR_COLLECTOR: collectorUrl },
     });
     expect(stdout).toMatch(/^accepted \(HTTP 202\): .*"app":"notes-sync"/m);
+    expect(stdout).toMatch(/^accepted .*"sync\.notes_synced":\d+/m);
     const apps = await (await fetch(`${collectorUrl}/v1/apps`)).json();
     expect(apps).toEqual([
       { app: 'notes-sync', versions: ['2026.11.1'] },
@@ -232,7 +236,8 @@ c.enumeration('sync.result').set('exploded');
         const tab = await browser.newPage();
         const pageErrors: string[] = [];
         tab.on('pageerror', (error) => pageErrors.push(error.message));
-        await tab.goto(`http://127.0.0.1:${pagePort}/?collector=${encodeURIComponent(collectorUrl)}`);
+        // ?dev: development mode, where "Send statistics now" may end the day early (a report goes once a day).
+        await tab.goto(`http://127.0.0.1:${pagePort}/?dev&collector=${encodeURIComponent(collectorUrl)}`);
         await tab.check('#consent');
         await tab.click('#save');
         await tab.click('#send');

@@ -12,12 +12,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { run as conformance } from '../src/commands/conformance.js';
 
 const PYTHON = '/usr/bin/python3';
+const PUBLIC_SUFFIX_LIST = '/usr/share/publicsuffix/public_suffix_list.dat';
 const clientDir = fileURLToPath(new URL('../../../examples/python-client/', import.meta.url));
 
 function pythonAvailable(): boolean {
-  const ok = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+  const ok =
+    existsSync(PYTHON) &&
+    existsSync(PUBLIC_SUFFIX_LIST) &&
+    spawnSync(PYTHON, ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
   if (ok) return true;
-  const message = `Python client tests: ${PYTHON} with the cryptography package is missing (apt-get install -y python3-cryptography)`;
+  const message = `Python client tests: ${PYTHON} with the cryptography package, or ${PUBLIC_SUFFIX_LIST}, is missing (apt-get install -y python3-cryptography publicsuffix)`;
   if (process.env.CI === 'true') throw new Error(`${message}; CI must run these tests`);
   console.warn(`\n!!! SKIPPING ${message} !!!\n`);
   return false;

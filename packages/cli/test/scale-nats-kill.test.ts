@@ -11,9 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClickHouseStore, DEFAULT_STREAM, ensureKey } from '@candor/server';
-import { countCopies, queueState, runFaultLoad, seededRandom } from '@candor/server/testing';
-import { freePort, waitFor } from '@candor/server/testing/processes';
-import { openScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
+import {
+  countCopies,
+  freePort,
+  openScaleServices,
+  queueState,
+  runFaultLoad,
+  scaleServicesAvailable,
+  seededRandom,
+  waitFor,
+} from '@candor/server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));

@@ -124,17 +124,25 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       const empty = await page.locator('figure.card p.empty').count();
       expect(figures).toBeGreaterThan(0);
       expect(drawn + empty, 'each figure has a chart or an explanation').toBe(figures);
-      const shown: { metric: string; by: string; key: string; field: string; text: string; suppressed: boolean }[] =
-        await page.$$eval('td[data-metric]', (cells) =>
-          cells.map((td) => ({
-            metric: td.getAttribute('data-metric') ?? '',
-            by: td.getAttribute('data-by') ?? '',
-            key: td.getAttribute('data-key') ?? '',
-            field: td.getAttribute('data-field') ?? '',
-            text: td.textContent ?? '',
-            suppressed: td.hasAttribute('data-suppressed'),
-          })),
-        );
+      const shown: {
+        metric: string;
+        by: string;
+        key: string;
+        field: string;
+        divisor: number;
+        text: string;
+        suppressed: boolean;
+      }[] = await page.$$eval('td[data-metric]', (cells) =>
+        cells.map((td) => ({
+          metric: td.getAttribute('data-metric') ?? '',
+          by: td.getAttribute('data-by') ?? '',
+          key: td.getAttribute('data-key') ?? '',
+          field: td.getAttribute('data-field') ?? '',
+          divisor: Number(td.getAttribute('data-divisor') ?? 1),
+          text: td.textContent ?? '',
+          suppressed: td.hasAttribute('data-suppressed'),
+        })),
+      );
       expect(shown.filter((c) => !c.suppressed).length, 'released numbers shown').toBeGreaterThan(0);
       const answers = new Map<string, QueryResult>();
       for (const cell of shown) {
@@ -158,7 +166,9 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
           expect(source?.suppressed).toBe(false);
           const value = source?.[cell.field as Field];
           expect(typeof value, `${id} ${cell.key}.${cell.field}`).toBe('number');
-          expect(cell.text, `${id} ${cell.key}.${cell.field}`).toBe(formatField(cell.field as Field, value as number));
+          expect(cell.text, `${id} ${cell.key}.${cell.field}`).toBe(
+            formatField(cell.field as Field, value as number, cell.divisor),
+          );
         }
         // Every cell of the answer is on the page: released ones with their numbers, small ones as suppressed.
         const shownKeys = new Set(onPage.filter((c) => !c.suppressed).map((c) => c.key));
@@ -173,6 +183,20 @@ describe.skipIf(!runBrowser)('dashboard in a real browser', () => {
       await screenshot(view);
     });
   }
+
+  it('shows the versions of each OS in a figure of their own', async () => {
+    const { from, to } = collector.range;
+    await show(`system?from=${from}&to=${to}`, 'system');
+    for (const os of ['Android', 'iOS']) {
+      const figure = page.locator('figure.card', { has: page.getByRole('heading', { name: `${os} versions` }) });
+      await expect(figure.count(), `${os} versions`).resolves.toBe(1);
+      const keys = await figure
+        .locator('td[data-field="reports"]:not([data-suppressed])')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-key') ?? ''));
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(key).toMatch(os === 'Android' ? /^android \d+$/ : /^ios \d+$/);
+    }
+  });
 
   it('overview headline figures are sums of the released cells', async () => {
     const { from, to } = collector.range;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatField, formatKey, formatNumber, unitLabel } from '../web/format.js';
+import { displayUnit, formatField, formatKey, formatNumber } from '../web/format.js';
 
 describe('number formatting shared by the views and the browser tests', () => {
   it('rounds at 100 and above, keeps one decimal below', () => {
@@ -21,7 +21,18 @@ describe('number formatting shared by the views and the browser tests', () => {
     expect(formatKey('(other)')).toBe('others under k');
     expect(formatKey('true')).toBe('on');
     expect(formatKey('')).toBe('(all)');
-    expect(unitLabel('kilobytes')).toBe(' (KB)');
-    expect(unitLabel('count')).toBe('');
+  });
+
+  it('shows long durations in minutes and large memory in MB, scaling measured values only', () => {
+    // An hour of listening is 3,600,000 ms: an axis to 1,200,000 says nothing to a person.
+    expect(displayUnit('ms', 3_600_000)).toEqual({ label: 'minutes', divisor: 60_000 });
+    expect(displayUnit('ms', 45_000)).toEqual({ label: 's', divisor: 1_000 });
+    expect(displayUnit('ms', 812)).toEqual({ label: 'ms', divisor: 1 });
+    expect(displayUnit('kilobytes', 65_536)).toEqual({ label: 'MB', divisor: 1024 });
+    expect(displayUnit('kilobytes', 900)).toEqual({ label: 'KB', divisor: 1 });
+    expect(displayUnit('count', 5)).toEqual({ label: '', divisor: 1 });
+    expect(formatField('p95', 1_200_000, 60_000)).toBe('20');
+    expect(formatField('count', 1_200_000, 60_000)).toBe('1,200,000');
+    expect(formatField('reports', 240, 60_000)).toBe('240');
   });
 });

@@ -29,6 +29,19 @@ export interface QueryRequest extends Range {
   by: Dimension;
 }
 
+/** The app every read is about (?app= on the collector); null means the collector's default app. */
+let currentApp: string | null = null;
+
+export function setApp(app: string | null): void {
+  currentApp = app;
+}
+
+/** Adds the chosen app to a read's query string. */
+function forApp(path: string): string {
+  if (!currentApp) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams({ app: currentApp })}`;
+}
+
 async function getJson<T>(path: string, token: string | null, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -54,7 +67,7 @@ export function queryUrl(request: QueryRequest): string {
     from: request.from,
     to: request.to,
   });
-  return `/v1/query?${params}`;
+  return forApp(`/v1/query?${params}`);
 }
 
 /** GET /v1/query with the session's token. `token` overrides it (the login form checks a new token). */
@@ -70,11 +83,21 @@ export interface Dictionary {
 
 /** GET /v1/registry: the public data dictionary, no token. */
 export async function fetchDictionary(signal?: AbortSignal): Promise<Dictionary> {
-  const body = await getJson<Dictionary | DictionaryEntry[]>('/v1/registry', null, signal);
-  return Array.isArray(body) ? { app: '', version: '', metrics: body } : body;
+  const body = await getJson<Dictionary | DictionaryEntry[]>(forApp('/v1/registry'), null, signal);
+  return Array.isArray(body) ? { app: currentApp ?? '', version: '', metrics: body } : body;
 }
 
 /** GET /v1/privacy: the k threshold and the differential-privacy budget per metric. */
 export function fetchPrivacy(signal?: AbortSignal): Promise<unknown> {
-  return getJson<unknown>('/v1/privacy', getToken(), signal);
+  return getJson<unknown>(forApp('/v1/privacy'), getToken(), signal);
+}
+
+export interface AppEntry {
+  app: string;
+  versions: string[];
+}
+
+/** GET /v1/apps: the apps this collector serves (public, no token); the first is its default. */
+export function fetchApps(signal?: AbortSignal): Promise<AppEntry[]> {
+  return getJson<AppEntry[]>('/v1/apps', null, signal);
 }

@@ -11,7 +11,7 @@ export interface TableCell {
   text: string;
   numeric?: boolean;
   suppressed?: boolean;
-  source?: { metric: string; by: Dimension; key: string; field: Field };
+  source?: { metric: string; by: Dimension; key: string; field: Field; divisor?: number };
   /** Computed here from API numbers (a rate or a mean), not returned by the API as such. */
   derived?: boolean;
 }
@@ -45,13 +45,13 @@ export interface FigureSpec {
 }
 
 /** A cell straight from the API: the number, or "suppressed" for cells under the k threshold. */
-export function apiCell(result: QueryResult, cell: QueryCell | undefined, field: Field): TableCell {
-  const source = { metric: result.metric, by: result.by, key: cell?.key ?? '', field };
+export function apiCell(result: QueryResult, cell: QueryCell | undefined, field: Field, divisor = 1): TableCell {
+  const source = { metric: result.metric, by: result.by, key: cell?.key ?? '', field, divisor };
   if (!cell) return { text: '—', numeric: true };
   if (cell.suppressed) return { text: 'suppressed', numeric: true, suppressed: true, source };
   const value = cell[field];
   if (typeof value !== 'number') return { text: '—', numeric: true };
-  return { text: formatField(field, value), numeric: true, source };
+  return { text: formatField(field, value, divisor), numeric: true, source };
 }
 
 export function derivedCell(value: number | null, format: (v: number) => string = formatNumber): TableCell {
@@ -69,6 +69,7 @@ export function rowsFor(
   cells: QueryCell[],
   fields: Field[],
   withholdSuppressed = false,
+  divisor = 1,
 ): TableRow[] {
   return cells.map((cell) => {
     const withhold = withholdSuppressed && cell.suppressed;
@@ -76,7 +77,7 @@ export function rowsFor(
     return {
       header: withhold ? 'others under k (names withheld)' : formatKey(cell.key),
       key: shown.key,
-      cells: fields.map((f) => apiCell(result, shown, f)),
+      cells: fields.map((f) => apiCell(result, shown, f, divisor)),
     };
   });
 }
@@ -193,6 +194,7 @@ function renderTable(spec: TableSpec, caption: string): HTMLTableElement {
                     'data-by': cell.source?.by,
                     'data-key': cell.source?.key,
                     'data-field': cell.source?.field,
+                    'data-divisor': cell.source?.divisor && cell.source.divisor !== 1 ? cell.source.divisor : undefined,
                     'data-derived': cell.derived,
                     'data-suppressed': cell.suppressed,
                     title: cell.suppressed ? 'Fewer than k reports: not released' : undefined,

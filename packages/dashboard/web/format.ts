@@ -16,10 +16,38 @@ export function formatPercent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
-export function formatField(field: Field, value: number): string {
+/** Fields that are measured values (in the metric's unit), as opposed to counts of reports or samples, or shares. */
+const MEASURED: ReadonlySet<Field> = new Set(['sum', 'p50', 'p75', 'p95', 'p99']);
+
+/**
+ * `value` as shown. Measured values are divided by `divisor`, the display unit's size in the metric's unit (see
+ * displayUnit): 60,000 shows milliseconds as minutes.
+ */
+export function formatField(field: Field, value: number, divisor = 1): string {
   if (field === 'share') return formatPercent(value);
   if (field === 'standardError') return `±${(value * 100).toFixed(1)}`;
-  return formatNumber(value);
+  return formatNumber(MEASURED.has(field) ? value / divisor : value);
+}
+
+export interface DisplayUnit {
+  /** Shown in headings: "minutes", "MB". */
+  label: string;
+  /** How many of the metric's own unit make one display unit. */
+  divisor: number;
+}
+
+/**
+ * A unit people read without counting digits: durations of minutes in minutes, of seconds in seconds, memory of
+ * megabytes in MB. Chosen from the largest value shown, so one figure uses one unit throughout.
+ */
+export function displayUnit(unit: string | undefined, largest: number): DisplayUnit {
+  if (unit === 'ms') {
+    if (largest >= 120_000) return { label: 'minutes', divisor: 60_000 };
+    if (largest >= 10_000) return { label: 's', divisor: 1_000 };
+    return { label: 'ms', divisor: 1 };
+  }
+  if (unit === 'kilobytes') return largest >= 10 * 1024 ? { label: 'MB', divisor: 1024 } : { label: 'KB', divisor: 1 };
+  return { label: unit && unit !== 'count' ? unit : '', divisor: 1 };
 }
 
 /** Display text for a dimension value: labels use snake_case, events join their extras. */
@@ -36,10 +64,4 @@ export function formatKey(key: string): string {
       .join(', ');
   }
   return key.replaceAll('_', ' ');
-}
-
-/** Unit suffix for column headings. */
-export function unitLabel(unit: string | undefined): string {
-  if (!unit || unit === 'count') return '';
-  return unit === 'kilobytes' ? ' (KB)' : ` (${unit})`;
 }

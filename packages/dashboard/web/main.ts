@@ -1,4 +1,4 @@
-import { TokenRefused } from './api.js';
+import { type AppEntry, fetchApps, setApp, TokenRefused } from './api.js';
 import { destroyCharts } from './charts.js';
 import { h } from './dom.js';
 import { rangeFromParams, rangeSelector } from './range.js';
@@ -9,6 +9,7 @@ import type { ViewContext } from './views/kit.js';
 import { renderLogin } from './views/login.js';
 import { renderMedia } from './views/media.js';
 import { renderMemory } from './views/memory.js';
+import { renderMetrics } from './views/metrics.js';
 import { renderOverview } from './views/overview.js';
 import { renderPageLoad } from './views/page-load.js';
 import { renderPrivacy } from './views/privacy.js';
@@ -20,6 +21,8 @@ interface StatsView {
   path: string;
   title: string;
   kind: 'stats';
+  /** Made for candor's example browser app (its metrics by name); other apps get the Metrics view. */
+  exampleApp?: true;
   render: (ctx: ViewContext) => Promise<void>;
 }
 interface PageView {
@@ -31,15 +34,17 @@ interface PageView {
 }
 type View = StatsView | PageView;
 
+const EXAMPLE_APP = 'candor-browser';
 const VIEWS: View[] = [
-  { path: 'overview', title: 'Overview', kind: 'stats', render: renderOverview },
-  { path: 'page-load', title: 'Page loads', kind: 'stats', render: renderPageLoad },
-  { path: 'search', title: 'Search', kind: 'stats', render: renderSearch },
-  { path: 'settings', title: 'Settings & UI', kind: 'stats', render: renderSettings },
-  { path: 'crashes', title: 'Crashes', kind: 'stats', render: renderCrashes },
-  { path: 'memory', title: 'Memory', kind: 'stats', render: renderMemory },
-  { path: 'system', title: 'System', kind: 'stats', render: renderSystem },
-  { path: 'media', title: 'Media', kind: 'stats', render: renderMedia },
+  { path: 'overview', title: 'Overview', kind: 'stats', render: renderOverview, exampleApp: true },
+  { path: 'page-load', title: 'Page loads', kind: 'stats', render: renderPageLoad, exampleApp: true },
+  { path: 'search', title: 'Search', kind: 'stats', render: renderSearch, exampleApp: true },
+  { path: 'settings', title: 'Settings & UI', kind: 'stats', render: renderSettings, exampleApp: true },
+  { path: 'crashes', title: 'Crashes', kind: 'stats', render: renderCrashes, exampleApp: true },
+  { path: 'memory', title: 'Memory', kind: 'stats', render: renderMemory, exampleApp: true },
+  { path: 'system', title: 'System', kind: 'stats', render: renderSystem, exampleApp: true },
+  { path: 'media', title: 'Media', kind: 'stats', render: renderMedia, exampleApp: true },
+  { path: 'metrics', title: 'Metrics', kind: 'stats', render: renderMetrics },
   { path: 'privacy', title: 'Privacy', kind: 'token', render: renderPrivacy },
   { path: 'dictionary', title: 'Data dictionary', kind: 'public', render: renderDictionary },
 ];
@@ -48,14 +53,38 @@ interface Route {
   view: View;
   detail: string;
   params: URLSearchParams;
+  /** The app the views are about (?app=), or null when the collector serves only its default one. */
+  app: string | null;
 }
 
-/** Routes live in the hash (#/crashes?from=…&to=…): no server routing needed, and never a token. */
+/** The apps the collector serves, read once at start; the first is its default. */
+let apps: AppEntry[] = [];
+
+function viewsFor(app: string | null): View[] {
+  return app === null || app === EXAMPLE_APP ? VIEWS : VIEWS.filter((v) => !(v.kind === 'stats' && v.exampleApp));
+}
+
+/** Routes live in the hash (#/crashes?from=…&to=…&app=…): no server routing needed, and never a token. */
 function currentRoute(): Route {
   const [route = '', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const [path = '', ...rest] = route.split('/');
-  const view = VIEWS.find((v) => v.path === path) ?? (VIEWS[0] as View);
-  return { view, detail: decodeURIComponent(rest.join('/')), params: new URLSearchParams(query) };
+  const params = new URLSearchParams(query);
+  const named = params.get('app');
+  const app = named && apps.some((a) => a.app === named) ? named : (apps[0]?.app ?? null);
+  const views = viewsFor(app);
+  const view = views.find((v) => v.path === path) ?? (views[0] as View);
+  return { view, detail: decodeURIComponent(rest.join('/')), params, app };
+}
+
+/** Route parameters that carry over from view to view: the range and the app. */
+function keptParams(route: Route, range?: { from: string; to: string }): URLSearchParams {
+  const keep = new URLSearchParams();
+  for (const name of ['from', 'to']) {
+    const value = range?.[name as 'from' | 'to'] ?? route.params.get(name);
+    if (value) keep.set(name, value);
+  }
+  if (route.app && apps.length > 1) keep.set('app', route.app);
+  return keep;
 }
 
 function hrefFor(path: string, params: URLSearchParams): string {
@@ -66,6 +95,7 @@ function hrefFor(path: string, params: URLSearchParams): string {
 const app = document.getElementById('app') as HTMLElement;
 const nav = h('ul', { class: 'nav' });
 const sessionBox = h('div', { class: 'session' });
+const appBox = h('div', { class: 'app-switcher' });
 const main = h('main', { id: 'main', tabindex: '-1' });
 const announcer = h('div', { role: 'status', 'aria-live': 'polite', class: 'visually-hidden' });
 
@@ -86,6 +116,7 @@ app.append(
     'header',
     { class: 'top' },
     h('p', { class: 'brand' }, h('span', { 'aria-hidden': 'true', class: 'brand-mark' }), 'candor'),
+    appBox,
     h('nav', { 'aria-label': 'Views' }, nav),
     sessionBox,
   ),
@@ -98,13 +129,27 @@ let firstRoute = true;
 
 function drawChrome(route: Route): void {
   const signedIn = !!getToken();
-  const keep = new URLSearchParams();
-  for (const name of ['from', 'to']) {
-    const value = route.params.get(name);
-    if (value) keep.set(name, value);
+  const keep = keptParams(route);
+  appBox.replaceChildren();
+  if (apps.length > 1) {
+    const id = 'app-select';
+    const select = h(
+      'select',
+      {
+        id,
+        onchange: (event) => {
+          const next = new URLSearchParams(keep);
+          next.set('app', (event.target as HTMLSelectElement).value);
+          const path = viewsFor(next.get('app')).includes(route.view) ? route.view.path : '';
+          location.hash = hrefFor(path, next);
+        },
+      },
+      apps.map((a) => h('option', { value: a.app, selected: a.app === route.app ? true : undefined }, a.app)),
+    );
+    appBox.append(h('label', { for: id }, 'App'), select);
   }
   nav.replaceChildren(
-    ...VIEWS.map((v) =>
+    ...viewsFor(route.app).map((v) =>
       h(
         'li',
         {},
@@ -144,6 +189,7 @@ async function render(message?: string): Promise<void> {
   destroyCharts();
   const route = currentRoute();
   const { view } = route;
+  setApp(route.app);
   document.title = `${view.title} · candor`;
   delete document.body.dataset.rendered;
   drawChrome(route);
@@ -167,7 +213,7 @@ async function render(message?: string): Promise<void> {
     const range = rangeFromParams(route.params);
     main.append(
       rangeSelector(range, (next) => {
-        location.hash = hrefFor(view.path, new URLSearchParams({ from: next.from, to: next.to }));
+        location.hash = hrefFor(view.path, keptParams(route, next));
       }),
       h('p', { class: 'muted range-note' }, `Showing UTC days ${range.from} to ${range.to}.`),
       content,
@@ -204,4 +250,10 @@ function handleFailure(error: unknown, signal: AbortSignal): Promise<void> | und
 }
 
 window.addEventListener('hashchange', () => void render());
-void render();
+// The app list is public; without it (an older collector) the dashboard shows the default app only.
+fetchApps()
+  .catch(() => [])
+  .then((list) => {
+    apps = list;
+    void render();
+  });

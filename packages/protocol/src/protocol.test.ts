@@ -69,7 +69,7 @@ describe('report checker', () => {
     appVersion: '3.4',
     registry: candorBrowserRegistry.version,
     day: '2026-11-22',
-    kind: 'metrics' as const,
+    kind: 'daily' as const,
     system: { modelFamily: 'redmi note', os: 'android' as const, osMajor: 14, language: 'en' },
   };
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bucketIndex, bucketLowerBound } from './metrics/buckets.js';
 import { contributionBounds } from './privacy/contribution.js';
 import { candorBrowserRegistry } from './registry/candor-browser.js';
+import { METRIC_TYPES, type MetricDefinition } from './registry/schema.js';
 import { keyConfigJsonSchema, metricsJsonSchema, reportBatchJsonSchema } from './report/json-schema.js';
 import { registrableDomain } from './site.js';
 
@@ -43,5 +44,22 @@ describe('vectors v1', () => {
     };
     for (const { value, index } of values) expect(bucketIndex(value), String(value)).toBe(index);
     for (const [i, bound] of lowerBounds.entries()) expect(bucketLowerBound(i)).toBe(bound);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  it("the table of default contribution bounds is the code's", () => {
+    const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    const shown = (n: number) => (n === 2 ** 32 - 1 ? '2³²−1' : n.toLocaleString('en-US'));
+    for (const type of METRIC_TYPES) {
+      const row = doc.split('\n').find((line) => line.startsWith('| `') && line.includes(`\`${type}\``));
+      expect(row, type).toBeDefined();
+      const bounds = contributionBounds({ type } as MetricDefinition);
+      const cells = (row ?? '').split('|').slice(3, 7).join('|');
+      // Only the bounds a type uses appear in its row; 1 is the placeholder of those it does not.
+      for (const n of [bounds.value, bounds.total, bounds.samples, bounds.keys]) {
+        if (n > 1) expect(cells, `${type}: ${n}`).toContain(shown(n));
+      }
+    }
   });
 });

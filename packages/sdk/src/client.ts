@@ -1,7 +1,12 @@
 /**
  * createCandor: the SDK an app calls. It wires the recorders (metrics/), consent and private mode (the gate every
- * recording call checks first), the report builder (report/), the offline queue (queue/), sealing (seal/) and
+ * recording call checks first), the device-day aggregate (day/), the offline queue (queue/), sealing (seal/) and
  * uploads (transport/), and keeps the transparency log (transparency/).
+ *
+ * The device-day report: what is recorded is folded, at every flush, into one stored aggregate per UTC day (and
+ * clamped there to each metric's bounds for the whole day). When the day has ended, at the first flush after it,
+ * the aggregate becomes that day's one report, kind "daily", and is queued and sent. A day with consent and the
+ * SDK running is one active device-day, so each report counts one device-day and no identifier is needed.
  *
  * Consent: the app picks the regime. Under "opt-in", an unknown choice records and sends nothing; under
  * "opt-out", an unknown choice is presumed consent (record and send) until the person says no. "denied" stops
@@ -9,14 +14,34 @@
  * nothing. The choice is stored with the queue so it survives restarts; setConsent() always wins.
  *
  * Private mode: while on (setPrivate(true) or inside withPrivate()), recording calls return at once, no report
- * is built or sent and no daily-activity report is made. It is held in memory only and no report field tells
+ * is folded or sent and the day is not marked active. It is held in memory only and no report field tells
  * whether it was ever on.
  */
-import type { MetricDefinition, MetricType, Registry, Report, SystemInfo } from '@candor/protocol';
+import type { MetricDefinition, MetricType, Registry, SystemInfo } from '@candor/protocol';
+import type { Candor } from './candor.js';
+import { crashSignature } from './crash/signature.js';
+import { type Delta, dailyMetrics, isExpired, nextDay, utcDay } from './day/aggregate.js';
+import { foldDay } from './day/fold.js';
+import { needsResolving, withoutUnreducedSites } from './day/sites.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
+import { type Journal, type JournalEntry, localStorageJournal } from './lifecycle/journal.js';
 import { onPageHide } from './lifecycle/page-hide.js';
-import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from './limits.js';
-import { type AnyRecorder, createRecorder, type Gate } from './metrics/recorders.js';
+import { connectTabs, type TabMessage, type Tabs } from './lifecycle/tabs.js';
+import { type NoopHandles, noopHandles } from './metrics/noop.js';
+import {
+  type AnyRecorder,
+  BooleanRecorder,
+  CounterRecorder,
+  CrashRecorder,
+  createRecorder,
+  DistributionRecorder,
+  EnumerationRecorder,
+  EventRecorder,
+  type Gate,
+  LabeledCounterRecorder,
+  QuantityRecorder,
+  SiteRecorder,
+} from './metrics/recorders.js';
 import type {
   BooleanHandle,
   CounterHandle,
@@ -32,105 +57,31 @@ import type {
   SiteHandle,
   ValueOf,
 } from './metrics/types.js';
+import {
+  type CandorOptions,
+  type ConsentRegime,
+  type ConsentState,
+  type FlushOptions,
+  isRegistry,
+  optionProblems,
+  resolveSettings,
+  type Settings,
+} from './options.js';
 import { trimQueue } from './queue/bounds.js';
 import { indexedDbQueueStorage } from './queue/indexeddb.js';
 import { memoryQueueStorage } from './queue/memory.js';
 import { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
-import { sealBatchJson } from './seal/envelope.js';
-import { coarseAppVersion, coarseSystem, type SystemInput } from './system/coarse.js';
+import { siteReducer } from './site/reduce.js';
+import { coarseAppVersion, coarseSystem } from './system/coarse.js';
 import { detectSystem } from './system/detect.js';
-import { appendToLog, type TransparencyEntry } from './transparency/log.js';
+import type { TransparencyEntry } from './transparency/log.js';
+import type { UploadFailure } from './transport/diagnose.js';
 import { KeyCache } from './transport/keys.js';
-import { retryDelay, type UploadOutcome, uploadEnvelope } from './transport/upload.js';
+import { Sender } from './transport/sender.js';
 import { randomReportId } from './util/bytes.js';
 
-export type ConsentState = 'unknown' | 'granted' | 'denied';
-export type ConsentRegime = 'opt-in' | 'opt-out';
-export type Mode = 'development' | 'production';
-
-export interface CandorOptions<R extends Registry = Registry> {
-  /** The metric registry; every name, label, value and extra is checked against it. */
-  registry: R;
-  /** Collector base URL; keys at GET /v1/keys, uploads to POST /v1/reports. */
-  collector: string;
-  /** The app's version; only major.minor leaves the device. */
-  appVersion: string;
-  /** Device details (coarsened). In browsers they are read from navigator when left out. */
-  system?: SystemInput;
-  /** The default when the person has not chosen; `state` seeds a choice the app already knows. */
-  consent?: { regime: ConsentRegime; state?: ConsentState };
-  /** development: misuse throws a CandorUsageError. production (default): the sample is dropped and counted. */
-  mode?: Mode;
-  /** Offline queue storage. Default: IndexedDB in browsers, memory elsewhere (use fileQueueStorage in Node). */
-  storage?: QueueStorage;
-  fetch?: typeof fetch;
-  /** Uniform [0, 1): LDP randomization, send-time jitter and retry jitter. Report ids always use crypto. */
-  random?: () => number;
-  /** Milliseconds since the epoch: the report day and scheduling. */
-  now?: () => number;
-  /** Mean time between automatic sends, jittered to 0.5x-1.5x. 0 turns all timers off (flush() drives sends). */
-  flushIntervalMs?: number;
-  maxQueueBytes?: number;
-  maxQueueReports?: number;
-  transparencyLogSize?: number;
-  /** Retry backoff: first delay and cap. */
-  retryBaseMs?: number;
-  retryCapMs?: number;
-  /** Flush with keepalive on pagehide / visibilitychange to hidden. Default: on when a document exists. */
-  pageLifecycle?: boolean;
-}
-
-export interface FlushOptions {
-  /** Use fetch keepalive so the upload survives the page going away (used on page hide). */
-  keepalive?: boolean;
-}
-
-export interface Candor<R extends Registry = Registry> {
-  readonly consent: ConsentState;
-  readonly isPrivate: boolean;
-  /** Resolves once the stored queue, consent and last daily-activity day are loaded. */
-  readonly ready: Promise<void>;
-  /** A snapshot of the internal error counters. */
-  readonly errors: ErrorCounters;
-  /** The coarse system info every report carries. */
-  readonly system: SystemInfo;
-  setConsent(state: 'granted' | 'denied'): void;
-  setPrivate(on: boolean): void;
-  withPrivate<T>(fn: () => T | Promise<T>): Promise<T>;
-  counter(name: MetricNameOf<R, 'counter'>): CounterHandle;
-  labeledCounter<N extends MetricNameOf<R, 'labeled_counter'>>(name: N): LabeledCounterHandle<LabelOf<R, N>>;
-  boolean(name: MetricNameOf<R, 'boolean'>): BooleanHandle;
-  quantity(name: MetricNameOf<R, 'quantity'>): QuantityHandle;
-  timing(name: MetricNameOf<R, 'timing_distribution'>): DistributionHandle;
-  memory(name: MetricNameOf<R, 'memory_distribution'>): DistributionHandle;
-  enumeration<N extends MetricNameOf<R, 'enumeration'>>(name: N): EnumerationHandle<ValueOf<R, N>>;
-  site(name: MetricNameOf<R, 'site'>): SiteHandle;
-  event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>>;
-  crash(name: MetricNameOf<R, 'crash'>): CrashHandle;
-  /** Builds the pending report(s), seals and uploads; resolves when the attempt has finished. */
-  flush(options?: FlushOptions): Promise<void>;
-  /** Queues today's daily-activity report unless one was already made today. True when one was queued. */
-  dailyActivity(): boolean;
-  /** The last N reports exactly as sent, decoded, with time, collector and outcome (oldest first). */
-  transparencyLog(): TransparencyEntry[];
-  /** Called after every upload attempt; returns an unsubscribe function. */
-  onTransparencyLog(listener: (log: TransparencyEntry[]) => void): () => void;
-  /** Number of reports waiting in the offline queue. */
-  queuedReports(): number;
-  /** Sends what it can, stops timers and listeners; later recording calls do nothing. */
-  shutdown(): Promise<void>;
-}
-
-const DEFAULTS = {
-  flushIntervalMs: 60_000,
-  maxQueueBytes: 512 * 1024,
-  maxQueueReports: 500,
-  transparencyLogSize: 100,
-  retryBaseMs: 5_000,
-  retryCapMs: 15 * 60_000,
-};
-
-const HANDLE_TYPES: Record<string, MetricType> = {
+/** The registry type each handle method asks for. */
+const HANDLE_TYPES: Record<keyof NoopHandles, MetricType> = {
   counter: 'counter',
   labeledCounter: 'labeled_counter',
   boolean: 'boolean',
@@ -143,25 +94,19 @@ const HANDLE_TYPES: Record<string, MetricType> = {
   crash: 'crash',
 };
 
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
+export { utcDay };
 
-/** A handle for a metric that cannot be recorded (production mode): every use is a counted, dropped sample. */
-function droppingHandle(gate: Gate, reason: DropReason, message: string): AnyRecorder {
-  const drop = () => {
-    if (gate.recording) gate.misuse(reason, message);
-  };
-  return { name: '', add: drop, set: drop, record: drop, take: () => undefined, clear() {} } as unknown as AnyRecorder;
-}
+/** Handles that do nothing at all: metrics past their expiry day. */
+const EXPIRED = noopHandles(() => undefined);
 
-class CandorClient implements Gate {
+class CandorClient<R extends Registry> implements Candor<R>, Gate {
   recording = false;
   dirty = false;
   readonly system: SystemInfo;
   readonly ready: Promise<void>;
+  readonly registry: R;
+  private readonly reg: Registry;
 
-  private readonly registry: Registry;
   private readonly collector: string;
   private readonly appVersion: string;
   private readonly regime: ConsentRegime;
@@ -170,8 +115,9 @@ class CandorClient implements Gate {
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
   private readonly now: () => number;
-  private readonly settings: typeof DEFAULTS;
+  private readonly settings: Settings;
   private readonly keys: KeyCache;
+  private readonly sender: Sender;
   private readonly recorders = new Map<string, AnyRecorder>();
   private readonly counters = createErrorCounters();
   private readonly listeners = new Set<(log: TransparencyEntry[]) => void>();
@@ -183,17 +129,19 @@ class CandorClient implements Gate {
   private stopped = false;
   private loaded = false;
   private storageWritable = true;
-  private periodDay = '';
+  /** The UTC day of the first value recorded since the last fold. */
+  private deltaDay = '';
   private state: PersistedState = emptyState();
-  private retryAttempt = 0;
-  private retryAt = 0;
+  /** Storage updates issued by this tab; only the newest one's result becomes this tab's view. */
+  private updates = 0;
   private work: Promise<unknown> = Promise.resolve();
-  private inFlight: AbortController | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private removeLifecycle: (() => void) | null = null;
+  /** Page-hide journal and tab coordination: browsers only (see lifecycle/). */
+  private readonly journal: Journal | null;
+  private readonly tabs: Tabs;
 
-  constructor(options: CandorOptions) {
+  constructor(options: CandorOptions<R>) {
     this.development = options.mode === 'development';
     const problems = optionProblems(options);
     this.stopped = problems.length > 0;
@@ -202,7 +150,9 @@ class CandorClient implements Gate {
         throw new CandorUsageError('invalid_config', `invalid options:\n  ${problems.join('\n  ')}`);
       this.counters.droppedSamples.invalid_config++;
     }
-    this.registry = options.registry ?? { app: 'invalid', version: '0000.0.0', metrics: {} };
+    this.registry = options.registry;
+    // What the SDK works from; an app without a usable registry gets an inert instance (see optionProblems).
+    this.reg = isRegistry(options.registry) ? options.registry : { app: 'invalid', version: '0000.0.0', metrics: {} };
     this.collector = String(options.collector ?? '').replace(/\/+$/, '');
     this.appVersion = coarseAppVersion(String(options.appVersion ?? '')) ?? '0.0';
     this.regime = options.consent?.regime === 'opt-out' ? 'opt-out' : 'opt-in';
@@ -210,19 +160,35 @@ class CandorClient implements Gate {
     const nav = typeof navigator === 'undefined' ? undefined : navigator;
     this.system = coarseSystem(options.system ?? detectSystem(nav));
     const browser = typeof indexedDB !== 'undefined' && typeof document !== 'undefined';
-    this.storage = options.storage ?? (browser ? indexedDbQueueStorage(this.registry.app) : memoryQueueStorage());
+    this.storage = options.storage ?? (browser ? indexedDbQueueStorage(this.reg.app) : memoryQueueStorage());
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.settings = {
-      flushIntervalMs: options.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
-      maxQueueBytes: options.maxQueueBytes ?? DEFAULTS.maxQueueBytes,
-      maxQueueReports: options.maxQueueReports ?? DEFAULTS.maxQueueReports,
-      transparencyLogSize: options.transparencyLogSize ?? DEFAULTS.transparencyLogSize,
-      retryBaseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs,
-      retryCapMs: options.retryCapMs ?? DEFAULTS.retryCapMs,
-    };
-    this.keys = new KeyCache(this.fetchImpl, this.collector);
+    this.settings = resolveSettings(options);
+    this.keys = new KeyCache(this.fetchImpl, this.collector, this.now, (key) => {
+      void this.mutate((s) => ({ ...s, key }));
+    });
+    const page = !this.stopped && typeof document !== 'undefined';
+    this.journal = page ? localStorageJournal(this.reg.app) : null;
+    this.sender = new Sender({
+      collector: this.collector,
+      fetch: this.fetchImpl,
+      development: this.development,
+      settings: this.settings,
+      counters: this.counters,
+      keys: this.keys,
+      journal: this.journal,
+      now: this.now,
+      random: this.random,
+      queued: () => this.state.reports,
+      allowed: () => this.sendingAllowed,
+      mutate: (change) => this.mutate(change),
+      logged: () => this.notify(),
+      timersOn: () => this.timersOn(),
+      // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
+      retry: () => void this.serial(() => this.tabs.locked('send', () => this.sender.send(false), true)),
+    });
+    this.tabs = connectTabs(page ? this.reg.app : null, (message) => this.onTabMessage(message));
     this.updateGate();
     if (!this.stopped && (options.pageLifecycle ?? typeof document !== 'undefined')) {
       this.removeLifecycle = onPageHide(() => this.flush({ keepalive: true }));
@@ -234,7 +200,7 @@ class CandorClient implements Gate {
 
   touch(): void {
     this.dirty = true;
-    this.periodDay = utcDay(this.now());
+    this.deltaDay = utcDay(this.now());
   }
 
   misuse(reason: DropReason, message: string): undefined {
@@ -254,6 +220,10 @@ class CandorClient implements Gate {
 
   get isPrivate(): boolean {
     return this.privateOn || this.privateScopes > 0;
+  }
+
+  get lastFailure(): UploadFailure | null {
+    return this.sender.lastFailure;
   }
 
   get errors(): ErrorCounters {
@@ -279,30 +249,68 @@ class CandorClient implements Gate {
     }
     this.consentChosen = true;
     this.applyConsent(state);
-    if (this.loaded) this.persist();
+    // Every other tab of the app applies it at once (and finds it in storage on its next update anyway).
+    this.tabs.post({ consent: state });
   }
 
-  private applyConsent(state: ConsentState): void {
+  /** `write` false: the choice came from another tab or from storage, which already holds it. */
+  private applyConsent(state: ConsentState, write = true): void {
     const allowedBefore = this.consentAllows;
     this.consentState = state;
-    this.state.consent = state === 'unknown' ? null : state;
-    if (state === 'denied' || (state === 'granted' && !allowedBefore)) this.dropEverything();
+    const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
+    if (dropping) this.dropEverything();
+    // Withdrawn: what hidden pages left in the journal goes too, in whichever tab hears of it.
+    if (state === 'denied') this.journal?.drain();
     this.updateGate();
-    if (this.loaded && this.sendingAllowed) {
-      this.dailyActivity();
-      this.scheduleFlush();
+    if (!this.loaded || !write) {
+      if (this.loaded && this.sendingAllowed) this.scheduleFlush();
+      return;
     }
+    const stored = state === 'unknown' ? null : state;
+    // The day is read now: the update may run later, after the clock has moved on.
+    const today = utcDay(this.now());
+    const active = this.sendingAllowed;
+    void this.mutate((s) =>
+      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, [], today, active),
+    );
+    if (active) this.scheduleFlush();
+  }
+
+  /** A choice found in storage (made in another tab) wins over this tab's view. */
+  private syncConsent(state: PersistedState): void {
+    if (state.consent && state.consent !== this.consentState) {
+      this.consentChosen = true;
+      this.applyConsent(state.consent, false);
+    }
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    if ('consent' in message) {
+      if (message.consent !== this.consentState) {
+        this.consentChosen = true;
+        this.applyConsent(message.consent, false);
+      }
+      return;
+    }
+    // Another tab changed the stored queue or log: read it again so this tab shows the same.
+    void this.storage.load().then(
+      (state) => {
+        if (!state) return;
+        this.state = state;
+        this.keys.seed(state.key);
+        this.syncConsent(state);
+        this.notify();
+      },
+      () => undefined,
+    );
   }
 
   /** Consent withdrawn: nothing pending, nothing queued, nothing in flight survives. */
   private dropEverything(): void {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
-    this.state.reports = [];
-    this.inFlight?.abort();
-    this.retryAttempt = 0;
-    this.retryAt = 0;
-    clearTimeout(this.retryTimer);
+    this.state = { ...this.state, reports: [], day: null };
+    this.sender.abort();
   }
 
   setPrivate(on: boolean): void {
@@ -324,38 +332,75 @@ class CandorClient implements Gate {
 
   // ---- metric handles ----
 
-  private handle(method: string, name: string): AnyRecorder {
-    const existing = this.recorders.get(name);
-    const expected = HANDLE_TYPES[method] as MetricType;
-    const def: MetricDefinition | undefined = Object.hasOwn(this.registry.metrics, name)
-      ? this.registry.metrics[name]
+  /**
+   * The recorder behind a handle, made on first use; or, for a metric that cannot be recorded, a no-op handle of
+   * the asked-for type (metrics/noop.ts). In development mode a misused metric throws instead.
+   */
+  private handle<K extends keyof NoopHandles, T extends AnyRecorder>(
+    method: K,
+    name: string,
+    kind: abstract new (...args: never[]) => T,
+  ): T | NoopHandles[K] {
+    const expected = HANDLE_TYPES[method];
+    const def: MetricDefinition | undefined = Object.hasOwn(this.reg.metrics, name)
+      ? this.reg.metrics[name]
       : undefined;
+    const misused = (reason: DropReason, message: string) => {
+      if (this.development) throw new CandorUsageError(reason, message);
+      return noopHandles(() => {
+        if (this.recording) this.misuse(reason, message);
+      })[method];
+    };
     if (!def) {
-      const message = `${method}("${name}"): metric "${name}" is not in registry "${this.registry.app}" ${this.registry.version}`;
-      if (this.development) throw new CandorUsageError('unknown_metric', message);
-      return droppingHandle(this, 'unknown_metric', message);
+      return misused(
+        'unknown_metric',
+        `${method}("${name}"): metric "${name}" is not in registry "${this.reg.app}" ${this.reg.version}`,
+      );
     }
     if (def.type !== expected) {
-      const message = `${method}("${name}"): "${name}" is a ${def.type} in the registry, not a ${expected}`;
-      if (this.development) throw new CandorUsageError('wrong_type', message);
-      return droppingHandle(this, 'wrong_type', message);
+      return misused(
+        'wrong_type',
+        `${method}("${name}"): "${name}" is a ${def.type} in the registry, not a ${expected}`,
+      );
     }
-    if (existing) return existing;
+    const existing = this.recorders.get(name);
+    if (existing instanceof kind) return existing;
+    if (isExpired(def, utcDay(this.now()))) return EXPIRED[method];
     const recorder = createRecorder(name, def, this);
     this.recorders.set(name, recorder);
-    return recorder;
+    return recorder instanceof kind ? recorder : EXPIRED[method];
   }
 
-  counter = (name: string) => this.handle('counter', name) as unknown as CounterHandle;
-  labeledCounter = (name: string) => this.handle('labeledCounter', name) as unknown as LabeledCounterHandle;
-  boolean = (name: string) => this.handle('boolean', name) as unknown as BooleanHandle;
-  quantity = (name: string) => this.handle('quantity', name) as unknown as QuantityHandle;
-  timing = (name: string) => this.handle('timing', name) as unknown as DistributionHandle;
-  memory = (name: string) => this.handle('memory', name) as unknown as DistributionHandle;
-  enumeration = (name: string) => this.handle('enumeration', name) as unknown as EnumerationHandle;
-  site = (name: string) => this.handle('site', name) as unknown as SiteHandle;
-  event = (name: string) => this.handle('event', name) as unknown as EventHandle;
-  crash = (name: string) => this.handle('crash', name) as unknown as CrashHandle;
+  counter(name: MetricNameOf<R, 'counter'>): CounterHandle {
+    return this.handle('counter', name, CounterRecorder);
+  }
+  labeledCounter<N extends MetricNameOf<R, 'labeled_counter'>>(name: N): LabeledCounterHandle<LabelOf<R, N>> {
+    return this.handle('labeledCounter', name, LabeledCounterRecorder);
+  }
+  boolean(name: MetricNameOf<R, 'boolean'>): BooleanHandle {
+    return this.handle('boolean', name, BooleanRecorder);
+  }
+  quantity(name: MetricNameOf<R, 'quantity'>): QuantityHandle {
+    return this.handle('quantity', name, QuantityRecorder);
+  }
+  timing(name: MetricNameOf<R, 'timing_distribution'>): DistributionHandle {
+    return this.handle('timing', name, DistributionRecorder);
+  }
+  memory(name: MetricNameOf<R, 'memory_distribution'>): DistributionHandle {
+    return this.handle('memory', name, DistributionRecorder);
+  }
+  enumeration<N extends MetricNameOf<R, 'enumeration'>>(name: N): EnumerationHandle<ValueOf<R, N>> {
+    return this.handle('enumeration', name, EnumerationRecorder);
+  }
+  site(name: MetricNameOf<R, 'site'>): SiteHandle {
+    return this.handle('site', name, SiteRecorder);
+  }
+  event<N extends MetricNameOf<R, 'event'>>(name: N): EventHandle<ExtrasOf<R, N>> {
+    return this.handle('event', name, EventRecorder);
+  }
+  crash(name: MetricNameOf<R, 'crash'>): CrashHandle {
+    return this.handle('crash', name, CrashRecorder);
+  }
 
   // ---- storage ----
 
@@ -368,113 +413,173 @@ class CandorClient implements Gate {
       this.counters.storageFailures++;
       this.storageWritable = false;
     }
-    if (stored) {
-      // The stored choice first: applying it clears what is pending in memory, never the stored queue.
-      if (!this.consentChosen && stored.consent) this.applyConsent(stored.consent);
-      this.state.reports = stored.reports.concat(this.state.reports);
-      this.state.log = stored.log;
-      this.state.lastDailyActivityDay = stored.lastDailyActivityDay;
-    }
-    if (this.consentChosen) this.state.consent = this.consentState === 'unknown' ? null : this.consentState;
-    if (!this.consentAllows) this.state.reports = [];
+    // The stored choice first: applying it clears what is pending in memory, never what is stored.
+    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent, false);
+    this.keys.seed(stored?.key ?? null);
     this.loaded = true;
-    this.enforceBounds();
-    if (this.sendingAllowed) this.dailyActivity();
-    this.persist();
+    const chosen = this.consentChosen ? (this.consentState === 'unknown' ? null : this.consentState) : undefined;
+    const today = utcDay(this.now());
+    await this.foldIn(null, today, this.sendingAllowed, (s) => ({
+      ...s,
+      consent: chosen === undefined ? s.consent : chosen,
+    }));
+    if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
     this.scheduleFlush();
   }
 
   /**
-   * Saves the queue. While the page is being hidden the write is started but not awaited: measured in
-   * Chromium, IndexedDB requests made during pagehide may never complete, and the upload must not wait on them.
+   * Applies a change to the stored state as one atomic step and keeps the result as this tab's view of it. When
+   * storage fails, the change is applied in memory (and counted).
    */
-  private persist(hiding = false): Promise<void> {
-    if (!this.loaded || !this.storageWritable) return Promise.resolve();
-    const saved = this.storage.save(this.state).catch(() => {
-      this.counters.storageFailures++;
+  private async mutate(change: (state: PersistedState) => PersistedState): Promise<void> {
+    try {
+      const update = ++this.updates;
+      if (this.storageWritable) {
+        try {
+          const state = await this.storage.update(change);
+          // An older update finishing late must not replace what a newer one (say, a consent change) wrote.
+          if (update !== this.updates) return;
+          this.state = state;
+          this.syncConsent(state);
+          return;
+        } catch {
+          this.counters.storageFailures++;
+        }
+      }
+      this.state = change(this.state);
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  /**
+   * Folds this tab's delta and whatever pages left in the page-hide journal into the stored day, in one update.
+   * The journal is drained under a lock, so each entry is folded once whichever tab gets there first.
+   */
+  private async foldIn(
+    delta: Delta | null,
+    today: string,
+    active: boolean,
+    before: (state: PersistedState) => PersistedState = (s) => s,
+  ): Promise<void> {
+    const journal = this.journal;
+    const run = async () => {
+      const entries: JournalEntry[] = journal?.drain() ?? [];
+      const acked = new Set(entries.flatMap((e) => e.acked ?? []));
+      const raw = entries.flatMap((e) => (e.delta ? [e.delta] : []));
+      if (delta) raw.push(delta);
+      const drop = (reason: DropReason, n: number) => {
+        this.counters.droppedSamples[reason] += n;
+      };
+      let deltas = raw;
+      if (raw.some((d) => needsResolving(d, this.reg))) {
+        try {
+          const { resolveDelta } = await import('./day/resolve.js');
+          const tools = { registry: this.reg, hash: crashSignature, loadReducer: siteReducer.load, drop };
+          deltas = await Promise.all(raw.map((d) => resolveDelta(d, tools)));
+        } catch (error) {
+          // Put the pages' entries back: they are folded on the next try.
+          for (const entry of entries) journal?.write(entry);
+          throw error;
+        }
+      }
+      await this.mutate((s) => {
+        const next = before(acked.size ? { ...s, reports: s.reports.filter((r) => !acked.has(r.id)) } : s);
+        return this.fold(next, deltas, today, active);
+      });
+    };
+    await (journal ? this.tabs.locked('journal', run) : run());
+  }
+
+  /** The day bookkeeping (day/fold.ts) with this instance's registry, consent view and report header. */
+  private fold(state: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
+    const next = foldDay(state, deltas, today, active, {
+      registry: this.reg,
+      allowedWithoutChoice: this.consentAllows,
+      report: (aggregate) => ({
+        id: randomReportId(),
+        app: this.reg.app,
+        appVersion: this.appVersion,
+        registry: this.reg.version,
+        day: aggregate.day,
+        kind: 'daily',
+        system: this.system,
+        metrics: dailyMetrics(aggregate, this.reg, this.random),
+      }),
+      overBound: () => {
+        this.counters.droppedSamples.over_daily_bound++;
+      },
     });
-    return hiding ? Promise.resolve() : saved;
-  }
-
-  private enqueue(report: Report): void {
-    this.state.reports.push(report);
-    this.enforceBounds();
-  }
-
-  /** Oldest reports go first when the queue is over its count or byte bound; each one is counted. */
-  private enforceBounds(): void {
-    const { reports, dropped } = trimQueue(
-      this.state.reports,
-      this.settings.maxQueueReports,
-      this.settings.maxQueueBytes,
-    );
+    const { reports, dropped } = trimQueue(next.reports, this.settings.maxQueueReports, this.settings.maxQueueBytes);
     this.counters.queueOverflow += dropped;
-    this.state.reports = reports;
+    return { ...next, reports };
   }
 
   // ---- reports ----
 
-  private baseReport(kind: Report['kind'], day: string, metrics: Record<string, unknown>): Report {
-    return {
-      id: randomReportId(),
-      app: this.registry.app,
-      appVersion: this.appVersion,
-      registry: this.registry.version,
-      day,
-      kind,
-      system: this.system,
-      metrics,
-    };
-  }
-
-  dailyActivity(): boolean {
-    if (!this.loaded || !this.sendingAllowed) return false;
-    const today = utcDay(this.now());
-    if (this.state.lastDailyActivityDay === today) return false;
-    this.state.lastDailyActivityDay = today;
-    this.enqueue(this.baseReport('daily-activity', today, {}));
-    this.persist();
-    return true;
-  }
-
-  /** Takes every recorder's value in one synchronous pass, then resolves the async ones (site, crash). */
-  private async buildMetricsReport(): Promise<Report | null> {
-    if (!this.dirty) return null;
-    const day = this.periodDay;
+  /** Takes every recorder's value in one synchronous pass (see day/resolve.ts for what happens next). */
+  private takeDelta(): Delta {
+    const day = this.dirty ? this.deltaDay : utcDay(this.now());
     this.dirty = false;
-    const ctx = { random: this.random };
-    const taken: [string, unknown][] = [];
-    for (const recorder of this.recorders.values()) taken.push([recorder.name, recorder.take(ctx)]);
     const metrics: Record<string, unknown> = {};
-    for (const [name, value] of taken) {
-      const resolved = await value;
-      if (resolved !== undefined) metrics[name] = resolved;
+    for (const recorder of this.recorders.values()) {
+      const value = recorder.take();
+      if (value !== undefined) metrics[recorder.name] = value;
     }
-    // Consent could have been withdrawn while site/crash values were resolving.
-    if (!Object.keys(metrics).length || !this.consentAllows) return null;
-    return this.baseReport('metrics', day, metrics);
+    return { day, metrics };
   }
 
   flush(options: FlushOptions = {}): Promise<void> {
-    const hiding = options.keepalive === true;
-    const task = () => this.flushTask(hiding);
-    // On page hide the work cannot wait behind an earlier send: the document may be gone by then. A report
-    // sent twice this way carries the same id both times, and the collector drops the duplicate.
-    return hiding ? task() : this.serial(task);
+    // On page hide the work cannot wait behind an earlier send: the document may be gone by then.
+    if (options.keepalive === true) return this.hide();
+    const endDay = options.endDay === true && this.development;
+    if (options.endDay === true && !endDay) {
+      this.misuse('invalid_value', 'flush({ endDay: true }) is for development mode only');
+    }
+    return this.serial(() => this.flushTask(true, endDay));
   }
 
-  /** Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. */
-  private async flushTask(hiding: boolean): Promise<void> {
+  /**
+   * Never rejects: whatever goes wrong is counted in `errors`, not thrown into the app. `now` (an explicit
+   * flush) sends at once, cancelling a pending retry wait; automatic flushes keep to the backoff.
+   */
+  private async flushTask(now: boolean, endDay = false): Promise<void> {
     try {
       await this.ready;
       if (!this.sendingAllowed) return;
-      this.dailyActivity();
-      const report = await this.buildMetricsReport();
-      if (report && this.sendingAllowed) {
-        this.enqueue(report);
-        await this.persist(hiding);
+      const today = utcDay(this.now());
+      // Ending the day now: fold as if tomorrow had begun, without opening tomorrow.
+      await this.foldIn(this.takeDelta(), endDay ? nextDay(today) : today, !endDay);
+      // Consent could have been withdrawn (here or in another tab) while the day was being folded.
+      if (!this.sendingAllowed) return;
+      if (now) this.sender.cancelRetry();
+      // Load the sealing code while the page is alive: on page hide there may be no time to fetch it.
+      if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
+      // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
+      await this.tabs.locked('send', () => this.sender.send(false), true);
+      this.tabs.post({ changed: true });
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  /**
+   * Page hide. Everything that must survive happens synchronously, before any network call: what was recorded
+   * goes to the journal (lifecycle/journal.ts). Then the stored queue is sent with keepalive, sealed with the
+   * stored key; with no key stored, nothing is sent and the queue waits for the next page.
+   */
+  private async hide(): Promise<void> {
+    try {
+      if (!this.sendingAllowed) return;
+      const delta = this.takeDelta();
+      if (Object.keys(delta.metrics).length) {
+        const kept = withoutUnreducedSites(delta, this.reg, (n) => {
+          this.counters.droppedSamples.site_list_unavailable += n;
+        });
+        // Kept for the next flush of any tab; without a journal (no localStorage) folded the ordinary way.
+        if (!this.journal?.write({ delta: kept })) await this.foldIn(delta, utcDay(this.now()), true);
       }
-      await this.sendQueued(hiding);
+      if (this.loaded) await this.sender.send(true);
     } catch {
       this.counters.internalErrors++;
     }
@@ -487,73 +592,7 @@ class CandorClient implements Gate {
     return run;
   }
 
-  private async sendQueued(hiding: boolean): Promise<void> {
-    const keepalive = hiding;
-    // On page hide the backoff is ignored: it is the last chance this page has.
-    if (!keepalive && this.now() < this.retryAt) return;
-    while (this.state.reports.length && this.sendingAllowed) {
-      const batch = this.state.reports.slice(0, MAX_REPORTS_PER_BATCH);
-      const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
-      const controller = new AbortController();
-      this.inFlight = controller;
-      let outcome: UploadOutcome;
-      let sealed = true;
-      try {
-        outcome = await this.sealAndUpload(json, keepalive, controller.signal);
-      } catch {
-        // No key or no seal: nothing left the device, so nothing goes in the transparency log.
-        this.counters.sealFailures++;
-        sealed = false;
-        outcome = { kind: 'retry', status: null };
-      } finally {
-        this.inFlight = null;
-      }
-      const dropped = controller.signal.aborted;
-      if (sealed) {
-        const status = dropped
-          ? 'dropped'
-          : outcome.kind === 'accepted'
-            ? 'accepted'
-            : outcome.kind === 'retry'
-              ? 'retrying'
-              : 'rejected';
-        this.log(batch, status, outcome.status);
-      }
-      const ids = new Set(batch.map((r) => r.id));
-      if (outcome.kind === 'retry') {
-        if (dropped) return;
-        this.counters.retriedUploads++;
-        this.scheduleRetry(outcome.retryAfterMs ?? 0);
-        await this.persist(hiding);
-        return;
-      }
-      if (outcome.kind !== 'accepted') {
-        this.counters.rejectedUploads++;
-        this.counters.rejectedReports += batch.length;
-      }
-      this.retryAttempt = 0;
-      this.retryAt = 0;
-      this.state.reports = this.state.reports.filter((r) => !ids.has(r.id));
-      await this.persist(hiding);
-    }
-  }
-
-  /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
-  private async sealAndUpload(json: string, keepalive: boolean, signal: AbortSignal): Promise<UploadOutcome> {
-    const send = async (refresh: boolean) => {
-      const body = await sealBatchJson(json, await this.keys.get(refresh), { storedGzip: keepalive });
-      return uploadEnvelope(this.fetchImpl, this.collector, body, { keepalive, signal });
-    };
-    const first = await send(false);
-    if (first.kind !== 'unknown-key') return first;
-    this.counters.keyRefetches++;
-    return send(true);
-  }
-
-  private log(batch: Report[], status: TransparencyEntry['status'], httpStatus: number | null): void {
-    const sentAt = new Date(this.now()).toISOString();
-    const entries = batch.map((report) => ({ sentAt, collector: this.collector, status, httpStatus, report }));
-    this.state.log = appendToLog(this.state.log, entries, this.settings.transparencyLogSize);
+  private notify(): void {
     for (const listener of this.listeners) listener(this.transparencyLog());
   }
 
@@ -583,18 +622,9 @@ class CandorClient implements Gate {
     this.flushTimer = unrefTimer(
       setTimeout(() => {
         this.flushTimer = undefined;
-        void this.flush().finally(() => this.scheduleFlush());
+        void this.serial(() => this.flushTask(false)).finally(() => this.scheduleFlush());
       }, delay),
     );
-  }
-
-  private scheduleRetry(atLeastMs: number): void {
-    const backoff = retryDelay(this.retryAttempt++, this.random, this.settings.retryBaseMs, this.settings.retryCapMs);
-    const delay = Math.max(backoff, atLeastMs);
-    this.retryAt = this.now() + delay;
-    if (!this.timersOn()) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = unrefTimer(setTimeout(() => void this.serial(() => this.sendQueued(false)), delay));
   }
 
   async shutdown(): Promise<void> {
@@ -604,9 +634,9 @@ class CandorClient implements Gate {
     this.stopped = true;
     this.updateGate();
     clearTimeout(this.flushTimer);
-    clearTimeout(this.retryTimer);
+    this.sender.stop();
     this.removeLifecycle?.();
-    await this.persist();
+    this.tabs.close();
   }
 }
 
@@ -616,28 +646,7 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): ReturnType<typeof set
   return timer;
 }
 
-function optionProblems(options: CandorOptions): string[] {
-  const problems: string[] = [];
-  const registry = options?.registry as Registry | undefined;
-  if (!registry || typeof registry.app !== 'string' || typeof registry.metrics !== 'object') {
-    problems.push('registry: expected a metric registry (see defineRegistry in @candor/protocol)');
-  }
-  if (typeof options?.collector !== 'string' || !/^https?:\/\/[^/?#]+/.test(options.collector)) {
-    problems.push(`collector: expected an http(s) base URL, got ${JSON.stringify(options?.collector)}`);
-  }
-  if (typeof options?.appVersion !== 'string' || coarseAppVersion(options.appVersion) === null) {
-    problems.push(`appVersion: expected a version such as "3.4.1", got ${JSON.stringify(options?.appVersion)}`);
-  }
-  if (options?.consent && options.consent.regime !== 'opt-in' && options.consent.regime !== 'opt-out') {
-    problems.push(`consent.regime: expected "opt-in" or "opt-out", got ${JSON.stringify(options.consent.regime)}`);
-  }
-  if (options?.mode !== undefined && options.mode !== 'development' && options.mode !== 'production') {
-    problems.push(`mode: expected "development" or "production", got ${JSON.stringify(options.mode)}`);
-  }
-  return problems;
-}
-
 /** Creates an SDK instance. Cheap: recorders are made on first use, nothing is fetched until the first send. */
 export function createCandor<const R extends Registry>(options: CandorOptions<R>): Candor<R> {
-  return new CandorClient(options as CandorOptions) as unknown as Candor<R>;
+  return new CandorClient(options);
 }

@@ -9,6 +9,8 @@ export const DROP_REASONS = [
   'invalid_config',
   /** A site sample whose public suffix list chunk could not be loaded: dropped rather than sent unreduced. */
   'site_list_unavailable',
+  /** A value past the metric's per-device-day bound (protocol privacy/contribution.ts): clamped or left out. */
+  'over_daily_bound',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -1,36 +1,19 @@
 // @candor/sdk: privacy-preserving telemetry for apps and browsers. Runs in browsers and Node (no node: imports
-// here; Node-only extras are in @candor/sdk/node).
-export {
-  type Candor,
-  type CandorOptions,
-  type ConsentRegime,
-  type ConsentState,
-  createCandor,
-  type FlushOptions,
-  type Mode,
-  utcDay,
-} from './client.js';
-export { crashKey, crashSignature, crashType, normaliseFrames } from './crash/signature.js';
+// here; Node-only extras are in @candor/sdk/node). Only what an app imports is here; tests reach the internals
+// by path.
+export type { Candor } from './candor.js';
+export { createCandor } from './client.js';
 export { CandorUsageError, DROP_REASONS, type DropReason, type ErrorCounters } from './errors.js';
-export { Distribution } from './metrics/distribution.js';
 export type * from './metrics/types.js';
+export type { CandorOptions, ConsentRegime, ConsentState, FlushOptions, Mode } from './options.js';
 export { indexedDbQueueStorage } from './queue/indexeddb.js';
 export { memoryQueueStorage } from './queue/memory.js';
 export { emptyState, type PersistedState, type QueueStorage } from './queue/storage.js';
-export { isSupportedKey, sealBatchJson } from './seal/envelope.js';
-export { gunzip, gzip } from './seal/gzip.js';
-export { sealBase } from './seal/hpke.js';
-export { siteOrigin } from './site/reduce.js';
+export type { SystemInput } from './system/coarse.js';
 export {
-  coarseAppVersion,
-  coarseLanguage,
-  coarseModelFamily,
-  coarseOs,
-  coarseOsMajor,
-  coarseSystem,
-  type SystemInput,
-} from './system/coarse.js';
-export { detectSystem } from './system/detect.js';
-export { defineTransparencyLogElement, TRANSPARENCY_LOG_TAG } from './transparency/element.js';
+  defineTransparencyLogElement,
+  TRANSPARENCY_LOG_TAG,
+  type TransparencyLogSource,
+} from './transparency/element.js';
 export type { TransparencyEntry } from './transparency/log.js';
-export { retryDelay } from './transport/upload.js';
+export type { UploadFailure } from './transport/diagnose.js';

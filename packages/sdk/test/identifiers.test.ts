@@ -97,20 +97,23 @@ describe('no identifiers', () => {
   it('two devices with the same inputs send reports that differ only in their fresh ids', async () => {
     const a = await setup();
     const b = await setup();
-    for (const { candor } of [a, b]) {
+    for (const { candor, endDay } of [a, b]) {
       candor.counter('page_load.count').add(3);
-      await candor.flush();
+      await endDay();
     }
     const strip = (rs: Report[]) => rs.map(({ id: _id, ...rest }) => rest);
     expect(strip(a.collector.reports)).toEqual(strip(b.collector.reports));
     expect(a.collector.reports[0]?.id).not.toBe(b.collector.reports[0]?.id);
   });
 
-  it('in storage: only the queue, the consent choice, the last daily-activity day and the log', async () => {
+  it('in storage: only the queue, the consent choice, the open day, the last closed day, the key and the log', async () => {
     const { storage, collector } = await busySession();
     const stored = JSON.parse(storage.contents() ?? '{}');
-    expect(Object.keys(stored).sort()).toEqual(['consent', 'lastDailyActivityDay', 'log', 'reports', 'version']);
-    expect(stored.lastDailyActivityDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Object.keys(stored).sort()).toEqual(['consent', 'day', 'key', 'lastClosedDay', 'log', 'reports', 'version']);
+    // The collector's public key, the same for every device: not an identifier.
+    delete stored.key;
+    expect(stored.lastClosedDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Object.keys(stored.day).sort()).toEqual(['day', 'metrics']);
     const ids = new Set([...collector.reports.map((r) => r.id), ...crashSignatures(collector.reports)]);
     for (const s of strings(stored)) {
       for (const match of s.match(LONG_HEX) ?? [])

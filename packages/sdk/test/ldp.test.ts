@@ -6,6 +6,7 @@
 import { candorBrowserRegistry, estimateFromRandomized, responseProbabilities } from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, T0 } from './support/setup.js';
 
 /** Small seeded PRNG (mulberry32) so the simulation is reproducible. */
 function seeded(seed: number): () => number {
@@ -29,7 +30,9 @@ async function simulate(
   const sent: { dark: boolean; engine: string }[] = [];
   for (let i = 0; i < devices; i++) {
     let captured: Record<string, unknown> = {};
+    let now = T0;
     const candor = createCandor({
+      now: () => now,
       registry,
       collector: 'https://collector.test',
       appVersion: '1.0',
@@ -48,8 +51,9 @@ async function simulate(
     const t = truth(i);
     candor.boolean('settings.dark_mode').set(t.dark);
     candor.enumeration('settings.default_search_engine').set(t.engine as 'google');
+    now += DAY_MS;
     await candor.flush();
-    captured = candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics ?? {};
+    captured = candor.transparencyLog().find((e) => e.report.kind === 'daily')?.report.metrics ?? {};
     sent.push({
       dark: captured['settings.dark_mode'] as boolean,
       engine: captured['settings.default_search_engine'] as string,
@@ -99,7 +103,9 @@ describe('randomized response', () => {
   it('metrics without ldp in the registry are sent as recorded', async () => {
     const sent: unknown[] = [];
     for (let i = 0; i < 50; i++) {
+      let now = T0;
       const candor = createCandor({
+        now: () => now,
         registry,
         collector: 'https://collector.test',
         appVersion: '1.0',
@@ -111,11 +117,11 @@ describe('randomized response', () => {
             ? Response.json({ keys: [{ id: 1, kem: 32, kdf: 1, aead: 1, publicKey: PUBLIC_KEY }] })
             : new Response(null, { status: 202 }),
       });
+      await candor.ready;
       candor.enumeration('settings.text_size').set('large');
+      now += DAY_MS;
       await candor.flush();
-      sent.push(
-        candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics['settings.text_size'],
-      );
+      sent.push(candor.transparencyLog().find((e) => e.report.kind === 'daily')?.report.metrics['settings.text_size']);
     }
     expect(new Set(sent)).toEqual(new Set(['large']));
   });

@@ -4,7 +4,7 @@ import { expectValidReports, metricsReports, setup } from './support/setup.js';
 
 describe('every metric type ends up in a valid, sealed report', () => {
   it('records all ten types and the collector opens a report that passes ReportBatchSchema and the checker', async () => {
-    const { candor, collector } = await setup();
+    const { candor, collector, endDay } = await setup();
     candor.counter('page_load.count').add();
     candor.counter('page_load.count').add(2);
     candor.labeledCounter('search.engine_use').add('google');
@@ -19,11 +19,12 @@ describe('every metric type ends up in a valid, sealed report', () => {
     candor.site('page_load.time_by_site').record('https://www.example.co.uk/other', 400);
     candor.event('ui.menu_action').record({ item: 'settings', from_toolbar: true });
     candor.crash('crash.app').record(new TypeError('cannot read alice@example.com'));
-    await candor.flush();
+    await endDay();
 
     const reports = expectValidReports(collector);
     const [report] = metricsReports(collector);
-    expect(reports.map((r) => r.kind).sort()).toEqual(['daily-activity', 'metrics']);
+    // One report for the day, holding everything recorded that day.
+    expect(reports.map((r) => r.kind)).toEqual(['daily']);
     expect(report?.app).toBe('candor-browser');
     expect(report?.appVersion).toBe('3.4');
     expect(report?.registry).toBe('2026.11.1');
@@ -53,29 +54,33 @@ describe('every metric type ends up in a valid, sealed report', () => {
       expect(wire).not.toContain(secret);
   });
 
-  it('starts each report from nothing and sends no report when nothing was recorded', async () => {
-    const { candor, collector } = await setup();
+  it('starts each day from nothing; a day with nothing recorded sends a report without values', async () => {
+    const { candor, collector, endDay } = await setup();
     candor.counter('page_load.count').add(5);
-    await candor.flush();
-    await candor.flush();
+    await endDay();
+    await endDay();
     candor.counter('media.tracks_played').add(1);
-    await candor.flush();
-    const reports = metricsReports(collector);
-    expect(reports.map((r) => r.metrics)).toEqual([{ 'page_load.count': 5 }, { 'media.tracks_played': 1 }]);
-    expect(new Set(reports.map((r) => r.id)).size).toBe(2);
+    await endDay();
+    expect(collector.reports.map((r) => r.metrics)).toEqual([
+      { 'page_load.count': 5 },
+      {},
+      { 'media.tracks_played': 1 },
+    ]);
+    expect(collector.reports.map((r) => r.day)).toEqual(['2026-11-22', '2026-11-23', '2026-11-24']);
+    expect(new Set(collector.reports.map((r) => r.id)).size).toBe(3);
   });
 
   it('clamps counters and quantities to the registry max', async () => {
-    const { candor, collector } = await setup();
+    const { candor, collector, endDay } = await setup();
     candor.counter('memory.low_memory_warnings').add(5000);
     candor.quantity('ui.open_tabs').set(9999);
-    await candor.flush();
+    await endDay();
     expect(metricsReports(collector)[0]?.metrics).toEqual({ 'memory.low_memory_warnings': 100, 'ui.open_tabs': 500 });
     expectValidReports(collector);
   });
 
   it('records IP, localhost, intranet, file:, data:, blob: and about: URLs as nothing', async () => {
-    const { candor, collector } = await setup();
+    const { candor, collector, endDay } = await setup();
     const site = candor.site('page_load.time_by_site');
     for (const url of [
       'http://192.168.1.10/admin',
@@ -91,27 +96,28 @@ describe('every metric type ends up in a valid, sealed report', () => {
     ]) {
       site.record(url, 100);
     }
-    await candor.flush();
+    await endDay();
     expect(metricsReports(collector)).toEqual([]);
     site.record('https://news.bbc.co.uk/a/b?q=1', 50);
     site.record('https://user:pw@www.github.io.example.com:8443/x', 50);
-    await candor.flush();
+    await endDay();
     expect(Object.keys(metricsReports(collector)[0]?.metrics['page_load.time_by_site'] as object).sort()).toEqual([
       'bbc.co.uk',
       'example.com',
     ]);
   });
 
-  it('keeps at most 500 events per metric and report, counting the rest as dropped', async () => {
-    const { candor, collector } = await setup({ mode: 'production' });
-    for (let i = 0; i < 510; i++) candor.event('ui.menu_action').record({ item: 'new_tab' });
+  it('keeps at most the day bound of events per metric, counting the rest as dropped', async () => {
+    const { candor, collector, endDay } = await setup({ mode: 'production' });
+    // The default bound is 200 events a device-day (protocol privacy/contribution.ts).
+    for (let i = 0; i < 210; i++) candor.event('ui.menu_action').record({ item: 'new_tab' });
     expect(candor.errors.droppedSamples.too_many_entries).toBe(10);
-    await candor.flush();
-    expect(((metricsReports(collector)[0]?.metrics['ui.menu_action'] as unknown[] | undefined) ?? []).length).toBe(500);
+    await endDay();
+    expect(((metricsReports(collector)[0]?.metrics['ui.menu_action'] as unknown[] | undefined) ?? []).length).toBe(200);
   });
 
   it('counts repeated crashes with the same signature together', async () => {
-    const { candor, collector } = await setup();
+    const { candor, collector, endDay } = await setup();
     const crash = () => {
       throw new RangeError(`index ${Math.random()} out of range`);
     };
@@ -122,7 +128,7 @@ describe('every metric type ends up in a valid, sealed report', () => {
         candor.crash('crash.app').record(e);
       }
     }
-    await candor.flush();
+    await endDay();
     const crashes = metricsReports(collector)[0]?.metrics['crash.app'] as { type: string; count: number }[];
     expect(crashes).toHaveLength(1);
     expect(crashes[0]).toMatchObject({ type: 'RangeError', count: 3 });
@@ -130,29 +136,31 @@ describe('every metric type ends up in a valid, sealed report', () => {
 });
 
 describe('current-state metrics (boolean, enumeration, quantity)', () => {
-  it('ride along with every later report but never make a report on their own', async () => {
-    const { candor, collector } = await setup();
+  it('ride along into every later day the SDK runs, with the last value set that day', async () => {
+    const { candor, collector, endDay } = await setup();
     candor.boolean('settings.ad_blocking').set(true);
     candor.enumeration('settings.text_size').set('small');
     candor.quantity('ui.open_tabs').set(3);
-    await candor.flush();
-    await candor.flush(); // nothing new: no report
+    await endDay();
+    await endDay();
     candor.counter('page_load.count').add();
+    candor.quantity('ui.open_tabs').set(4);
     candor.quantity('ui.open_tabs').set(5);
-    await candor.flush();
+    await endDay();
     expect(metricsReports(collector).map((r) => r.metrics)).toEqual([
+      { 'settings.ad_blocking': true, 'settings.text_size': 'small', 'ui.open_tabs': 3 },
       { 'settings.ad_blocking': true, 'settings.text_size': 'small', 'ui.open_tabs': 3 },
       { 'settings.ad_blocking': true, 'settings.text_size': 'small', 'ui.open_tabs': 5, 'page_load.count': 1 },
     ]);
   });
 
   it('are forgotten when consent is withdrawn', async () => {
-    const { candor, collector } = await setup();
+    const { candor, collector, endDay } = await setup();
     candor.boolean('settings.ad_blocking').set(true);
     candor.setConsent('denied');
     candor.setConsent('granted');
     candor.counter('page_load.count').add();
-    await candor.flush();
+    await endDay();
     expect(metricsReports(collector).map((r) => r.metrics)).toEqual([{ 'page_load.count': 1 }]);
   });
 });

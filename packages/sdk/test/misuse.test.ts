@@ -56,7 +56,7 @@ describe('misuse in development mode is a clear developer error', () => {
 
 describe('misuse in production mode never throws into the app', () => {
   it('drops the sample, counts it by reason, and keeps recording valid samples', async () => {
-    const { candor: typed, collector } = await setup({ mode: 'production' });
+    const { candor: typed, collector, endDay } = await setup({ mode: 'production' });
     const candor = typed as unknown as ReturnType<typeof createCandor<Registry>>;
     expect(() => {
       candor.counter('page_load.nope').add();
@@ -75,7 +75,7 @@ describe('misuse in production mode never throws into the app', () => {
       invalid_value: 2,
       unknown_extra: 1,
     });
-    await candor.flush();
+    await endDay();
     expect(metricsReports(collector).map((r) => r.metrics)).toEqual([{ 'page_load.count': 2 }]);
     expect(JSON.stringify(collector.reports)).not.toContain('secret');
   });

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { encodeHeader, infoFor } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { crashKey, crashSignature } from '../src/crash/signature.js';
+import { Distribution } from '../src/metrics/distribution.js';
 import { gunzip } from '../src/seal/gzip.js';
 import { sealBase } from '../src/seal/hpke.js';
+import { siteReducer } from '../src/site/reduce.js';
 import { concatBytes, fromHex, toHex } from '../src/util/bytes.js';
 import { derivePublicKey, importFixedEphemeral } from './support/fixed-ephemeral.js';
 
@@ -64,5 +66,24 @@ describe('protocol vectors: crash signatures', () => {
       expect(crashKey(error)).toEqual({ type: c.type, key: c.key });
     }
     expect(await crashSignature(c.key)).toBe(c.signature);
+  });
+});
+
+describe('protocol vectors: sites and buckets', () => {
+  it('sites.json: the SDK reduces every URL to its registrable domain or to nothing', async () => {
+    const reduce = await siteReducer.load();
+    for (const c of vector('sites.json') as { url: string; site: string | null }[]) {
+      expect(reduce(c.url), c.url).toBe(c.site);
+    }
+  });
+
+  it("buckets.json: the SDK's inlined bucket formula puts every sample in its bucket", () => {
+    // Negative samples never reach a distribution: the recorders refuse them before.
+    for (const { value, index } of vector('buckets.json').values as { value: number; index: number }[]) {
+      if (value < 0) continue;
+      const d = new Distribution();
+      d.record(value);
+      expect(Object.keys(d.toJSON().buckets), String(value)).toEqual([String(index)]);
+    }
   });
 });

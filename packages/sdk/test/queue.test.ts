@@ -7,7 +7,7 @@ import { fileQueueStorage } from '@candor/sdk/node';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeCollector } from './support/collector.js';
-import { metricsReports, setup, T0 } from './support/setup.js';
+import { DAY_MS, metricsReports, setup, T0 } from './support/setup.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -20,7 +20,7 @@ async function tempFile(): Promise<string> {
   return join(dir, 'queue.json');
 }
 
-function device(storage: QueueStorage, collector: FakeCollector) {
+function device(storage: QueueStorage, collector: FakeCollector, now = () => T0) {
   return createCandor({
     registry: candorBrowserRegistry,
     collector: 'https://collector.test',
@@ -28,7 +28,7 @@ function device(storage: QueueStorage, collector: FakeCollector) {
     consent: { regime: 'opt-in', state: 'granted' },
     storage,
     fetch: collector.fetch,
-    now: () => T0,
+    now,
     flushIntervalMs: 0,
     pageLifecycle: false,
   });
@@ -36,58 +36,58 @@ function device(storage: QueueStorage, collector: FakeCollector) {
 
 describe('offline queue', () => {
   it('is bounded in count: the oldest reports are dropped first and counted', async () => {
-    const { candor, collector, clock } = await setup({ maxQueueReports: 3, mode: 'production' });
+    const { candor, collector, clock, endDay } = await setup({ maxQueueReports: 3, mode: 'production' });
     collector.uploadResponder = () => 'network-error';
     for (let i = 1; i <= 5; i++) {
       candor.counter('page_load.count').add(i);
-      await candor.flush();
-      clock.advance(60 * 60_000);
+      await endDay();
     }
     expect(candor.queuedReports()).toBe(3);
-    // daily-activity + 5 metrics reports = 6 made; 3 dropped, oldest first.
-    expect(candor.errors.queueOverflow).toBe(3);
+    // 5 daily reports made; 2 dropped, oldest first.
+    expect(candor.errors.queueOverflow).toBe(2);
     collector.uploadResponder = null;
     clock.advance(60 * 60_000);
     await candor.flush();
     expect(metricsReports(collector).map((r) => r.metrics['page_load.count'])).toEqual([3, 4, 5]);
-    expect(collector.reports.filter((r) => r.kind === 'daily-activity')).toEqual([]);
   });
 
   it('is bounded in bytes', async () => {
-    const { candor, collector } = await setup({ maxQueueBytes: 900, mode: 'production' });
+    const { candor, collector, endDay } = await setup({ maxQueueBytes: 900, mode: 'production' });
     collector.uploadResponder = () => 'network-error';
     for (let i = 0; i < 6; i++) {
       candor.event('ui.menu_action').record({ item: 'settings', from_toolbar: true });
-      await candor.flush();
+      await endDay();
     }
     const queued = candor.queuedReports();
     expect(queued).toBeGreaterThan(0);
-    expect(queued).toBeLessThan(7);
-    expect(candor.errors.queueOverflow).toBe(7 - queued);
+    expect(queued).toBeLessThan(6);
+    expect(candor.errors.queueOverflow).toBe(6 - queued);
   });
 
   it('survives a restart in a file (Node), and is sent by the next process', async () => {
     const path = await tempFile();
     const offline = await FakeCollector.create();
     offline.uploadResponder = () => 'network-error';
-    const first = device(fileQueueStorage(path), offline);
+    let now = T0;
+    const first = device(fileQueueStorage(path), offline, () => now);
     await first.ready;
     first.counter('page_load.count').add(9);
+    now += DAY_MS;
     await first.flush();
     await first.shutdown();
     const onDisk = JSON.parse(await readFile(path, 'utf8'));
-    expect(onDisk.reports.map((r: { kind: string }) => r.kind)).toEqual(['daily-activity', 'metrics']);
+    expect(onDisk.reports.map((r: { kind: string; day: string }) => [r.kind, r.day])).toEqual([
+      ['daily', '2026-11-22'],
+    ]);
 
     const online = await FakeCollector.create();
     online.keys = offline.keys;
     for (const k of offline.keys) online.accepted.add(k.config.id);
-    const second = device(fileQueueStorage(path), online);
+    const second = device(fileQueueStorage(path), online, () => now);
     await second.ready;
-    expect(second.queuedReports()).toBe(2);
+    expect(second.queuedReports()).toBe(1);
     await second.flush();
-    expect(metricsReports(online).map((r) => r.metrics)).toEqual([{ 'page_load.count': 9 }]);
-    // Same day: no second daily-activity report after the restart.
-    expect(online.reports.filter((r) => r.kind === 'daily-activity')).toHaveLength(1);
+    expect(online.reports.map((r) => r.metrics)).toEqual([{ 'page_load.count': 9 }]);
     expect(JSON.parse(await readFile(path, 'utf8')).reports).toEqual([]);
   });
 
@@ -105,22 +105,24 @@ describe('offline queue', () => {
       flushIntervalMs: 0,
       pageLifecycle: false,
     });
-    const first = createCandor(options(offline));
+    let now = T0;
+    const first = createCandor({ ...options(offline), now: () => now });
     await first.ready;
     first.setConsent('granted');
     first.counter('page_load.count').add(5);
+    now += DAY_MS;
     await first.flush();
     await first.shutdown();
-    const second = createCandor(options(offline));
+    const second = createCandor({ ...options(offline), now: () => now });
     await second.ready;
     expect(second.consent).toBe('granted');
-    expect(second.queuedReports()).toBe(2);
+    expect(second.queuedReports()).toBe(1);
   });
 
   it('creates the folder of the queue file when it does not exist yet', async () => {
     const path = join(await tempFile(), '..', 'nested', 'deeper', 'queue.json');
     const storage = fileQueueStorage(path);
-    await storage.save(emptyState());
+    await storage.update(() => emptyState());
     expect(await storage.load()).toEqual(emptyState());
   });
 
@@ -136,17 +138,19 @@ describe('offline queue', () => {
     const factory = new IDBFactory();
     const offline = await FakeCollector.create();
     offline.uploadResponder = () => new Response(null, { status: 503 });
-    const first = device(indexedDbQueueStorage('candor-browser', factory), offline);
+    let now = T0;
+    const first = device(indexedDbQueueStorage('candor-browser', factory), offline, () => now);
     await first.ready;
     first.boolean('settings.ad_blocking').set(true);
+    now += DAY_MS;
     await first.flush();
     await first.shutdown();
 
     const storage = indexedDbQueueStorage('candor-browser', factory);
     const stored = await storage.load();
-    expect(stored?.reports.map((r) => r.kind)).toEqual(['daily-activity', 'metrics']);
+    expect(stored?.reports.map((r) => r.kind)).toEqual(['daily']);
     offline.uploadResponder = null;
-    const second = device(storage, offline);
+    const second = device(storage, offline, () => now);
     await second.ready;
     await second.flush();
     expect(metricsReports(offline).map((r) => r.metrics)).toEqual([{ 'settings.ad_blocking': true }]);
@@ -155,25 +159,8 @@ describe('offline queue', () => {
   it('ignores a stored record of the wrong shape', async () => {
     const factory = new IDBFactory();
     const storage = indexedDbQueueStorage('x', factory);
-    await storage.save({ ...emptyState(), version: 2 } as never);
+    await storage.update(() => ({ ...emptyState(), version: 1 }) as never);
     expect(await storage.load()).toBeNull();
-  });
-});
-
-describe('daily activity', () => {
-  it('is made at most once per app per UTC day, remembering only the day', async () => {
-    const { candor, collector, clock, storage } = await setup();
-    expect(candor.dailyActivity()).toBe(false); // already made when the SDK started
-    await candor.flush();
-    clock.advance(13 * 3600_000); // 23:00 the same day
-    expect(candor.dailyActivity()).toBe(false);
-    clock.advance(3600_000); // midnight UTC
-    expect(candor.dailyActivity()).toBe(true);
-    await candor.flush();
-    const daily = collector.reports.filter((r) => r.kind === 'daily-activity');
-    expect(daily.map((r) => r.day)).toEqual(['2026-11-22', '2026-11-23']);
-    expect(daily.every((r) => Object.keys(r.metrics).length === 0)).toBe(true);
-    expect(JSON.parse(storage.contents() ?? '{}').lastDailyActivityDay).toBe('2026-11-23');
   });
 });
 
@@ -184,14 +171,17 @@ describe('storage failures', () => {
       load: async () => {
         throw new Error('disk busy');
       },
-      save: async () => {
+      update: async (change) => {
         writes++;
+        return change(emptyState());
       },
     };
     const collector = await FakeCollector.create();
-    const candor = device(broken, collector);
+    let now = T0;
+    const candor = device(broken, collector, () => now);
     await candor.ready;
     candor.counter('page_load.count').add(2);
+    now += DAY_MS;
     await candor.flush();
     expect(writes).toBe(0);
     expect(candor.errors.storageFailures).toBe(1);

@@ -72,9 +72,9 @@ describe('protocol vectors: envelopes, opened by the collector', () => {
 });
 
 describe('protocol vectors: report verdicts', () => {
-  it.each(reports.map((r) => [r.name, r] as const))('%s', (_, r) => {
+  it.each(reports.map((r) => [r.name, r] as const))('%s', async (_, r) => {
     const verdict = createVerdictChecker({ registry: candorBrowserRegistry, now: () => Date.parse(r.receivedAt) });
-    expect(verdict(r.batch)).toMatchObject(r.expect);
+    expect(await verdict(r.batch)).toMatchObject(r.expect);
   });
 });
 

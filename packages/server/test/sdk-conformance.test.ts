@@ -33,13 +33,17 @@ describe('the SDK under candor conformance', () => {
       candor.labeledCounter('search.engine_use').add('duckduckgo');
       candor.boolean('settings.dark_mode').set(true);
       await candor.flush();
+      const accepted = new Promise<void>((resolve) =>
+        candor.onTransparencyLog((log) => log.some((e) => e.status === 'accepted') && resolve()),
+      );
       offset = 0;
       await candor.flush();
       await collector.session.whenComplete();
+      await accepted;
       const summary = collector.summary();
       expect(summary.rules.filter((r) => r.result !== 'pass')).toEqual([]);
       expect(summary.uploads.map((u) => u.status)).toEqual([503, 202]);
-      expect(candor.queuedReports()).toBe(0);
+      expect(candor.transparencyLog().map((e) => [e.status, e.httpStatus])).toContainEqual(['accepted', 202]);
     } finally {
       await candor.shutdown();
       await collector.close();

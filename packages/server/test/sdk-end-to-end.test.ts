@@ -24,6 +24,8 @@ describe('SDK -> seal -> collector -> store -> query API', () => {
     try {
       const devices = 24;
       for (let i = 0; i < devices; i++) {
+        // Each device's clock: used on DAY; its one report for DAY is sent once that day has ended.
+        let now = DAY;
         const candor = createCandor({
           registry: candorBrowserRegistry,
           collector: collector.url,
@@ -33,7 +35,7 @@ describe('SDK -> seal -> collector -> store -> query API', () => {
           storage: memoryQueueStorage(),
           flushIntervalMs: 0,
           pageLifecycle: false,
-          now: () => DAY,
+          now: () => now,
         });
         await candor.ready;
         candor
@@ -45,6 +47,9 @@ describe('SDK -> seal -> collector -> store -> query API', () => {
             .record(`https://rare-site-${i}.example.net/account?user=jane@example.com`, 900);
         candor.counter('page_load.count').add(3);
         candor.boolean('settings.dark_mode').set(i % 3 === 0);
+        await candor.flush();
+        expect(candor.transparencyLog()).toEqual([]); // the day is not over: nothing sent yet
+        now = DAY + 86_400_000;
         await candor.flush();
         expect(candor.queuedReports()).toBe(0);
         await candor.shutdown();

@@ -41,27 +41,51 @@ async function tsharkVersion(file: string): Promise<void> {
 }
 
 /**
+ * Runs tshark and hands each line of its output to `onLine` as it comes, so a large capture is never held as text;
+ * `onLine` returns false to stop early. Throws CaptureError with tshark's last complaint when it fails.
+ */
+async function tsharkLines(file: string, args: string[], onLine: (line: string) => boolean | undefined): Promise<void> {
+  const tshark = spawn('tshark', ['-n', '-r', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  tshark.stderr.on('data', (chunk: Buffer) => {
+    if (stderr.length < 10_000) stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => tshark.once('close', resolve));
+  let stopped = false;
+  for await (const line of createInterface({ input: tshark.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (onLine(line) === false) {
+      stopped = true;
+      tshark.kill();
+      break;
+    }
+  }
+  const code = await exited;
+  if (!stopped && code !== 0) throw tsharkFailed(file, stderr, code);
+}
+
+function tsharkFailed(file: string, stderr: string, code: number | null): CaptureError {
+  const message =
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/Running as user/.test(l))
+      .at(-1) ?? `exit code ${code}`;
+  return new CaptureError(file, `tshark cannot read it: ${message}`);
+}
+
+/**
  * TCP ports that carry TLS, found by their ClientHello records. tshark decodes TLS only on well-known ports by
  * default; an app talking TLS on another port is decoded once its port is named.
  */
 async function tlsPorts(file: string): Promise<number[]> {
-  try {
-    const { stdout } = await run(
-      'tshark',
-      ['-n', '-r', file, '-Y', 'tcp.payload[0:1] == 16 && tcp.payload[5:1] == 01', '-T', 'fields', '-e', 'tcp.dstport'],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    const ports = new Set(
-      stdout
-        .split('\n')
-        .map(Number)
-        .filter((p) => Number.isInteger(p) && p > 0 && p !== 443),
-    );
-    return [...ports].slice(0, 200);
-  } catch (error) {
-    const message = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').at(-1);
-    throw new CaptureError(file, `tshark cannot read it: ${message}`);
-  }
+  const ports = new Set<number>();
+  const hello = 'tcp.payload[0:1] == 16 && tcp.payload[5:1] == 01';
+  await tsharkLines(file, ['-Y', hello, '-T', 'fields', '-e', 'tcp.dstport'], (line) => {
+    const port = Number(line);
+    if (Number.isInteger(port) && port > 0 && port !== 443) ports.add(port);
+    return ports.size < 200;
+  });
+  return [...ports];
 }
 
 interface Http2Request {
@@ -202,15 +226,7 @@ export async function* readPcapBatches(
     if (tshark.exitCode === null) tshark.kill();
   }
   const code = await exited;
-  if (code !== 0) {
-    const message =
-      stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !/Running as user/.test(l))
-        .at(-1) ?? `exit code ${code}`;
-    throw new CaptureError(file, `tshark cannot read it: ${message}`);
-  }
+  if (code !== 0) throw tsharkFailed(file, stderr, code);
   if (entry === 0 && (await hasEncryptedData(file, decodeAs)))
     options.onWarning?.(
       'the capture holds TLS traffic but no decrypted HTTP: it has no embedded TLS key log (see docs/capture.md)',
@@ -219,10 +235,13 @@ export async function* readPcapBatches(
 
 /** Whether any TLS application data is in the capture (checked only when no HTTP could be read). */
 async function hasEncryptedData(file: string, decodeAs: string[]): Promise<boolean> {
-  // "-c" would count packets read, not matched, so the count comes from a short field per match.
-  const args = ['-n', '-r', file, ...decodeAs, '-Y', 'tls.app_data', '-T', 'fields', '-e', 'frame.number'];
-  const { stdout } = await run('tshark', args, { maxBuffer: 64 * 1024 * 1024 });
-  return stdout.trim() !== '';
+  let found = false;
+  // tshark's "-c" counts packets read, not matched, so the first matching line ends the search instead.
+  await tsharkLines(file, [...decodeAs, '-Y', 'tls.app_data', '-T', 'fields', '-e', 'frame.number'], () => {
+    found = true;
+    return false;
+  });
+  return found;
 }
 
 function http2Request(stream: Http2Request): Omit<CapturedRequest, 'entry' | 'file' | 'size'> | undefined {

@@ -50,7 +50,7 @@ export function decodeString(ctx: DecodeContext, text: string, field: string, ch
  * A URL carried as a value is examined whole (it names a page) and its parts are examined too: a page address
  * can carry an e-mail or an id in its own query or fragment ("dl=https://shop/register?email=...").
  */
-function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
+export function decodeUrlParts(ctx: DecodeContext, text: string, field: string, chain: string[]): void {
   if (tooDeep(ctx, chain)) return;
   let url: URL;
   try {

@@ -149,10 +149,23 @@ export function detectWeb(value: string, names: FieldNames, out: Detection[]): v
   } else if (PRIVATE_VALUES.test(value) || (fieldIs(names, MODE_FIELDS) && /^(?:private|privacy)$/i.test(value))) {
     out.push({ category: 'private-mode', detector: 'private-mode-value' });
   }
-  if (fieldIs(names, SEARCH_FIELDS) && !WEAK_SEARCH_FIELDS.has(names.last) && isSearchText(value))
+  if (
+    fieldIs(names, SEARCH_FIELDS) &&
+    !WEAK_SEARCH_FIELDS.has(names.last) &&
+    isSearchText(value) &&
+    !isButtonLabel(value, names)
+  )
     out.push({ category: 'search-query', detector: 'search-field' });
   else if (value.length <= 512 && mayBeSearchTitle(value) && SEARCH_TITLE.test(value))
     out.push({ category: 'search-query', detector: 'search-title' });
+}
+
+/** A form's submit button sends its own label: "search=Search", "q=Go". */
+const BUTTON_LABELS = new Set(['search', 'go', 'submit', 'find', 'ok', 'send']);
+
+function isButtonLabel(value: string, names: FieldNames): boolean {
+  const label = value.trim().toLowerCase();
+  return label === names.last || BUTTON_LABELS.has(label);
 }
 
 /**

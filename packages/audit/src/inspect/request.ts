@@ -1,17 +1,24 @@
 import { getDomain } from 'tldts';
 import type { CapturedRequest } from '../capture/har-entry.js';
-import { DecodeContext, type DecodeLimits, decodeBody, decodeString, type Leaf } from '../decode/index.js';
-import { fieldNames } from '../detect/fields.js';
+import {
+  DecodeContext,
+  type DecodeLimits,
+  decodeBody,
+  decodeString,
+  decodeUrlParts,
+  type Leaf,
+} from '../decode/index.js';
 import { FINGERPRINT_MIN_KINDS } from '../detect/fingerprint.js';
 import { detectPersonalData } from '../detect/index.js';
 import type { KnownValues } from '../detect/known.js';
 import { CATEGORY_SEVERITY, type Category } from '../detect/types.js';
 import type { Finding, FindingLocation } from '../findings.js';
-import { isCookieIdentifier, type LinkTracker, namesSharedValue } from '../link/index.js';
+import { type LinkTracker, namesSharedValue, type Occurrence } from '../link/index.js';
 import type { LeafAnalyser } from './analysis.js';
 import { decodeCredentials } from './credentials.js';
 import { headerField, isProtocolHeader, parseCookieHeader } from './headers.js';
-import { carriesPageAddress, type Parties, refererNamesAPage } from './page-address.js';
+import { type Parties, refererNamesAPage } from './page-address.js';
+import { keepsDetection, partyDetections } from './parties.js';
 
 export interface InspectContext {
   analyser: LeafAnalyser;
@@ -37,10 +44,6 @@ export interface Inspection extends Destination {
 const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
 
 const MAX_EVIDENCE = 300;
-/** Parameters that carry a cookie's value ("cookie=..."), judged like the cookie. */
-const COOKIE_FIELDS = new Set(['cookie', 'cookies', 'cookievalue']);
-const SITE_ACCOUNT = /(?:^|[.[])account_?(?:id)?\]?$/i;
-const IDENTIFIER_CATEGORIES = new Set<Category>(['persistent-id', 'platform-id', 'account-id', 'hardware-id']);
 
 /** Where requests went: host and registrable domain, remembered per host (a capture has few hosts). */
 export class DestinationCache {
@@ -123,29 +126,18 @@ export function inspectRequest(
     if (known) add('known-value', `known-${known.form}`, leaf, `${known.name} (${known.form})`);
     if (leaf.unnamedNumber) return;
     const analysis = ctx.analyser.analyse(leaf.value, leaf.field, leaf.jsonNumber === true, leaf.structured === true);
-    // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
-    for (const detection of analysis.detections) {
-      // Whether an address names a visited page depends on who sent it where, which the detectors do not know.
-      if (detection.detector === 'url') continue;
-      // On the web, the account a third-party tag names is the site's account with that service (Pardot's
-      // account_id), not the visitor's.
-      if (detection.detector === 'account-field' && firstParty !== undefined && SITE_ACCOUNT.test(leaf.field)) continue;
-      add(detection.category, detection.detector, leaf);
+    for (const detection of analysis.detections)
+      if (keepsDetection(detection, leaf.field, parties)) add(detection.category, detection.detector, leaf);
+    if (!own) {
+      const structured = leaf.structured === true;
+      for (const d of partyDetections(leaf.value, leaf.field, location, analysis.detections, parties, structured))
+        add(d.category, d.detector, leaf);
     }
     if (leaf.value.length <= 128 && namesSharedValue(leaf.field)) ctx.link.markShared(leaf.value);
-    if (!own && carriesPageAddress(leaf.value, leaf.field, parties)) add('browsing-history', 'url', leaf);
-    // A third party's cookie exists to recognise the browser wherever the third party is embedded.
-    if (
-      firstParty !== undefined &&
-      !own &&
-      (location === 'cookie' || COOKIE_FIELDS.has(fieldNames(leaf.field).last)) &&
-      !leaf.structured &&
-      !analysis.detections.some((d) => IDENTIFIER_CATEGORIES.has(d.category)) &&
-      isCookieIdentifier(leaf.value)
-    )
-      add('persistent-id', 'third-party-cookie', leaf);
     if (analysis.candidate) {
-      ctx.link.observe(leaf.value, { request: requestNumber, ...where(leaf), ...(own ? { firstParty: true } : {}) });
+      const occurrence: Occurrence = { request: requestNumber, ...where(leaf) };
+      if (own) occurrence.firstParty = true;
+      ctx.link.observe(leaf.value, occurrence);
     }
     const kind = analysis.attributeKind;
     if (kind && !attributes.has(kind)) attributes.set(kind, { field: leaf.field, value: leaf.value, location });
@@ -176,9 +168,11 @@ export function inspectRequest(
     if (lower === 'referer' && !own && refererNamesAPage(header.value, parties)) {
       const leaf = { field: 'referer', value: header.value, decoding: [] };
       add('browsing-history', 'referer', leaf);
-      // A full Referer carries the page's query too: a site search reaches every third party on the results page.
+      // A full Referer carries the page's query too: a site search, or an address typed into a form sent by GET,
+      // reaches every third party on that page.
       for (const d of detectPersonalData(header.value, 'referer'))
         if (d.category === 'search-query') add(d.category, d.detector, leaf);
+      decodeUrlParts(decode, header.value, 'referer', []);
     }
     if (isProtocolHeader(lower)) continue;
     if (lower === 'authorization' || lower === 'proxy-authorization') decodeCredentials(decode, header.value, lower);

@@ -236,8 +236,9 @@ export function isCookieIdentifier(value: string): boolean {
       const c = run.charCodeAt(i);
       if (c >= 48 && c <= 57) digits++;
     }
-    if (digits === run.length ? run.length >= 6 : (digits >= 2 || run.length >= 16) && hasDistinctChars(run, 6))
-      return true;
+    // A long run of letters alone is a word ("smartcomponentnodeweb") unless its case is mixed like a token's.
+    const token = digits >= 2 || (run.length >= 16 && (digits > 0 || (/[a-z]/.test(run) && /[A-Z]/.test(run))));
+    if (digits === run.length ? run.length >= 6 : token && hasDistinctChars(run, 6)) return true;
   }
   return false;
 }

@@ -4,18 +4,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCollector } from '@candor/server';
 
-type Message = { kind: 'collector'; dir: string; workers?: number } | { kind: 'bare' };
+type Message = { kind: 'collector'; dir: string; storeName: string; workers?: number } | { kind: 'bare' };
 
 let peakRss = 0;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 
 async function main(message: Message): Promise<void> {
   if (message.kind === 'collector') {
     const collector = await startCollector({
       keysDir: `${message.dir}/keys`,
-      store: `duckdb:${message.dir}/bench.duckdb`,
+      store: `duckdb:${message.dir}/${message.storeName}`,
       rateLimit: false,
       dashboardDir: null,
       log: { level: 'warn' },

@@ -31,11 +31,15 @@ export async function benchFuzz(flags: string[]): Promise<void> {
   });
   try {
     const step = Math.max(1, Math.floor(cases / 10));
+    let printed = 0;
     const result = await fuzzCollector(collector, {
       cases,
       seed: Date.now() % 2 ** 31,
       onProgress: (done) => {
-        if (done % step === 0) process.stdout.write(`  ${fmt(done)} cases...\n`);
+        if (done - printed >= step) {
+          printed = done;
+          process.stdout.write(`  ${fmt(done)} cases...\n`);
+        }
       },
     });
     const serverErrors = Object.entries(result.statuses)

@@ -39,8 +39,19 @@ function median(values: number[]): number {
 }
 
 function cases(): { cases: Case[]; shutdown: () => Promise<Record<string, unknown>> } {
+  // The timed loops record far more samples than one device-day may contribute; a raised bound lets the final
+  // report prove every timed call was recorded.
+  const registry = {
+    ...candorBrowserRegistry,
+    metrics: {
+      ...candorBrowserRegistry.metrics,
+      'page_load.time': { ...candorBrowserRegistry.metrics['page_load.time'], maxSamples: 2 ** 31 },
+    },
+  } as typeof candorBrowserRegistry;
+  let now = Date.now();
   const candor = createCandor({
-    registry: candorBrowserRegistry,
+    registry,
+    now: () => now,
     collector: 'http://127.0.0.1:9',
     appVersion: '1.0.0',
     consent: { regime: 'opt-in', state: 'granted' },
@@ -103,13 +114,16 @@ function cases(): { cases: Case[]; shutdown: () => Promise<Record<string, unknow
     shutdown: async () => {
       await reader.forceFlush();
       await provider.shutdown();
+      await candor.flush();
+      // The day's report is sent once the day has ended.
+      now += 86_400_000;
       await candor.shutdown();
-      return candor.transparencyLog().find((e) => e.report.kind === 'metrics')?.report.metrics ?? {};
+      return candor.transparencyLog().find((e) => e.report.kind === 'daily')?.report.metrics ?? {};
     },
   };
 }
 
-function bundleSizes(): { file: string; min: number; gzip: number }[] {
+function bundleSizes(): { file: string; min: number; gzip: number; withCore: boolean }[] {
   const script = fileURLToPath(new URL('../../../sdk/scripts/build-browser.mjs', import.meta.url));
   const out = execFileSync(process.execPath, [script, '--json'], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() ?? '[]');
@@ -179,15 +193,25 @@ export async function benchSdk(flags: string[]): Promise<void> {
 
   console.log('\nbrowser bundle (esbuild, minified ESM; gzip level 9)');
   const sizes = bundleSizes();
+  const onDemand: Record<string, string> = {
+    'candor-transparency': 'the transparency element, its own entry',
+    domain: 'loaded when a `site` metric first records (public suffix list)',
+    envelope: 'loaded on the first send (sealing: gzip and HPKE)',
+    resolve: 'loaded when a crash or a site recorded before the suffix list arrived is folded',
+    diagnose: 'loaded when an upload fails (why it failed)',
+  };
   for (const f of sizes) {
-    const core = f.file === 'candor.min.js';
-    const note = core
-      ? `target <= ${BUNDLE_TARGET_BYTES} B (12 KB): ${f.gzip <= BUNDLE_TARGET_BYTES ? 'met' : 'NOT MET'}`
-      : 'loaded only when a `site` metric records (public suffix list)';
+    const what = Object.entries(onDemand).find(([name]) => f.file.includes(name))?.[1] ?? 'loaded on demand';
+    const note = f.withCore ? 'loaded with the core' : what;
     console.log(
       `  ${f.file.padEnd(34)}${String(f.min).padStart(8)} B min ${String(f.gzip).padStart(7)} B min+gzip  ${note}`,
     );
   }
+  // The target is on everything a page loads to start the SDK: the entry and the chunks it imports statically.
+  const core = sizes.filter((f) => f.withCore).reduce((s, f) => s + f.gzip, 0);
+  console.log(
+    `  ${'core as loaded'.padEnd(34)}${''.padStart(14)}${String(core).padStart(7)} B min+gzip  target <= ${BUNDLE_TARGET_BYTES} B (12 KB): ${core <= BUNDLE_TARGET_BYTES ? 'met' : 'NOT MET'}`,
+  );
   const total = sizes.reduce((s, f) => s + f.gzip, 0);
   console.log(`  ${'all chunks together'.padEnd(34)}${''.padStart(14)}${String(total).padStart(7)} B min+gzip`);
   console.log(`\nrecording targets ${allMet ? 'met' : 'NOT all met'}`);

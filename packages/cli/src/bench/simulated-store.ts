@@ -61,7 +61,7 @@ function logNormalBuckets(median: number, sigma: number, random: () => number): 
 }
 
 export interface SimulatedData {
-  /** Reports to simulate (daily-activity reports count them). */
+  /** Reports to simulate (each one is a device-day). */
   reports: number;
   days: number;
   /** The last UTC day, YYYY-MM-DD. */

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CONFORMANCE_PATHS, deviationLine, startConformanceCollector, summaryMarkdown } from '@candor/server';
+import { loadRegistry } from '../registry/file.js';
 
 const USAGE = `usage: candor conformance [options]
 
@@ -13,6 +14,8 @@ printed URL. When the retry test is settled and an upload was accepted, it print
 0 (pass) or 1 (deviations found).
 
 options:
+  --registry FILE      the app's metrics file (YAML or JSON), as for candor serve; repeat it for several apps
+                       (default: candor's example browser registry)
   --host HOST          listen address (default 127.0.0.1)
   --port N             port (default 8090; 0 picks a free one)
   --retry-after S      seconds asked for in the retry test's 503 (default 2)
@@ -24,6 +27,7 @@ options:
 
 export async function run(argv: string[]): Promise<number> {
   const options = {
+    registry: { type: 'string', multiple: true },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '8090' },
     'retry-after': { type: 'string', default: '2' },
@@ -55,7 +59,10 @@ export async function run(argv: string[]): Promise<number> {
     numbers[name] = n;
   }
 
+  const registries = [];
+  for (const file of values.registry ?? []) registries.push(await loadRegistry(file));
   const collector = await startConformanceCollector({
+    registries,
     host: values.host,
     port: numbers.port,
     retryAfterSeconds: numbers['retry-after'],

@@ -137,7 +137,8 @@ export async function run(argv: string[]): Promise<number> {
   const registryFiles = (values.registry as string[] | undefined) ?? [];
   if (registryFiles.length > 0) {
     options.registries = [];
-    for (const file of registryFiles) options.registries.push(await loadRegistry(file));
+    const warn = (line: string) => console.error(`candor serve: ${line}`);
+    for (const file of registryFiles) options.registries.push(await loadRegistry(file, undefined, warn));
     // The simulated phones run candor's example browser app.
     if (values.simulate && !options.registries.some((r) => r.app === candorBrowserRegistry.app)) {
       options.registries.push(candorBrowserRegistry);

@@ -54,9 +54,7 @@ export function describeValue(value: unknown): string {
 export function describeReport(report: Report): string {
   const metrics = Object.entries(report.metrics).map(([name, value]) => `${name}=${describeValue(value)}`);
   const head = `${report.app} ${report.registry}  app ${report.appVersion}  ${report.day}  ${report.system.os} ${report.system.osMajor}`;
-  return report.kind === 'daily-activity'
-    ? `${head}  daily-activity`
-    : `${head}  ${metrics.length ? metrics.join(' ') : '(no metrics)'}`;
+  return `${head}  ${metrics.length ? metrics.join(' ') : '(active, no values)'}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -73,7 +71,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const base = toCollectorOptions({ host: values.host, port: values.port, keys: values.keys });
   const registries = [];
-  for (const file of values.registry ?? []) registries.push(await loadRegistry(file));
+  const warn = (line: string) => console.error(`candor tail: ${line}`);
+  for (const file of values.registry ?? []) registries.push(await loadRegistry(file, undefined, warn));
   if (registries.length === 0) registries.push(candorBrowserRegistry);
   const time = () => new Date().toISOString().slice(11, 19);
   const print = (line: Record<string, unknown>, text: string) =>

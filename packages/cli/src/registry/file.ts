@@ -30,10 +30,14 @@ export async function readRegistryFile(path: string): Promise<unknown> {
 }
 
 /**
- * Reads and checks a registry file; any error (not a warning) refuses it, naming each metric and field. The day
- * for expiry is today (UTC).
+ * Reads and checks a registry file; any error refuses it, naming each metric and field; warnings (a metric about
+ * to expire, ...) go to `warn`. The day for expiry is today (UTC).
  */
-export async function loadRegistry(path: string, today = new Date().toISOString().slice(0, 10)): Promise<Registry> {
+export async function loadRegistry(
+  path: string,
+  today = new Date().toISOString().slice(0, 10),
+  warn: (line: string) => void = () => {},
+): Promise<Registry> {
   const { registry, issues } = checkRegistry(await readRegistryFile(path), today);
   const errors = issues.filter((i) => i.severity === 'error');
   if (!registry || errors.length > 0) {
@@ -41,5 +45,6 @@ export async function loadRegistry(path: string, today = new Date().toISOString(
       `registry file ${path} has ${errors.length} error(s) (candor registry check ${path}):\n${errors.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
     );
   }
+  for (const issue of issues) if (issue.severity === 'warning') warn(`${path}: ${formatIssue(issue)}`);
   return registry;
 }

@@ -14,8 +14,10 @@ export interface DemoTrafficOptions {
 
 /**
  * Traffic for `candor serve --simulate`: first a week of history from a fleet of phones, so the dashboard has
- * something to show within seconds, then every few seconds a wave of the same phones using the app now, until
- * stopped. The same phones, so installs are not counted anew with every wave.
+ * something to show within seconds (the six finished days; each phone sends a day's one report after it ends),
+ * then every few seconds a wave of the same phones using the app now, until stopped. Waves fold into each
+ * phone's report for today, which goes out at the first wave after midnight UTC or when the demo stops. The
+ * same phones, so installs are not counted anew with every wave.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));

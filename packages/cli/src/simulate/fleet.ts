@@ -60,9 +60,12 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
 export interface Fleet {
   /** Runs the `days` of use the fleet was created for. */
   run(): Promise<void>;
-  /** `count` random phones of the same fleet each use the app `minutes` minutes now, then upload. */
+  /**
+   * `count` random phones of the same fleet each use the app `minutes` minutes now, then flush. Use is folded into
+   * each phone's report for today, sent once the day has ended; returns the uploads the flushes made.
+   */
   wave(count: number, minutes: number): Promise<number>;
-  /** Shuts every phone's SDK down and sums up what happened. */
+  /** Ends each phone's last simulated day (so its report is sent), shuts every SDK down and sums up. */
   finish(): Promise<FleetResult>;
 }
 
@@ -140,7 +143,8 @@ export function createFleet(options: FleetOptions): Fleet {
     }
     await Promise.all(
       [...chosen].map((entry) => {
-        entry.clock.now = Date.now(); // live: real time, so reports carry the real day
+        // Live: real time, so reports carry the real day. A phone's clock never goes back.
+        entry.clock.now = Math.max(entry.clock.now, Date.now());
         return useAndUpload(entry, minutes);
       }),
     );
@@ -150,7 +154,10 @@ export function createFleet(options: FleetOptions): Fleet {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
-    for (const { phone } of phones) {
+    for (const { phone, clock } of phones) {
+      // A day's report is sent at the first flush after the day ends: move past midnight and flush.
+      clock.now = (Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000;
+      await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
         activity[key] += phone.tally[key];
         if (phone.profile.consents && key !== 'privatePageLoads') reportableActivity[key] += phone.tally[key];

@@ -13,14 +13,16 @@ const CATEGORY_TITLES: Record<string, string> = {
   media: 'Media',
 };
 
-function entryRow(entry: DictionaryEntry): HTMLTableRowElement {
+function entryRow(entry: DictionaryEntry, app: string): HTMLTableRowElement {
+  // The link names the app, so it shows the same metric on a collector serving several apps.
+  const href = `#/dictionary/${entry.name}${app ? `?${new URLSearchParams({ app })}` : ''}`;
   return h(
     'tr',
     { 'data-metric': entry.name, tabindex: '-1' },
     h(
       'th',
       { scope: 'row' },
-      h('a', { href: `#/dictionary/${entry.name}`, title: 'Link to this metric' }, h('code', {}, entry.name)),
+      h('a', { href, title: 'Link to this metric' }, h('code', {}, entry.name)),
       h('div', { class: 'muted' }, entry.description),
     ),
     h('td', {}, entry.type.replaceAll('_', ' '), entry.unit && entry.unit !== 'count' ? ` (${entry.unit})` : ''),
@@ -90,7 +92,11 @@ export async function renderDictionary(main: HTMLElement, signal: AbortSignal, m
                   ),
                 ),
               ),
-              h('tbody', {}, shown.filter((e) => e.category === category).map(entryRow)),
+              h(
+                'tbody',
+                {},
+                shown.filter((e) => e.category === category).map((e) => entryRow(e, dictionary.app)),
+              ),
             ),
           ),
         ),

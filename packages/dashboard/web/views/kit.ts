@@ -13,7 +13,7 @@ import {
   type FigureSpec,
   rowsFor,
 } from '../figure.js';
-import { type Field, unitLabel } from '../format.js';
+import { displayUnit, type Field } from '../format.js';
 
 export interface ViewContext {
   /** The view's content area, already in the document. */
@@ -84,7 +84,8 @@ export function percentileFigure(
   figureFrom(parent, title, answer, (result) => {
     const cells = options.rank ? byValue(result, 'p95') : byKey(result);
     const shown = options.limit ? cells.filter((c) => !c.suppressed).slice(0, options.limit) : cells;
-    const unit = unitLabel(result.unit);
+    const display = displayUnit(result.unit, Math.max(0, ...result.cells.map((c) => c.p95 ?? 0)));
+    const unit = display.label ? ` (${display.label})` : '';
     return {
       description: options.description,
       wide: options.wide,
@@ -93,17 +94,23 @@ export function percentileFigure(
         kind: result.by === 'day' ? 'line' : 'bar',
         horizontal: options.horizontal,
         labels: chartLabels(shown),
-        valueTitle: result.unit,
+        valueTitle: display.label,
         series: PERCENTILES.map((p) => ({
           label: p,
-          values: chartValues(shown, p),
+          values: chartValues(shown, p).map((v) => (v === null ? null : v / display.divisor)),
           colour: PERCENTILE_COLOURS[p as keyof typeof PERCENTILE_COLOURS],
         })),
       },
       table: {
         keyTitle: options.keyTitle,
         columns: ['Reports', 'Samples', `p50${unit}`, `p75${unit}`, `p95${unit}`],
-        rows: rowsFor(result, cells, ['reports', 'count', 'p50', 'p75', 'p95'], options.withholdSuppressed),
+        rows: rowsFor(
+          result,
+          cells,
+          ['reports', 'count', 'p50', 'p75', 'p95'],
+          options.withholdSuppressed,
+          display.divisor,
+        ),
       },
     };
   });
@@ -141,10 +148,13 @@ export function shareFigure(
   parent: HTMLElement,
   title: string,
   answer: Answer | undefined,
-  options: { description?: string; keyTitle: string },
+  options: { description?: string; keyTitle: string; order?: readonly string[] },
 ): void {
   figureFrom(parent, title, answer, (result) => {
-    const cells = byValue(result, 'share');
+    // Values with a natural order (sizes, classes) keep it; others go largest share first.
+    const { order } = options;
+    const rank = (key: string) => (order?.includes(key) ? order.indexOf(key) : Number.MAX_SAFE_INTEGER);
+    const cells = order ? [...result.cells].sort((a, b) => rank(a.key) - rank(b.key)) : byValue(result, 'share');
     const fields: Field[] = result.localDp ? ['reports', 'share', 'standardError'] : ['reports', 'share'];
     return {
       description: options.description,

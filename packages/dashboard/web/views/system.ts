@@ -1,16 +1,22 @@
-import { askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
+import { fetchDictionary } from '../api.js';
+import { formatKey } from '../format.js';
+import { type Answer, askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
 /**
- * Device breakdowns count daily-activity reports: an app sends at most one per day, so they count installs in
- * use per day without any identifier.
+ * Device breakdowns count daily reports: an app sends exactly one per active day, so they count installs in use
+ * per day without any identifier.
  */
 export const DEVICE_METRIC = '$daily_activity';
 
+/** The cell the collector merges rare values of open dimensions into (server query/service.ts). */
+const SUPPRESSED_KEY = '(other)';
+
 export async function renderSystem(ctx: ViewContext): Promise<void> {
-  const [model, os, osMajor, version, language, screen] = await askAll(ctx, [
+  const dictionary = fetchDictionary(ctx.signal);
+  const [model, os, osVersion, version, language, screen] = await askAll(ctx, [
     [DEVICE_METRIC, 'modelFamily'],
     [DEVICE_METRIC, 'os'],
-    [DEVICE_METRIC, 'osMajor'],
+    [DEVICE_METRIC, 'osVersion'],
     [DEVICE_METRIC, 'appVersion'],
     [DEVICE_METRIC, 'language'],
     ['system.screen_class', 'value'],
@@ -18,12 +24,50 @@ export async function renderSystem(ctx: ViewContext): Promise<void> {
   const grid = section(
     ctx,
     'System information',
-    'Installs in use, counted as daily-activity reports (at most one per install per day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
+    'Installs in use, counted as daily reports (one per install per active day, with no identifier). Only coarse values are sent: model family, OS, its major version and language without region. Rare values are suppressed.',
   );
   reportsFigure(grid, 'Model family', model, { keyTitle: 'Model family' });
   reportsFigure(grid, 'Operating system', os, { keyTitle: 'OS' });
-  reportsFigure(grid, 'OS major version', osMajor, { keyTitle: 'Major version', keyFormat: (k) => `version ${k}` });
+  osVersionFigures(grid, osVersion);
   reportsFigure(grid, 'App version', version, { keyTitle: 'App version' });
   reportsFigure(grid, 'Language', language, { keyTitle: 'Language' });
-  shareFigure(grid, 'Screen size class', screen, { keyTitle: 'Screen class' });
+  const classes = (await dictionary).metrics.find((m) => m.name === 'system.screen_class')?.values;
+  shareFigure(grid, 'Screen size class', screen, { keyTitle: 'Screen class', ...(classes ? { order: classes } : {}) });
+}
+
+const OS_NAMES: Record<string, string> = {
+  android: 'Android',
+  ios: 'iOS',
+  windows: 'Windows',
+  macos: 'macOS',
+  linux: 'Linux',
+  chromeos: 'ChromeOS',
+  other: 'Other OS',
+};
+
+/**
+ * One figure of major versions per OS: Android 14 and iOS 17 are not versions of one thing. Versions under k of
+ * every OS arrive merged in one unnamed cell, shown with each OS's figure.
+ */
+function osVersionFigures(grid: HTMLElement, answer: Answer | undefined): void {
+  if (!answer) return;
+  const name = (key: string) => {
+    const [os = '', major = ''] = key.split(' ');
+    return `${OS_NAMES[os] ?? os} ${major}`;
+  };
+  const keyFormat = (key: string) => (key === SUPPRESSED_KEY ? formatKey(key) : name(key));
+  if (answer instanceof Error) {
+    reportsFigure(grid, 'OS versions', answer, { keyTitle: 'Version', keyFormat });
+    return;
+  }
+  const released = answer.cells.filter((c) => !c.suppressed && c.key !== SUPPRESSED_KEY);
+  const systems = [...new Set(released.map((c) => c.key.split(' ')[0] ?? ''))].sort();
+  if (systems.length === 0) {
+    reportsFigure(grid, 'OS versions', answer, { keyTitle: 'Version', keyFormat });
+    return;
+  }
+  for (const os of systems) {
+    const cells = answer.cells.filter((c) => c.key.startsWith(`${os} `) || c.key === SUPPRESSED_KEY);
+    reportsFigure(grid, `${OS_NAMES[os] ?? os} versions`, { ...answer, cells }, { keyTitle: 'Version', keyFormat });
+  }
 }

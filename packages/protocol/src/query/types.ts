@@ -17,6 +17,8 @@ export const DIMENSIONS = [
   'modelFamily',
   'os',
   'osMajor',
+  /** OS and its major version together ("android 14"), so each OS's versions can be shown on their own. */
+  'osVersion',
   'language',
   'appVersion',
 ] as const;
@@ -74,6 +76,10 @@ export interface DictionaryEntry {
   owner: string;
   expires: string;
   unit?: string;
+  /** enumeration: its closed list of values, in the registry's order (which is their natural order, if any). */
+  values?: string[];
+  /** labeled_counter: its closed list of labels. */
+  labels?: string[];
   /** Which mechanisms guard it: always the k-threshold; plus local DP, central DP, domain-only (site). */
   protections: string[];
 }

@@ -51,8 +51,9 @@ export type Crash = z.infer<typeof CrashSchema>;
 export type EventRecord = Record<string, string | number | boolean>;
 
 /**
- * One report: what one app on one device measured over one collection period. The id is fresh random for every
- * report and exists only so the collector can drop a retried duplicate. There is no other id of any kind.
+ * One report: everything one app on one device measured over one UTC day, folded on the device and sent once
+ * after the day ends, so each metric gets at most one contribution per device-day. The id is fresh random for
+ * every report and exists only so the collector can drop a retried duplicate. There is no other id of any kind.
  */
 export const ReportSchema = z.strictObject({
   id: z.string().regex(/^[0-9a-f]{32}$/, '128 random bits as 32 lowercase hex chars'),
@@ -61,8 +62,8 @@ export const ReportSchema = z.strictObject({
   registry: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/),
   /** UTC day the values were collected. A day, not a time: times would link reports. Window: report/day.ts. */
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  /** `daily-activity` is sent at most once per app per day, so daily use is counted without ids. */
-  kind: z.enum(['metrics', 'daily-activity']),
+  /** `daily`: one device-day. Every report is one active device-day, so daily use is counted without ids. */
+  kind: z.literal('daily'),
   system: SystemInfoSchema,
   /** Values keyed by registry metric name; each value's shape is set by the metric's type. */
   metrics: z.record(z.string(), z.unknown()),

@@ -1,13 +1,13 @@
 /**
- * One recorder per registry metric: the handle the app calls and the place its value waits until the next
- * report. Each recording call first checks `gate.recording` (consent given or presumed, private mode off) and
- * returns at once when it is false, so private mode and missing consent record nothing at all.
+ * One recorder per registry metric: the handle the app calls and the place its value waits until it is folded
+ * into the day's aggregate (day/aggregate.ts), which clamps it to the day's bounds. Each recording call first
+ * checks `gate.recording` (consent given or presumed, private mode off) and returns at once when it is false, so
+ * private mode and missing consent record nothing at all.
  */
 import type { EventExtra, MetricDefinition } from '@candor/protocol';
-import { randomizeResponse } from '@candor/protocol/privacy/ldp';
-import { crashKey, crashSignature } from '../crash/signature.js';
+import { contributionBounds } from '@candor/protocol/privacy/contribution';
+import { crashKey } from '../crash/signature.js';
 import type { DropReason } from '../errors.js';
-import { MAX_CRASH_SIGNATURES_PER_METRIC, MAX_EVENTS_PER_METRIC, MAX_SITES_PER_METRIC } from '../limits.js';
 import { siteOrigin, siteReducer } from '../site/reduce.js';
 import { Distribution } from './distribution.js';
 
@@ -24,17 +24,13 @@ export interface Gate {
   drop(reason: DropReason): undefined;
 }
 
-export interface CollectContext {
-  random: () => number;
-}
-
 export interface Recorder {
   readonly name: string;
   /**
-   * Takes the value for a report and resets the recorder in the same synchronous step, so nothing recorded while
-   * a report is being built is lost or counted twice. Undefined when nothing was recorded.
+   * Takes what was recorded since the last take and resets the recorder in the same synchronous step, so nothing
+   * recorded while the day's aggregate is being updated is lost or counted twice. Undefined when nothing was.
    */
-  take(ctx: CollectContext): unknown | Promise<unknown>;
+  take(): unknown;
   clear(): void;
 }
 
@@ -46,7 +42,6 @@ export class CounterRecorder implements Recorder {
   constructor(
     readonly name: string,
     private readonly gate: Gate,
-    private readonly max: number,
   ) {}
   add(n = 1): undefined {
     const gate = this.gate;
@@ -59,7 +54,7 @@ export class CounterRecorder implements Recorder {
   take(): number | undefined {
     const value = this.value;
     this.value = 0;
-    return value > 0 ? Math.min(value, this.max) : undefined;
+    return value > 0 ? value : undefined;
   }
   clear(): void {
     this.value = 0;
@@ -104,10 +99,9 @@ export class LabeledCounterRecorder implements Recorder {
 }
 
 /**
- * Booleans and enumerations are current state ("dark mode is on"): the last value set rides along with every
- * report built after it, until it is set again or consent is withdrawn. Setting one marks a report as due;
- * carrying one along does not, so state alone never makes a report. With `ldp` in the registry the value is
- * randomized afresh for every report (randomized response, protocol privacy/ldp.ts).
+ * Booleans and enumerations are current state ("dark mode is on"): the last value set rides along into every
+ * day's aggregate after it, until it is set again or consent is withdrawn. With `ldp` in the registry the value
+ * is randomized once per daily report (day/aggregate.ts dailyMetrics).
  */
 export class ChoiceRecorder<T extends string | boolean> implements Recorder {
   private value: T | undefined;
@@ -116,7 +110,6 @@ export class ChoiceRecorder<T extends string | boolean> implements Recorder {
     readonly name: string,
     private readonly gate: Gate,
     private readonly domain: readonly T[],
-    private readonly epsilon: number | undefined,
   ) {
     this.allowed = new Set(domain);
   }
@@ -130,24 +123,20 @@ export class ChoiceRecorder<T extends string | boolean> implements Recorder {
     if (!gate.dirty) gate.touch();
     this.value = value;
   }
-  take(ctx: CollectContext): T | undefined {
-    const value = this.value;
-    if (value === undefined) return undefined;
-    // Randomized once per report, on the device: the true value never leaves when the registry asks for LDP.
-    return this.epsilon === undefined ? value : randomizeResponse(value, this.domain, this.epsilon, ctx.random);
+  take(): T | undefined {
+    return this.value;
   }
   clear(): void {
     this.value = undefined;
   }
 }
 
-/** A quantity is current state too ("open tabs when the report was made"): see ChoiceRecorder. */
+/** A quantity is current state too ("open tabs, last seen that day"): see ChoiceRecorder. */
 export class QuantityRecorder implements Recorder {
   private value: number | undefined;
   constructor(
     readonly name: string,
     private readonly gate: Gate,
-    private readonly max: number,
   ) {}
   set(value: number): undefined {
     const gate = this.gate;
@@ -161,8 +150,7 @@ export class QuantityRecorder implements Recorder {
     this.value = value;
   }
   take(): number | undefined {
-    const value = this.value;
-    return value === undefined ? undefined : Math.min(value, this.max);
+    return this.value;
   }
   clear(): void {
     this.value = undefined;
@@ -174,6 +162,8 @@ export class DistributionRecorder implements Recorder {
   constructor(
     readonly name: string,
     private readonly gate: Gate,
+    /** The largest sample value (larger samples are clamped to it). */
+    private readonly max: number,
   ) {}
   record(value: number): undefined {
     const gate = this.gate;
@@ -184,7 +174,7 @@ export class DistributionRecorder implements Recorder {
         `distribution "${this.name}".record(${String(value)}): expected a non-negative number`,
       );
     if (!gate.dirty) gate.touch();
-    this.distribution.record(value);
+    this.distribution.record(Math.min(value, this.max));
   }
   take() {
     const distribution = this.distribution;
@@ -197,16 +187,18 @@ export class DistributionRecorder implements Recorder {
 }
 
 /**
- * Page timings per site. The URL is reduced on the spot: to its registrable domain when the public suffix list
- * is loaded, otherwise to scheme://host (path, query and fragment gone) until the list arrives, which happens
- * before the next report is built. A URL without a public registrable domain is recorded as nothing.
+ * Page timings per site. The URL is reduced on the spot to its registrable domain when the public suffix list is
+ * loaded; until it arrives (it loads on first use) the sample is held under scheme://host (path, query and
+ * fragment gone) and reduced before it is folded into the day (day/resolve.ts). A URL without a public
+ * registrable domain is recorded as nothing.
  */
 export class SiteRecorder implements Recorder {
   private sites = new Map<string, Distribution>();
-  private pending: [origin: string, ms: number][] = [];
   constructor(
     readonly name: string,
     private readonly gate: Gate,
+    private readonly max: number,
+    private readonly maxSites: number,
   ) {}
   record(url: string, ms: number): undefined {
     const gate = this.gate;
@@ -219,68 +211,30 @@ export class SiteRecorder implements Recorder {
         `site "${this.name}".record(url, ${String(ms)}): expected a non-negative number`,
       );
     const reduce = siteReducer.reduce;
-    if (reduce) {
-      this.add(reduce(url), ms);
-      return;
-    }
-    const origin = siteOrigin(url);
-    if (origin === null) return;
-    if (!gate.dirty) gate.touch();
-    this.pending.push([origin, ms]);
-    void siteReducer.load();
-  }
-  private add(domain: string | null, ms: number): undefined {
-    if (domain === null) return;
-    let distribution = this.sites.get(domain);
+    if (!reduce) void siteReducer.load().catch(() => undefined);
+    const key = reduce ? reduce(url) : siteOrigin(url);
+    if (key === null) return;
+    let distribution = this.sites.get(key);
     if (!distribution) {
-      if (this.sites.size >= MAX_SITES_PER_METRIC) return this.gate.drop('too_many_entries');
+      if (this.sites.size >= this.maxSites) return gate.drop('too_many_entries');
       distribution = new Distribution();
-      this.sites.set(domain, distribution);
+      this.sites.set(key, distribution);
     }
-    if (!this.gate.dirty) this.gate.touch();
-    distribution.record(ms);
+    if (!gate.dirty) gate.touch();
+    distribution.record(Math.min(ms, this.max));
   }
+  /** Keyed by registrable domain, or by scheme://host while the public suffix list was still loading. */
   take() {
     const sites = this.sites;
-    const pending = this.pending;
     this.sites = new Map();
-    this.pending = [];
-    if (!pending.length) return sites.size ? sitesToJSON(sites) : undefined;
-    return siteReducer.load().then(
-      (reduce) => {
-        for (const [origin, ms] of pending) {
-          const domain = reduce(origin);
-          if (domain === null) continue;
-          let distribution = sites.get(domain);
-          if (!distribution) {
-            if (sites.size >= MAX_SITES_PER_METRIC) {
-              this.gate.drop('too_many_entries');
-              continue;
-            }
-            distribution = new Distribution();
-            sites.set(domain, distribution);
-          }
-          distribution.record(ms);
-        }
-        return sites.size ? sitesToJSON(sites) : undefined;
-      },
-      () => {
-        // Never send a host unreduced: without the public suffix list these samples are dropped.
-        for (let i = 0; i < pending.length; i++) this.gate.drop('site_list_unavailable');
-        return sites.size ? sitesToJSON(sites) : undefined;
-      },
-    );
+    if (!sites.size) return undefined;
+    const out: Record<string, ReturnType<Distribution['toJSON']>> = {};
+    for (const [key, distribution] of sites) out[key] = distribution.toJSON();
+    return out;
   }
   clear(): void {
     this.sites = new Map();
-    this.pending = [];
   }
-}
-
-function sitesToJSON(sites: Map<string, Distribution>) {
-  const out: Record<string, ReturnType<Distribution['toJSON']>> = {};
-  for (const [domain, distribution] of sites) out[domain] = distribution.toJSON();
-  return out;
 }
 
 export class EventRecorder implements Recorder {
@@ -289,6 +243,7 @@ export class EventRecorder implements Recorder {
     readonly name: string,
     private readonly gate: Gate,
     private readonly extras: Record<string, EventExtra>,
+    private readonly maxEvents: number,
   ) {}
   record(extras: Record<string, unknown> = {}): undefined {
     const gate = this.gate;
@@ -325,7 +280,7 @@ export class EventRecorder implements Recorder {
       }
       clean[key] = declared.type === 'quantity' ? Math.min(value as number, declared.max) : (value as string | boolean);
     }
-    if (this.events.length >= MAX_EVENTS_PER_METRIC) return gate.drop('too_many_entries');
+    if (this.events.length >= this.maxEvents) return gate.drop('too_many_entries');
     if (!gate.dirty) gate.touch();
     this.events.push(clean);
   }
@@ -345,6 +300,7 @@ export class CrashRecorder implements Recorder {
   constructor(
     readonly name: string,
     private readonly gate: Gate,
+    private readonly maxSignatures: number,
   ) {}
   record(error: unknown): undefined {
     const gate = this.gate;
@@ -355,55 +311,62 @@ export class CrashRecorder implements Recorder {
       seen.count++;
       return;
     }
-    if (this.crashes.size >= MAX_CRASH_SIGNATURES_PER_METRIC) return gate.drop('too_many_entries');
+    if (this.crashes.size >= this.maxSignatures) return gate.drop('too_many_entries');
     if (!gate.dirty) gate.touch();
     this.crashes.set(key, { type, count: 1 });
   }
+  /** Unhashed: `key` is the normalised frames, hashed into a signature before it is folded (day/resolve.ts). */
   take() {
     const crashes = this.crashes;
     this.crashes = new Map();
     if (!crashes.size) return undefined;
-    return Promise.all(
-      [...crashes].map(async ([key, { type, count }]) => ({ type, signature: await crashSignature(key), count })),
-    );
+    return [...crashes].map(([key, { type, count }]) => ({ type, key, count }));
   }
   clear(): void {
     this.crashes = new Map();
   }
 }
 
+export class BooleanRecorder extends ChoiceRecorder<boolean> {}
+export class EnumerationRecorder extends ChoiceRecorder<string> {}
+
 export type AnyRecorder =
   | CounterRecorder
   | LabeledCounterRecorder
-  | ChoiceRecorder<string>
-  | ChoiceRecorder<boolean>
+  | BooleanRecorder
+  | EnumerationRecorder
   | QuantityRecorder
   | DistributionRecorder
   | SiteRecorder
   | EventRecorder
   | CrashRecorder;
 
-/** Builds the recorder for one registry metric. */
+/**
+ * Builds the recorder for one registry metric. Sample values are clamped here and the number of distinct keys
+ * held in memory is capped by the day's bounds; the day's cumulative bounds are applied when the recorded values
+ * are folded into the day's aggregate.
+ */
 export function createRecorder(name: string, def: MetricDefinition, gate: Gate): AnyRecorder {
+  const bounds = contributionBounds(def);
   switch (def.type) {
     case 'counter':
-      return new CounterRecorder(name, gate, def.max ?? Number.MAX_SAFE_INTEGER);
+      return new CounterRecorder(name, gate);
     case 'labeled_counter':
       return new LabeledCounterRecorder(name, gate, def.labels ?? []);
     case 'boolean':
-      return new ChoiceRecorder<boolean>(name, gate, [true, false], def.ldp?.epsilon);
+      return new BooleanRecorder(name, gate, [true, false]);
     case 'enumeration':
-      return new ChoiceRecorder<string>(name, gate, def.values ?? [], def.ldp?.epsilon);
+      return new EnumerationRecorder(name, gate, def.values ?? []);
     case 'quantity':
-      return new QuantityRecorder(name, gate, def.max ?? Number.MAX_VALUE);
+      return new QuantityRecorder(name, gate);
     case 'timing_distribution':
     case 'memory_distribution':
-      return new DistributionRecorder(name, gate);
+      return new DistributionRecorder(name, gate, bounds.value);
     case 'site':
-      return new SiteRecorder(name, gate);
+      return new SiteRecorder(name, gate, bounds.value, bounds.keys);
     case 'event':
-      return new EventRecorder(name, gate, def.extras ?? {});
+      return new EventRecorder(name, gate, def.extras ?? {}, bounds.keys);
     case 'crash':
-      return new CrashRecorder(name, gate);
+      return new CrashRecorder(name, gate, bounds.keys);
   }
 }

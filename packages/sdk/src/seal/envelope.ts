@@ -1,23 +1,13 @@
 /**
  * Where a report is sealed: a ReportBatch becomes gzip(JSON), then one HPKE base-mode message to the collector's
- * current key, framed exactly as @candor/protocol wire/envelope.ts says (header || enc || ciphertext).
+ * current key, framed exactly as @candor/protocol wire/envelope.ts says (header || enc || ciphertext). The
+ * browser bundle loads it on the first send (about a third of the SDK's size, needed at most once a day).
  */
-import {
-  AEAD_AES_128_GCM,
-  encodeHeader,
-  infoFor,
-  KDF_HKDF_SHA256,
-  KEM_X25519_HKDF_SHA256,
-  type KeyConfig,
-} from '@candor/protocol/wire/envelope';
+import { encodeHeader, infoFor, type KeyConfig } from '@candor/protocol/wire/envelope';
+import { isSupportedKey } from '../transport/keys.js';
 import { concatBytes, fromBase64Url, utf8 } from '../util/bytes.js';
 import { gzip, gzipStored } from './gzip.js';
 import { type EphemeralKeyPair, sealBase } from './hpke.js';
-
-/** True when a served key uses the one suite this SDK seals with. */
-export function isSupportedKey(key: KeyConfig): boolean {
-  return key.kem === KEM_X25519_HKDF_SHA256 && key.kdf === KDF_HKDF_SHA256 && key.aead === AEAD_AES_128_GCM;
-}
 
 export interface SealOptions {
   /** Test vectors only: a fixed ephemeral key. */

@@ -2,7 +2,10 @@ import type { Report } from '@candor/protocol';
 
 /** One report exactly as it was sent (before sealing), with when, where, and what the collector answered. */
 export interface TransparencyEntry {
-  /** ISO time the upload was attempted. Kept on the device only; reports themselves carry a day, never a time. */
+  /**
+   * When the upload was last attempted, to the minute (ISO, e.g. 2026-11-22T10:41Z). Kept on the device only;
+   * reports themselves carry a day, never a time.
+   */
   sentAt: string;
   collector: string;
   /**
@@ -14,8 +17,12 @@ export interface TransparencyEntry {
   report: Report;
 }
 
-/** Keeps the last `size` entries, newest last. */
+/**
+ * Keeps the last `size` reports, newest last, each once: a report sent again (after a retry) replaces its
+ * earlier entry, so the log shows every report with its final state.
+ */
 export function appendToLog(log: TransparencyEntry[], entries: TransparencyEntry[], size: number): TransparencyEntry[] {
-  const next = log.concat(entries);
+  const ids = new Set(entries.map((e) => e.report.id));
+  const next = log.filter((e) => !ids.has(e.report.id)).concat(entries);
   return next.length > size ? next.slice(next.length - size) : next;
 }

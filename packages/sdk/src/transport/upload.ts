@@ -3,7 +3,7 @@ import { PATHS, PROBLEM_UNKNOWN_KEY, SEALED_CONTENT_TYPE } from '@candor/protoco
 export type UploadOutcome =
   | { kind: 'accepted'; status: number }
   | { kind: 'unknown-key'; status: number }
-  | { kind: 'rejected'; status: number }
+  | { kind: 'rejected'; status: number; problem: string | null }
   | { kind: 'retry'; status: number | null; retryAfterMs?: number };
 
 /** Bodies up to this size go with `keepalive` (browsers cap all keepalive bodies in flight at 64 KiB). */
@@ -51,7 +51,8 @@ export async function uploadEnvelope(
     } catch {
       type = undefined;
     }
-    return type === PROBLEM_UNKNOWN_KEY ? { kind: 'unknown-key', status } : { kind: 'rejected', status };
+    if (type === PROBLEM_UNKNOWN_KEY) return { kind: 'unknown-key', status };
+    return { kind: 'rejected', status, problem: typeof type === 'string' ? type : null };
   }
   return { kind: 'retry', status };
 }

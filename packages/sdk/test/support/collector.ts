@@ -107,7 +107,8 @@ export class FakeCollector {
     };
     this.requests.push(request);
     if (url.endsWith(PATHS.keys)) {
-      return Response.json({ keys: this.keys.map((k) => k.config) });
+      // As the real collector answers: the key config may be kept for five minutes.
+      return Response.json({ keys: this.keys.map((k) => k.config) }, { headers: { 'cache-control': 'max-age=300' } });
     }
     if (url.endsWith(PATHS.reports)) {
       if (this.uploadResponder) {

@@ -11,6 +11,7 @@ import { FakeCollector } from './collector.js';
 
 export const COLLECTOR_URL = 'https://collector.test';
 export const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+export const DAY_MS = 86_400_000;
 
 export async function setup(options: Partial<CandorOptions<typeof candorBrowserRegistry>> = {}) {
   const collector = await FakeCollector.create();
@@ -37,7 +38,12 @@ export async function setup(options: Partial<CandorOptions<typeof candorBrowserR
     ...options,
   });
   await candor.ready;
-  return { candor, collector, storage, clock };
+  /** Ends the current UTC day (the clock moves to 00:01 the next day) and flushes: that day's report is sent. */
+  const endDay = async () => {
+    clock.advance(DAY_MS - (clock.now() % DAY_MS) + 60_000);
+    await candor.flush();
+  };
+  return { candor, collector, storage, clock, endDay };
 }
 
 /** The registry checker as a collector running on the report's own day would apply it (tests run on fixed clocks). */
@@ -55,6 +61,7 @@ export function expectValidReports(collector: FakeCollector): Report[] {
   return collector.reports;
 }
 
+/** The daily reports that carry at least one value (a day with the SDK running but nothing recorded has none). */
 export function metricsReports(collector: FakeCollector): Report[] {
-  return collector.reports.filter((r) => r.kind === 'metrics');
+  return collector.reports.filter((r) => Object.keys(r.metrics).length > 0);
 }

@@ -3,7 +3,7 @@
 // retry test needs no waiting.
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { encodeHeader, infoFor, PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import { defineRegistry, encodeHeader, infoFor, PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sealBase } from '../open/hpke.js';
 import { type ConformanceCollector, startConformanceCollector } from './server.js';
@@ -18,7 +18,7 @@ function report(overrides: Record<string, unknown> = {}, metrics: Record<string,
     appVersion: '3.4',
     registry: '2026.11.1',
     day: YESTERDAY,
-    kind: 'metrics',
+    kind: 'daily',
     system: { modelFamily: 'pixel', os: 'android', osMajor: 14, language: 'en' },
     metrics,
     ...overrides,
@@ -151,5 +151,50 @@ describe('candor conformance', () => {
     expect(rulesFailed(collector).sort()).toEqual(
       ['envelope.fresh-ephemeral', 'report.ids', 'report.one-per-day', 'upload.headers'].sort(),
     );
+  });
+
+  it("checks an app's own registry and its bounds, and refuses another app's reports", async () => {
+    const registry = defineRegistry({
+      app: 'notes',
+      version: '2026.11.1',
+      metrics: {
+        'notes.saved': {
+          type: 'counter',
+          category: 'ui',
+          description: 'Notes saved in a day.',
+          purpose: 'Know whether saving works.',
+          sensitivity: 'interaction',
+          owner: 'notes@example.com',
+          expires: 'never',
+          max: 50,
+        },
+      },
+    });
+    clock = NOW;
+    collector = await startConformanceCollector({ registries: [registry], now: () => clock });
+    const c = collector;
+    const key = ((await (await fetch(c.url + PATHS.keys)).json()) as { keys: { id: number; publicKey: string }[] })
+      .keys[0] as { id: number; publicKey: string };
+    const post = async (reports: unknown[]) => {
+      const header = encodeHeader(key.id);
+      const json = gzipSync(JSON.stringify({ v: 1, reports }));
+      const { enc, ciphertext } = sealBase(
+        Buffer.from(key.publicKey, 'base64url'),
+        infoFor(header),
+        new Uint8Array(0),
+        json,
+      );
+      const body = new Uint8Array(Buffer.concat([header, enc, ciphertext]));
+      return (
+        await fetch(c.url + PATHS.reports, { method: 'POST', headers: { 'content-type': SEALED_CONTENT_TYPE }, body })
+      ).status;
+    };
+    const notes = report({ app: 'notes', registry: '2026.11.1' }, { 'notes.saved': 51 });
+    expect(await post([notes])).toBe(422);
+    expect(await post([report()])).toBe(422);
+    expect(deviations(c)).toEqual([
+      expect.objectContaining({ rule: 'report.values', metric: 'notes.saved' }),
+      expect.objectContaining({ rule: 'report.values', field: 'app' }),
+    ]);
   });
 });

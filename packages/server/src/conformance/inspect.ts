@@ -11,10 +11,10 @@ import {
   SEALED_CONTENT_TYPE,
   TAG_LENGTH,
 } from '@candor/protocol';
-import type { createBatchChecker } from '../check/batch.js';
 import type { PiiFirewall } from '../firewall/firewall.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
 import { HpkeOpenError, type HpkeRecipient } from '../open/hpke.js';
+import type { createRegistryChecker } from '../registry/check.js';
 import type { Deviation } from './rules.js';
 
 export interface InspectedUpload {
@@ -23,8 +23,6 @@ export interface InspectedUpload {
   enc?: string;
   /** The reports' ids and days, when the batch parsed. */
   reports: { id: string; app: string; day: string }[];
-  /** The status the collector itself would answer (before the conformance collector's retry test). */
-  status: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -56,7 +54,7 @@ export interface InspectContext {
   now: () => number;
   recipient: HpkeRecipient;
   firewall: PiiFirewall;
-  check: ReturnType<typeof createBatchChecker>;
+  check: ReturnType<typeof createRegistryChecker>;
 }
 
 /**
@@ -67,12 +65,7 @@ export interface InspectContext {
 export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectContext): InspectedUpload {
   const deviations: Deviation[] = [];
   const reports: InspectedUpload['reports'] = [];
-  const done = (status: number, enc?: string): InspectedUpload => ({
-    deviations,
-    reports,
-    status,
-    ...(enc ? { enc } : {}),
-  });
+  const done = (enc?: string): InspectedUpload => ({ deviations, reports, ...(enc ? { enc } : {}) });
 
   const contentType = headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (contentType !== SEALED_CONTENT_TYPE) {
@@ -84,7 +77,7 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
 
   if (body.length < HEADER_LENGTH + ENC_LENGTH + TAG_LENGTH) {
     deviations.push({ rule: 'envelope.framing', detail: `${body.length} bytes is shorter than any envelope` });
-    return done(400);
+    return done();
   }
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const header = body.subarray(0, HEADER_LENGTH);
@@ -95,14 +88,14 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   if (suite[0] !== KEM_X25519_HKDF_SHA256 || suite[1] !== KDF_HKDF_SHA256 || suite[2] !== AEAD_AES_128_GCM) {
     const shown = suite.map((id) => `0x${id.toString(16).padStart(4, '0')}`).join(', ');
     deviations.push({ rule: 'envelope.suite', detail: `header names kem, kdf, aead ${shown}` });
-    return done(400, encHex);
+    return done(encHex);
   }
   if (view.getUint8(0) !== ctx.keyId) {
     deviations.push({
       rule: 'envelope.key-id',
       detail: `key id ${view.getUint8(0)}; the collector serves only key id ${ctx.keyId}`,
     });
-    return done(400, encHex);
+    return done(encHex);
   }
 
   let compressed: Buffer;
@@ -111,7 +104,7 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   } catch (error) {
     if (!(error instanceof HpkeOpenError)) throw error;
     deviations.push({ rule: 'envelope.opens', detail: diagnoseOpen(ctx.recipient, header, enc, ciphertext) });
-    return done(400, encHex);
+    return done(encHex);
   }
 
   let plaintext: Buffer;
@@ -128,7 +121,7 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
           ? 'the plaintext is JSON, not gzip (RFC 1952) of it'
           : 'the plaintext is not gzip (RFC 1952)',
     });
-    return done(tooLarge ? 413 : 400, encHex);
+    return done(encHex);
   }
 
   let parsed: unknown;
@@ -136,7 +129,7 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
   } catch {
     deviations.push({ rule: 'batch.json', detail: 'the decompressed plaintext is not UTF-8 JSON' });
-    return done(400, encHex);
+    return done(encHex);
   }
 
   const shape = ReportBatchSchema.safeParse(parsed);
@@ -164,7 +157,11 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   }
   const checked = ctx.check(parsed);
   if (!checked.ok && shape.success) {
-    for (const issue of checked.problem.errors ?? []) {
+    const p = checked.problem;
+    const issues = p.errors?.length
+      ? p.errors
+      : [{ message: p.detail ?? p.title, metric: p.metric ?? '(report)', field: p.field ?? '' }];
+    for (const issue of issues) {
       deviations.push({ rule: 'report.values', detail: issue.message, metric: issue.metric, field: issue.field });
     }
   }
@@ -183,6 +180,5 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
   if (new Set(ids).size !== ids.length) {
     deviations.push({ rule: 'report.ids', detail: 'the same report id appears twice in one batch', field: 'id' });
   }
-  const refused = hit ? 422 : checked.ok ? 202 : checked.problem.status;
-  return done(refused, encHex);
+  return done(encHex);
 }

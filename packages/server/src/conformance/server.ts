@@ -1,13 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { candorBrowserRegistry, PATHS, PROBLEM_UNKNOWN_KEY, type Registry } from '@candor/protocol';
+import { candorBrowserRegistry, PATHS, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createBatchChecker } from '../check/batch.js';
 import { PiiFirewall } from '../firewall/firewall.js';
+import { createInspector } from '../ingest/inspect.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
 import { generateX25519KeyPair, HpkeRecipient } from '../open/hpke.js';
-import { PROBLEM_CONTENT_TYPE, problem } from '../problem.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
+import { createRegistryChecker } from '../registry/check.js';
+import { RegistrySet } from '../registry/set.js';
 import { inspectUpload } from './inspect.js';
 import { ConformanceSession, type ConformanceSummary, type UploadRecord } from './session.js';
 import { summaryMarkdown } from './summary.js';
@@ -16,7 +18,8 @@ export interface ConformanceOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  registry?: Registry;
+  /** The registries of the apps under test (default: candor's example browser registry). */
+  registries?: Registry[];
   /** Seconds asked for in the retry test's 503. Default 2. */
   retryAfterSeconds?: number;
   /** How long past Retry-After a retry may come before it counts as missing. Default 60 s. */
@@ -44,7 +47,8 @@ export const CONFORMANCE_PATHS = { summary: '/conformance/summary', markdown: '/
  * upload in the summary (JSON at /conformance/summary, Markdown at /conformance/summary.md).
  */
 export async function startConformanceCollector(options: ConformanceOptions = {}): Promise<ConformanceCollector> {
-  const registry = options.registry ?? candorBrowserRegistry;
+  const registries = options.registries?.length ? options.registries : [candorBrowserRegistry];
+  const set = new RegistrySet(registries);
   const now = options.now ?? Date.now;
   const retryAfterSeconds = options.retryAfterSeconds ?? 2;
   const keyId = 1 + Math.floor(Math.random() * 254);
@@ -55,9 +59,16 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     keyId,
     now,
     recipient,
-    firewall: new PiiFirewall(registry),
-    check: createBatchChecker(registry, { now }),
+    firewall: new PiiFirewall(set.vocabulary()),
+    check: createRegistryChecker(set, { now }),
   };
+  // The real collector's inspection decides what each upload is answered, so a client sees what it would see.
+  const collectorInspect = createInspector({
+    registries,
+    keys: { recipientFor: (id) => (id === keyId ? recipient : undefined), refreshIfStale: async () => {} },
+    limits: DEFAULT_LIMITS,
+    now,
+  });
 
   const app = new Hono();
   app.get(PATHS.keys, (c) => {
@@ -77,7 +88,12 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     }
     const body = new Uint8Array(await c.req.arrayBuffer());
     const inspected = inspectUpload(c.req.raw.headers, body, context);
-    const { status, retryTest } = session.record(inspected, body);
+    const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    const answer: Problem | null =
+      contentType !== SEALED_CONTENT_TYPE
+        ? problem(415, 'unsupported-media-type', 'Uploads must be sealed', { field: 'content-type' })
+        : await collectorInspect(body).then((inspection) => (inspection.ok ? null : inspection.problem));
+    const { retryTest } = session.record(inspected, body, answer?.status ?? 202);
     options.onUpload?.(session.summary().uploads.at(-1) as UploadRecord);
     if (retryTest) {
       return c.body(
@@ -88,16 +104,8 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
         { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': String(retryAfterSeconds) },
       );
     }
-    if (status === 202) {
-      return c.json({ accepted: inspected.reports.length, duplicates: 0 }, 202);
-    }
-    const first = inspected.deviations[0];
-    const type = first?.rule === 'envelope.key-id' ? PROBLEM_UNKNOWN_KEY : 'conformance';
-    return c.body(
-      JSON.stringify(problem(status, type, 'The upload departs from the protocol', { detail: first?.detail ?? '' })),
-      status as 400,
-      { 'content-type': PROBLEM_CONTENT_TYPE },
-    );
+    if (answer === null) return c.json({ accepted: inspected.reports.length, duplicates: 0 }, 202);
+    return c.body(JSON.stringify(answer), answer.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
   });
   app.get(CONFORMANCE_PATHS.summary, (c) => c.json(session.summary(), 200, { 'cache-control': 'no-store' }));
   app.get(CONFORMANCE_PATHS.markdown, (c) =>
@@ -115,10 +123,11 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     session,
     summary: () => session.summary(),
+    // Graceful: the run completes while the last upload is being answered, and that answer must still arrive.
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }

@@ -79,8 +79,11 @@ export class ConformanceSession {
     return new Promise((resolve) => this.settledListeners.push(resolve));
   }
 
-  /** Records an inspected upload; returns the status to answer and whether it is the retry test's 503. */
-  record(inspected: InspectedUpload, body: Uint8Array): { status: number; retryTest: boolean } {
+  /**
+   * Records an inspected upload and the status the collector would answer it with; says whether it is the retry
+   * test's upload, to be answered 503.
+   */
+  record(inspected: InspectedUpload, body: Uint8Array, collectorStatus: number): { retryTest: boolean } {
     const now = this.options.now();
     const deviations = [...inspected.deviations];
     for (const rule of this.rulesReached(inspected)) this.exercised.add(rule);
@@ -99,7 +102,7 @@ export class ConformanceSession {
     let retryTest = false;
     if (this.retry && !this.retry.settled && ids.some((id) => this.retry?.ids.has(id))) {
       this.settleRetry(ids, now, deviations);
-    } else if (!this.retry && inspected.status === 202 && ids.length > 0) {
+    } else if (!this.retry && collectorStatus === 202 && ids.length > 0) {
       this.retry = { ids: new Set(ids), at: now, settled: false };
       retryTest = true;
       setTimeout(() => this.retryDeadline(), this.options.retryAfterSeconds * 1000 + this.options.retryGraceMs).unref();
@@ -111,7 +114,7 @@ export class ConformanceSession {
           deviations.push({ rule: 'report.ids', detail: 'a report id already acknowledged came again', field: 'id' });
         }
       }
-      if (inspected.status === 202) {
+      if (collectorStatus === 202) {
         for (const report of inspected.reports) {
           const appDay = `${report.app}\u0000${report.day}`;
           const earlier = this.appDays.get(appDay);
@@ -128,7 +131,7 @@ export class ConformanceSession {
       }
     }
 
-    const status = retryTest ? 503 : inspected.status;
+    const status = retryTest ? 503 : collectorStatus;
     this.uploads.push({
       n: this.uploads.length + 1,
       atMs: now - this.startedAt,
@@ -138,7 +141,7 @@ export class ConformanceSession {
       deviations,
     });
     this.notifyIfComplete();
-    return { status, retryTest };
+    return { retryTest };
   }
 
   private rulesReached(inspected: InspectedUpload): Rule[] {

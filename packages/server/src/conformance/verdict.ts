@@ -1,10 +1,10 @@
-import type { Registry } from '@candor/protocol';
-import { createBatchChecker } from '../check/batch.js';
-import { PiiFirewall } from '../firewall/firewall.js';
+import { gzipSync } from 'node:zlib';
+import { encodeHeader, infoFor, type Registry } from '@candor/protocol';
+import { createInspector } from '../ingest/inspect.js';
 import { DEFAULT_LIMITS } from '../limits/limits.js';
-import type { Problem } from '../problem.js';
+import { generateX25519KeyPair, HpkeRecipient, sealBase } from '../open/hpke.js';
 
-/** What the collector answers an opened upload: accepted, or the problem it is refused with. */
+/** What the collector answers an upload: accepted, or the problem it is refused with. */
 export type Verdict =
   | { status: 202; accepted: number }
   | { status: number; type: string; metric: string; field: string; detector?: string };
@@ -15,43 +15,35 @@ export interface VerdictOptions {
   now?: () => number;
 }
 
+const KEY_ID = 1;
+
 /**
- * The collector's checks on an opened upload, in ingest's order (ingest/upload.ts): report count, personal-data
- * firewall, then schema, registry and bounds. The test vectors' verdicts and the conformance collector come from
- * here; server/test/protocol-vectors.test.ts also sends every vector to a running collector, so the two agree.
+ * The collector's verdict on a batch, from ingest's own inspection (ingest/inspect.ts): the batch is sealed to a
+ * throwaway key and inspected exactly as an upload is. The test vectors' verdicts come from here, so they are the
+ * collector's by construction; server/test/protocol-vectors.test.ts also sends them to a running collector.
  */
-export function createVerdictChecker(options: VerdictOptions): (parsed: unknown) => Verdict {
-  const firewall = new PiiFirewall(options.registry);
-  const check = createBatchChecker(options.registry, options.now ? { now: options.now } : {});
-  const refuse = (p: Pick<Problem, 'status' | 'type'> & Partial<Problem>): Verdict => ({
-    status: p.status,
-    type: p.type,
-    metric: p.metric ?? '(upload)',
-    field: p.field ?? '',
-    ...(p.detector ? { detector: p.detector } : {}),
+export function createVerdictChecker(options: VerdictOptions): (batch: unknown) => Promise<Verdict> {
+  const { privateKey, publicKey } = generateX25519KeyPair();
+  const recipient = new HpkeRecipient(privateKey);
+  const inspect = createInspector({
+    registries: [options.registry],
+    keys: { recipientFor: (id) => (id === KEY_ID ? recipient : undefined), refreshIfStale: async () => {} },
+    limits: DEFAULT_LIMITS,
+    ...(options.now ? { now: options.now } : {}),
   });
-  return (parsed) => {
-    const reports = (parsed as { reports?: unknown } | null)?.reports;
-    if (Array.isArray(reports) && reports.length > DEFAULT_LIMITS.maxReportsPerBatch) {
-      return {
-        status: 413,
-        type: 'https://candor.dev/problems/too-many-reports',
-        metric: '(batch)',
-        field: 'reports',
-      };
-    }
-    const hit = firewall.scan(parsed);
-    if (hit) {
-      return refuse({
-        status: 422,
-        type: 'https://candor.dev/problems/personal-data',
-        metric: hit.metric,
-        field: hit.field,
-        detector: hit.detector,
-      });
-    }
-    const checked = check(parsed);
-    if (!checked.ok) return refuse(checked.problem);
-    return { status: 202, accepted: checked.batch.reports.length };
+  const header = encodeHeader(KEY_ID);
+  return async (batch) => {
+    const json = Buffer.from(JSON.stringify(batch));
+    const { enc, ciphertext } = sealBase(publicKey, infoFor(header), new Uint8Array(0), gzipSync(json));
+    const inspection = await inspect(Buffer.concat([header, enc, ciphertext]));
+    if (inspection.ok) return { status: 202, accepted: inspection.reports.length };
+    const p = inspection.problem;
+    return {
+      status: p.status,
+      type: p.type,
+      metric: p.metric ?? '(upload)',
+      field: p.field ?? '',
+      ...(p.detector ? { detector: p.detector } : {}),
+    };
   };
 }

@@ -17,6 +17,8 @@ export function dataDictionary(registry: Registry, centralDp: boolean, k: number
       owner: def.owner,
       expires: def.expires,
       ...(def.unit ? { unit: def.unit } : {}),
+      ...(def.values ? { values: [...def.values] } : {}),
+      ...(def.labels ? { labels: [...def.labels] } : {}),
       protections,
     };
   });

@@ -9,6 +9,14 @@ const problemResponse = (description: string) => ({
 });
 
 /** The OpenAPI 3.1 description of the collector served at GET /v1/openapi.json. */
+/** Reads are about one app; the metric list above is the default app's. */
+const appParameter = {
+  name: 'app',
+  in: 'query',
+  schema: { type: 'string' },
+  description: 'the app (GET /v1/apps); default: the first registry the collector was given',
+};
+
 export function openApiDocument(registry: Registry, version = '0.1.0'): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -93,6 +101,7 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
               schema: { type: 'string', format: 'date' },
               description: 'inclusive; default today (UTC)',
             },
+            appParameter,
           ],
           responses: {
             200: {
@@ -101,6 +110,7 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
             },
             400: problemResponse('unknown metric or invalid parameters'),
             401: problemResponse('missing or invalid token'),
+            404: problemResponse('the collector serves no such app'),
             429: problemResponse("the metric's central-DP budget for today is spent"),
           },
         },
@@ -109,6 +119,7 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
         get: {
           summary: 'k, central-DP budget spent and left per metric today, suppressed cells, firewall rejections',
           security: [{ bearer: [] }],
+          parameters: [appParameter],
           responses: {
             200: { description: 'PrivacyStatus (see @candor/protocol query/types.ts)' },
             401: problemResponse('missing or invalid token'),
@@ -118,7 +129,19 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
       [PATHS.registry]: {
         get: {
           summary: 'The public data dictionary: every metric, why it exists and how it is protected',
-          responses: { 200: { description: '{ app, version, metrics: DictionaryEntry[] }' } },
+          parameters: [appParameter],
+          responses: {
+            200: {
+              description: 'DictionaryEntry[]; the app and its registry version in candor-app, candor-registry-version',
+            },
+            404: problemResponse('the collector serves no such app'),
+          },
+        },
+      },
+      [PATHS.apps]: {
+        get: {
+          summary: 'The apps this collector serves and their loaded registry versions; the first is the default app',
+          responses: { 200: { description: '{ app, versions: string[] }[]' } },
         },
       },
       [PATHS.openapi]: { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },

@@ -190,10 +190,18 @@ describe('hostile values are refused before anything is stored', () => {
         const response = await post(c, text);
         expect({ name, where, status: response.status }).toEqual({ name, where, status: 422 });
       }
-      const query = await fetch(`${c.url}/v1/query?metric=${encodeURIComponent(name)}`, {
-        headers: { authorization: `Bearer ${c.queryToken}` },
-      });
-      expect({ name, status: query.status }).toEqual({ name, status: 400 });
+      const queries: Record<string, string>[] = [
+        { metric: name },
+        { metric: 'page_load.count', by: name },
+        { app: name, metric: 'page_load.count' },
+      ];
+      for (const params of queries) {
+        const query = await fetch(`${c.url}/v1/query?${new URLSearchParams(params)}`, {
+          headers: { authorization: `Bearer ${c.queryToken}` },
+        });
+        // 400 for a metric or grouping the registry does not have, 404 for an app the collector does not serve.
+        expect({ params, refused: query.status === 400 || query.status === 404 }).toEqual({ params, refused: true });
+      }
     }
     expect(c.stats.accepted).toBe(0);
   });

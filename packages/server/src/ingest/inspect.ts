@@ -25,7 +25,7 @@ export type Inspection =
 export interface InspectorDeps {
   /** Every registry the collector serves; each report is checked against the one it names. */
   registries: Registry[];
-  keys: KeyRing;
+  keys: Pick<KeyRing, 'recipientFor' | 'refreshIfStale'>;
   limits: IngestLimits;
   /** The clock for the accepted-day window. */
   now?: () => number;

@@ -42,6 +42,7 @@ const OPEN_DIMENSIONS: ReadonlySet<Dimension> = new Set([
   'language',
   'appVersion',
   'osMajor',
+  'osVersion',
 ]);
 export const SUPPRESSED_KEY = '(other)';
 const KEY_DIMENSIONS: ReadonlySet<Dimension> = new Set(['label', 'value', 'site', 'signature']);

@@ -1,7 +1,7 @@
 import type { Distribution, EventRecord, Registry, Report } from '@candor/protocol';
 import type { SampleRow } from './types.js';
 
-/** The metric name daily-activity reports are stored under. */
+/** The metric every daily report adds one row to: each report is one active device-day. */
 export const DAILY_ACTIVITY_METRIC = '$daily_activity';
 
 /** Flattens one validated report into storage rows. Shared by every store so they hold the same data. */
@@ -38,10 +38,7 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
     for (const [index, n] of Object.entries(d.buckets)) push(metric, key, 0, n, Number(index));
   };
 
-  if (report.kind === 'daily-activity') {
-    push(DAILY_ACTIVITY_METRIC, '', 1);
-    return rows;
-  }
+  push(DAILY_ACTIVITY_METRIC, '', 1);
   for (const [metric, value] of Object.entries(report.metrics)) {
     const type = registry.metrics[metric]?.type;
     switch (type) {

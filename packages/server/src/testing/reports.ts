@@ -55,7 +55,7 @@ export function sampleReport(
     appVersion: pick(random, ['3.4', '3.5']),
     registry: '2026.11.1',
     day: SAMPLE_DAY,
-    kind: 'metrics',
+    kind: 'daily',
     system: {
       modelFamily: family,
       os: family === 'iphone' ? 'ios' : 'android',

@@ -12,6 +12,7 @@ const DIMENSION_EXPRESSION: Record<Dimension, string> = {
   modelFamily: 'model_family',
   os: 'os',
   osMajor: 'toString(os_major)',
+  osVersion: "concat(os, ' ', toString(os_major))",
   language: 'language',
   appVersion: 'app_version',
 };

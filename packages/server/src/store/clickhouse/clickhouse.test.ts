@@ -145,7 +145,7 @@ describe.skipIf(!available)('ClickHouse store on a real server', () => {
     reports.push(
       ...Array.from({ length: 60 }, (_, i) => ({
         ...sampleReport(random),
-        kind: 'daily-activity' as const,
+        kind: 'daily' as const,
         day: days[i % 3] as string,
         metrics: {},
       })),

@@ -10,7 +10,14 @@ const DAY_MS = 86_400_000;
 const MULTI_KEY_TYPES: ReadonlySet<MetricType> = new Set(['labeled_counter', 'site', 'crash', 'event']);
 
 /** Dimensions only the full rollup has; every other query reads the per-day rollup. */
-const DEVICE_DIMENSIONS: ReadonlySet<Dimension> = new Set(['modelFamily', 'os', 'osMajor', 'language', 'appVersion']);
+const DEVICE_DIMENSIONS: ReadonlySet<Dimension> = new Set([
+  'modelFamily',
+  'os',
+  'osMajor',
+  'osVersion',
+  'language',
+  'appVersion',
+]);
 
 const DIMENSION_SQL: Record<Dimension, string> = {
   day: "strftime(day, '%Y-%m-%d')",
@@ -21,6 +28,7 @@ const DIMENSION_SQL: Record<Dimension, string> = {
   modelFamily: 'model_family',
   os: 'os',
   osMajor: 'CAST(os_major AS VARCHAR)',
+  osVersion: "os || ' ' || CAST(os_major AS VARCHAR)",
   language: 'language',
   appVersion: 'app_version',
 };
