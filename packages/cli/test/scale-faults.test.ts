@@ -8,10 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '@candor/protocol';
 import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope } from '@candor/server';
 import { SAMPLE_DAY, seededRandom } from '@candor/server/testing';
-import { countNumbered, numberedReport, storedNumbers } from '@candor/server/testing/numbered-reports';
+import { countNumbered, numberedReport, reportNumber, storedNumbers } from '@candor/server/testing/numbered-reports';
 import { freePort, waitFor } from '@candor/server/testing/processes';
 import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,9 +97,6 @@ async function waitForStored(store: ClickHouseStore, expected: number, timeoutMs
   });
 }
 
-/** The number a numbered report carries in its only site. */
-const numberOf = (r: Report) =>
-  Number(/^n(\d+)\./.exec(Object.keys(r.metrics['page_load.time_by_site'] as object)[0] ?? '')?.[1]);
 const sorted = (numbers: Iterable<number>) => [...numbers].sort((a, b) => a - b);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,7 +115,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
       while (phase !== 'done') {
         const batch = Array.from({ length: 10 }, () => numberedReport(next++, random));
         await sink.accept(batch);
-        for (const r of batch) accepted.add(numberOf(r));
+        for (const r of batch) accepted.add(reportNumber(r));
         await sleep(100);
       }
     })();
@@ -156,7 +152,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
     for (let n = 1; n <= total; n += 50) {
       const batch = Array.from({ length: 50 }, (_, i) => numberedReport(n + i, random));
       await sink.accept(batch);
-      accepted.push(...batch.map((r) => numberOf(r)));
+      accepted.push(...batch.map((r) => reportNumber(r)));
     }
     let kills = 0;
     let caughtMidway = 0;
@@ -294,7 +290,7 @@ describe.skipIf(!available)('scale-out fault tests', () => {
             body,
           }).catch(() => null);
           if (response?.status === 202) {
-            for (const r of reports) accepted.add(numberOf(r));
+            for (const r of reports) accepted.add(reportNumber(r));
             break;
           }
           if (response && response.status < 500 && response.status !== 429) {

@@ -19,12 +19,13 @@
  */
 import type { MetricDefinition, MetricType, Registry, SystemInfo } from '@candor/protocol';
 import type { Candor } from './candor.js';
+import { Consent } from './consent.js';
 import { crashSignature } from './crash/signature.js';
 import { type Delta, dailyMetrics, isExpired, nextDay, utcDay } from './day/aggregate.js';
 import { foldDay } from './day/fold.js';
 import { needsResolving, withoutUnreducedSites } from './day/sites.js';
 import { CandorUsageError, createErrorCounters, type DropReason, type ErrorCounters } from './errors.js';
-import { type Journal, type JournalEntry, localStorageJournal } from './lifecycle/journal.js';
+import { type Journal, localStorageJournal } from './lifecycle/journal.js';
 import { onPageHide } from './lifecycle/page-hide.js';
 import { connectTabs, type TabMessage, type Tabs } from './lifecycle/tabs.js';
 import { type NoopHandles, noopHandles } from './metrics/noop.js';
@@ -59,7 +60,6 @@ import type {
 } from './metrics/types.js';
 import {
   type CandorOptions,
-  type ConsentRegime,
   type ConsentState,
   type FlushOptions,
   isRegistry,
@@ -80,19 +80,16 @@ import { KeyCache } from './transport/keys.js';
 import { Sender } from './transport/sender.js';
 import { randomReportId } from './util/bytes.js';
 
-/** The registry type each handle method asks for. */
-const HANDLE_TYPES: Record<keyof NoopHandles, MetricType> = {
-  counter: 'counter',
-  labeledCounter: 'labeled_counter',
-  boolean: 'boolean',
-  quantity: 'quantity',
-  timing: 'timing_distribution',
-  memory: 'memory_distribution',
-  enumeration: 'enumeration',
-  site: 'site',
-  event: 'event',
-  crash: 'crash',
-};
+/** The registry type a handle method asks for: its own name but for three. */
+function typeFor(method: keyof NoopHandles): MetricType {
+  return method === 'timing'
+    ? 'timing_distribution'
+    : method === 'memory'
+      ? 'memory_distribution'
+      : method === 'labeledCounter'
+        ? 'labeled_counter'
+        : method;
+}
 
 export { utcDay };
 
@@ -109,7 +106,6 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
 
   private readonly collector: string;
   private readonly appVersion: string;
-  private readonly regime: ConsentRegime;
   private readonly development: boolean;
   private readonly storage: QueueStorage;
   private readonly fetchImpl: typeof fetch;
@@ -122,10 +118,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   private readonly counters = createErrorCounters();
   private readonly listeners = new Set<(log: TransparencyEntry[]) => void>();
 
-  private consentState: ConsentState;
-  private consentChosen = false;
-  private privateOn = false;
-  private privateScopes = 0;
+  private readonly consentGate: Consent;
   private stopped = false;
   private loaded = false;
   private storageWritable = true;
@@ -155,8 +148,10 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     this.reg = isRegistry(options.registry) ? options.registry : { app: 'invalid', version: '0000.0.0', metrics: {} };
     this.collector = String(options.collector ?? '').replace(/\/+$/, '');
     this.appVersion = coarseAppVersion(String(options.appVersion ?? '')) ?? '0.0';
-    this.regime = options.consent?.regime === 'opt-out' ? 'opt-out' : 'opt-in';
-    this.consentState = options.consent?.state ?? 'unknown';
+    this.consentGate = new Consent(
+      options.consent?.regime === 'opt-out' ? 'opt-out' : 'opt-in',
+      options.consent?.state ?? 'unknown',
+    );
     const nav = typeof navigator === 'undefined' ? undefined : navigator;
     this.system = coarseSystem(options.system ?? detectSystem(nav));
     const browser = typeof indexedDB !== 'undefined' && typeof document !== 'undefined';
@@ -215,11 +210,11 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   // ---- consent and private mode ----
 
   get consent(): ConsentState {
-    return this.consentState;
+    return this.consentGate.state;
   }
 
   get isPrivate(): boolean {
-    return this.privateOn || this.privateScopes > 0;
+    return this.consentGate.isPrivate;
   }
 
   get lastFailure(): UploadFailure | null {
@@ -230,13 +225,9 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     return { ...this.counters, droppedSamples: { ...this.counters.droppedSamples } };
   }
 
-  private get consentAllows(): boolean {
-    return this.consentState === 'granted' || (this.consentState === 'unknown' && this.regime === 'opt-out');
-  }
-
   /** Reports may be built and sent: consent given or presumed, private mode off, not shut down. */
   private get sendingAllowed(): boolean {
-    return !this.stopped && this.consentAllows && !this.isPrivate;
+    return !this.stopped && this.consentGate.allows && !this.consentGate.isPrivate;
   }
 
   private updateGate(): void {
@@ -247,7 +238,9 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     if (state !== 'granted' && state !== 'denied') {
       return this.misuse('invalid_value', `setConsent(${JSON.stringify(state)}): expected "granted" or "denied"`);
     }
-    this.consentChosen = true;
+    this.consentGate.chosen = true;
+    // Durable at once (a page may go away before its storage update completes), and read by every update.
+    this.journal?.setConsent(state);
     this.applyConsent(state);
     // Every other tab of the app applies it at once (and finds it in storage on its next update anyway).
     this.tabs.post({ consent: state });
@@ -255,18 +248,18 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
 
   /** `write` false: the choice came from another tab or from storage, which already holds it. */
   private applyConsent(state: ConsentState, write = true): void {
-    const allowedBefore = this.consentAllows;
-    this.consentState = state;
+    const allowedBefore = this.consentGate.allows;
+    this.consentGate.state = state;
     const dropping = state === 'denied' || (state === 'granted' && !allowedBefore);
     if (dropping) this.dropEverything();
     // Withdrawn: what hidden pages left in the journal goes too, in whichever tab hears of it.
-    if (state === 'denied') this.journal?.drain();
+    if (state === 'denied') this.journal?.clear();
     this.updateGate();
     if (!this.loaded || !write) {
       if (this.loaded && this.sendingAllowed) this.scheduleFlush();
       return;
     }
-    const stored = state === 'unknown' ? null : state;
+    const stored = this.consentGate.stored;
     // The day is read now: the update may run later, after the clock has moved on.
     const today = utcDay(this.now());
     const active = this.sendingAllowed;
@@ -278,16 +271,16 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
 
   /** A choice found in storage (made in another tab) wins over this tab's view. */
   private syncConsent(state: PersistedState): void {
-    if (state.consent && state.consent !== this.consentState) {
-      this.consentChosen = true;
+    if (state.consent && state.consent !== this.consentGate.state) {
+      this.consentGate.chosen = true;
       this.applyConsent(state.consent, false);
     }
   }
 
   private onTabMessage(message: TabMessage): void {
     if ('consent' in message) {
-      if (message.consent !== this.consentState) {
-        this.consentChosen = true;
+      if (message.consent !== this.consentGate.state) {
+        this.consentGate.chosen = true;
         this.applyConsent(message.consent, false);
       }
       return;
@@ -314,18 +307,17 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   }
 
   setPrivate(on: boolean): void {
-    // Anything truthy turns private mode on: a wrong type must never leave it off by mistake.
-    this.privateOn = Boolean(on);
+    this.consentGate.setPrivate(on);
     this.updateGate();
   }
 
   async withPrivate<T>(fn: () => T | Promise<T>): Promise<T> {
-    this.privateScopes++;
+    this.consentGate.enterPrivate();
     this.updateGate();
     try {
       return await fn();
     } finally {
-      this.privateScopes--;
+      this.consentGate.leavePrivate();
       this.updateGate();
     }
   }
@@ -341,7 +333,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     name: string,
     kind: abstract new (...args: never[]) => T,
   ): T | NoopHandles[K] {
-    const expected = HANDLE_TYPES[method];
+    const expected = typeFor(method);
     const def: MetricDefinition | undefined = Object.hasOwn(this.reg.metrics, name)
       ? this.reg.metrics[name]
       : undefined;
@@ -414,16 +406,17 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
       this.storageWritable = false;
     }
     // The stored choice first: applying it clears what is pending in memory, never what is stored.
-    if (stored?.consent && !this.consentChosen) this.applyConsent(stored.consent, false);
+    const choice = this.journal?.consent() ?? stored?.consent;
+    if (choice && !this.consentGate.chosen) this.applyConsent(choice, false);
     this.keys.seed(stored?.key ?? null);
     this.loaded = true;
-    const chosen = this.consentChosen ? (this.consentState === 'unknown' ? null : this.consentState) : undefined;
+    const chosen = this.consentGate.chosen ? this.consentGate.stored : undefined;
     const today = utcDay(this.now());
     await this.foldIn(null, today, this.sendingAllowed, (s) => ({
       ...s,
       consent: chosen === undefined ? s.consent : chosen,
     }));
-    if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
+    if (this.state.reports.length) void import('./transport/send.js').catch(() => undefined);
     this.scheduleFlush();
   }
 
@@ -431,17 +424,18 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
    * Applies a change to the stored state as one atomic step and keeps the result as this tab's view of it. When
    * storage fails, the change is applied in memory (and counted).
    */
-  private async mutate(change: (state: PersistedState) => PersistedState): Promise<void> {
+  private async mutate(change: (state: PersistedState) => PersistedState): Promise<boolean> {
     try {
       const update = ++this.updates;
       if (this.storageWritable) {
         try {
           const state = await this.storage.update(change);
           // An older update finishing late must not replace what a newer one (say, a consent change) wrote.
-          if (update !== this.updates) return;
-          this.state = state;
-          this.syncConsent(state);
-          return;
+          if (update === this.updates) {
+            this.state = state;
+            this.syncConsent(state);
+          }
+          return true;
         } catch {
           this.counters.storageFailures++;
         }
@@ -450,11 +444,13 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     } catch {
       this.counters.internalErrors++;
     }
+    return false;
   }
 
   /**
-   * Folds this tab's delta and whatever pages left in the page-hide journal into the stored day, in one update.
-   * The journal is drained under a lock, so each entry is folded once whichever tab gets there first.
+   * Folds this tab's delta and whatever pages left in the page-hide journal into the stored day, in one update
+   * that also records which journal entries it folded; the entries are removed after it. Under a lock, so one
+   * tab at a time does this, and each entry is folded once even if the page goes away in between.
    */
   private async foldIn(
     delta: Delta | null,
@@ -464,38 +460,43 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   ): Promise<void> {
     const journal = this.journal;
     const run = async () => {
-      const entries: JournalEntry[] = journal?.drain() ?? [];
-      const acked = new Set(entries.flatMap((e) => e.acked ?? []));
-      const raw = entries.flatMap((e) => (e.delta ? [e.delta] : []));
-      if (delta) raw.push(delta);
+      const listed = journal?.entries() ?? [];
       const drop = (reason: DropReason, n: number) => {
         this.counters.droppedSamples[reason] += n;
       };
-      let deltas = raw;
-      if (raw.some((d) => needsResolving(d, this.reg))) {
-        try {
-          const { resolveDelta } = await import('./day/resolve.js');
-          const tools = { registry: this.reg, hash: crashSignature, loadReducer: siteReducer.load, drop };
-          deltas = await Promise.all(raw.map((d) => resolveDelta(d, tools)));
-        } catch (error) {
-          // Put the pages' entries back: they are folded on the next try.
-          for (const entry of entries) journal?.write(entry);
-          throw error;
-        }
-      }
-      await this.mutate((s) => {
-        const next = before(acked.size ? { ...s, reports: s.reports.filter((r) => !acked.has(r.id)) } : s);
-        return this.fold(next, deltas, today, active);
+      const resolve = async (d: Delta): Promise<Delta> => {
+        if (!needsResolving(d, this.reg)) return d;
+        const { resolveDelta } = await import('./day/resolve.js');
+        return resolveDelta(d, { registry: this.reg, hash: crashSignature, loadReducer: siteReducer.load, drop });
+      };
+      const pending = await Promise.all(
+        listed.map(async ({ key, entry }) => ({
+          key,
+          acked: entry.acked ?? [],
+          delta: entry.delta ? await resolve(entry.delta) : null,
+        })),
+      );
+      const own = delta ? await resolve(delta) : null;
+      const stored = await this.mutate((s) => {
+        const fresh = pending.filter((p) => !s.folded.includes(p.key));
+        const acked = new Set(fresh.flatMap((p) => p.acked));
+        const base = before(acked.size ? { ...s, reports: s.reports.filter((r) => !acked.has(r.id)) } : s);
+        const deltas = fresh.flatMap((p) => (p.delta ? [p.delta] : []));
+        if (own) deltas.push(own);
+        return { ...this.fold(base, deltas, today, active), folded: listed.map((p) => p.key) };
       });
+      if (stored) journal?.remove(listed.map((p) => p.key));
     };
     await (journal ? this.tabs.locked('journal', run) : run());
   }
 
   /** The day bookkeeping (day/fold.ts) with this instance's registry, consent view and report header. */
-  private fold(state: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
+  private fold(stored: PersistedState, deltas: Delta[], today: string, active: boolean): PersistedState {
+    // In browsers the choice written synchronously is the newest one (lifecycle/journal.ts).
+    const state = { ...stored, consent: this.journal?.consent() ?? stored.consent };
     const next = foldDay(state, deltas, today, active, {
       registry: this.reg,
-      allowedWithoutChoice: this.consentAllows,
+      allowedWithoutChoice: this.consentGate.allows,
       report: (aggregate) => ({
         id: randomReportId(),
         app: this.reg.app,
@@ -554,7 +555,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
       if (!this.sendingAllowed) return;
       if (now) this.sender.cancelRetry();
       // Load the sealing code while the page is alive: on page hide there may be no time to fetch it.
-      if (this.state.reports.length) void import('./seal/envelope.js').catch(() => undefined);
+      if (this.state.reports.length) void import('./transport/send.js').catch(() => undefined);
       // One tab sends the shared queue at a time; a tab that finds another sending leaves it to that one.
       await this.tabs.locked('send', () => this.sender.send(false), true);
       this.tabs.post({ changed: true });

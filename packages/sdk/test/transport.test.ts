@@ -1,6 +1,6 @@
 import { PATHS, SEALED_CONTENT_TYPE } from '@candor/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { retryDelay } from '../src/transport/upload.js';
+import { retryDelay } from '../src/transport/backoff.js';
 import { DAY_MS, metricsReports, setup, T0 } from './support/setup.js';
 
 describe('upload rules', () => {

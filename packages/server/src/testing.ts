@@ -7,7 +7,7 @@ export { postRaw, type RawResponse, sealForCollector } from './testing/client.js
 export { type Copies, countCopies, type FaultLoad, queueState, runFaultLoad } from './testing/fault-run.js';
 export { clickHouseAvailable, type LocalClickHouse, startLocalClickHouse } from './testing/local-clickhouse.js';
 export { type LocalNats, natsAvailable, startLocalNats } from './testing/local-nats.js';
-export { countNumbered, numberedReport, storedNumbers } from './testing/numbered-reports.js';
+export { countNumbered, numberedReport, reportNumber, storedNumbers } from './testing/numbered-reports.js';
 export { freePort, waitFor, whichBinary } from './testing/processes.js';
 export { NO_NOISE_FOR_PLUMBING_TESTS, seededNoise, seededSource } from './testing/release.js';
 export { distribution, SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from './testing/reports.js';

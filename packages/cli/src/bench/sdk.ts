@@ -196,7 +196,7 @@ export async function benchSdk(flags: string[]): Promise<void> {
   const onDemand: Record<string, string> = {
     'candor-transparency': 'the transparency element, its own entry',
     domain: 'loaded when a `site` metric first records (public suffix list)',
-    envelope: 'loaded on the first send (sealing: gzip and HPKE)',
+    send: 'loaded on the first send, prefetched once a report is queued (sealing and the upload request)',
     resolve: 'loaded when a crash or a site recorded before the suffix list arrived is folded',
     diagnose: 'loaded when an upload fails (why it failed)',
   };

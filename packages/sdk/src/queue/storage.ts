@@ -17,6 +17,8 @@ export interface PersistedState {
   day: DayAggregate | null;
   lastClosedDay: string | null;
   key: CachedKey | null;
+  /** Page-hide journal entries already folded (lifecycle/journal.ts), so none is folded twice. */
+  folded: string[];
   log: TransparencyEntry[];
 }
 
@@ -31,7 +33,7 @@ export interface QueueStorage {
 }
 
 export function emptyState(): PersistedState {
-  return { version: 2, reports: [], consent: null, day: null, lastClosedDay: null, key: null, log: [] };
+  return { version: 2, reports: [], consent: null, day: null, lastClosedDay: null, key: null, folded: [], log: [] };
 }
 
 const isDay = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -55,6 +57,7 @@ export function parseState(value: unknown): PersistedState | null {
       s.key && typeof s.key === 'object' && typeof s.key.expires === 'number' && typeof s.key.config === 'object'
         ? s.key
         : null,
+    folded: Array.isArray(s.folded) ? s.folded.filter((k) => typeof k === 'string') : [],
     log: s.log,
   };
 }

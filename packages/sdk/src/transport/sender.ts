@@ -12,9 +12,10 @@ import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from '../limits.js';
 import type { Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
+import { retryDelay } from './backoff.js';
 import type { UploadFailure } from './diagnose.js';
 import type { KeyCache } from './keys.js';
-import { retryDelay, type UploadOutcome, uploadEnvelope } from './upload.js';
+import type { UploadOutcome } from './upload.js';
 
 export interface SenderHost {
   readonly collector: string;
@@ -31,7 +32,7 @@ export interface SenderHost {
   /** Consent given or presumed, private mode off, not shut down. */
   allowed(): boolean;
   /** An atomic change of the stored state. */
-  mutate(change: (state: PersistedState) => PersistedState): Promise<void>;
+  mutate(change: (state: PersistedState) => PersistedState): Promise<unknown>;
   /** The transparency log changed. */
   logged(): void;
   /** Timers are on; `retry` runs a send when the backoff is over. */
@@ -186,7 +187,7 @@ export class Sender {
   ): Promise<UploadOutcome> {
     const host = this.host;
     const send = async (refresh: boolean) => {
-      const { sealBatchJson } = await import('../seal/envelope.js');
+      const { sealBatchJson, uploadEnvelope } = await import('./send.js');
       const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
       return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
     };

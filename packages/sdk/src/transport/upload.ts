@@ -64,12 +64,3 @@ export function retryAfterHeaderMs(value: string | null, now = Date.now()): numb
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
-
-/**
- * Capped exponential backoff with jitter: attempt n waits between half and all of min(cap, base * 2^n), so
- * devices that failed together do not retry together.
- */
-export function retryDelay(attempt: number, random: () => number, baseMs: number, capMs: number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
-  return ceiling / 2 + random() * (ceiling / 2);
-}

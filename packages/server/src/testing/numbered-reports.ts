@@ -12,8 +12,16 @@ export function numberedReport(n: number, random: () => number): Report {
   return { ...report, metrics: { ...report.metrics, 'page_load.time_by_site': { [siteOf(n)]: distribution([480]) } } };
 }
 
-const siteOf = (n: number) => `n${n}-example.com`;
 const SITE_METRIC = 'page_load.time_by_site';
+const siteOf = (n: number) => `n${n}-example.com`;
+
+/** The number a numbered report carries in its only site. */
+export function reportNumber(report: Report): number {
+  const site = Object.keys((report.metrics[SITE_METRIC] as object | undefined) ?? {})[0] ?? '';
+  const match = /^n(\d+)-example\.com$/.exec(site);
+  if (!match) throw new Error(`not a numbered report: site "${site}"`);
+  return Number(match[1]);
+}
 
 /** Numbered reports stored so far (each counted as often as it was stored). */
 export function countNumbered(store: ClickHouseStore): Promise<number> {

@@ -102,15 +102,34 @@ export async function startWriter(options: WriterOptions): Promise<RunningWriter
     throw error;
   }
   const jsm = await jetstreamManager(connection);
-  const source = await ensureStream(jsm, streamSettings);
-  await ensureConsumer(jsm, streamSettings.name, consumerSettings);
-  // The consumer may have been created with another ack wait than this writer's default: keep up with its own.
-  const ackWaitMs =
-    Number((await jsm.consumers.info(streamSettings.name, consumerSettings.durable)).config.ack_wait) / 1e6;
-  await ensureDeadLetterStream(jsm, streamSettings);
-  const deadLetters = deadLetterStream(streamSettings);
   const js: JetStreamClient = jetstream(connection);
-  let consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+  const deadLetters = deadLetterStream(streamSettings);
+  const setUp = async () => {
+    const source = await ensureStream(jsm, streamSettings);
+    await ensureConsumer(jsm, streamSettings.name, consumerSettings);
+    // The consumer may have been created with another ack wait than this writer's default: keep up with its own.
+    const info = await jsm.consumers.info(streamSettings.name, consumerSettings.durable);
+    await ensureDeadLetterStream(jsm, streamSettings);
+    const consumer = await js.consumers.get(streamSettings.name, consumerSettings.durable);
+    return { source, ackWaitMs: Number(info.config.ack_wait) / 1e6, consumer };
+  };
+  // A nats-server that dies while the writer starts makes these calls time out: wait for it, as at connect.
+  let ready: Awaited<ReturnType<typeof setUp>> | null = null;
+  for (let attempt = 1; !ready; attempt++) {
+    try {
+      ready = await setUp();
+    } catch (error) {
+      if (attempt >= 120) {
+        await connection.close();
+        if (ownsStore) await store.close();
+        throw error;
+      }
+      log.warn({ err: errorText(error) }, 'could not set up the queue; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  const { source, ackWaitMs } = ready;
+  let consumer = ready.consumer;
 
   const stats: WriterStats = {
     batches: 0,
