@@ -1,5 +1,4 @@
 import { fetchDictionary } from '../api.js';
-import { formatKey } from '../format.js';
 import { type Answer, askAll, reportsFigure, section, shareFigure, type ViewContext } from './kit.js';
 
 /** Device breakdowns count device-days: an app sends one report per active day, so they count installs in use. */
