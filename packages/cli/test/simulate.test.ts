@@ -63,7 +63,10 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
     expect(result.consenting).toBeLessThan(120);
     expect(result.uploadsAccepted).toBe(result.consenting * 3);
     expect(result.uploadsRejected).toBe(0);
-    expect(result.sdkErrors).toEqual({});
+    // Bound drops are the SDK enforcing the registry's per-device-day bounds (a busy phone's sixth site of a day
+    // is not sent: page_load.time_by_site keeps 5 sites a device-day), not misuse. Every other drop is a mistake.
+    const { too_many_entries: _overKeys, over_daily_bound: _overBound, ...misuse } = result.sdkErrors;
+    expect(misuse).toEqual({});
     expect(result.activity.privatePageLoads).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,10 @@
-import { bucketIndex } from '@candor/protocol';
+import { bucketIndex, candorBrowserRegistry, contributionBounds } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { expectValidReports, metricsReports, setup } from './support/setup.js';
+
+/** The example registry's per-device-day bound of a metric (protocol privacy/contribution.ts). */
+const bound = (metric: keyof typeof candorBrowserRegistry.metrics) =>
+  contributionBounds(candorBrowserRegistry.metrics[metric]);
 
 describe('every metric type ends up in a valid, sealed report', () => {
   it('records all ten types and the collector opens a report that passes ReportBatchSchema and the checker', async () => {
@@ -75,7 +79,10 @@ describe('every metric type ends up in a valid, sealed report', () => {
     candor.counter('memory.low_memory_warnings').add(5000);
     candor.quantity('ui.open_tabs').set(9999);
     await endDay();
-    expect(metricsReports(collector)[0]?.metrics).toEqual({ 'memory.low_memory_warnings': 100, 'ui.open_tabs': 500 });
+    expect(metricsReports(collector)[0]?.metrics).toEqual({
+      'memory.low_memory_warnings': bound('memory.low_memory_warnings').value,
+      'ui.open_tabs': bound('ui.open_tabs').value,
+    });
     expectValidReports(collector);
   });
 
@@ -109,11 +116,13 @@ describe('every metric type ends up in a valid, sealed report', () => {
 
   it('keeps at most the day bound of events per metric, counting the rest as dropped', async () => {
     const { candor, collector, endDay } = await setup({ mode: 'production' });
-    // The default bound is 200 events a device-day (protocol privacy/contribution.ts).
-    for (let i = 0; i < 210; i++) candor.event('ui.menu_action').record({ item: 'new_tab' });
+    const { keys } = bound('ui.menu_action');
+    for (let i = 0; i < keys + 10; i++) candor.event('ui.menu_action').record({ item: 'new_tab' });
     expect(candor.errors.droppedSamples.too_many_entries).toBe(10);
     await endDay();
-    expect(((metricsReports(collector)[0]?.metrics['ui.menu_action'] as unknown[] | undefined) ?? []).length).toBe(200);
+    expect(((metricsReports(collector)[0]?.metrics['ui.menu_action'] as unknown[] | undefined) ?? []).length).toBe(
+      keys,
+    );
   });
 
   it('counts repeated crashes with the same signature together', async () => {

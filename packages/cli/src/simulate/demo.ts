@@ -2,7 +2,7 @@ import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { createFleet } from './fleet.js';
 
 /** Phones in the demo fleet: enough device-days a day for the released figures to be read. */
-export const DEFAULT_DEMO_DEVICES = 600;
+export const DEFAULT_DEMO_DEVICES = 1_200;
 
 export interface DemoTrafficOptions {
   target: string;
