@@ -1,5 +1,5 @@
-// `candor bench query`: 10 million simulated reports in the embedded DuckDB store, then the dashboard's queries
-// through the real query layer (k-threshold, percentiles, LDP de-biasing), timed at p95.
+// `candor bench query`: simulated reports in the embedded DuckDB store, released day by day, then the dashboard's queries
+// through the real query layer (stored releases, percentiles, LDP de-biasing), timed at p95.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
