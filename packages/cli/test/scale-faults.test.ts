@@ -2,67 +2,24 @@
 // own clickhouse-server and nats-server (127.0.0.1, free ports, temp folders) because it stops or kills parts,
 // runs collectors and writers as real `candor` processes (built CLI: run `npm run build` first), and checks
 // that every report a client got a 2xx for is stored exactly once.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClickHouseStore, createToken, ensureKey, NatsReportSink, sealEnvelope } from '@candor/server';
 import { SAMPLE_DAY, seededRandom } from '@candor/server/testing';
 import { countNumbered, numberedReport, reportNumber, storedNumbers } from '@candor/server/testing/numbered-reports';
 import { freePort, waitFor } from '@candor/server/testing/processes';
-import { openScaleServices, type ScaleServices, scaleServicesAvailable } from '@candor/server/testing/scale-services';
+import { openScaleServices, type ScaleServices } from '@candor/server/testing/scale-services';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CandorProcesses, killHard, scaleTestReady, stopGently } from './support/cli-processes.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-async function ready(): Promise<boolean> {
-  if (!(await scaleServicesAvailable('scale-out fault tests', { ownServers: true }))) return false;
-  if (existsSync(MAIN)) return true;
-  const message = `scale-out fault tests: ${MAIN} is missing; run \`npm run build\` first`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n!!! SKIPPING ${message} !!!\n`);
-  return false;
-}
-const available = await ready();
-
-const children = new Set<ChildProcess>();
+const available = await scaleTestReady('scale-out fault tests');
+const processes = new CandorProcesses();
 const cleanups: (() => Promise<void>)[] = [];
-
-/** Runs `candor ARGS` as a child process; its output is kept for failure messages. */
-function candor(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output = (output + d).slice(-20_000);
-  });
-  child.stderr?.on('data', (d) => {
-    output = (output + d).slice(-20_000);
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return { child, output: () => output };
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  return exited;
-}
-
-async function stopGently(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+const candor = (args: string[]) => processes.run(args);
 
 afterEach(async () => {
-  await Promise.all([...children].map(killHard));
+  await processes.killAll();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 }, 120_000);
 

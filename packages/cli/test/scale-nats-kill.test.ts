@@ -1,15 +1,6 @@
-// Fault test: nats-server killed with SIGKILL under load, at random points, in the collectors -> NATS JetStream ->
-// writer -> ClickHouse setup. A killed nats-server comes back with whatever its files held: acknowledged messages
-// can reappear, one stream sequence can be delivered more than once in a batch, and the stream has forgotten the
-// ids of reports it no longer holds, so a client's retry becomes a new message. Every report a client got a 2xx
-// for must still be stored exactly once, and nothing acknowledged may linger in the work queue.
-// Runs the built CLI (`npm run build` first) against its own clickhouse-server and nats-server.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClickHouseStore, DEFAULT_STREAM, ensureKey } from '@candor/server';
 import {
   countCopies,
@@ -17,48 +8,19 @@ import {
   openScaleServices,
   queueState,
   runFaultLoad,
-  scaleServicesAvailable,
   seededRandom,
   waitFor,
 } from '@candor/server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CandorProcesses, scaleTestReady } from './support/cli-processes.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-async function ready(): Promise<boolean> {
-  if (!(await scaleServicesAvailable('NATS SIGKILL fault test', { ownServers: true }))) return false;
-  if (existsSync(MAIN)) return true;
-  const message = `NATS SIGKILL fault test: ${MAIN} is missing; run \`npm run build\` first`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n!!! SKIPPING ${message} !!!\n`);
-  return false;
-}
-const available = await ready();
-
-const children = new Set<ChildProcess>();
+const available = await scaleTestReady('NATS SIGKILL fault test');
+const processes = new CandorProcesses();
 const cleanups: (() => Promise<void>)[] = [];
-
-function candor(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d).slice(-50_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return { child, output: () => output };
-}
+const candor = (args: string[]) => processes.run(args);
 
 afterAll(async () => {
-  await Promise.all(
-    [...children].map((child) => {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      return exited;
-    }),
-  );
+  await processes.killAll();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 }, 120_000);
 
