@@ -11,8 +11,3 @@ export function lastClosedDay(now: Date): string {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   return new Date(today - (REPORT_DAYS_LATE + 1) * DAY_MS).toISOString().slice(0, 10);
 }
-
-/** True once `day` (YYYY-MM-DD) has closed at `now`. */
-export function isClosedDay(day: string, now: Date): boolean {
-  return day <= lastClosedDay(now);
-}

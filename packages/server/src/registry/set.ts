@@ -1,7 +1,7 @@
 import { type Registry, RegistrySchema } from '@candor/protocol';
 
 /** Orders registry versions "YYYY.M.N" numerically. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

@@ -1,3 +1,4 @@
+import { parseDay } from '@candor/protocol';
 import type { SampleRow } from '../types.js';
 
 /**
@@ -8,37 +9,26 @@ import type { SampleRow } from '../types.js';
  * embedded DuckDB store would refuse never reaches ClickHouse.
  */
 
+const DAY_MS = 86_400_000;
 /** A ClickHouse Date is a day number from 1970-01-01 (shown as 0000-00-00) to 2105; anything else is mangled. */
-const FIRST_DAY = Date.UTC(1970, 0, 2);
-const LAST_DAY = Date.UTC(2105, 11, 31);
+const FIRST_DAY = 1;
+const LAST_DAY = Date.UTC(2105, 11, 31) / DAY_MS;
 /**
  * Bound of one report's row value. Far above any real measurement (registry bounds are tighter, and rows.ts clamps
  * to them), and low enough that no number of reports can sum a Float64 cell to Infinity.
  */
 export const MAX_ROW_VALUE = 2 ** 53;
 
-/** The epoch milliseconds of a real calendar day written YYYY-MM-DD, or null (2026-02-30 and 2026-13-45 are not). */
-export function calendarDay(day: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match) return null;
-  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const time = Date.UTC(year, month - 1, date);
-  const back = new Date(time);
-  // Date.UTC rolls 2026-02-30 over into March; a real day reads back as itself.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== date) return null;
-  return time;
-}
-
-/** A real calendar day that ClickHouse's Date stores as itself, as epoch milliseconds, or null. */
-export function parseDay(day: string): number | null {
-  const time = calendarDay(day);
-  if (time === null || time < FIRST_DAY || time > LAST_DAY) return null;
-  return time;
+/** A real calendar day (protocol's strict parse) that ClickHouse's Date stores as itself, as epoch ms, or null. */
+function storableDay(day: string): number | null {
+  const days = parseDay(day);
+  if (days === null || days < FIRST_DAY || days > LAST_DAY) return null;
+  return days * DAY_MS;
 }
 
 /** The samples table's partition of a day, computed as ClickHouse's toYYYYMM(day) does; null for a day it would mangle. */
 export function partitionOf(day: string): number | null {
-  const time = parseDay(day);
+  const time = storableDay(day);
   if (time === null) return null;
   const d = new Date(time);
   return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
@@ -46,7 +36,7 @@ export function partitionOf(day: string): number | null {
 
 /** Why ClickHouse must not be given these rows of one report, or null when they are safe to store. */
 export function refusalOf(day: string, rows: readonly SampleRow[]): string | null {
-  if (parseDay(day) === null) return `day "${day}" is not a real calendar day between 1970-01-02 and 2105-12-31`;
+  if (storableDay(day) === null) return `day "${day}" is not a real calendar day between 1970-01-02 and 2105-12-31`;
   for (const row of rows) {
     const where = `${row.metric}${row.cell ? ` ${row.cell}` : ''}`;
     if (row.day !== day) return `${where}: row day "${row.day}" differs from the report's day "${day}"`;

@@ -1,4 +1,4 @@
-import { calendarDay } from './guard.js';
+import { parseDay } from '@candor/protocol';
 
 /**
  * SQL literals for ClickHouse 18.16, which has no query parameters: every value placed in a query goes through
@@ -25,7 +25,7 @@ export function integerLiteral(value: number): string {
 
 /** A Date literal from a real YYYY-MM-DD day (ClickHouse would quietly read 2026-02-30 as March 2). */
 export function dayLiteral(day: string): string {
-  if (calendarDay(day) === null) throw new Error(`not a real YYYY-MM-DD day: "${day}"`);
+  if (parseDay(day) === null) throw new Error(`not a real YYYY-MM-DD day: "${day}"`);
   return `toDate(${stringLiteral(day)})`;
 }
 
