@@ -25,7 +25,7 @@ const Labels = z.strictObject({ about: z.string(), files: z.record(z.string(), z
 export type CorpusLabel = z.infer<typeof Label>;
 
 /** The label category a finding counts under. */
-export function labelCategory(category: Category): LabelCategory {
+function labelCategory(category: Category): LabelCategory {
   switch (category) {
     case 'browsing-history':
       return 'page-address';

@@ -7,7 +7,7 @@ import type { CapturedRequest, NameValue } from './har-entry.js';
 
 const run = promisify(execFile);
 
-export const TSHARK_MISSING =
+const TSHARK_MISSING =
   'reading a pcap or pcapng capture needs tshark (the command-line Wireshark: "apt install tshark", "brew install ' +
   'wireshark", or wireshark.org); or open it in Wireshark and export the HTTP traffic as a HAR';
 

@@ -129,7 +129,7 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
       decodeBytes(ctx, Buffer.from(trimmed, 'base64url'), field, push(chain, 'base64url'), undefined, true),
     );
   if (DOT_PADDED_BASE64.test(trimmed))
-    return (
+    return unwrapped(
       decodeBytes(
         ctx,
         Buffer.from(trimmed.replace(/\.+$/, ''), 'base64url'),
@@ -137,7 +137,7 @@ function unwrapString(ctx: DecodeContext, text: string, field: string, chain: st
         push(chain, 'base64'),
         undefined,
         true,
-      ) === 'text'
+      ),
     );
   return false;
 }
