@@ -3,6 +3,7 @@ import type { Dimension } from '@candor/protocol';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient, type Logger } from '@clickhouse/client';
 import { createLogger } from '../../log.js';
 import type { CellLine, DayRelease } from '../../release/types.js';
+import { daysToRelease } from '../days.js';
 import type { ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
 import { type DayLineRow, dayLinesSql, releasedLinesSql } from './aggregate.js';
 import { refusalOf } from './guard.js';
@@ -158,16 +159,8 @@ WHERE app = ${stringLiteral(app)} AND day <= ${dayLiteral(through)}`,
     const starts = [...released];
     if (first && first.first > '1970-01-01') starts.push(first.first);
     if (starts.length === 0) return [];
-    // Every day from the first one on is released, with data or without: a missing day would say nobody
-    // reported on it. A faked old day cannot make this walk back more than 400 days.
-    const end = Date.parse(`${through}T00:00:00Z`);
-    const start = Math.max(Date.parse(`${starts.sort()[0]}T00:00:00Z`), end - 400 * 86_400_000);
-    const days: string[] = [];
-    for (let t = start; t <= end; t += 86_400_000) {
-      const day = new Date(t).toISOString().slice(0, 10);
-      if (!released.has(day)) days.push(day);
-    }
-    return days;
+    // A faked old day cannot make this walk back far: daysToRelease caps it.
+    return daysToRelease(starts.sort()[0] as string, through, released);
   }
 
   async dayLines(app: string, day: string): Promise<CellLine[]> {

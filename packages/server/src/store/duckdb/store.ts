@@ -1,14 +1,12 @@
 import { acceptedDays, type Dimension } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { CellLine, DayRelease } from '../../release/types.js';
+import { daysToRelease } from '../days.js';
 import type { DedupeKey, ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
 import { migrate, STAGING_TABLES_SQL } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
 
 const DAY_MS = 86_400_000;
-
-/** A faked old day must not make the release walk back forever. */
-const MAX_RELEASE_BACKLOG_DAYS = 400;
 
 export interface DuckDbStoreOptions {
   /** How long appended rows wait for more to roll up with before being written (group commit). */
@@ -257,16 +255,7 @@ export class DuckDbStore implements ReportStore {
         .getRowsJS()
         .map((r) => dayString(r[0])),
     );
-    // Every day from the first one on is released, with data or without: a day left out would say nobody
-    // reported on it.
-    const end = Date.parse(`${through}T00:00:00Z`);
-    const start = Math.max(Date.parse(`${dayString(first)}T00:00:00Z`), end - MAX_RELEASE_BACKLOG_DAYS * DAY_MS);
-    const days: string[] = [];
-    for (let t = start; t <= end; t += DAY_MS) {
-      const day = new Date(t).toISOString().slice(0, 10);
-      if (!released.has(day)) days.push(day);
-    }
-    return days;
+    return daysToRelease(dayString(first), through, released);
   }
 
   async dayLines(app: string, day: string): Promise<CellLine[]> {
