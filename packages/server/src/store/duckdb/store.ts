@@ -19,6 +19,20 @@ function toDate(day: string): DuckDBDateValue {
   return new DuckDBDateValue(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
 }
 
+/** One row of day_rows or releases, which share their columns: app, day, metric, dim, cell, detail, bucket, reports, value. */
+function appendCell(appender: DuckDBAppender, app: string, day: string, line: CellLine): void {
+  appender.appendVarchar(app);
+  appender.appendDate(toDate(day));
+  appender.appendVarchar(line.metric);
+  appender.appendVarchar(line.by);
+  appender.appendVarchar(line.cell);
+  appender.appendVarchar(line.detail);
+  appender.appendSmallInt(line.bucket);
+  appender.appendBigInt(BigInt(line.reports));
+  appender.appendDouble(line.value);
+  appender.endRow();
+}
+
 function dayString(value: unknown): string {
   return String(value).slice(0, 10);
 }
@@ -198,16 +212,7 @@ export class DuckDbStore implements ReportStore {
     const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
     try {
       for (const r of rows) {
-        appender.appendVarchar(r.app);
-        appender.appendDate(toDate(r.day));
-        appender.appendVarchar(r.metric);
-        appender.appendVarchar(r.by);
-        appender.appendVarchar(r.cell);
-        appender.appendVarchar(r.detail);
-        appender.appendSmallInt(r.bucket);
-        appender.appendBigInt(BigInt(r.reports));
-        appender.appendDouble(r.value);
-        appender.endRow();
+        appendCell(appender, r.app, r.day, r);
       }
     } finally {
       appender.closeSync();
@@ -281,16 +286,7 @@ export class DuckDbStore implements ReportStore {
       const appender = await this.connection.createAppender('release_staging', 'main', 'temp');
       try {
         for (const line of release.lines) {
-          appender.appendVarchar(app);
-          appender.appendDate(toDate(release.day));
-          appender.appendVarchar(line.metric);
-          appender.appendVarchar(line.by);
-          appender.appendVarchar(line.cell);
-          appender.appendVarchar(line.detail);
-          appender.appendSmallInt(line.bucket);
-          appender.appendBigInt(BigInt(line.reports));
-          appender.appendDouble(line.value);
-          appender.endRow();
+          appendCell(appender, app, release.day, line);
         }
       } finally {
         appender.closeSync();
