@@ -4,10 +4,8 @@
 // the real noise (discrete Laplace from the OS's CSPRNG). The truth is computed from the generated reports
 // themselves, so the error includes contribution bounds and histogram buckets as well as noise.
 import {
-  bucketIndex,
   candorBrowserRegistry,
   DEFAULT_PRIVACY_BUDGET,
-  type Distribution,
   type QueryResult,
   type Report,
   registrableDomain,
@@ -24,7 +22,7 @@ import {
   type ReportStore,
   releaseDay,
 } from '@candor/server';
-import { sampleReport } from '@candor/server/testing';
+import { distribution, sampleReport } from '@candor/server/testing';
 import { randomProfile } from '../simulate/device.js';
 import { SEARCH_ENGINES, SEARCH_METHODS, SITES } from '../simulate/population.js';
 import { logNormal, pickWeighted, seededRandom } from '../simulate/random.js';
@@ -63,17 +61,6 @@ class Truth {
     for (const v of ms) all.push(v);
     this.siteLoads.set(site, all);
   }
-}
-
-function distribution(samples: number[]): Distribution {
-  const buckets: Record<string, number> = {};
-  let sum = 0;
-  for (const s of samples) {
-    const i = String(bucketIndex(s));
-    buckets[i] = (buckets[i] ?? 0) + 1;
-    sum += s;
-  }
-  return { sum, count: samples.length, buckets };
 }
 
 /** One device-day as the SDK would report it, from the simulator's population and habits. */
