@@ -3,7 +3,32 @@
 //   1  a finding reached --fail-on, or a check failed (`candor registry check`)
 //   2  bad usage or bad input: an unknown option, an invalid value, a file that cannot be read
 //   3  a runtime failure: a busy port, a locked store, an unreachable ClickHouse or NATS
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 export const EXIT = { ok: 0, finding: 1, usage: 2, runtime: 3 } as const;
+
+/**
+ * Parses a command's flags the one way every command does: a bad flag prints `candor CMD: why` and the usage
+ * (exit 2), `--help` prints the usage (exit 0). Returns the parsed values, or the exit code to end with.
+ */
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  usage: string,
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ options: O; args: string[]; strict: true }>>['values'] | number {
+  let values: ReturnType<typeof parseArgs<{ options: O; args: string[]; strict: true }>>['values'];
+  try {
+    values = parseArgs({ args: argv, options, strict: true }).values;
+  } catch (error) {
+    console.error(`candor ${command}: ${(error as Error).message}\n\n${usage}`);
+    return EXIT.usage;
+  }
+  if ((values as { help?: unknown }).help) {
+    console.log(usage);
+    return EXIT.ok;
+  }
+  return values;
+}
 
 /** Bad usage or bad input: exits 2 with its message and nothing else. */
 export class UsageError extends Error {

@@ -1,7 +1,7 @@
 // `candor conformance`: a collector that tests a client under development against docs/protocol.md.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CONFORMANCE_PATHS, deviationLine, startConformanceCollector, summaryMarkdown } from '@candor/server';
+import { parseCommandArgs } from '../errors.js';
 import { loadRegistry } from '../registry/file.js';
 
 const USAGE = `usage: candor conformance [options]
@@ -38,17 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     markdown: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
-  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
-  try {
-    values = parseArgs({ args: argv, options }).values;
-  } catch (error) {
-    console.error(`candor conformance: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs('conformance', USAGE, argv, options);
+  if (typeof values === 'number') return values;
   const numbers: Record<string, number> = {};
   for (const name of ['port', 'retry-after', 'retry-grace', 'timeout'] as const) {
     const n = Number(values[name]);

@@ -1,5 +1,3 @@
-// `candor serve`: runs the collector (ingest, query API, data dictionary) and serves the dashboard.
-import { parseArgs } from 'node:util';
 import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
 import {
   type Collector,
@@ -9,7 +7,7 @@ import {
   openScaleOut,
   startCollector,
 } from '@candor/server';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, parseCommandArgs, UsageError } from '../errors.js';
 import { loadRegistry } from '../registry/file.js';
 import { DEFAULT_DEMO_DEVICES, DEMO_HISTORY_DAYS, startDemoTraffic } from '../simulate/demo.js';
 
@@ -35,7 +33,7 @@ options:
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
   --simulate            also run simulated phones against this collector: six closed days of history, then
                         live waves
-  --devices N           phones in the simulated fleet (default 600)
+  --devices N           phones in the simulated fleet (default ${DEFAULT_DEMO_DEVICES})
   -h, --help            this help`;
 
 /**
@@ -107,17 +105,8 @@ export function toCollectorOptions(values: Record<string, string | boolean | str
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    values = parseArgs({ args: argv, options: SERVE_OPTIONS, strict: true }).values;
-  } catch (error) {
-    console.error(`candor serve: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return EXIT.ok;
-  }
+  const values = parseCommandArgs('serve', USAGE, argv, SERVE_OPTIONS);
+  if (typeof values === 'number') return values;
   const options = toCollectorOptions(values);
   if (values.queue && !String(values.store).startsWith('clickhouse')) {
     throw new UsageError(

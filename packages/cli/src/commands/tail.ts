@@ -5,10 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { candorBrowserRegistry, type Report } from '@candor/protocol';
 import { startCollector } from '@candor/server';
-import { EXIT } from '../errors.js';
+import { EXIT, parseCommandArgs } from '../errors.js';
 import { loadRegistry } from '../registry/file.js';
 import { allowedOrigins, SERVE_OPTIONS, toCollectorOptions } from './serve.js';
 
@@ -58,17 +57,8 @@ export function describeReport(report: Report): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof TAIL_OPTIONS; args: string[]; strict: true }>>['values'];
-  try {
-    values = parseArgs({ args: argv, options: TAIL_OPTIONS, strict: true }).values;
-  } catch (error) {
-    console.error(`candor tail: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return EXIT.ok;
-  }
+  const values = parseCommandArgs('tail', USAGE, argv, TAIL_OPTIONS);
+  if (typeof values === 'number') return values;
   const base = toCollectorOptions({ host: values.host, port: values.port, keys: values.keys });
   const registries = [];
   const warn = (line: string) => console.error(`candor tail: ${line}`);
