@@ -167,6 +167,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     this.journal = page ? localStorageJournal(this.reg.app) : null;
     this.sender = new Sender({
       collector: this.collector,
+      relay: options.relay,
       fetch: this.fetchImpl,
       development: this.development,
       settings: this.settings,

@@ -9,6 +9,7 @@ import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from '../limits.js';
+import type { RelayOptions } from '../ohttp/relay.js';
 import type { Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
@@ -19,6 +20,8 @@ import type { UploadOutcome } from './upload.js';
 
 export interface SenderHost {
   readonly collector: string;
+  /** Send through this Oblivious HTTP relay instead of straight to the collector. */
+  readonly relay: RelayOptions | undefined;
   readonly fetch: typeof fetch;
   readonly development: boolean;
   readonly settings: Settings;
@@ -189,6 +192,7 @@ export class Sender {
     const send = async (refresh: boolean) => {
       const { sealBatchJson, uploadEnvelope } = await import('./send.js');
       const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
+      if (host.relay) return (await import('../ohttp/relay.js')).relayUpload(host, body, keepalive, signal);
       return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
     };
     const first = await send(false);
