@@ -105,7 +105,8 @@ export function optionProblems(options: CandorOptions): string[] {
   if (typeof options?.collector !== 'string' || !/^https?:\/\/[^/?#]+/.test(options.collector)) {
     problems.push(`collector: expected an http(s) base URL, got ${JSON.stringify(options?.collector)}`);
   }
-  if (options?.relay && !/^https?:\/\/[^/?#]+/.test(options.relay.url)) problems.push('relay.url: expected an http(s) URL');
+  if (options?.relay && !/^https?:\/\/[^/?#]+/.test(options.relay.url))
+    problems.push('relay.url: expected an http(s) URL');
   if (typeof options?.appVersion !== 'string' || coarseAppVersion(options.appVersion) === null) {
     problems.push(`appVersion: expected a version such as "3.4.1", got ${JSON.stringify(options?.appVersion)}`);
   }

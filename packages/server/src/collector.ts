@@ -7,19 +7,23 @@ import {
   acceptedDays,
   candorBrowserRegistry,
   DEFAULT_PRIVACY_BUDGET,
+  PATHS,
   type PrivacyBudget,
   type Registry,
 } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
 import { createInspector } from './ingest/inspect.js';
 import { InspectorPool, poolAvailable } from './ingest/pool.js';
+import { uploadRoute } from './ingest/route.js';
 import { StoreSink } from './ingest/store-sink.js';
 import { createUploadProcessor, emptyIngestStats, type IngestAnswer, type IngestStats } from './ingest/upload.js';
 import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
+import { OhttpKeys } from './keys/ohttp.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
@@ -138,6 +142,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const { key, created } = await ensureKey(keysDir);
   if (created) log.info({ keyId: key.id }, 'created HPKE key');
   const keys = await KeyRing.open(keysDir);
+  const { keys: ohttpKeys, created: ohttpCreated } = await OhttpKeys.open(keysDir);
+  if (ohttpCreated) log.info({ keyId: ohttpKeys.keyId }, 'created Oblivious HTTP gateway key');
   let queryToken: string | undefined;
   if ((options.createQueryToken ?? true) && (await listTokens(keysDir)).length === 0) {
     queryToken = await createToken(keysDir, 'dashboard');
@@ -195,15 +201,22 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     }),
   );
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
-  const processOne = createUploadProcessor(ingest, stats);
   const onAnswer = options.onAnswer;
-  const processUpload = onAnswer
-    ? async (upload: Parameters<typeof processOne>[0]) => {
-        const answer = await processOne(upload);
-        onAnswer(answer);
-        return answer;
-      }
-    : processOne;
+  const withAnswer = (processOne: ReturnType<typeof createUploadProcessor>) =>
+    onAnswer
+      ? async (upload: Parameters<typeof processOne>[0]) => {
+          const answer = await processOne(upload);
+          onAnswer(answer);
+          return answer;
+        }
+      : processOne;
+  const processUpload = withAnswer(createUploadProcessor(ingest, stats));
+  // Uploads through an Oblivious HTTP relay reach the upload route in-process, with no address at all: the
+  // per-address rate limit cannot apply (the relay, which sees addresses, limits each client instead).
+  const relayed = new Hono().post(
+    PATHS.reports,
+    uploadRoute(withAnswer(createUploadProcessor({ ...ingest, rate: null }, stats)), limits.maxBodyBytes),
+  );
   const app = createApp({
     registries,
     releasers,
@@ -215,6 +228,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     stats,
     processUpload,
     dashboardDir,
+    gateway: { keys: ohttpKeys, forward: async (request) => relayed.fetch(request), maxBodyBytes: limits.maxBodyBytes },
     log,
   });
 

@@ -90,7 +90,8 @@ export function decodeKeyConfig(bytes: Uint8Array): OhttpKeyConfig {
     throw new Error(`key configuration ${keyId} is ${bytes.length} bytes; its lengths say ${keyEnd + 2 + length}`);
   }
   const algorithms: { kdf: number; aead: number }[] = [];
-  for (let at = keyEnd + 2; at < bytes.length; at += 4) algorithms.push({ kdf: u16(bytes, at), aead: u16(bytes, at + 2) });
+  for (let at = keyEnd + 2; at < bytes.length; at += 4)
+    algorithms.push({ kdf: u16(bytes, at), aead: u16(bytes, at + 2) });
   return { keyId, kem, publicKey, algorithms };
 }
 
@@ -130,7 +131,9 @@ export function decodeKeyConfigs(bytes: Uint8Array): OhttpKeyConfig[] {
     at += 2 + length;
   }
   if (configs.length === 0) {
-    throw new Error(`application/ohttp-keys holds no usable key configuration${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
+    throw new Error(
+      `application/ohttp-keys holds no usable key configuration${skipped.length ? `: ${skipped.join('; ')}` : ''}`,
+    );
   }
   return configs;
 }

@@ -64,9 +64,11 @@ export class OhttpKeys {
       throw Object.assign(new Error(`GET ${this.url} answered ${response.status}`), { status: response.status });
     }
     const type = response.headers.get('content-type')?.split(';')[0]?.trim();
-    if (type !== OHTTP_KEYS_TYPE) throw new Error(`GET ${this.url} answered ${type ?? 'no content type'}, not ${OHTTP_KEYS_TYPE}`);
+    if (type !== OHTTP_KEYS_TYPE)
+      throw new Error(`GET ${this.url} answered ${type ?? 'no content type'}, not ${OHTTP_KEYS_TYPE}`);
     const body = new Uint8Array(await response.arrayBuffer());
-    if (body.length > MAX_KEYS_BYTES) throw new Error(`GET ${this.url}: ${body.length} bytes is not a key configuration list`);
+    if (body.length > MAX_KEYS_BYTES)
+      throw new Error(`GET ${this.url}: ${body.length} bytes is not a key configuration list`);
     const config = decodeKeyConfigs(body).find(acceptsCandorSuite);
     if (!config) throw new Error(`GET ${this.url} offered no X25519 key with HKDF-SHA256 and AES-128-GCM`);
     this.key = { config, expires: this.now() + keyAgeMs(response) };
@@ -155,8 +157,8 @@ export function relayUpload(
   const relay = host.relay as RelayOptions;
   const now = () => host.now();
   const url = relay.keysUrl ?? defaultKeysUrl(collector);
-  let keys = keyCaches.get(url);
-  if (!keys) keyCaches.set(url, (keys = new OhttpKeys(fetchImpl, url, now)));
+  const keys = keyCaches.get(url) ?? new OhttpKeys(fetchImpl, url, now);
+  keyCaches.set(url, keys);
   // On page hide there is no time to fetch a key: without one in memory the reports wait for the next page.
   const key = hiding ? keys.cached() : null;
   if (hiding && !key) return Promise.resolve({ kind: 'retry', status: null });

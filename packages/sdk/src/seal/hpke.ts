@@ -83,7 +83,11 @@ function labeledExpand(
 }
 
 /** Context.Export(exporter_context, L) (RFC 9180 section 5.3): what OHTTP keys its response with. */
-export function exportSecret(exporterSecret: Uint8Array, exporterContext: Uint8Array, length: number): Promise<Uint8Array> {
+export function exportSecret(
+  exporterSecret: Uint8Array,
+  exporterContext: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
   return labeledExpand(HPKE_SUITE_ID, exporterSecret, 'sec', exporterContext, length);
 }
 

@@ -7,7 +7,7 @@ import type { IngestAnswer, Upload } from './upload.js';
  * re-streams every body and cost about 30% of end-to-end uploads/s in `candor bench collector`: a declared
  * length is checked up front and read in one go; only a body without one is read chunk by chunk up to the limit.
  */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
   const declared = request.headers.get('content-length');
   if (declared !== null) {
     if (Number(declared) > limit) return 'too-large';
