@@ -22,6 +22,13 @@ export { openEnvelope, sealEnvelope } from './open/envelope.js';
 export { HpkeRecipient, sealBase } from './open/hpke.js';
 export { QueryService } from './query/service.js';
 export * from './queue/index.js';
+export {
+  createRelayApp,
+  DEFAULT_RELAY_MAX_BODY_BYTES,
+  type Relay,
+  type RelayOptions,
+  startRelay,
+} from './relay/relay.js';
 export { CryptoRandom, discreteLaplace, type Noise, type RandomSource } from './release/noise.js';
 export { releaseDay } from './release/release.js';
 export { Releaser } from './release/releaser.js';
