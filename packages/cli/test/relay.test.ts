@@ -9,10 +9,18 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candorBrowserRegistry, OHTTP_PATHS, PROBLEM_OHTTP_KEY } from '@candor/protocol';
+import {
+  candorBrowserRegistry,
+  decodeKeyConfigs,
+  OHTTP_PATHS,
+  ohttpRequestHeader,
+  ohttpRequestInfo,
+  PROBLEM_OHTTP_KEY,
+} from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
 import { DuckDbStore } from '@candor/server';
 import { freePort, waitFor } from '@candor/server/testing';
+import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CandorProcess, CandorProcesses, MAIN, stopGently } from './support/cli-processes.js';
 
@@ -38,11 +46,12 @@ interface Seen {
 }
 
 /** A fetch for the SDK that connects from DEVICE_ADDRESS with a device user agent, and keeps what it sent. */
-function deviceFetch(sent: Buffer[]): typeof fetch {
+function deviceFetch(sent: Buffer[], requests: string[] = []): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     const body = init?.body ? Buffer.from(init.body as Uint8Array) : undefined;
     if (body) sent.push(body);
+    requests.push(`${init?.method ?? 'GET'} ${url.origin}${url.pathname}`);
     const headers: Record<string, string> = {
       ...(init?.headers as Record<string, string>),
       'user-agent': DEVICE_AGENT,
@@ -142,6 +151,7 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
   it('a report sent through the relay lands; the relay saw only ciphertext and the collector no device address', async () => {
     const parties = await startParties();
     const sent: Buffer[] = [];
+    const requests: string[] = [];
     const yesterday = Date.now() - 86_400_000;
     let now = yesterday;
     const candor = createCandor({
@@ -154,7 +164,7 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
       storage: memoryQueueStorage(),
       flushIntervalMs: 0,
       pageLifecycle: false,
-      fetch: deviceFetch(sent),
+      fetch: deviceFetch(sent, requests),
       now: () => now,
     });
     await candor.ready;
@@ -169,23 +179,29 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     expect(log[0]?.report.metrics).toMatchObject({ 'page_load.count': 3, 'settings.dark_mode': true });
     await candor.shutdown();
 
-    // What the device sent: one key fetch to the collector (no body) and one encapsulated upload to the relay.
-    expect(sent).toHaveLength(1);
-    // What left the relay toward the collector: one request from the relay's address, ciphertext only, no
+    // What the device sent: the gateway's key configuration straight from the collector (authenticated by its
+    // origin, RFC 9458 section 3), then everything else through the relay: the report key, then the upload.
+    expect(requests).toEqual([
+      `GET ${parties.collectorUrl}${OHTTP_PATHS.keys}`,
+      `POST ${parties.relayUrl}`,
+      `POST ${parties.relayUrl}`,
+    ]);
+    // What left the relay toward the collector: each request from the relay's address, ciphertext only, no
     // header naming the device.
-    expect(parties.gatewayHop).toHaveLength(1);
-    const hop = parties.gatewayHop[0] as Seen;
-    expect(hop.address).not.toBe(DEVICE_ADDRESS);
-    expect(hop.headers['content-type']).toBe('message/ohttp-req');
-    for (const name of ['x-forwarded-for', 'forwarded', 'x-real-ip', 'via', 'cookie', 'origin', 'referer']) {
-      expect(hop.headers[name]).toBeUndefined();
+    expect(parties.gatewayHop).toHaveLength(2);
+    for (const [i, hop] of parties.gatewayHop.entries()) {
+      expect(hop.address).not.toBe(DEVICE_ADDRESS);
+      expect(hop.headers['content-type']).toBe('message/ohttp-req');
+      for (const name of ['x-forwarded-for', 'forwarded', 'x-real-ip', 'via', 'cookie', 'origin', 'referer']) {
+        expect(hop.headers[name]).toBeUndefined();
+      }
+      const hopHeaders = JSON.stringify(hop.headers);
+      expect(hopHeaders).not.toContain(DEVICE_ADDRESS);
+      expect(hopHeaders).not.toContain('probe-ua-relay');
+      expect(hop.body.equals(sent[i] as Buffer)).toBe(true);
     }
-    const hopHeaders = JSON.stringify(hop.headers);
-    expect(hopHeaders).not.toContain(DEVICE_ADDRESS);
-    expect(hopHeaders).not.toContain('probe-ua-relay');
-    expect(hop.body.equals(sent[0] as Buffer)).toBe(true);
     // Neither what the device sent nor what the relay passed on holds a metric name or the app's name.
-    for (const bytes of [...sent, hop.body]) {
+    for (const bytes of [...sent, ...parties.gatewayHop.map((h) => h.body)]) {
       const text = bytes.toString('latin1');
       for (const plain of ['page_load', 'dark_mode', 'candor-browser', 'Redmi', '/v1/reports']) {
         expect(text).not.toContain(plain);
@@ -204,8 +220,8 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     await store.close();
     expect(keys?.length).toBe(1);
     // Nothing the collector printed or wrote holds the device's address or user agent. The device fetched the
-    // key configuration from the collector directly (that request did carry its address), so this also checks
-    // that the key fetch left no trace.
+    // gateway's key configuration from the collector directly (that request did carry its address), so this
+    // also checks that the key fetch left no trace.
     expect(parties.collector.output()).not.toContain(DEVICE_ADDRESS);
     expect(parties.collector.output()).not.toContain('probe-ua');
     for (const file of await allFiles(join(parties.dir, 'collector'))) {
@@ -223,15 +239,20 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     expect(Buffer.from(await a.arrayBuffer()).equals(Buffer.from(await b.arrayBuffer()))).toBe(true);
   });
 
-  it('a tampered encapsulated request and an unknown key id get clear problems, and nothing is stored', async () => {
+  it('a tampered encapsulated request and an unknown key id get clear problems', async () => {
     const parties = await startParties();
     const keys = new Uint8Array(await (await fetch(parties.collectorUrl + OHTTP_PATHS.keys)).arrayBuffer());
-    const { decodeKeyConfigs } = await import('@candor/protocol');
     const config = decodeKeyConfigs(keys)[0];
     if (!config) throw new Error('no key configuration');
-    // A well-formed encapsulated request, built with the SDK's own code path: seal, then flip one bit.
-    const { encapsulateRequest } = await import('../../sdk/src/ohttp/encapsulate.js');
-    const { encapsulated } = await encapsulateRequest(config, new TextEncoder().encode('not even binary HTTP'));
+    // A well-formed encapsulated request, sealed by an independent HPKE (@hpke/core); then one bit flipped.
+    const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+    const header = ohttpRequestHeader(config.keyId);
+    const sender = await suite.createSenderContext({
+      recipientPublicKey: await suite.kem.deserializePublicKey(config.publicKey.slice().buffer),
+      info: ohttpRequestInfo(header).slice().buffer,
+    });
+    const sealed = new Uint8Array(await sender.seal(new TextEncoder().encode('not even binary HTTP').buffer));
+    const encapsulated = new Uint8Array([...header, ...new Uint8Array(sender.enc), ...sealed]);
     const post = (body: Uint8Array, type = 'message/ohttp-req') =>
       fetch(parties.relayUrl, {
         method: 'POST',

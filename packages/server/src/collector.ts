@@ -228,7 +228,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     stats,
     processUpload,
     dashboardDir,
-    gateway: { keys: ohttpKeys, forward: async (request) => relayed.fetch(request), maxBodyBytes: limits.maxBodyBytes },
+    gateway: {
+      keys: ohttpKeys,
+      forward: async (request) => (request.method === 'GET' ? app.fetch(request) : relayed.fetch(request)),
+      maxBodyBytes: limits.maxBodyBytes,
+    },
     log,
   });
 

@@ -81,40 +81,34 @@ export function defaultKeysUrl(collector: string): string {
   return collector + OHTTP_PATHS.keys;
 }
 
-/** The relay's own answer, when it is not an encapsulated response: the relay or gateway refused it. */
-async function relayRefusal(response: Response): Promise<UploadOutcome | 'key'> {
-  const status = response.status;
-  if (status === 400 && response.headers.get('content-type')?.includes('problem+json')) {
-    const type = await response
-      .json()
-      .then((p: { type?: unknown }) => p.type)
-      .catch(() => undefined);
-    if (type === PROBLEM_OHTTP_KEY) return 'key';
-  }
-  // An outage or a rate limit (429) is worth retrying; anything else is a refusal of what was sent.
-  return uploadOutcome(response);
+/** What came back through the relay: the target's answer, or the relay's or gateway's own refusal. */
+type Exchanged = { inner: Response } | { refused: Response } | 'network';
+
+/** The relay's own answer, when it is not an encapsulated response: `key` is RFC 9458's ohttp-key problem. */
+async function isKeyProblem(response: Response): Promise<boolean> {
+  if (response.status !== 400 || !response.headers.get('content-type')?.includes('problem+json')) return false;
+  const type = await response
+    .clone()
+    .json()
+    .then((p: { type?: unknown }) => p.type)
+    .catch(() => undefined);
+  return type === PROBLEM_OHTTP_KEY;
 }
 
 /**
- * Sends one sealed upload through the relay. A gateway that does not know the key (rotated) answers the
- * RFC 9458 ohttp-key problem: the key configuration is fetched again once and the upload tried once more.
+ * One request through the relay: encoded as binary HTTP, encapsulated, POSTed, the answer opened. A gateway that
+ * no longer knows the key (rotated) answers the ohttp-key problem: the key configuration is fetched again once
+ * and the request tried once more (not while hiding, when `key` is given and there is no time).
  */
-export async function uploadThroughRelay(
+export async function throughRelay(
   fetchImpl: typeof fetch,
   relay: RelayOptions,
   keys: OhttpKeys,
-  collector: string,
-  body: Uint8Array,
-  options: { keepalive?: boolean; signal?: AbortSignal; key?: OhttpKeyConfig | null },
-): Promise<UploadOutcome> {
-  const inner = await new BHttpEncoder().encodeRequest(
-    new Request(collector + PATHS.reports, {
-      method: 'POST',
-      headers: { 'content-type': SEALED_CONTENT_TYPE },
-      body: body as Uint8Array<ArrayBuffer>,
-    }),
-  );
-  const attempt = async (config: OhttpKeyConfig): Promise<UploadOutcome | 'key'> => {
+  request: Request,
+  options: { keepalive?: boolean; signal?: AbortSignal; key?: OhttpKeyConfig | null } = {},
+): Promise<Exchanged> {
+  const inner = await new BHttpEncoder().encodeRequest(request);
+  const attempt = async (config: OhttpKeyConfig): Promise<Exchanged | 'key'> => {
     const { encapsulated, context } = await encapsulateRequest(config, inner);
     let response: Response;
     try {
@@ -129,38 +123,74 @@ export async function uploadThroughRelay(
         signal: options.signal,
       });
     } catch {
-      return { kind: 'retry', status: null };
+      return 'network';
     }
     const type = response.headers.get('content-type')?.split(';')[0]?.trim();
-    if (response.status !== 200 || type !== OHTTP_RESPONSE_TYPE) return relayRefusal(response);
+    if (response.status !== 200 || type !== OHTTP_RESPONSE_TYPE) {
+      return (await isKeyProblem(response)) ? 'key' : { refused: response };
+    }
     const opened = await decapsulateResponse(context, new Uint8Array(await response.arrayBuffer()));
-    return uploadOutcome(new BHttpDecoder().decodeResponse(opened));
+    return { inner: new BHttpDecoder().decodeResponse(opened) };
   };
   const first = await attempt(options.key ?? (await keys.get()));
   if (first !== 'key') return first;
-  // While hiding there is no time for another round trip: the reports stay stored for the next page.
-  if (options.key) return { kind: 'retry', status: 400 };
+  const refused = () =>
+    new Response(JSON.stringify({ type: PROBLEM_OHTTP_KEY }), {
+      status: 400,
+      headers: { 'content-type': 'application/problem+json' },
+    });
+  if (options.key) return { refused: refused() };
   const second = await attempt(await keys.get(true));
-  return second === 'key' ? { kind: 'rejected', status: 400, problem: PROBLEM_OHTTP_KEY } : second;
+  return second === 'key' ? { refused: refused() } : second;
+}
+
+/** Sends one sealed upload through the relay and says what its answer means for the queue. */
+export async function uploadThroughRelay(
+  fetchImpl: typeof fetch,
+  relay: RelayOptions,
+  keys: OhttpKeys,
+  collector: string,
+  body: Uint8Array,
+  options: { keepalive?: boolean; signal?: AbortSignal; key?: OhttpKeyConfig | null },
+): Promise<UploadOutcome> {
+  const request = new Request(collector + PATHS.reports, {
+    method: 'POST',
+    headers: { 'content-type': SEALED_CONTENT_TYPE },
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  const exchanged = await throughRelay(fetchImpl, relay, keys, request, options);
+  if (exchanged === 'network') return { kind: 'retry', status: null };
+  // A relay or gateway refusal reads like the collector's own: 429 and 5xx wait and retry, other 4xx refuse.
+  return uploadOutcome('inner' in exchanged ? exchanged.inner : exchanged.refused);
+}
+
+/** A fetch that sends each request through the relay (for GET /v1/keys): the collector sees no address. */
+export function fetchThroughRelay(fetchImpl: typeof fetch, relay: RelayOptions, keys: OhttpKeys): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const exchanged = await throughRelay(fetchImpl, relay, keys, new Request(input, { method: init?.method ?? 'GET' }));
+    if (exchanged === 'network') throw new TypeError(`the relay ${relay.url} could not be reached`);
+    return 'inner' in exchanged ? exchanged.inner : exchanged.refused;
+  }) as typeof fetch;
 }
 
 const keyCaches = new Map<string, OhttpKeys>();
 
-/** The sender's one call: the key cache per key URL lives here, so the core bundle holds none of this. */
-export function relayUpload(
-  host: Pick<SenderHost, 'fetch' | 'relay' | 'collector' | 'now'>,
-  body: Uint8Array,
-  hiding: boolean,
-  signal: AbortSignal,
-): Promise<UploadOutcome> {
-  const { fetch: fetchImpl, collector } = host;
+/**
+ * The sender's one call (the core bundle holds none of this): routes the host's report-key fetches through the
+ * relay and returns the upload function. On page hide there is no time to fetch a gateway key: without one in
+ * memory the reports stay queued for the next page.
+ */
+export function relayTransport(
+  host: Pick<SenderHost, 'fetch' | 'relay' | 'collector' | 'now' | 'keys'>,
+): (body: Uint8Array, hiding: boolean, signal: AbortSignal) => Promise<UploadOutcome> {
   const relay = host.relay as RelayOptions;
-  const now = () => host.now();
-  const url = relay.keysUrl ?? defaultKeysUrl(collector);
-  const keys = keyCaches.get(url) ?? new OhttpKeys(fetchImpl, url, now);
+  const url = relay.keysUrl ?? defaultKeysUrl(host.collector);
+  const keys = keyCaches.get(url) ?? new OhttpKeys(host.fetch, url, () => host.now());
   keyCaches.set(url, keys);
-  // On page hide there is no time to fetch a key: without one in memory the reports wait for the next page.
-  const key = hiding ? keys.cached() : null;
-  if (hiding && !key) return Promise.resolve({ kind: 'retry', status: null });
-  return uploadThroughRelay(fetchImpl, relay, keys, collector, body, { keepalive: hiding, signal, key });
+  host.keys.fetchImpl = fetchThroughRelay(host.fetch, relay, keys);
+  return async (body, hiding, signal) => {
+    const key = hiding ? keys.cached() : null;
+    if (hiding && !key) return { kind: 'retry', status: null };
+    return uploadThroughRelay(host.fetch, relay, keys, host.collector, body, { keepalive: hiding, signal, key });
+  };
 }

@@ -36,7 +36,8 @@ export class KeyCache {
   private pending: Promise<CachedKey> | null = null;
 
   constructor(
-    private readonly fetchImpl: typeof fetch,
+    /** Replaced by a fetch through the Oblivious HTTP relay when one is configured (ohttp/relay.ts). */
+    public fetchImpl: typeof fetch,
     private readonly collector: string,
     private readonly now: () => number,
     private readonly onFetched: (key: CachedKey) => void,

@@ -190,9 +190,11 @@ export class Sender {
   ): Promise<UploadOutcome> {
     const host = this.host;
     const send = async (refresh: boolean) => {
+      // Through a relay, the key fetch goes through it too, so the collector never sees the device's address.
+      const relayed = host.relay && (await import('../ohttp/relay.js')).relayTransport(host);
       const { sealBatchJson, uploadEnvelope } = await import('./send.js');
       const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
-      if (host.relay) return (await import('../ohttp/relay.js')).relayUpload(host, body, keepalive, signal);
+      if (relayed) return relayed(body, keepalive, signal);
       return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
     };
     const first = await send(false);

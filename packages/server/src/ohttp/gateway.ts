@@ -31,7 +31,7 @@ export interface GatewayDeps {
 /** Binary HTTP framing, the request header, enc and tag: generous, so only the upload's own limit matters. */
 const ENCAPSULATION_OVERHEAD = 1024;
 /** The headers of the upload route's answer that go back, encapsulated, to the client. */
-const FORWARDED_HEADERS = ['content-type', 'retry-after'];
+const FORWARDED_HEADERS = ['content-type', 'retry-after', 'cache-control'];
 
 /**
  * The Oblivious Gateway Resource (RFC 9458): serves the gateway's key configuration and opens encapsulated
@@ -109,10 +109,16 @@ async function answerInner(bytes: Buffer, deps: GatewayDeps): Promise<Response> 
   } catch {
     return refuse(problem(400, 'ohttp-malformed', 'The encapsulated request is not binary HTTP (RFC 9292)'));
   }
-  if (request.method !== 'POST' || new URL(request.url).pathname !== PATHS.reports) {
+  const path = new URL(request.url).pathname;
+  // The report keys: a device sending through a relay fetches them through it too, so no request of its
+  // reaches the collector directly around the time it uploads.
+  if (request.method === 'GET' && path === PATHS.keys) {
+    return copyAnswer(await deps.forward(new Request(`http://collector${PATHS.keys}`)));
+  }
+  if (request.method !== 'POST' || path !== PATHS.reports) {
     return refuse(
-      problem(404, 'not-found', 'Through the gateway only uploads are accepted', {
-        detail: `POST ${PATHS.reports}`,
+      problem(404, 'not-found', 'Through the gateway only uploads and their keys are served', {
+        detail: `POST ${PATHS.reports} or GET ${PATHS.keys}`,
         field: 'path',
       }),
     );
@@ -121,13 +127,19 @@ async function answerInner(bytes: Buffer, deps: GatewayDeps): Promise<Response> 
   // user agent) is dropped here, so the upload route sees exactly what a direct upload shows.
   const contentType = request.headers.get('content-type') ?? SEALED_CONTENT_TYPE;
   const body = new Uint8Array(await request.arrayBuffer());
-  const answer = await deps.forward(
-    new Request(`http://collector${PATHS.reports}`, {
-      method: 'POST',
-      headers: { 'content-type': contentType, 'content-length': String(body.length) },
-      body,
-    }),
+  return copyAnswer(
+    await deps.forward(
+      new Request(`http://collector${PATHS.reports}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'content-length': String(body.length) },
+        body,
+      }),
+    ),
   );
+}
+
+/** The collector's answer with only the headers that describe it, to be encapsulated back to the device. */
+async function copyAnswer(answer: Response): Promise<Response> {
   const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {
     const value = answer.headers.get(name);
