@@ -167,7 +167,7 @@ describe('the Oblivious HTTP gateway', () => {
         new Request(`https://c.example${PATHS.reports}`, {
           method: 'POST',
           headers: { 'content-type': SEALED_CONTENT_TYPE },
-          body: sealed,
+          body: new Uint8Array(sealed),
         }),
       );
       const answer = await fetch(collector.url + OHTTP_PATHS.gateway, {
