@@ -109,13 +109,16 @@ async function answerInner(bytes: Buffer, deps: GatewayDeps): Promise<Response> 
   } catch {
     return refuse(problem(400, 'ohttp-malformed', 'The encapsulated request is not binary HTTP (RFC 9292)'));
   }
+  // The device names the collector as it knows it, which may be behind a path prefix (a reverse proxy's /c/):
+  // the route is recognised by its end. Either way it is answered by this collector's own route, never fetched.
   const path = new URL(request.url).pathname;
+  const is = (route: string) => path.endsWith(route);
   // The report keys: a device sending through a relay fetches them through it too, so no request of its
   // reaches the collector directly around the time it uploads.
-  if (request.method === 'GET' && path === PATHS.keys) {
+  if (request.method === 'GET' && is(PATHS.keys)) {
     return copyAnswer(await deps.forward(new Request(`http://collector${PATHS.keys}`)));
   }
-  if (request.method !== 'POST' || path !== PATHS.reports) {
+  if (request.method !== 'POST' || !is(PATHS.reports)) {
     return refuse(
       problem(404, 'not-found', 'Through the gateway only uploads and their keys are served', {
         detail: `POST ${PATHS.reports} or GET ${PATHS.keys}`,
