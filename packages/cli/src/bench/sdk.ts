@@ -199,6 +199,7 @@ export async function benchSdk(flags: string[]): Promise<void> {
     send: 'loaded on the first send, prefetched once a report is queued (sealing and the upload request)',
     resolve: 'loaded when a crash or a site recorded before the suffix list arrived is folded',
     diagnose: 'loaded when an upload fails (why it failed)',
+    relay: 'loaded on the first send when an Oblivious HTTP relay is configured (RFC 9458, binary HTTP)',
   };
   for (const f of sizes) {
     const what = Object.entries(onDemand).find(([name]) => f.file.includes(name))?.[1] ?? 'loaded on demand';
@@ -214,5 +215,7 @@ export async function benchSdk(flags: string[]): Promise<void> {
   );
   const total = sizes.reduce((s, f) => s + f.gzip, 0);
   console.log(`  ${'all chunks together'.padEnd(34)}${''.padStart(14)}${String(total).padStart(7)} B min+gzip`);
+  const { benchRelay } = await import('./relay.js');
+  await benchRelay(quick);
   console.log(`\nrecording targets ${allMet ? 'met' : 'NOT all met'}`);
 }
