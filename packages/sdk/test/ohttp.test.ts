@@ -138,3 +138,49 @@ describe('application/ohttp-keys', () => {
     ).rejects.toThrow(/answered 404/);
   });
 });
+
+describe('a client with a relay whose gateway key cannot be used', () => {
+  it('keeps the report, counts the failure and, in development mode, says why', async () => {
+    const { createCandor } = await import('../src/client.js');
+    const { memoryQueueStorage } = await import('../src/queue/memory.js');
+    const { candorBrowserRegistry } = await import('@candor/protocol');
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    const requests: string[] = [];
+    let now = Date.parse('2026-11-20T12:00:00Z');
+    try {
+      const candor = createCandor({
+        registry: candorBrowserRegistry,
+        collector: 'https://collector.example',
+        relay: { url: 'https://relay.example/' },
+        appVersion: '1.0.0',
+        consent: { regime: 'opt-out' },
+        mode: 'development',
+        storage: memoryQueueStorage(),
+        flushIntervalMs: 0,
+        pageLifecycle: false,
+        now: () => now,
+        fetch: (async (input: string | URL | Request) => {
+          requests.push(String(input));
+          return new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } });
+        }) as typeof fetch,
+      });
+      await candor.ready;
+      candor.counter('page_load.count').add(1);
+      await candor.flush();
+      now += 86_400_000;
+      await candor.flush();
+      expect(candor.queuedReports()).toBe(1);
+      expect(candor.errors.sealFailures).toBe(1);
+      expect(candor.transparencyLog()).toEqual([]);
+      // Only the key configuration was asked for, from the collector: nothing went to the relay.
+      expect(requests.filter((r) => !r.includes('no-cors'))[0]).toBe('https://collector.example/ohttp-keys');
+      expect(requests.some((r) => r.startsWith('https://relay.example'))).toBe(false);
+      expect(warnings.join('\n')).toContain('answered text/html, not application/ohttp-keys');
+      await candor.shutdown();
+    } finally {
+      console.warn = warn;
+    }
+  });
+});

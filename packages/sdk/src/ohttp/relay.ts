@@ -181,16 +181,27 @@ const keyCaches = new Map<string, OhttpKeys>();
  * memory the reports stay queued for the next page.
  */
 export function relayTransport(
-  host: Pick<SenderHost, 'fetch' | 'relay' | 'collector' | 'now' | 'keys'>,
+  host: Pick<SenderHost, 'fetch' | 'relay' | 'collector' | 'now' | 'keys' | 'development'>,
 ): (body: Uint8Array, hiding: boolean, signal: AbortSignal) => Promise<UploadOutcome> {
   const relay = host.relay as RelayOptions;
   const url = relay.keysUrl ?? defaultKeysUrl(host.collector);
   const keys = keyCaches.get(url) ?? new OhttpKeys(host.fetch, url, () => host.now());
   keyCaches.set(url, keys);
-  host.keys.fetchImpl = fetchThroughRelay(host.fetch, relay, keys);
+  // A key configuration that cannot be used: the sender keeps the reports and retries; in development mode the
+  // reason (wrong content type, unsupported suite, ...) is printed, as upload failures are.
+  const explained = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((error: unknown) => {
+      if (host.development) console.warn(`candor: sending through the relay failed: ${(error as Error).message}`);
+      throw error;
+    });
+  const tunnel = fetchThroughRelay(host.fetch, relay, keys);
+  host.keys.fetchImpl = ((input: string | URL | Request, init?: RequestInit) =>
+    explained(tunnel(input, init))) as typeof fetch;
   return async (body, hiding, signal) => {
     const key = hiding ? keys.cached() : null;
     if (hiding && !key) return { kind: 'retry', status: null };
-    return uploadThroughRelay(host.fetch, relay, keys, host.collector, body, { keepalive: hiding, signal, key });
+    return explained(
+      uploadThroughRelay(host.fetch, relay, keys, host.collector, body, { keepalive: hiding, signal, key }),
+    );
   };
 }
