@@ -130,6 +130,9 @@ async function findDashboard(): Promise<string | null> {
   }
 }
 
+/** A relay's allowance at the gateway, in devices' worth: it carries many devices' uploads from one address. */
+const RELAY_RATE_FACTOR = 1000;
+
 /** Starts the collector: ingest, query API, data dictionary, OpenAPI document and the dashboard. */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   const registries = new RegistrySet(options.registries ?? [options.registry ?? candorBrowserRegistry]);
@@ -230,6 +233,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     dashboardDir,
     gateway: {
       keys: ohttpKeys,
+      rate:
+        options.rateLimit === false
+          ? null
+          : new RateLimiter(limits.ratePerMinute * RELAY_RATE_FACTOR, limits.burst * RELAY_RATE_FACTOR),
       forward: async (request) => (request.method === 'GET' ? app.fetch(request) : relayed.fetch(request)),
       maxBodyBytes: limits.maxBodyBytes,
     },

@@ -37,7 +37,7 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
 }
 
 /** The socket's peer address; '' for a request handed to the app in-process (tests, fuzzing), which has none. */
-function peerAddress(c: Context): string {
+export function peerAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? '';
   } catch {

@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startCollector } from '../collector.js';
 import { OhttpKeys } from '../keys/ohttp.js';
+import { RateLimiter } from '../limits/rate.js';
 import { sealForCollector } from '../testing/client.js';
 import { sampleBatch, seededRandom } from '../testing/reports.js';
 import { mountGateway } from './gateway.js';
@@ -54,13 +55,14 @@ async function encapsulate(keys: Uint8Array, request: Request) {
   return { body, open };
 }
 
-async function gatewayWithProbe() {
+async function gatewayWithProbe(rate: RateLimiter | null = null) {
   const { keys } = await OhttpKeys.open(join(await mkdtemp(join(tmpdir(), 'candor-gateway-')), 'keys'));
   const forwarded: Request[] = [];
   const app = new Hono();
   mountGateway(app, {
     keys,
     maxBodyBytes: 10_000,
+    rate,
     log: pino({ level: 'silent' }),
     forward: async (request) => {
       forwarded.push(request);
@@ -134,6 +136,16 @@ describe('the Oblivious HTTP gateway', () => {
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ type: PROBLEM_OHTTP_KEY, keys: OHTTP_PATHS.keys });
     expect(forwarded).toHaveLength(0);
+  });
+
+  it('a client posting to the gateway directly cannot go around the rate limit', async () => {
+    const { keys, forwarded, post } = await gatewayWithProbe(new RateLimiter(1, 3));
+    const { body } = await encapsulate(keys.encoded, new Request(`https://c.example${PATHS.keys}`));
+    // In-process requests have no peer address: they all share one allowance, like requests from one relay.
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(body)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(forwarded).toHaveLength(3);
   });
 
   it('in the collector, a relayed upload is stored and answered; the report keys are served inside it too', async () => {

@@ -11,8 +11,9 @@ import { BHttpDecoder, BHttpEncoder } from 'bhttp-js';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import { problemResponse } from '../http/problem-response.js';
-import { readLimited } from '../ingest/route.js';
+import { peerAddress, readLimited } from '../ingest/route.js';
 import type { OhttpKeys } from '../keys/ohttp.js';
+import type { RateLimiter } from '../limits/rate.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import { decapsulateRequest } from './encapsulation.js';
 
@@ -25,6 +26,11 @@ export interface GatewayDeps {
   forward: (request: Request) => Promise<Response>;
   /** The largest sealed upload the collector takes; the encapsulation adds a fixed few dozen bytes. */
   maxBodyBytes: number;
+  /**
+   * Per peer: a relay carries many devices, so its allowance is far larger than one device's, but a client
+   * posting to the gateway directly cannot go around the collector's rate limit. Null turns it off.
+   */
+  rate: RateLimiter | null;
   log: Logger;
 }
 
@@ -62,6 +68,12 @@ export function mountGateway(app: Hono, deps: GatewayDeps): void {
           field: 'content-type',
         }),
       );
+    }
+    const wait = deps.rate?.take(peerAddress(c)) ?? 0;
+    if (wait > 0) {
+      const p = problem(429, 'rate-limited', 'Too many requests', { detail: `retry in ${wait} s` });
+      deps.log.info({ status: p.status, problem: p.type }, 'relayed request rejected');
+      return problemResponse(c, p, { 'retry-after': String(wait) });
     }
     const body = await readLimited(c.req.raw, deps.maxBodyBytes + ENCAPSULATION_OVERHEAD);
     if (body === 'too-large') {
