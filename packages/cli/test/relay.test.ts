@@ -176,7 +176,9 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     // The collector's answer came back encapsulated, through the relay, and the device's log says what was sent.
     const log = candor.transparencyLog();
     expect(log.map((e) => [e.status, e.httpStatus])).toEqual([['accepted', 202]]);
-    expect(log[0]?.report.metrics).toMatchObject({ 'page_load.count': 3, 'settings.dark_mode': true });
+    // (settings.dark_mode is randomised on the device, local DP: only that it was sent is certain.)
+    expect(log[0]?.report.metrics).toMatchObject({ 'page_load.count': 3 });
+    expect(log[0]?.report.metrics).toHaveProperty('settings.dark_mode');
     await candor.shutdown();
 
     // What the device sent: the gateway's key configuration straight from the collector (authenticated by its
