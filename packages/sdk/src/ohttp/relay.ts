@@ -33,11 +33,10 @@ const MAX_KEYS_BYTES = 4096;
 
 /**
  * The gateway's key configuration, fetched straight from the collector (or the configured URL), never through
- * the relay, over the same authenticated origin reports go to (RFC 9458 section 3: authenticated, with integrity).
- * The SDK carries no identifier, so a per-device key (the linkability RFC 9458 section 7 warns of) would have
- * nothing to link to but the fetch itself; the collector serves one configuration to everyone
- * (packages/cli/test/relay.test.ts checks it), and the answer is cached for its max-age so fetches are rare and
- * far from the uploads they could be timed against.
+ * the relay, which could substitute its own key (RFC 9458 section 3: it must be authenticated). The collector
+ * serves one configuration to everyone, so it cannot tag a device with a key of its own
+ * (packages/cli/test/relay.test.ts checks it); the answer is cached for its max-age (a day). What that fetch
+ * still shows the collector, and how `keysUrl` avoids it: docs/privacy.md.
  */
 export class OhttpKeys {
   private key: { config: OhttpKeyConfig; expires: number } | null = null;
@@ -160,8 +159,11 @@ export async function uploadThroughRelay(
   });
   const exchanged = await throughRelay(fetchImpl, relay, keys, request, options);
   if (exchanged === 'network') return { kind: 'retry', status: null };
-  // A relay or gateway refusal reads like the collector's own: 429 and 5xx wait and retry, other 4xx refuse.
-  return uploadOutcome('inner' in exchanged ? exchanged.inner : exchanged.refused);
+  if ('inner' in exchanged) return uploadOutcome(exchanged.inner);
+  // The relay's or the gateway's own refusal is about the hop (a wrong relay URL, a gateway key that will not
+  // do), not about the reports: they stay queued and are retried, except when the batch is too large.
+  const outcome = await uploadOutcome(exchanged.refused);
+  return outcome.kind === 'rejected' && outcome.status !== 413 ? { kind: 'retry', status: outcome.status } : outcome;
 }
 
 /** A fetch that sends each request through the relay (for GET /v1/keys): the collector sees no address. */
