@@ -189,14 +189,8 @@ export class Sender {
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
-    const send = async (refresh: boolean) => {
-      // Through a relay, the key fetch goes through it too, so the collector never sees the device's address.
-      const relayed = host.relay && (await import('../ohttp/relay.js')).relayTransport(host);
-      const { sealBatchJson, uploadEnvelope } = await import('./send.js');
-      const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
-      if (relayed) return relayed(body, keepalive, signal);
-      return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
-    };
+    const send = async (refresh: boolean) =>
+      (await import('./send.js')).sealAndSend(host, json, key, refresh, keepalive, signal);
     const first = await send(false);
     if (first.kind !== 'unknown-key') return first;
     // While hiding there is no time for another round trip: the reports stay stored for the next page.
