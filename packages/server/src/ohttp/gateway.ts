@@ -45,9 +45,9 @@ const FORWARDED_HEADERS = ['content-type', 'retry-after', 'cache-control'];
  * here: the inner request is handed to the upload route in-process, with none of the outer request's headers.
  */
 export function mountGateway(app: Hono, deps: GatewayDeps): void {
-  const reject = (c: Context, p: Problem) => {
+  const reject = (c: Context, p: Problem, headers: Record<string, string> = {}) => {
     deps.log.info({ status: p.status, problem: p.type }, 'relayed request rejected');
-    return problemResponse(c, p);
+    return problemResponse(c, p, headers);
   };
 
   app.get(OHTTP_PATHS.keys, (c) =>
@@ -71,9 +71,9 @@ export function mountGateway(app: Hono, deps: GatewayDeps): void {
     }
     const wait = deps.rate?.take(peerAddress(c)) ?? 0;
     if (wait > 0) {
-      const p = problem(429, 'rate-limited', 'Too many requests', { detail: `retry in ${wait} s` });
-      deps.log.info({ status: p.status, problem: p.type }, 'relayed request rejected');
-      return problemResponse(c, p, { 'retry-after': String(wait) });
+      return reject(c, problem(429, 'rate-limited', 'Too many requests', { detail: `retry in ${wait} s` }), {
+        'retry-after': String(wait),
+      });
     }
     const body = await readLimited(c.req.raw, deps.maxBodyBytes + ENCAPSULATION_OVERHEAD);
     if (body === 'too-large') {
@@ -99,6 +99,8 @@ export function mountGateway(app: Hono, deps: GatewayDeps): void {
         }),
       );
     }
+    // One X25519 agreement on the main thread per relayed request; the report envelope inside is opened on the
+    // inspection threads like any upload.
     const { opened } = result;
     const inner = await answerInner(opened.request, deps);
     const response = await new BHttpEncoder().encodeResponse(inner);
