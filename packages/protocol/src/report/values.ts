@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activityProblem } from '../activity/section.js';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
@@ -216,6 +217,10 @@ export function createReportChecker(
     if (day) {
       issues.push({ metric: '(report)', field: 'day', message: day });
       return issues;
+    }
+    if (report.activity) {
+      const inconsistent = activityProblem(report.day, report.activity);
+      if (inconsistent) issues.push({ metric: '(report)', ...inconsistent });
     }
     for (const metric of Object.keys(report.metrics)) {
       const check = checks.get(metric);
