@@ -1,4 +1,5 @@
 export * from './activity/derive.js';
+export * from './activity/history.js';
 export * from './activity/metrics.js';
 export * from './activity/section.js';
 export * from './metrics/buckets.js';

@@ -1,7 +1,8 @@
 import type { ActiveDaysShare, ActivityCohort, ActivityDay, ActivityResult, Estimate } from '../query/activity.js';
 import { RETENTION_WEEKS } from '../query/activity.js';
+import { weekdayIndex } from './history.js';
 import { ACTIVITY_METRICS, ACTIVITY_NONE, ACTIVITY_UNKNOWN, type ActivityMetric } from './metrics.js';
-import { ACTIVITY_WINDOW_DAYS, dayNumber, dayOfNumber, weekdayIndex } from './section.js';
+import { ACTIVITY_WINDOW_DAYS, dayNumber, dayOfNumber } from './section.js';
 
 /**
  * Active devices, stickiness and retention, derived from released cells only: the one place these figures are

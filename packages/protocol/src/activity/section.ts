@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { weekdayIndex } from './history.js';
 
 /**
  * The `activity` section of a daily report: four derived, bounded figures about the report's own UTC day, computed
@@ -34,11 +35,6 @@ export function dayNumber(day: string): number {
 /** The `YYYY-MM-DD` of a day number. */
 export function dayOfNumber(n: number): string {
   return new Date(n * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** 0 for Monday .. 6 for Sunday (1970-01-01, day 0, was a Thursday). */
-export function weekdayIndex(dayNum: number): number {
-  return (((dayNum + 3) % 7) + 7) % 7;
 }
 
 /** The Monday (`YYYY-MM-DD`) of a day's UTC week. */
