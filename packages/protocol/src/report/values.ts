@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { activityProblem } from '../activity/section.js';
+import { ActivitySchema, activityProblem } from '../activity/section.js';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
@@ -159,6 +159,9 @@ function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: u
   }
 }
 
+/** The activity section's field names (two hold digits): structure too. */
+const ACTIVITY_FIELDS = new Set(Object.keys(ActivitySchema.shape));
+
 /** Path segments that are structure (field names, indexes); any other segment is client data and not echoed. */
 const STRUCTURAL_SEGMENT = /^(?:\d{1,4}|[a-z][A-Za-z_]{0,31})$/;
 
@@ -170,7 +173,9 @@ export function describeIssue(issue: { path: readonly PropertyKey[]; code: strin
   field: string;
   message: string;
 } {
-  const field = issue.path.map((p) => (typeof p === 'string' && !STRUCTURAL_SEGMENT.test(p) ? '(key)' : String(p)));
+  const field = issue.path.map((p) =>
+    typeof p === 'string' && !STRUCTURAL_SEGMENT.test(p) && !ACTIVITY_FIELDS.has(p) ? '(key)' : String(p),
+  );
   const message =
     issue.code === 'unrecognized_keys'
       ? 'unrecognized key'
