@@ -142,7 +142,7 @@ describe('the activity section at ingest', () => {
 describe('GET /v1/activity', () => {
   it('answers token holders only, in the published shape, and names a bad parameter', async () => {
     const c = await start();
-    const get = (query: string, token: string | null = c.queryToken) =>
+    const get = (query: string, token: string | null | undefined = c.queryToken) =>
       fetch(`${c.url}/v1/activity${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     expect((await get('', null)).status).toBe(401);
     expect((await get('', 'not-a-token')).status).toBe(401);
