@@ -1,20 +1,15 @@
-import { ACTIVITY_DEFINITIONS, type DictionaryEntry, type Registry, type ReleasePlan } from '@candor/protocol';
+import type { DictionaryEntry, Registry, ReleasePlan } from '@candor/protocol';
 
 /** The public data dictionary at GET /v1/registry: what is collected, why, and what protects it. */
 export function dataDictionary(registry: Registry, plan: ReleasePlan) {
   const { epsilon, delta } = plan.budget;
-  // The activity section is sent by every SDK whatever the registry, so its released metrics are listed too.
-  const listed = [...Object.entries(registry.metrics), ...Object.entries(ACTIVITY_DEFINITIONS)];
-  const metrics: DictionaryEntry[] = listed.map(([name, def]) => {
+  const metrics: DictionaryEntry[] = Object.entries(registry.metrics).map(([name, def]) => {
     const releases = plan.releases.filter((r) => r.metric === name).map((r) => ({ by: r.by, epsilon: r.epsilon }));
     const protections = [
       `each device-day is protected by epsilon = ${epsilon}, delta = ${delta} (differential privacy, released once per day)`,
       'one report per device per day, each value bounded',
     ];
     if (def.ldp) protections.push(`randomized on the device (local DP, epsilon ${def.ldp.epsilon})`);
-    if (name in ACTIVITY_DEFINITIONS) {
-      protections.push('derived on the device from its own days of use; that history never leaves the device');
-    }
     if (def.type === 'site')
       protections.push('domain only (eTLD+1); a site is named only when many device-days have it');
     return {
