@@ -17,7 +17,10 @@ export interface ReleasedCount {
   variance: number;
 }
 
-/** One released day: its device-day count and every released value of each activity metric. */
+/**
+ * One released day: its device-day count and every released value of each activity metric (a release holds
+ * every value of each closed domain; a value left out is read as an exact zero).
+ */
 export interface ActivityReleasedDay {
   day: string;
   deviceDays: ReleasedCount;
