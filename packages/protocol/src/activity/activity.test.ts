@@ -68,7 +68,7 @@ describe('deriveActivity', () => {
               (ACTIVITY_DEFINITIONS[metric as ActivityMetric].values ?? []).map((v) => [v, count(v === cell ? 1 : 0)]),
             ),
           ]),
-        ) as ActivityReleasedDay['cells'],
+        ) as NonNullable<ActivityReleasedDay['cells']>,
       });
     }
     return out;
@@ -96,5 +96,16 @@ describe('deriveActivity', () => {
     expect(first?.size.value).toBe(1);
     // Week 1 (with the missing day) has no retention; weeks 2 and 3 were released in full.
     expect(first?.retained.slice(0, 4).map((r) => r.share?.value ?? null)).toEqual([null, 1, 1, 1]);
+  });
+
+  it('a day released before the activity metrics existed gives its DAU and nothing that needs its cells', () => {
+    const days = everyDay(14).map((d) =>
+      d.day === dayOfNumber(MONDAY + 3) ? { day: d.day, deviceDays: d.deviceDays } : d,
+    );
+    const result = deriveActivity(days, dayOfNumber(MONDAY), dayOfNumber(MONDAY + 13));
+    expect(result.days[3]?.dau?.value).toBe(1);
+    expect(result.days[9]?.wau).toBeNull();
+    expect(result.days[10]?.wau?.value).toBe(1);
+    expect(result.cohorts.map((c) => c.week)).toEqual(['2026-11-23']);
   });
 });

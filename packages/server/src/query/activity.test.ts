@@ -254,9 +254,9 @@ describe('what one hostile report can move', () => {
     for (let n = START; n <= END; n++) {
       const reports = [...(byDay.get(n) ?? [])];
       if (extra?.day === n) reports.push(extra.cells as ReturnType<typeof activityCells>);
-      const cells = Object.fromEntries(
-        Object.values(ACTIVITY_METRICS).map((m) => [m, {}]),
-      ) as ActivityReleasedDay['cells'];
+      const cells = Object.fromEntries(Object.values(ACTIVITY_METRICS).map((m) => [m, {}])) as NonNullable<
+        ActivityReleasedDay['cells']
+      >;
       for (const r of reports) {
         for (const [metric, cell] of Object.entries(r)) {
           const metricCells = cells[metric as keyof typeof cells];
