@@ -6,10 +6,10 @@ export const DEFAULT_DEMO_DEVICES = 1_200;
 
 export interface DemoTrafficOptions {
   target: string;
-  /** Phones in the fleet: they live through a week of history, then keep reporting live. */
+  /** Phones in the fleet: they arrive and leave over the history, then those still using the app report live. */
   devices: number;
-  /** Simulate the week of history first (default true). Off when the store already holds it, so a restart does
-   * not count the week twice. */
+  /** Simulate the weeks of history first (default true). Off when the store already holds them, so a restart does
+   * not count them twice. */
   history?: boolean;
   /** Seconds between live waves. */
   waveSeconds?: number;
@@ -18,14 +18,19 @@ export interface DemoTrafficOptions {
   log?: (line: string) => void;
 }
 
-/** Days of history the demo simulates, and how many minutes each phone uses the app on each of them. */
-export const DEMO_HISTORY_DAYS = 6;
+/**
+ * Days of history the demo simulates: nine weeks, so monthly active devices and eight weeks of retention have
+ * something to show. The last week gets DEMO_MINUTES of use per phone and day, earlier weeks one minute (quicker).
+ */
+export const DEMO_HISTORY_DAYS = 63;
+const DEMO_RECENT_DAYS = 7;
 const DEMO_MINUTES = 5;
 const DAY_MS = 86_400_000;
 
 /**
- * Traffic for `candor serve --simulate`: first six days of history from a fleet of phones (each phone sends a
- * day's one report after the day ends), then every few seconds a wave of the same phones using the app now,
+ * Traffic for `candor serve --simulate`: first nine weeks of history from a fleet of phones that arrive over those
+ * weeks and mostly leave again (`lifecycle.ts`; each phone sends a day's one report after the day ends), then
+ * every few seconds a wave of the same phones using the app now,
  * until stopped. Waves fold into each phone's report for today, which goes out at the first wave after midnight
  * UTC or when the demo stops. The same phones, so installs are not counted anew with every wave.
  *
@@ -45,6 +50,8 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     devices: options.devices,
     minutes: DEMO_MINUTES,
     days: DEMO_HISTORY_DAYS,
+    lifecycle: true,
+    recentDays: DEMO_RECENT_DAYS,
     now: Date.now() - REPORT_DAYS_LATE * DAY_MS,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,
