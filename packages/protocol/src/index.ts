@@ -1,9 +1,14 @@
+export * from './activity/derive.js';
+export * from './activity/history.js';
+export * from './activity/metrics.js';
+export * from './activity/section.js';
 export * from './metrics/buckets.js';
 export * from './privacy/contribution.js';
 export * from './privacy/facts.js';
 export * from './privacy/ldp.js';
 export * from './privacy/plan.js';
 export * from './privacy/schedule.js';
+export * from './query/activity.js';
 export * from './query/types.js';
 export { candorBrowserRegistry } from './registry/candor-browser.js';
 export { registryJsonSchema } from './registry/json-schema.js';

@@ -264,7 +264,12 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     const today = utcDay(this.now());
     const active = this.sendingAllowed;
     void this.mutate((s) =>
-      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, [], today, active),
+      this.fold(
+        { ...s, consent: stored, ...(dropping ? { reports: [], day: null, usage: null } : {}) },
+        [],
+        today,
+        active,
+      ),
     );
     if (active) this.scheduleFlush();
   }
@@ -302,7 +307,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   private dropEverything(): void {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
-    this.state = { ...this.state, reports: [], day: null };
+    this.state = { ...this.state, reports: [], day: null, usage: null };
     this.sender.abort();
   }
 
@@ -497,7 +502,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     const next = foldDay(state, deltas, today, active, {
       registry: this.reg,
       allowedWithoutChoice: this.consentGate.allows,
-      report: (aggregate) => ({
+      report: (aggregate, activity) => ({
         id: randomReportId(),
         app: this.reg.app,
         appVersion: this.appVersion,
@@ -506,6 +511,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
         kind: 'daily',
         system: this.system,
         metrics: dailyMetrics(aggregate, this.reg, this.random),
+        activity,
       }),
       overBound: () => {
         this.counters.droppedSamples.over_daily_bound++;

@@ -24,6 +24,7 @@ import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
+import { ActivityService } from './query/activity.js';
 import { QueryService } from './query/service.js';
 import { RegistrySet } from './registry/set.js';
 import type { Noise } from './release/noise.js';
@@ -194,6 +195,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       return [app, new QueryService({ registry, store, releaser: releasers.get(app) as Releaser })] as const;
     }),
   );
+  const activity = new Map(
+    registries.apps().map((app) => {
+      const registry = registries.latest(app) as Registry;
+      return [app, new ActivityService({ registry, store, releaser: releasers.get(app) as Releaser })] as const;
+    }),
+  );
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
   const processOne = createUploadProcessor(ingest, stats);
   const onAnswer = options.onAnswer;
@@ -211,6 +218,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keys,
     tokens: new TokenVerifier(keysDir),
     queries,
+    activity,
     ingest,
     stats,
     processUpload,

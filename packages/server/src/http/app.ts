@@ -11,6 +11,7 @@ import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/up
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
 import { type Problem, problem } from '../problem.js';
+import type { ActivityService } from '../query/activity.js';
 import type { QueryService } from '../query/service.js';
 import type { RegistrySet } from '../registry/set.js';
 import type { Releaser } from '../release/releaser.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   tokens: TokenVerifier;
   /** One query service per app. */
   queries: Map<string, QueryService>;
+  /** One activity service per app (active devices, stickiness, retention). */
+  activity: Map<string, ActivityService>;
   ingest: IngestDeps;
   stats: IngestStats;
   processUpload: (upload: Upload) => Promise<IngestAnswer>;
@@ -120,6 +123,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use(PATHS.query, tokenRequired);
   app.use(PATHS.privacy, tokenRequired);
+  app.use(PATHS.activity, tokenRequired);
 
   app.get(PATHS.query, async (c) => {
     const name = appOf(c);
@@ -134,6 +138,17 @@ export function createApp(deps: AppDeps): Hono {
     if (!answer.ok) {
       return problemResponse(c, answer.problem);
     }
+    return c.json(answer.result, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get(PATHS.activity, async (c) => {
+    const name = appOf(c);
+    if (typeof name !== 'string') return problemResponse(c, name);
+    const answer = await (deps.activity.get(name) as ActivityService).activity({
+      from: c.req.query('from'),
+      to: c.req.query('to'),
+    });
+    if (!answer.ok) return problemResponse(c, answer.problem);
     return c.json(answer.result, 200, { 'cache-control': 'no-store' });
   });
 
