@@ -61,6 +61,11 @@ export interface FleetResult {
   sdkErrors: Record<string, number>;
   /** Which days each consenting phone was used, summed up: daily, weekly, monthly active phones and cohorts. */
   truth: ActivityTruth;
+  /**
+   * The same, as far as the collector can know it: a day's report leaves at the phone's next use, so a phone next
+   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report.
+   */
+  deliveredTruth: ActivityTruth;
 }
 
 const DAY_MS = 86_400_000;
@@ -117,13 +122,18 @@ export function createFleet(options: FleetOptions): Fleet {
     phone?: SimulatedPhone;
     /** UTC day numbers the app was used on. */
     usedOn: number[];
+    /** Days whose report the collector accepted. */
+    delivered: Set<number>;
+    /** The day whose report the next upload carries. */
+    sending: number | null;
   }
   const everyDay: Lifecycle = { arrivalDay: 0, habit: 'daily', useChance: 1, churnDay: Number.POSITIVE_INFINITY };
   const phones: Entry[] = Array.from({ length: options.devices }, () => {
     const profile = randomProfile(random);
     const own = seededRandom(Math.floor(random() * 2 ** 32));
     const lifecycle = options.lifecycle ? randomLifecycle(own, days) : everyDay;
-    return { profile, clock: { now: firstDay + lifecycle.arrivalDay * DAY_MS }, lifecycle, random: own, usedOn: [] };
+    const clock = { now: firstDay + lifecycle.arrivalDay * DAY_MS };
+    return { profile, clock, lifecycle, random: own, usedOn: [], delivered: new Set<number>(), sending: null };
   });
   const phoneOf = (entry: Entry): SimulatedPhone => {
     if (entry.phone) return entry.phone;
@@ -135,7 +145,15 @@ export function createFleet(options: FleetOptions): Fleet {
       system: { modelFamily: profile.model, os: profile.os, osMajor: profile.osMajor, language: profile.language },
       consent: { regime: 'opt-in' },
       mode: 'production',
-      fetch: countingFetch,
+      fetch: async (input, init) => {
+        const response = await countingFetch(input, init);
+        // One upload a day of use at most: the report of the phone's previous day of use.
+        if (init?.method === 'POST' && entry.sending !== null) {
+          if (response.ok) entry.delivered.add(entry.sending);
+          entry.sending = null;
+        }
+        return response;
+      },
       now: () => clock.now,
       flushIntervalMs: 0,
     });
@@ -149,7 +167,12 @@ export function createFleet(options: FleetOptions): Fleet {
   const useAndUpload = async (entry: Entry, minutes: number) => {
     const phone = phoneOf(entry);
     const day = Math.floor(entry.clock.now / DAY_MS);
-    if (entry.usedOn[entry.usedOn.length - 1] !== day) entry.usedOn.push(day);
+    const previous = entry.usedOn[entry.usedOn.length - 1];
+    if (previous !== day) {
+      // The previous day of use has ended: this flush sends its report.
+      entry.sending = previous ?? null;
+      entry.usedOn.push(day);
+    }
     for (let minute = 0; minute < minutes; minute++) {
       await phone.actOneMinute();
       entry.clock.now += 60_000;
@@ -159,26 +182,20 @@ export function createFleet(options: FleetOptions): Fleet {
   const run = async () => {
     for (let day = 0; day < days; day++) {
       const dayStart = firstDay + day * DAY_MS;
-      const yesterday = dayStart / DAY_MS - 1;
       const minutes = options.recentDays !== undefined && day < days - options.recentDays ? 1 : options.minutes;
       options.onDay?.(dayStart);
-      // Phones used today, and phones used yesterday only, whose report for yesterday goes out this morning.
-      const today: { entry: Entry; use: boolean }[] = [];
-      for (const entry of phones) {
-        const use = usesOn(entry.lifecycle, day, entry.random);
-        if (use || entry.usedOn[entry.usedOn.length - 1] === yesterday) today.push({ entry, use });
-      }
+      // Only phones used today run the app, so only they send (their previous day of use): the SDK counts any
+      // day it runs as a day of use.
+      const today = phones.filter((entry) => usesOn(entry.lifecycle, day, entry.random));
       let next = 0;
       let phonesDone = 0;
       const worker = async () => {
         while (next < today.length && !options.signal?.aborted) {
-          const job = today[next++];
-          if (!job) break;
-          const { entry } = job;
+          const entry = today[next++];
+          if (!entry) break;
           // Each phone is used at its own time of day, one simulated minute per step.
           entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - minutes * 60_000 - 60_000));
-          if (job.use) await useAndUpload(entry, minutes);
-          else await entry.phone?.candor.flush();
+          await useAndUpload(entry, minutes);
           phonesDone++;
           options.onProgress?.({ day: day + 1, days, phonesDone, phones: today.length, uploadsAccepted });
         }
@@ -208,10 +225,12 @@ export function createFleet(options: FleetOptions): Fleet {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
-    for (const { phone, clock } of phones) {
+    for (const entry of phones) {
+      const { phone, clock } = entry;
       if (!phone) continue;
       // A day's report is sent at the first flush after the day ends: move past midnight and flush.
       clock.now = (Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000;
+      entry.sending = entry.usedOn[entry.usedOn.length - 1] ?? null;
       await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
         activity[key] += phone.tally[key];
@@ -223,7 +242,8 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       await phone.candor.shutdown();
     }
-    const reporting = phones.filter((entry) => entry.profile.consents).map((entry) => entry.usedOn);
+    const reporting = phones.filter((entry) => entry.profile.consents);
+    const [first, last] = [firstDay / DAY_MS, today / DAY_MS];
     return {
       phones: phones.length,
       consenting: phones.filter((p) => p.profile.consents).length,
@@ -232,7 +252,16 @@ export function createFleet(options: FleetOptions): Fleet {
       activity,
       reportableActivity,
       sdkErrors,
-      truth: activityTruth(reporting, firstDay / DAY_MS, today / DAY_MS),
+      truth: activityTruth(
+        reporting.map((entry) => ({ used: entry.usedOn })),
+        first,
+        last,
+      ),
+      deliveredTruth: activityTruth(
+        reporting.map((entry) => ({ used: entry.usedOn, delivered: entry.delivered })),
+        first,
+        last,
+      ),
     };
   };
   return { run, wave, finish };

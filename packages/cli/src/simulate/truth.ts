@@ -43,22 +43,34 @@ export function weekStart(dayNumber: number): number {
   return dayNumber - ((dayNumber + 3) % 7);
 }
 
+/** One reporting phone's days of use, and which of them the collector got a report for. */
+export interface PhoneDays {
+  used: readonly number[];
+  /** Days whose report was accepted; without it, every day of use counts. */
+  delivered?: ReadonlySet<number>;
+}
+
 /**
  * Truth from each reporting phone's days of use, for the simulated days `first..last` (day numbers). Every phone's
  * first use lies inside them, so windows reaching back before `first` are still exact.
+ *
+ * With `delivered`, it is what the collector can know: a report that never arrived (a phone next used after its
+ * day's accepted window had passed) cannot count, and since a phone counts in a window on its first day of use
+ * there (the day its report says nothing came before in the window), it is missing from that window too.
  */
-export function activityTruth(phones: Iterable<readonly number[]>, first: number, last: number): ActivityTruth {
-  const used: Set<number>[] = [];
-  for (const days of phones) if (days.length > 0) used.push(new Set(days));
+export function activityTruth(phones: Iterable<PhoneDays>, first: number, last: number): ActivityTruth {
+  const devices: { used: number[]; counts: (day: number) => boolean }[] = [];
+  for (const phone of phones) {
+    if (phone.used.length === 0) continue;
+    const delivered = phone.delivered;
+    devices.push({ used: [...phone.used].sort((a, b) => a - b), counts: (day) => !delivered || delivered.has(day) });
+  }
+  /** Devices whose first day of use within from..to counts. */
   const activeWithin = (from: number, to: number) => {
     let n = 0;
-    for (const set of used) {
-      for (let d = from; d <= to; d++) {
-        if (set.has(d)) {
-          n++;
-          break;
-        }
-      }
+    for (const device of devices) {
+      const day = device.used.find((d) => d >= from && d <= to);
+      if (day !== undefined && device.counts(day)) n++;
     }
     return n;
   };
@@ -68,22 +80,24 @@ export function activityTruth(phones: Iterable<readonly number[]>, first: number
     const mau = activeWithin(d - 27, d);
     daily.push({ day: dayKey(d), dau, wau: activeWithin(d - 6, d), mau, stickiness: mau > 0 ? dau / mau : null });
   }
-  const byWeek = new Map<number, Set<number>[]>();
-  for (const set of used) {
-    const week = weekStart(Math.min(...set));
-    byWeek.set(week, [...(byWeek.get(week) ?? []), set]);
+  const byWeek = new Map<number, typeof devices>();
+  for (const device of devices) {
+    const week = weekStart(device.used[0] as number);
+    byWeek.set(week, [...(byWeek.get(week) ?? []), device]);
   }
   const cohorts: CohortTruth[] = [...byWeek.keys()]
     .sort((a, b) => a - b)
     .map((week) => {
-      const members = byWeek.get(week) ?? [];
+      const all = byWeek.get(week) ?? [];
+      const members = all.filter((device) => device.counts(device.used[0] as number));
       const retention: Record<number, number | null> = {};
       for (const k of RETENTION_WEEKS) {
         const from = week + 7 * k;
-        retention[k] =
-          from + 6 > last
-            ? null
-            : members.filter((set) => [...set].some((d) => d >= from && d <= from + 6)).length / members.length;
+        const back = all.filter((device) => {
+          const day = device.used.find((d) => d >= from && d <= from + 6);
+          return day !== undefined && device.counts(day);
+        });
+        retention[k] = from + 6 > last || members.length === 0 ? null : back.length / members.length;
       }
       return { week: dayKey(week), size: members.length, retention };
     });
