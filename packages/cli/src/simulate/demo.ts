@@ -1,5 +1,6 @@
 import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { createFleet } from './fleet.js';
+import { weekdayFromMonday } from './truth.js';
 
 /** Phones in the demo fleet: enough device-days a day for the released figures to be read. */
 export const DEFAULT_DEMO_DEVICES = 1_200;
@@ -23,36 +24,46 @@ export interface DemoTrafficOptions {
  * something to show. The last week gets DEMO_MINUTES of use per phone and day, earlier weeks one minute (quicker).
  */
 export const DEMO_HISTORY_DAYS = 63;
+
+/**
+ * The history's length for one that ends on `lastDay` (ms): at least DEMO_HISTORY_DAYS, reaching back to a Monday,
+ * so the launch week's cohort (the largest) is a whole week and is released as a cohort.
+ */
+export function demoHistoryDays(lastDay: number): number {
+  const first = Math.floor(lastDay / DAY_MS) - (DEMO_HISTORY_DAYS - 1);
+  return DEMO_HISTORY_DAYS + weekdayFromMonday(first);
+}
 const DEMO_RECENT_DAYS = 7;
 const DEMO_MINUTES = 5;
 const DAY_MS = 86_400_000;
 
 /**
  * Traffic for `candor serve --simulate`: first nine weeks of history from a fleet of phones that arrive over those
- * weeks and mostly leave again (`lifecycle.ts`; each phone sends a day's one report after the day ends), then
- * every few seconds a wave of the same phones using the app now,
- * until stopped. Waves fold into each phone's report for today, which goes out at the first wave after midnight
- * UTC or when the demo stops. The same phones, so installs are not counted anew with every wave.
+ * weeks and mostly leave again (`lifecycle.ts`), then every few seconds a wave of the phones still using the app,
+ * until stopped. A phone sends a day's one report when it is next used (the SDK runs only then), so the reports
+ * of a phone next used after the day's accepted window are refused, as they would be from real phones; waves fold
+ * into each phone's report for today. The same phones, so installs are not counted anew with every wave.
  *
- * The history ends at the oldest day still accepted (REPORT_DAYS_LATE days ago), whose reports go out with the
- * first live wave; the days before it are closed by the time the history is done, and the collector releases them
- * with differential privacy at the first query: the dashboard has something to show within seconds. While the
- * history runs the collector's clock follows the simulated days (`setCollectorDay`), so each day's reports arrive
- * when real phones would send them (the morning after). Each day is released with
- * noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the figures to stand
- * out of their error bars; the live waves' days appear once they close.
+ * The history ends at the oldest day still accepted (REPORT_DAYS_LATE days ago); the days before it are closed by
+ * the time the history is done, and the collector releases them with differential privacy at the first query:
+ * the dashboard has something to show within seconds. While the history runs the collector's clock follows the
+ * simulated days (`setCollectorDay`), so each report arrives when a real phone would send it. Each day is released
+ * with noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for daily figures to
+ * stand out of their error bars; the live waves' days appear once they close.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));
   const controller = new AbortController();
+  const lastDay = Date.now() - REPORT_DAYS_LATE * DAY_MS;
+  const days = demoHistoryDays(lastDay);
   const fleet = createFleet({
     target: options.target,
     devices: options.devices,
     minutes: DEMO_MINUTES,
-    days: DEMO_HISTORY_DAYS,
+    days,
     lifecycle: true,
     recentDays: DEMO_RECENT_DAYS,
-    now: Date.now() - REPORT_DAYS_LATE * DAY_MS,
+    now: lastDay,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,
   });
@@ -66,9 +77,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     } finally {
       options.setCollectorDay?.(null);
     }
-    log(
-      `simulated ${DEMO_HISTORY_DAYS} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
+    log(`simulated ${days} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   })();
   let running: Promise<unknown> = ready;
 

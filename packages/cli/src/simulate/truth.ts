@@ -38,9 +38,14 @@ export function dayKey(dayNumber: number): string {
   return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The Monday starting the UTC week of a day number (day 0, 1970-01-01, was a Thursday). */
+/** Days since the Monday starting the UTC week of a day number (day 0, 1970-01-01, was a Thursday). */
+export function weekdayFromMonday(dayNumber: number): number {
+  return (((dayNumber + 3) % 7) + 7) % 7;
+}
+
+/** The Monday starting the UTC week of a day number. */
 export function weekStart(dayNumber: number): number {
-  return dayNumber - ((dayNumber + 3) % 7);
+  return dayNumber - weekdayFromMonday(dayNumber);
 }
 
 /** One reporting phone's days of use, and which of them the collector got a report for. */
