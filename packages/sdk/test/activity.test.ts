@@ -3,7 +3,7 @@
  * carries only figures derived from them about its own day. The history never leaves the device, is deleted with
  * consent, and private mode never touches it.
  */
-import { type Activity, activityProblem, recordUse } from '@candor/protocol';
+import { activityProblem, recordUse, type UsageHistory } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, expectValidReports, setup, T0 } from './support/setup.js';
 
@@ -98,11 +98,11 @@ describe('the activity section of each daily report', () => {
       return seed / 2 ** 31;
     };
     for (let device = 0; device < 200; device++) {
-      let history = null;
+      let history: UsageHistory | null = null;
       const rate = random();
       for (let day = T0_DAY; day < T0_DAY + 180; day++) {
         if (random() > rate) continue;
-        const use: { activity: Activity; history: typeof history } = recordUse(history, day);
+        const use = recordUse(history, day);
         history = use.history;
         const iso = new Date(day * DAY_MS).toISOString().slice(0, 10);
         expect(activityProblem(iso, use.activity), `${iso} ${JSON.stringify(use.activity)}`).toBeNull();

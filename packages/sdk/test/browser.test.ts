@@ -402,6 +402,8 @@ describe.skipIf(!available)('browser build in Chromium against the real collecto
     expect(item).toContain('Number of top-level pages loaded: 3');
     expect(item).toContain('Searches made, by search engine: google 2');
     expect(item).toContain('2 times, on average 250 ms');
+    // The activity section in words; the days of use behind it are not in the log.
+    expect(item).toContain('How often the app was used: no use in the 28 days before, used on 1 of the last 7 days');
     expect(item).toContain(new Date(DAY0).toLocaleDateString('en-US', { dateStyle: 'long', timeZone: 'UTC' }));
     expect(item).not.toMatch(/[0-9a-f]{16}|osMajor|page_load\.count|\d{2}:\d{2}/);
     expect(text).toContain('What is never sent');

@@ -17,11 +17,15 @@ export interface ReleasedCount {
   variance: number;
 }
 
-/** One released day: its device-day count and every released value of each activity metric. */
+/**
+ * One released day: its device-day count and every released value of each activity metric (a release holds
+ * every value of each closed domain; a value left out is read as an exact zero).
+ */
 export interface ActivityReleasedDay {
   day: string;
   deviceDays: ReleasedCount;
-  cells: Record<ActivityMetric, Record<string, ReleasedCount>>;
+  /** Absent for a day released before the activity metrics existed: it gives DAU and no other figure. */
+  cells?: Record<ActivityMetric, Record<string, ReleasedCount>>;
 }
 
 const Z = 1.96;
@@ -55,7 +59,7 @@ function ratio(a: ReleasedCount, b: ReleasedCount): { value: number; sd: number 
  * cells (unknown and 1..gap), whichever adds less noise. Both are unbiased.
  */
 function firstInWindow(released: ActivityReleasedDay, gap: number): ReleasedCount {
-  const cells = released.cells[ACTIVITY_METRICS.sincePrevious];
+  const cells = released.cells?.[ACTIVITY_METRICS.sincePrevious] ?? {};
   const cell = (v: string) => cells[v] ?? zero;
   const upper = [cell(ACTIVITY_NONE)];
   for (let v = gap + 1; v <= ACTIVITY_WINDOW_DAYS; v++) upper.push(cell(String(v)));
@@ -79,7 +83,7 @@ function activeIn(byDay: Map<number, ActivityReleasedDay>, end: number, window: 
   const parts: ReleasedCount[] = [];
   for (let j = 0; j < window; j++) {
     const released = byDay.get(end - window + 1 + j);
-    if (!released) return null;
+    if (!released?.cells) return null;
     parts.push(firstInWindow(released, j));
   }
   return add(parts);
@@ -90,7 +94,9 @@ function activeDaysShares(
   metric: ActivityMetric,
   max: number,
 ): ActiveDaysShare[] {
-  const totals = Array.from({ length: max }, (_, i) => add(days.map((d) => d.cells[metric]?.[String(i + 1)] ?? zero)));
+  const totals = Array.from({ length: max }, (_, i) =>
+    add(days.map((d) => d.cells?.[metric]?.[String(i + 1)] ?? zero)),
+  );
   const positive = totals.reduce((s, t) => s + Math.max(0, t.value), 0);
   if (!(positive > 0)) return [];
   return totals.map((t, i) => ({
@@ -128,7 +134,7 @@ export function deriveActivity(
 
   const inRange = released.filter((d) => {
     const n = dayNumber(d.day);
-    return n >= first && n <= last;
+    return d.cells && n >= first && n <= last;
   });
   // Consecutive days' MAU share most of their cells, so their noise is correlated: the mean of the standard
   // deviations bounds the mean ratio's (it would be smaller if they were independent).
@@ -140,7 +146,7 @@ export function deriveActivity(
     : null;
 
   const deviceDays = add(inRange.map((d) => d.deviceDays));
-  const unknown = add(inRange.map((d) => d.cells[ACTIVITY_METRICS.sincePrevious]?.[ACTIVITY_UNKNOWN] ?? zero));
+  const unknown = add(inRange.map((d) => d.cells?.[ACTIVITY_METRICS.sincePrevious]?.[ACTIVITY_UNKNOWN] ?? zero));
   const missing = ratio(unknown, deviceDays);
 
   return {
@@ -159,9 +165,9 @@ export function deriveActivity(
 function weekCells(byDay: Map<number, ActivityReleasedDay>, monday: number, k: number): ReleasedCount | null {
   const parts: ReleasedCount[] = [];
   for (let i = 0; i < 7; i++) {
-    const released = byDay.get(monday + i);
-    if (!released) return null;
-    parts.push(released.cells[ACTIVITY_METRICS.cohortWeek]?.[String(k)] ?? zero);
+    const cells = byDay.get(monday + i)?.cells;
+    if (!cells) return null;
+    parts.push(cells[ACTIVITY_METRICS.cohortWeek]?.[String(k)] ?? zero);
   }
   return add(parts);
 }

@@ -37,12 +37,6 @@ export function dayOfNumber(n: number): string {
   return new Date(n * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The Monday (`YYYY-MM-DD`) of a day's UTC week. */
-export function weekOf(day: string): string {
-  const n = dayNumber(day);
-  return dayOfNumber(n - weekdayIndex(n));
-}
-
 /**
  * True when the report is its device's first day of use in its UTC week: no earlier day of use since that week's
  * Monday. The collector derives it from `sincePrevious` and the day, so the device sends no flag for it.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ACTIVITY_METRICS,
   type Activity,
+  ActivityResultSchema,
   DEVICE_DAYS_METRIC,
   dayNumber,
   SEALED_CONTENT_TYPE,
@@ -135,5 +136,30 @@ describe('the activity section at ingest', () => {
       '0': 1,
       unknown: 1,
     });
+  });
+});
+
+describe('GET /v1/activity', () => {
+  it('answers token holders only, in the published shape, and names a bad parameter', async () => {
+    const c = await start();
+    const get = (query: string, token: string | null | undefined = c.queryToken) =>
+      fetch(`${c.url}/v1/activity${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await get('', null)).status).toBe(401);
+    expect((await get('', 'not-a-token')).status).toBe(401);
+    const ok = await get('');
+    expect(ok.status).toBe(200);
+    const body = ActivityResultSchema.parse(await ok.json());
+    // Nothing is released yet: every day of the default 30-day range is there, without figures.
+    expect(body.days).toHaveLength(30);
+    expect(body.days.every((d) => d.dau === null && d.wau === null && d.mau === null)).toBe(true);
+    expect(body.privacy.releases.map((r) => r.metric)).toEqual([
+      DEVICE_DAYS_METRIC,
+      ...Object.values(ACTIVITY_METRICS),
+    ]);
+    const bad = await get('?from=2026-13-01');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'from' });
+    const openapi = (await (await fetch(`${c.url}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain('/v1/activity');
   });
 });

@@ -32,8 +32,8 @@ const RETENTION_REACH_DAYS = 7 * Math.max(...RETENTION_WEEKS) + 6;
 /**
  * GET /v1/activity: reads the released days of `$daily_activity` by day and of each `$activity_*` metric by
  * value, and hands them to protocol's deriveActivity, the one place the figures are computed. Like QueryService
- * it sees no raw row, adds no noise and spends no budget. A day counts as released here only when all five of its
- * releases are stored (days released before the activity metrics existed have none).
+ * it sees no raw row, adds no noise and spends no budget. A day released before the activity metrics existed has
+ * only its device-days: it gives DAU, and the windows and cohorts that need it give nothing.
  */
 export class ActivityService {
   constructor(private readonly options: ActivityServiceOptions) {}
@@ -92,17 +92,21 @@ function countsOf(day: ReleasedDay): Record<string, ReleasedCount> {
   return out;
 }
 
-/** The days that have all five releases, as deriveActivity reads them. */
+/** Released days as deriveActivity reads them; a day without its four activity releases gives DAU only. */
 function joinDays(deviceDays: readonly ReleasedDay[], fields: readonly ReleasedDay[][]): ActivityReleasedDay[] {
   const byMetric = fields.map((days) => new Map(days.map((d) => [d.day, d])));
   const out: ActivityReleasedDay[] = [];
   for (const day of deviceDays) {
     const total = countsOf(day)[day.day];
+    if (!total) continue;
     const parts = byMetric.map((m) => m.get(day.day));
-    if (!total || parts.some((p) => !p)) continue;
+    if (!parts.every((p) => p)) {
+      out.push({ day: day.day, deviceDays: total });
+      continue;
+    }
     const cells = Object.fromEntries(
       ACTIVITY_METRIC_NAMES.map((metric, i) => [metric, countsOf(parts[i] as ReleasedDay)]),
-    ) as ActivityReleasedDay['cells'];
+    ) as NonNullable<ActivityReleasedDay['cells']>;
     out.push({ day: day.day, deviceDays: total, cells });
   }
   return out;
