@@ -172,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
     const history = !(await holdsDemoHistory(collector));
     console.log(
       history
-        ? `simulating ${devices} phones arriving and leaving over ${DEMO_HISTORY_DAYS} days of history, closed and so released with differential privacy, then a live wave every 10 s ...`
+        ? `simulating ${devices} phones arriving and leaving over nine weeks of history (from a Monday), closed and so released with differential privacy, then a live wave every 10 s ...`
         : `the store already holds the simulated history; adding live waves every 10 s (delete .candor/ to start afresh)`,
     );
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
