@@ -86,7 +86,11 @@ describe.skipIf(!runBrowser)('dashboard: active devices and retention in a real 
         const e = d[f];
         if (e) expected.push({ ...none, activity: f, day: d.day, ...count(e) });
       }
-      if (d.stickiness) expected.push({ ...none, activity: 'stickiness', day: d.day, ...share(d.stickiness) });
+      if (d.stickiness) {
+        // In the trend's table, and again in the DAU / MAU figure of its own.
+        expected.push({ ...none, activity: 'stickiness', day: d.day, ...share(d.stickiness) });
+        expected.push({ ...none, activity: 'dau-over-mau', day: d.day, ...share(d.stickiness) });
+      }
     }
     for (const [name, shares] of [
       ['days7', api.stickiness.activeDays7],

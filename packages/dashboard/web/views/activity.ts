@@ -100,6 +100,41 @@ function trendFigure(grid: HTMLElement, result: ActivityResult): void {
   });
 }
 
+/** DAU / MAU per day: the share of the month's devices in use on a given day. */
+function dauOverMauFigure(grid: HTMLElement, result: ActivityResult): void {
+  const days = result.days.filter((d) => d.stickiness);
+  addFigure(grid, {
+    title: 'DAU / MAU per day',
+    description:
+      'The share of the devices used in the 28 days that were used on the day: near 100% when everyone uses the app daily, near 4% when once a month.',
+    sources: [],
+    chart: {
+      kind: 'line',
+      labels: days.map((d) => axisLabel(d.day)),
+      valueTitle: 'DAU / MAU (%)',
+      series: [
+        {
+          label: 'DAU / MAU (%)',
+          values: days.map((d) => (d.stickiness ? d.stickiness.value * 100 : null)),
+          intervals: days.map((d): [number, number] | null =>
+            d.stickiness ? [d.stickiness.low * 100, d.stickiness.high * 100] : null,
+          ),
+        },
+      ],
+    },
+    table: {
+      keyTitle: 'Day',
+      columns: ['DAU / MAU'],
+      rows: days.map((d) => ({
+        header: d.day,
+        key: d.day,
+        cells: [shareCell(d.stickiness, { activity: 'dau-over-mau', day: d.day })],
+      })),
+    },
+    notes: activityNotes(result),
+  });
+}
+
 function stickinessFigure(grid: HTMLElement, result: ActivityResult, title: string, shares: ActiveDaysShare[]) {
   const of = shares.length;
   addFigure(grid, {
@@ -263,6 +298,7 @@ export async function renderActivity(ctx: ViewContext): Promise<void> {
   const trend = section(ctx, 'Trend');
   trendFigure(trend, result);
   const sticky = section(ctx, 'Stickiness');
+  dauOverMauFigure(sticky, result);
   stickinessFigure(sticky, result, 'Days of use in the last 7', result.stickiness.activeDays7);
   stickinessFigure(sticky, result, 'Days of use in the last 28', result.stickiness.activeDays28);
   const retention = section(ctx, 'Retention');
