@@ -21,9 +21,12 @@ export interface DemoTrafficOptions {
 
 /**
  * Days of history the demo simulates: nine weeks, so monthly active devices and eight weeks of retention have
- * something to show. The last week gets DEMO_MINUTES of use per phone and day, earlier weeks one minute (quicker).
+ * something to show.
  */
 export const DEMO_HISTORY_DAYS = 63;
+/** Minutes each phone uses the app on its days of use. The time goes into uploads: one minute is no quicker. */
+const DEMO_MINUTES = 5;
+const DAY_MS = 86_400_000;
 
 /**
  * The history's length for one that ends on `lastDay` (ms): at least DEMO_HISTORY_DAYS, reaching back to a Monday,
@@ -33,9 +36,6 @@ export function demoHistoryDays(lastDay: number): number {
   const first = Math.floor(lastDay / DAY_MS) - (DEMO_HISTORY_DAYS - 1);
   return DEMO_HISTORY_DAYS + weekdayFromMonday(first);
 }
-const DEMO_RECENT_DAYS = 7;
-const DEMO_MINUTES = 5;
-const DAY_MS = 86_400_000;
 
 /**
  * Traffic for `candor serve --simulate`: first nine weeks of history from a fleet of phones that arrive over those
@@ -62,7 +62,6 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     minutes: DEMO_MINUTES,
     days,
     lifecycle: true,
-    recentDays: DEMO_RECENT_DAYS,
     now: lastDay,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,

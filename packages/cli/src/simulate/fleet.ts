@@ -18,11 +18,6 @@ export interface FleetOptions {
    * phone is used on every day.
    */
   lifecycle?: boolean;
-  /**
-   * Only the last `recentDays` days get `minutes` of use a day; earlier days get one minute, so a long history
-   * stays quick. Default: every day.
-   */
-  recentDays?: number;
   seed?: number;
   /** Phones uploading at once. */
   concurrency?: number;
@@ -182,7 +177,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const run = async () => {
     for (let day = 0; day < days; day++) {
       const dayStart = firstDay + day * DAY_MS;
-      const minutes = options.recentDays !== undefined && day < days - options.recentDays ? 1 : options.minutes;
+      const { minutes } = options;
       options.onDay?.(dayStart);
       // Only phones used today run the app, so only they send (their previous day of use): the SDK counts any
       // day it runs as a day of use.
