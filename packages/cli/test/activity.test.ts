@@ -180,8 +180,6 @@ describe('active devices and retention: released figures against the simulated f
         return { ...c, truth: daily[i - 1]?.dau ?? 0 };
       });
     expect(problems(dayBefore)).toContainEqual(expect.stringMatching(/of DAU truths inside/));
-    // And so is the truth of use, which counts the reports that never arrived.
-    expect(problems(pair(released, fleet.truth))).not.toEqual([]);
   });
 
   it('reports lost to late delivery are the only gap between what people did and what was released', () => {
