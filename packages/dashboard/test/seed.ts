@@ -21,7 +21,15 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * open, so what the dashboard shows is the days before.
  */
 export async function startSeededCollector(
-  options: { devices?: number; days?: number } = {},
+  options: {
+    devices?: number;
+    days?: number;
+    /** Phones arrive and leave over the days (the fleet's lifecycle), each used for `minutes` on its days. */
+    lifecycle?: boolean;
+    minutes?: number;
+    /** The last simulated day (ms; default today). */
+    now?: number;
+  } = {},
 ): Promise<SeededCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'candor-dashboard-'));
   // The collector's clock follows the simulated days, so each day's reports arrive on their day; afterwards it is
@@ -37,12 +45,13 @@ export async function startSeededCollector(
     const token = collector.queryToken;
     if (!token) throw new Error('the collector did not create a query token');
     const days = options.days ?? 7;
-    const now = Date.now();
+    const now = options.now ?? Date.now();
     const result = await simulateFleet({
       target: collector.url,
       devices: options.devices ?? 100,
-      minutes: 20,
+      minutes: options.minutes ?? 20,
       days,
+      lifecycle: options.lifecycle ?? false,
       seed: 7,
       now,
       onDay: (start) => {

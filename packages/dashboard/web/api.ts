@@ -1,4 +1,4 @@
-import type { DictionaryEntry, Dimension, QueryResult } from '@candor/protocol';
+import type { ActivityResult, DictionaryEntry, Dimension, QueryResult } from '@candor/protocol';
 import { getToken } from './session.js';
 
 /** The collector refused the token (missing, wrong or revoked). */
@@ -73,6 +73,12 @@ export function queryUrl(request: QueryRequest): string {
 /** GET /v1/query with the session's token. `token` overrides it (the login form checks a new token). */
 export function fetchQuery(request: QueryRequest, signal?: AbortSignal, token = getToken()): Promise<QueryResult> {
   return getJson<QueryResult>(queryUrl(request), token, signal);
+}
+
+/** GET /v1/activity: active devices, stickiness and retention over the range, with the session's token. */
+export function fetchActivity(range: Range, signal?: AbortSignal): Promise<ActivityResult> {
+  const params = new URLSearchParams({ from: range.from, to: range.to });
+  return getJson<ActivityResult>(forApp(`/v1/activity?${params}`), getToken(), signal);
 }
 
 export interface Dictionary {

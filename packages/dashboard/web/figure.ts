@@ -15,6 +15,8 @@ export interface TableCell {
   source?: { metric: string; by: Dimension; key: string; field: Field; divisor?: number };
   /** Computed here from API numbers (a rate or a mean), not returned by the API as such. */
   derived?: boolean;
+  /** Further data attributes (without the data- prefix), e.g. where a number of another API route came from. */
+  data?: Record<string, string>;
 }
 
 export interface TableRow {
@@ -193,6 +195,7 @@ function renderTable(spec: TableSpec, caption: string): HTMLTableElement {
                     'data-field': cell.source?.field,
                     'data-divisor': cell.source?.divisor && cell.source.divisor !== 1 ? cell.source.divisor : undefined,
                     'data-derived': cell.derived,
+                    ...Object.fromEntries(Object.entries(cell.data ?? {}).map(([k, v]) => [`data-${k}`, v])),
                   },
                   h('span', { class: 'value' }, cell.text),
                   cell.interval ? h('span', { class: 'interval' }, ` ${cell.interval}`) : null,

@@ -3,6 +3,7 @@ import { destroyCharts } from './charts.js';
 import { h } from './dom.js';
 import { rangeFromParams, rangeSelector } from './range.js';
 import { clearToken, getToken } from './session.js';
+import { renderActivity } from './views/activity.js';
 import { renderCrashes } from './views/crashes.js';
 import { renderDictionary } from './views/dictionary.js';
 import type { ViewContext } from './views/kit.js';
@@ -23,6 +24,8 @@ interface StatsView {
   kind: 'stats';
   /** Made for candor's example browser app (its metrics by name); other apps get the Metrics view. */
   exampleApp?: true;
+  /** Days shown when the route names no range (default 30). */
+  defaultDays?: number;
   render: (ctx: ViewContext) => Promise<void>;
 }
 interface PageView {
@@ -37,6 +40,8 @@ type View = StatsView | PageView;
 const EXAMPLE_APP = 'candor-browser';
 const VIEWS: View[] = [
   { path: 'overview', title: 'Overview', kind: 'stats', render: renderOverview, exampleApp: true },
+  // Weeks of cohorts need more than a month to show their retention.
+  { path: 'activity', title: 'Active devices', kind: 'stats', render: renderActivity, defaultDays: 90 },
   { path: 'page-load', title: 'Page loads', kind: 'stats', render: renderPageLoad, exampleApp: true },
   { path: 'search', title: 'Search', kind: 'stats', render: renderSearch, exampleApp: true },
   { path: 'settings', title: 'Settings & UI', kind: 'stats', render: renderSettings, exampleApp: true },
@@ -210,7 +215,7 @@ async function render(message?: string): Promise<void> {
   }
   const content = h('div', { class: 'content' });
   if (view.kind === 'stats') {
-    const range = rangeFromParams(route.params);
+    const range = rangeFromParams(route.params, view.defaultDays);
     main.append(
       rangeSelector(range, (next) => {
         location.hash = hrefFor(view.path, keptParams(route, next));

@@ -24,12 +24,12 @@ export const DEFAULT_DAYS = 30;
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Reads a range from the route's query string, falling back to the last 30 days. */
-export function rangeFromParams(params: URLSearchParams): Range {
+/** Reads a range from the route's query string, falling back to the last `fallbackDays` (30) days. */
+export function rangeFromParams(params: URLSearchParams, fallbackDays = DEFAULT_DAYS): Range {
   const from = params.get('from');
   const to = params.get('to');
   if (from && to && DAY_PATTERN.test(from) && DAY_PATTERN.test(to) && from <= to) return { from, to };
-  return lastDays(DEFAULT_DAYS);
+  return lastDays(fallbackDays);
 }
 
 /** The time range selector: a preset list and two date fields, applied together. */

@@ -32,8 +32,8 @@ options:
   --delta D             the delta protecting each device-day (default 1e-6)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
-  --simulate            also run simulated phones against this collector: six closed days of history, then
-                        live waves
+  --simulate            also run simulated phones against this collector: nine weeks of history (phones
+                        arriving and leaving), closed and released, then live waves
   --devices N           phones in the simulated fleet (default ${DEFAULT_DEMO_DEVICES})
   -h, --help            this help`;
 
@@ -173,7 +173,7 @@ export async function run(argv: string[]): Promise<number> {
     const history = !(await holdsDemoHistory(collector));
     console.log(
       history
-        ? `simulating ${devices} phones: ${DEMO_HISTORY_DAYS} days of history, closed and so released with differential privacy, then a live wave every 10 s ...`
+        ? `simulating ${devices} phones arriving and leaving over nine weeks of history (from a Monday), closed and so released with differential privacy, then a live wave every 10 s ...`
         : `the store already holds the simulated history; adding live waves every 10 s (delete .candor/ to start afresh)`,
     );
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../errors.js';
 import { type FleetResult, simulateFleet } from '../simulate/fleet.js';
 
-const HELP = `usage: candor simulate --target URL [--devices N] [--minutes M] [--days D] [--seed S]
+const HELP = `usage: candor simulate --target URL [--devices N] [--minutes M] [--days D] [--lifecycle] [--seed S]
 
 Drives a fleet of simulated phones, each using the real candor SDK, at a collector: people browsing, searching,
 changing settings, using features, playing music, crashing now and then, and sometimes browsing privately.
@@ -11,6 +11,8 @@ changing settings, using features, playing music, crashing now and then, and som
   --devices N      number of phones (default 200)
   --minutes M      minutes of use per phone per day (default 30)
   --days D         days of use to simulate, ending today (default 1)
+  --lifecycle      phones arrive over the days and most leave within weeks; each is used daily, weekly or
+                   rarely, and sends a day's report when next used (default: every phone every day)
   --seed S         seed for a repeatable fleet (default: random)`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -18,6 +20,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
   return n;
+}
+
+/** The last simulated day's truth: what the activity figures should show once it is released. */
+function activityLine(result: FleetResult): string {
+  const last = result.deliveredTruth.daily[result.deliveredTruth.daily.length - 1];
+  if (!last) return 'active phones: none';
+  return `active phones on ${last.day} (reports that arrived): ${last.dau} that day, ${last.wau} in 7 days, ${last.mau} in 28 days`;
 }
 
 export function describeFleetResult(result: FleetResult): string {
@@ -28,6 +37,7 @@ export function describeFleetResult(result: FleetResult): string {
     `people did: ${a.pageLoads} page loads, ${a.privatePageLoads} private page loads, ${a.searches} searches, ` +
       `${a.settingsChanges} settings changes, ${a.featureUses} feature uses, ${a.tracksPlayed} tracks, ${a.crashes} crashes`,
     `uploads accepted: ${result.uploadsAccepted}, rejected: ${result.uploadsRejected}`,
+    activityLine(result),
     errors.length
       ? `sdk dropped samples: ${errors.map(([k, n]) => `${k}=${n}`).join(', ')}`
       : 'sdk dropped samples: none',
@@ -42,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       devices: { type: 'string' },
       minutes: { type: 'string' },
       days: { type: 'string' },
+      lifecycle: { type: 'boolean' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -72,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     devices,
     minutes,
     days,
+    lifecycle: values.lifecycle === true,
     ...(seed === undefined ? {} : { seed }),
     onProgress: (p) => {
       if (onTerminal) {

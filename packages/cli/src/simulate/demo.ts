@@ -1,15 +1,16 @@
 import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { createFleet } from './fleet.js';
+import { weekdayFromMonday } from './truth.js';
 
 /** Phones in the demo fleet: enough device-days a day for the released figures to be read. */
 export const DEFAULT_DEMO_DEVICES = 1_200;
 
 export interface DemoTrafficOptions {
   target: string;
-  /** Phones in the fleet: they live through a week of history, then keep reporting live. */
+  /** Phones in the fleet: they arrive and leave over the history, then those still using the app report live. */
   devices: number;
-  /** Simulate the week of history first (default true). Off when the store already holds it, so a restart does
-   * not count the week twice. */
+  /** Simulate the weeks of history first (default true). Off when the store already holds them, so a restart does
+   * not count them twice. */
   history?: boolean;
   /** Seconds between live waves. */
   waveSeconds?: number;
@@ -18,34 +19,50 @@ export interface DemoTrafficOptions {
   log?: (line: string) => void;
 }
 
-/** Days of history the demo simulates, and how many minutes each phone uses the app on each of them. */
-export const DEMO_HISTORY_DAYS = 6;
+/**
+ * Days of history the demo simulates: nine weeks, so monthly active devices and eight weeks of retention have
+ * something to show.
+ */
+export const DEMO_HISTORY_DAYS = 63;
+/** Minutes each phone uses the app on its days of use. The time goes into uploads: one minute is no quicker. */
 const DEMO_MINUTES = 5;
 const DAY_MS = 86_400_000;
 
 /**
- * Traffic for `candor serve --simulate`: first six days of history from a fleet of phones (each phone sends a
- * day's one report after the day ends), then every few seconds a wave of the same phones using the app now,
- * until stopped. Waves fold into each phone's report for today, which goes out at the first wave after midnight
- * UTC or when the demo stops. The same phones, so installs are not counted anew with every wave.
+ * The history's length for one that ends on `lastDay` (ms): at least DEMO_HISTORY_DAYS, reaching back to a Monday,
+ * so the launch week's cohort (the largest) is a whole week and is released as a cohort.
+ */
+export function demoHistoryDays(lastDay: number): number {
+  const first = Math.floor(lastDay / DAY_MS) - (DEMO_HISTORY_DAYS - 1);
+  return DEMO_HISTORY_DAYS + weekdayFromMonday(first);
+}
+
+/**
+ * Traffic for `candor serve --simulate`: first nine weeks of history from a fleet of phones that arrive over those
+ * weeks and mostly leave again (`lifecycle.ts`), then every few seconds a wave of the phones still using the app,
+ * until stopped. A phone sends a day's one report when it is next used (the SDK runs only then), so the reports
+ * of a phone next used after the day's accepted window are refused, as they would be from real phones; waves fold
+ * into each phone's report for today. The same phones, so installs are not counted anew with every wave.
  *
- * The history ends at the oldest day still accepted (REPORT_DAYS_LATE days ago), whose reports go out with the
- * first live wave; the days before it are closed by the time the history is done, and the collector releases them
- * with differential privacy at the first query: the dashboard has something to show within seconds. While the
- * history runs the collector's clock follows the simulated days (`setCollectorDay`), so each day's reports arrive
- * when real phones would send them (the morning after). Each day is released with
- * noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for the figures to stand
- * out of their error bars; the live waves' days appear once they close.
+ * The history ends at the oldest day still accepted (REPORT_DAYS_LATE days ago); the days before it are closed by
+ * the time the history is done, and the collector releases them with differential privacy at the first query:
+ * the dashboard has something to show within seconds. While the history runs the collector's clock follows the
+ * simulated days (`setCollectorDay`), so each report arrives when a real phone would send it. Each day is released
+ * with noise scaled to one device-day, so the fleet is large enough (DEFAULT_DEMO_DEVICES) for daily figures to
+ * stand out of their error bars; the live waves' days appear once they close.
  */
 export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<void>; stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => console.log(line));
   const controller = new AbortController();
+  const lastDay = Date.now() - REPORT_DAYS_LATE * DAY_MS;
+  const days = demoHistoryDays(lastDay);
   const fleet = createFleet({
     target: options.target,
     devices: options.devices,
     minutes: DEMO_MINUTES,
-    days: DEMO_HISTORY_DAYS,
-    now: Date.now() - REPORT_DAYS_LATE * DAY_MS,
+    days,
+    lifecycle: true,
+    now: lastDay,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
     signal: controller.signal,
   });
@@ -59,9 +76,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     } finally {
       options.setCollectorDay?.(null);
     }
-    log(
-      `simulated ${DEMO_HISTORY_DAYS} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
+    log(`simulated ${days} days of ${options.devices} phones in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   })();
   let running: Promise<unknown> = ready;
 

@@ -1,7 +1,9 @@
 import { candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { createCandor } from '@candor/sdk';
-import { type ActivityTally, emptyTally, randomProfile, SimulatedPhone } from './device.js';
+import { type ActivityTally, emptyTally, type PhoneProfile, randomProfile, SimulatedPhone } from './device.js';
+import { type Lifecycle, randomLifecycle, usesOn } from './lifecycle.js';
 import { seededRandom } from './random.js';
+import { type ActivityTruth, activityTruth } from './truth.js';
 
 export interface FleetOptions {
   /** Collector base URL, e.g. http://127.0.0.1:8080 */
@@ -11,6 +13,11 @@ export interface FleetOptions {
   minutes: number;
   /** Days of use to simulate, ending today (UTC). */
   days?: number;
+  /**
+   * Phones arrive over the days and leave, each used daily, weekly or rarely (`lifecycle.ts`). Without it every
+   * phone is used on every day.
+   */
+  lifecycle?: boolean;
   seed?: number;
   /** Phones uploading at once. */
   concurrency?: number;
@@ -47,6 +54,13 @@ export interface FleetResult {
   reportableActivity: ActivityTally;
   /** Samples the SDKs dropped, by reason (should stay empty for a correct simulator). */
   sdkErrors: Record<string, number>;
+  /** Which days each consenting phone was used, summed up: daily, weekly, monthly active phones and cohorts. */
+  truth: ActivityTruth;
+  /**
+   * The same, as far as the collector can know it: a day's report leaves at the phone's next use, so a phone next
+   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report.
+   */
+  deliveredTruth: ActivityTruth;
 }
 
 const DAY_MS = 86_400_000;
@@ -80,6 +94,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const days = options.days ?? 1;
   const random = seededRandom(options.seed ?? Date.now());
   const today = Math.floor((options.now ?? Date.now()) / DAY_MS) * DAY_MS;
+  const firstDay = today - (days - 1) * DAY_MS;
   const baseFetch = options.fetch ?? fetch;
   let uploadsAccepted = 0;
   let uploadsRejected = 0;
@@ -92,9 +107,32 @@ export function createFleet(options: FleetOptions): Fleet {
     return response;
   };
 
-  const phones = Array.from({ length: options.devices }, () => {
+  interface Entry {
+    profile: PhoneProfile;
+    clock: { now: number };
+    lifecycle: Lifecycle;
+    /** Its own generator, so whether it is used on a day does not depend on the order phones run in. */
+    random: () => number;
+    /** Created at first use: an SDK created earlier would hold a report for a day the app was not used. */
+    phone?: SimulatedPhone;
+    /** UTC day numbers the app was used on. */
+    usedOn: number[];
+    /** Days whose report the collector accepted. */
+    delivered: Set<number>;
+    /** The day whose report the next upload carries. */
+    sending: number | null;
+  }
+  const everyDay: Lifecycle = { arrivalDay: 0, habit: 'daily', useChance: 1, churnDay: Number.POSITIVE_INFINITY };
+  const phones: Entry[] = Array.from({ length: options.devices }, () => {
     const profile = randomProfile(random);
-    const clock = { now: today - (days - 1) * DAY_MS };
+    const own = seededRandom(Math.floor(random() * 2 ** 32));
+    const lifecycle = options.lifecycle ? randomLifecycle(own, days) : everyDay;
+    const clock = { now: firstDay + lifecycle.arrivalDay * DAY_MS };
+    return { profile, clock, lifecycle, random: own, usedOn: [], delivered: new Set<number>(), sending: null };
+  });
+  const phoneOf = (entry: Entry): SimulatedPhone => {
+    if (entry.phone) return entry.phone;
+    const { profile, clock } = entry;
     const candor = createCandor({
       registry,
       collector: options.target,
@@ -102,49 +140,71 @@ export function createFleet(options: FleetOptions): Fleet {
       system: { modelFamily: profile.model, os: profile.os, osMajor: profile.osMajor, language: profile.language },
       consent: { regime: 'opt-in' },
       mode: 'production',
-      fetch: countingFetch,
+      fetch: async (input, init) => {
+        const response = await countingFetch(input, init);
+        // One upload a day of use at most: the report of the phone's previous day of use.
+        if (init?.method === 'POST' && entry.sending !== null) {
+          if (response.ok) entry.delivered.add(entry.sending);
+          entry.sending = null;
+        }
+        return response;
+      },
       now: () => clock.now,
       flushIntervalMs: 0,
     });
     candor.setConsent(profile.consents ? 'granted' : 'denied');
-    const phone = new SimulatedPhone(profile, candor, seededRandom(Math.floor(random() * 2 ** 32)));
-    phone.describeDevice();
-    return { phone, clock };
-  });
+    entry.phone = new SimulatedPhone(profile, candor, seededRandom(Math.floor(entry.random() * 2 ** 32)));
+    entry.phone.describeDevice();
+    return entry.phone;
+  };
 
   const concurrency = options.concurrency ?? 32;
-  const useAndUpload = async (entry: (typeof phones)[number], minutes: number) => {
+  const useAndUpload = async (entry: Entry, minutes: number) => {
+    const phone = phoneOf(entry);
+    const day = Math.floor(entry.clock.now / DAY_MS);
+    const previous = entry.usedOn[entry.usedOn.length - 1];
+    if (previous !== day) {
+      // The previous day of use has ended: this flush sends its report.
+      entry.sending = previous ?? null;
+      entry.usedOn.push(day);
+    }
     for (let minute = 0; minute < minutes; minute++) {
-      await entry.phone.actOneMinute();
+      await phone.actOneMinute();
       entry.clock.now += 60_000;
     }
-    await entry.phone.candor.flush();
+    await phone.candor.flush();
   };
   const run = async () => {
     for (let day = 0; day < days; day++) {
-      const dayStart = today - (days - 1 - day) * DAY_MS;
+      const dayStart = firstDay + day * DAY_MS;
+      const { minutes } = options;
       options.onDay?.(dayStart);
+      // Only phones used today run the app, so only they send (their previous day of use): the SDK counts any
+      // day it runs as a day of use.
+      const today = phones.filter((entry) => usesOn(entry.lifecycle, day, entry.random));
       let next = 0;
       let phonesDone = 0;
       const worker = async () => {
-        while (next < phones.length && !options.signal?.aborted) {
-          const entry = phones[next++];
+        while (next < today.length && !options.signal?.aborted) {
+          const entry = today[next++];
           if (!entry) break;
           // Each phone is used at its own time of day, one simulated minute per step.
-          entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - options.minutes * 60_000 - 60_000));
-          await useAndUpload(entry, options.minutes);
+          entry.clock.now = dayStart + Math.floor(random() * (DAY_MS - minutes * 60_000 - 60_000));
+          await useAndUpload(entry, minutes);
           phonesDone++;
-          options.onProgress?.({ day: day + 1, days, phonesDone, phones: phones.length, uploadsAccepted });
+          options.onProgress?.({ day: day + 1, days, phonesDone, phones: today.length, uploadsAccepted });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(concurrency, today.length) }, worker));
     }
   };
   const wave = async (count: number, minutes: number) => {
     const before = uploadsAccepted;
-    const chosen = new Set<(typeof phones)[number]>();
-    while (chosen.size < Math.min(count, phones.length)) {
-      const entry = phones[Math.floor(random() * phones.length)];
+    // Phones whose owners still use the app: those who left do not come back for a live wave.
+    const staying = phones.filter((entry) => entry.lifecycle.churnDay >= days);
+    const chosen = new Set<Entry>();
+    while (chosen.size < Math.min(count, staying.length)) {
+      const entry = staying[Math.floor(random() * staying.length)];
       if (entry) chosen.add(entry);
     }
     await Promise.all(
@@ -160,9 +220,12 @@ export function createFleet(options: FleetOptions): Fleet {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
-    for (const { phone, clock } of phones) {
+    for (const entry of phones) {
+      const { phone, clock } = entry;
+      if (!phone) continue;
       // A day's report is sent at the first flush after the day ends: move past midnight and flush.
       clock.now = (Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000;
+      entry.sending = entry.usedOn[entry.usedOn.length - 1] ?? null;
       await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
         activity[key] += phone.tally[key];
@@ -174,14 +237,26 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       await phone.candor.shutdown();
     }
+    const reporting = phones.filter((entry) => entry.profile.consents);
+    const [first, last] = [firstDay / DAY_MS, today / DAY_MS];
     return {
       phones: phones.length,
-      consenting: phones.filter((p) => p.phone.profile.consents).length,
+      consenting: phones.filter((p) => p.profile.consents).length,
       uploadsAccepted,
       uploadsRejected,
       activity,
       reportableActivity,
       sdkErrors,
+      truth: activityTruth(
+        reporting.map((entry) => ({ used: entry.usedOn })),
+        first,
+        last,
+      ),
+      deliveredTruth: activityTruth(
+        reporting.map((entry) => ({ used: entry.usedOn, delivered: entry.delivered })),
+        first,
+        last,
+      ),
     };
   };
   return { run, wave, finish };
