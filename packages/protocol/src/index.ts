@@ -15,3 +15,4 @@ export * from './report/values.js';
 export { registrableDomain } from './site.js';
 export * from './wire/envelope.js';
 export * from './wire/keys.js';
+export * from './prio3/spec.js';

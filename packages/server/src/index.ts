@@ -32,3 +32,4 @@ export { DuckDbStore } from './store/duckdb/store.js';
 export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
 export * from './writer/index.js';
+export { type Helper, type HelperOptions, startHelper } from './prio3/helper.js';

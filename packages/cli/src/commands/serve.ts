@@ -1,4 +1,5 @@
-import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
+import { dirname, join, resolve } from 'node:path';
+import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET, type Registry } from '@candor/protocol';
 import {
   type Collector,
   type CollectorOptions,
@@ -6,6 +7,7 @@ import {
   DAILY_ACTIVITY_METRIC,
   openScaleOut,
   startCollector,
+  startHelper,
 } from '@candor/server';
 import { EXIT, parseCommandArgs, UsageError } from '../errors.js';
 import { loadRegistry } from '../registry/file.js';
@@ -31,6 +33,11 @@ options:
   --delta D             the delta protecting each device-day (default 1e-6)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
+  --role ROLE           leader or helper: one of two Prio3 aggregators (docs/privacy.md). A helper serves only
+                        its key config and the leader's aggregation and collection requests
+  --helper URL          leader: the helper's base URL
+  --prio3-key FILE      the verify key both aggregators share, created when missing (default KEYS/../prio3.key)
+  --prio3-store PATH    the aggregator's own Prio3 store (default .candor/prio3-ROLE.duckdb)
   --simulate            also run simulated phones against this collector: six closed days of history, then
                         live waves
   --devices N           phones in the simulated fleet (default ${DEFAULT_DEMO_DEVICES})
@@ -53,6 +60,10 @@ export const SERVE_OPTIONS = {
   rate: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   simulate: { type: 'boolean' },
+  role: { type: 'string' },
+  helper: { type: 'string' },
+  'prio3-key': { type: 'string' },
+  'prio3-store': { type: 'string' },
   devices: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -108,6 +119,15 @@ export async function run(argv: string[]): Promise<number> {
   const values = parseCommandArgs('serve', USAGE, argv, SERVE_OPTIONS);
   if (typeof values === 'number') return values;
   const options = toCollectorOptions(values);
+  const role = values.role as string | undefined;
+  if (role !== undefined && role !== 'leader' && role !== 'helper') throw new UsageError('--role: leader or helper');
+  const prio3Key = (values['prio3-key'] as string | undefined) ?? join(dirname(resolve(options.keysDir ?? '.candor/keys')), 'prio3.key');
+  const prio3Store = (values['prio3-store'] as string | undefined) ?? `.candor/prio3-${role}.duckdb`;
+  if (role === 'helper') return runHelper(values, options, prio3Key, prio3Store);
+  if (role === 'leader') {
+    if (!values.helper) throw new UsageError('--role leader needs --helper URL');
+    options.prio3 = { helper: String(values.helper), secretFile: prio3Key, store: prio3Store };
+  } else if (values.helper) throw new UsageError('--helper needs --role leader');
   if (values.queue && !String(values.store).startsWith('clickhouse')) {
     throw new UsageError(
       '--queue needs --store clickhouse://HOST:8123/DB (the writers fill ClickHouse from the queue)',
@@ -220,4 +240,35 @@ async function holdsDemoHistory(collector: Collector): Promise<boolean> {
     if ((await collector.store.dayLines(app, day(ago))).length > 0) return true;
   }
   return false;
+}
+
+/** `candor serve --role helper`: the second Prio3 aggregator, until SIGINT or SIGTERM. */
+async function runHelper(
+  values: Record<string, unknown>,
+  options: CollectorOptions,
+  secretFile: string,
+  store: string,
+): Promise<number> {
+  const registries: Registry[] = [];
+  const warn = (line: string) => console.error(`candor serve: ${line}`);
+  for (const file of (values.registry as string[] | undefined) ?? []) registries.push(await loadRegistry(file, undefined, warn));
+  const helper = await startHelper({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    registries: registries.length ? registries : [candorBrowserRegistry],
+    keysDir: options.keysDir ?? '.candor/keys',
+    store,
+    secretFile,
+    ...(options.privacy ? { privacy: options.privacy } : {}),
+    ...(options.allowOrigins?.length ? { allowOrigins: options.allowOrigins } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  console.log(`\ncandor Prio3 helper listening on ${helper.url}`);
+  console.log(`  keys: ${helper.url}/v1/keys\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await helper.close();
+  return 0;
 }

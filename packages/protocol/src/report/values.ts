@@ -3,6 +3,7 @@ import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/bu
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
 import { registrableDomain } from '../site.js';
+import { Prio3ValueSchema } from '../prio3/spec.js';
 import { dayProblem } from './day.js';
 import { CrashSchema, type Distribution, DistributionSchema, type Report } from './schema.js';
 
@@ -31,6 +32,8 @@ const count = z.number().int().nonnegative();
 
 /** The zod schema of one metric's value shape, with its per-value bounds; totals and agreement are checked after. */
 export function valueSchemaFor(def: MetricDefinition, bounds: ContributionBounds = contributionBounds(def)): z.ZodType {
+  // Its bounds are enforced by the Prio3 proof the aggregators verify together (prio3/spec.ts).
+  if (def.prio3) return Prio3ValueSchema;
   switch (def.type) {
     case 'counter':
       return count.max(bounds.value);
@@ -116,6 +119,7 @@ function distributionIssues(d: Distribution, bounds: ContributionBounds, prefix:
 
 /** Checks that need the whole value: totals, key counts, site keys, distribution agreement. */
 function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: unknown): Issue[] {
+  if (def.prio3) return [];
   switch (def.type) {
     case 'labeled_counter': {
       const labels = new Set(def.labels);

@@ -1,0 +1,76 @@
+import {
+  HISTOGRAM_WEIGHT,
+  type MetricDefinition,
+  type PlannedRelease,
+  prio3Cells,
+  prio3Kind,
+  type ReleasePlan,
+} from '@candor/protocol';
+import type { Noise } from '../release/noise.js';
+import type { CellLine, GroupingRelease } from '../release/types.js';
+
+/** The one planned release of a secret-shared metric (schema.ts allows only its default grouping). */
+export function plannedFor(plan: ReleasePlan, metric: string): PlannedRelease {
+  const release = plan.releases.find((r) => r.metric === metric);
+  if (!release) throw new Error(`no release planned for ${metric}`);
+  return release;
+}
+
+/** The plan without secret-shared metrics: the plain release path leaves them to the aggregators. */
+export function plainPlan(plan: ReleasePlan): ReleasePlan {
+  return { ...plan, releases: plan.releases.filter((r) => !r.definition.prio3) };
+}
+
+/**
+ * The noise scale of each entry of a metric's aggregate vector, at the full scale the plan gives the figure it
+ * becomes. Each aggregator adds this much to its own share, so the released figure carries two draws.
+ */
+export function noiseScales(def: MetricDefinition, release: PlannedRelease): number[] {
+  const kind = prio3Kind(def);
+  if (kind.type !== 'histogram') return [release.valueScale];
+  // Boolean and enumeration cells are device-day counts; a distribution's entries are device-days per bucket,
+  // released times HISTOGRAM_WEIGHT.
+  const scale =
+    def.type === 'boolean' || def.type === 'enumeration' ? release.reportsScale : release.valueScale / HISTOGRAM_WEIGHT;
+  return new Array<number>(kind.length).fill(scale);
+}
+
+export function drawNoise(scales: readonly number[], noise: Noise): number[] {
+  return scales.map((s) => noise(s));
+}
+
+/**
+ * The released lines of one secret-shared metric from its unsharded (already twice-noised) vector. `reports`
+ * is how many device-days sent the metric, which the leader sees anyway; it gets the plain release's noise.
+ */
+export function releaseLines(
+  day: string,
+  release: PlannedRelease,
+  vector: readonly number[],
+  reports: number,
+  noise: Noise,
+): { grouping: GroupingRelease; lines: CellLine[] } {
+  const def = release.definition;
+  const grouping: GroupingRelease = {
+    metric: release.metric,
+    by: release.by,
+    epsilon: release.epsilon,
+    delta: release.delta,
+    reportsScale: release.reportsScale,
+    valueScale: release.valueScale,
+    threshold: release.threshold,
+  };
+  const base = { metric: release.metric, by: release.by, detail: '' };
+  const lines: CellLine[] = [];
+  if (def.type === 'boolean' || def.type === 'enumeration') {
+    prio3Cells(def).forEach((cell, i) => {
+      lines.push({ ...base, cell, bucket: -1, reports: vector[i] ?? 0, value: 0 });
+    });
+    return { grouping, lines };
+  }
+  const summary: CellLine = { ...base, cell: day, bucket: -1, reports: reports + noise(release.reportsScale), value: 0 };
+  lines.push(summary);
+  if (def.type === 'counter') summary.value = vector[0] ?? 0;
+  else vector.forEach((n, bucket) => lines.push({ ...base, cell: day, bucket, reports: 0, value: n * HISTOGRAM_WEIGHT }));
+  return { grouping, lines };
+}
