@@ -172,6 +172,10 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
       settings: this.settings,
       counters: this.counters,
       keys: this.keys,
+      registry: this.reg,
+      helperKeys: options.prio3Helper
+        ? new KeyCache(this.fetchImpl, options.prio3Helper.replace(/\/$/, ''), this.now, () => undefined)
+        : null,
       journal: this.journal,
       now: this.now,
       random: this.random,

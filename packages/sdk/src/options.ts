@@ -15,6 +15,12 @@ export interface CandorOptions<R extends Registry = Registry> {
   registry: R;
   /** Collector base URL; keys at GET /v1/keys, uploads to POST /v1/reports. */
   collector: string;
+  /**
+   * Base URL of the Prio3 helper aggregator, for metrics the registry marks `prio3`: the SDK fetches the helper's
+   * key config from the helper itself (GET /v1/keys), never through the leader, so the leader cannot hand out
+   * a key of its own and read both shares. Without it those metrics are not sent.
+   */
+  prio3Helper?: string;
   /** The app's version; only major.minor leaves the device. */
   appVersion: string;
   /** Device details (coarsened). In browsers they are read from navigator when left out. */

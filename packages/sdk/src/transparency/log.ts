@@ -15,6 +15,11 @@ export interface TransparencyEntry {
   status: 'accepted' | 'rejected' | 'retrying' | 'dropped';
   httpStatus: number | null;
   report: Report;
+  /**
+   * Metrics whose values above are the device's own record only: they left as two Prio3 secret shares, one for
+   * each aggregator, or not at all when no helper was configured.
+   */
+  secretShared?: string[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * why an upload failed. It holds no queue of its own: it reads this tab's view of the stored one and changes
  * the stored one through the host's atomic updates.
  */
-import type { Report } from '@candor/protocol';
+import type { Registry, Report } from '@candor/protocol';
 import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
@@ -24,6 +24,9 @@ export interface SenderHost {
   readonly settings: Settings;
   readonly counters: ErrorCounters;
   readonly keys: KeyCache;
+  readonly registry: Registry;
+  /** The Prio3 helper's key config, when the app names a helper (prio3/share.ts). */
+  readonly helperKeys: KeyCache | null;
   readonly journal: Journal | null;
   now(): number;
   random(): number;
@@ -77,7 +80,6 @@ export class Sender {
         .slice(0, MAX_REPORTS_PER_BATCH);
       if (!batch.length) return;
       for (const r of batch) sent.add(r.id);
-      const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
       const controller = new AbortController();
       this.inFlight = controller;
       let outcome: UploadOutcome;
@@ -85,7 +87,7 @@ export class Sender {
       try {
         const key = hiding ? host.keys.cached() : null;
         if (hiding && !key) return;
-        outcome = await this.sealAndUpload(json, hiding, controller.signal, key);
+        outcome = await this.sealAndUpload(batch, hiding, controller.signal, key);
       } catch (error) {
         // No key or no seal: nothing left the device, so nothing goes in the transparency log.
         host.counters.sealFailures++;
@@ -180,12 +182,23 @@ export class Sender {
 
   /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
   private async sealAndUpload(
-    json: string,
+    batch: Report[],
     keepalive: boolean,
     signal: AbortSignal,
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
+    // Secret-shared metrics leave as Prio3 shares only; while hiding, only with the helper key already at hand.
+    const secret = batch.some((r) => Object.keys(r.metrics).some((m) => host.registry.metrics[m]?.prio3));
+    const helperKey = !secret || !host.helperKeys ? null : keepalive ? host.helperKeys.cached() : await host.helperKeys.get();
+    if (secret && keepalive && host.helperKeys && !helperKey) return { kind: 'retry', status: null };
+    let reports = batch;
+    if (secret) {
+      // Prio3 is its own on-demand chunk (about 120 KB gzip): loaded only by apps that secret-share a metric.
+      const { shareReport } = await import('../prio3/share.js');
+      reports = await Promise.all(batch.map((r) => shareReport(r, host.registry, helperKey, host.random)));
+    }
+    const json = JSON.stringify({ v: REPORT_VERSION, reports });
     const send = async (refresh: boolean) => {
       const { sealBatchJson, uploadEnvelope } = await import('./send.js');
       const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
@@ -206,7 +219,11 @@ export class Sender {
   ): TransparencyEntry[] {
     // To the minute: enough for a person to recognise a send, not a timestamp that could match a server log.
     const sentAt = `${new Date(this.host.now()).toISOString().slice(0, 16)}Z`;
-    return batch.map((report) => ({ sentAt, collector: this.host.collector, status, httpStatus, report }));
+    return batch.map((report) => {
+      const secret = Object.keys(report.metrics).filter((m) => this.host.registry.metrics[m]?.prio3);
+      // The plain value stays here as the device's own record; only its Prio3 shares left (or nothing, with no helper).
+      return { sentAt, collector: this.host.collector, status, httpStatus, report, ...(secret.length ? { secretShared: secret } : {}) };
+    });
   }
 }
 
