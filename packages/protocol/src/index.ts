@@ -1,4 +1,5 @@
 export * from './metrics/buckets.js';
+export * from './prio3/spec.js';
 export * from './privacy/contribution.js';
 export * from './privacy/facts.js';
 export * from './privacy/ldp.js';
@@ -15,4 +16,3 @@ export * from './report/values.js';
 export { registrableDomain } from './site.js';
 export * from './wire/envelope.js';
 export * from './wire/keys.js';
-export * from './prio3/spec.js';

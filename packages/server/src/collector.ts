@@ -24,16 +24,16 @@ import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
+import { Prio3Leader } from './prio3/leader.js';
+import { readSharedSecret } from './prio3/prepare.js';
+import { Prio3Sink } from './prio3/sink.js';
+import { Prio3Store } from './prio3/store.js';
 import { QueryService } from './query/service.js';
 import { RegistrySet } from './registry/set.js';
 import type { Noise } from './release/noise.js';
 import { Releaser } from './release/releaser.js';
 import { DuckDbStore } from './store/duckdb/store.js';
 import type { DedupeKey, ReportSink, ReportStore } from './store/types.js';
-import { Prio3Leader } from './prio3/leader.js';
-import { readSharedSecret } from './prio3/prepare.js';
-import { Prio3Sink } from './prio3/sink.js';
-import { Prio3Store } from './prio3/store.js';
 
 export interface CollectorOptions {
   host?: string;

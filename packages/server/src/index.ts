@@ -20,6 +20,7 @@ export {
 export { createToken, listTokens, revokeToken, type StoredToken } from './keys/tokens.js';
 export { openEnvelope, sealEnvelope } from './open/envelope.js';
 export { HpkeRecipient, sealBase } from './open/hpke.js';
+export { type Helper, type HelperOptions, startHelper } from './prio3/helper.js';
 export { QueryService } from './query/service.js';
 export * from './queue/index.js';
 export { CryptoRandom, discreteLaplace, type Noise, type RandomSource } from './release/noise.js';
@@ -32,4 +33,3 @@ export { DuckDbStore } from './store/duckdb/store.js';
 export { DAILY_ACTIVITY_METRIC, flattenReport } from './store/rows.js';
 export type * from './store/types.js';
 export * from './writer/index.js';
-export { type Helper, type HelperOptions, startHelper } from './prio3/helper.js';

@@ -121,7 +121,9 @@ export async function run(argv: string[]): Promise<number> {
   const options = toCollectorOptions(values);
   const role = values.role as string | undefined;
   if (role !== undefined && role !== 'leader' && role !== 'helper') throw new UsageError('--role: leader or helper');
-  const prio3Key = (values['prio3-key'] as string | undefined) ?? join(dirname(resolve(options.keysDir ?? '.candor/keys')), 'prio3.key');
+  const prio3Key =
+    (values['prio3-key'] as string | undefined) ??
+    join(dirname(resolve(options.keysDir ?? '.candor/keys')), 'prio3.key');
   const prio3Store = (values['prio3-store'] as string | undefined) ?? `.candor/prio3-${role}.duckdb`;
   if (role === 'helper') return runHelper(values, options, prio3Key, prio3Store);
   if (role === 'leader') {
@@ -251,7 +253,8 @@ async function runHelper(
 ): Promise<number> {
   const registries: Registry[] = [];
   const warn = (line: string) => console.error(`candor serve: ${line}`);
-  for (const file of (values.registry as string[] | undefined) ?? []) registries.push(await loadRegistry(file, undefined, warn));
+  for (const file of (values.registry as string[] | undefined) ?? [])
+    registries.push(await loadRegistry(file, undefined, warn));
   const helper = await startHelper({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,

@@ -104,7 +104,11 @@ export function prio3Measurement(def: MetricDefinition, value: unknown, random: 
   }
 }
 
-const base64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]+$/, 'base64url without padding');
+const base64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'base64url without padding');
 
 /**
  * A secret-shared metric's value in a report: base64url strings, sized for the largest circuit (a Histogram over

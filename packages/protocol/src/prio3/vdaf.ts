@@ -3,8 +3,10 @@
  * writes but does not read back (input shares, public share, preparation shares, aggregate shares), decoded here
  * as the draft lays them out. Kept out of the package's main entry point so the SDK loads it only on demand.
  */
-import { Buffer } from 'buffer';
+
 import { type Prio3, Prio3Count, Prio3Histogram, Prio3Sum } from '@divviup/prio3';
+// biome-ignore lint/style/useNodejsImportProtocol: the bare name resolves to Node's module in Node and to the npm `buffer` package in browser bundles, as in @divviup/prio3 itself.
+import { Buffer } from 'buffer';
 import type { Prio3Kind } from './spec.js';
 
 /** Leader is aggregator 0, helper 1. */
@@ -95,7 +97,13 @@ const USAGE_PROOF_SHARE = 2;
 
 /** Expands a helper's seed as the library's shard does (VDAF-08 Prio3 helper share). */
 function expand(vdaf: AnyPrio3, usage: number, seed: Bytes, binder: Bytes, length: number): Promise<bigint[]> {
-  return vdaf.xof.expandIntoVec(vdaf.flp.field, toBuffer(seed), vdaf.domainSeparationTag(usage), toBuffer(binder), length);
+  return vdaf.xof.expandIntoVec(
+    vdaf.flp.field,
+    toBuffer(seed),
+    vdaf.domainSeparationTag(usage),
+    toBuffer(binder),
+    length,
+  );
 }
 
 export type InputShare = Parameters<AnyPrio3['prepareInit']>[5];
@@ -110,7 +118,8 @@ export async function decodeInputShare(vdaf: AnyPrio3, aggregatorId: number, byt
   if (aggregatorId === LEADER) {
     const size = flp.field.encodedSize;
     const expected = (flp.measurementLen + proofsLength) * size + blindLength;
-    if (bytes.length !== expected) throw new Prio3DecodeError(`leader share: ${bytes.length} bytes, expected ${expected}`);
+    if (bytes.length !== expected)
+      throw new Prio3DecodeError(`leader share: ${bytes.length} bytes, expected ${expected}`);
     const wireMeasurementShare = bytes.subarray(0, flp.measurementLen * size);
     const wireProofShare = bytes.subarray(flp.measurementLen * size, (flp.measurementLen + proofsLength) * size);
     return {
@@ -122,12 +131,25 @@ export async function decodeInputShare(vdaf: AnyPrio3, aggregatorId: number, byt
     };
   }
   const expected = 2 * seed + blindLength;
-  if (bytes.length !== expected) throw new Prio3DecodeError(`helper share: ${bytes.length} bytes, expected ${expected}`);
+  if (bytes.length !== expected)
+    throw new Prio3DecodeError(`helper share: ${bytes.length} bytes, expected ${expected}`);
   const measurementSeed = bytes.subarray(0, seed);
   const proofSeed = bytes.subarray(seed, 2 * seed);
   return {
-    measurementShare: await expand(vdaf, USAGE_MEASUREMENT_SHARE, measurementSeed, Uint8Array.of(aggregatorId), flp.measurementLen),
-    proofsShare: await expand(vdaf, USAGE_PROOF_SHARE, proofSeed, Uint8Array.of(vdaf.proofs, aggregatorId), proofsLength),
+    measurementShare: await expand(
+      vdaf,
+      USAGE_MEASUREMENT_SHARE,
+      measurementSeed,
+      Uint8Array.of(aggregatorId),
+      flp.measurementLen,
+    ),
+    proofsShare: await expand(
+      vdaf,
+      USAGE_PROOF_SHARE,
+      proofSeed,
+      Uint8Array.of(vdaf.proofs, aggregatorId),
+      proofsLength,
+    ),
     wireMeasurementShare: toBuffer(measurementSeed),
     wireProofShare: toBuffer(proofSeed),
     blind: toBuffer(bytes.subarray(2 * seed)),
@@ -137,7 +159,8 @@ export async function decodeInputShare(vdaf: AnyPrio3, aggregatorId: number, byt
 /** The public share: one joint randomness part per aggregator (empty for circuits without joint randomness). */
 export function decodePublicShare(vdaf: AnyPrio3, bytes: Bytes): PublicShare {
   const part = usesJointRand(vdaf.flp) ? seedSize(vdaf) : 0;
-  if (bytes.length !== part * SHARES) throw new Prio3DecodeError(`public share: ${bytes.length} bytes, expected ${part * SHARES}`);
+  if (bytes.length !== part * SHARES)
+    throw new Prio3DecodeError(`public share: ${bytes.length} bytes, expected ${part * SHARES}`);
   return { jointRandParts: part ? [toBuffer(bytes.subarray(0, part)), toBuffer(bytes.subarray(part))] : [] };
 }
 
@@ -148,7 +171,8 @@ export function decodePrepareShare(vdaf: AnyPrio3, bytes: Bytes): PrepareShare {
   const verifierLength = flp.verifierLen * vdaf.proofs;
   const part = usesJointRand(flp) ? seedSize(vdaf) : 0;
   const vectorBytes = verifierLength * flp.field.encodedSize;
-  if (bytes.length !== vectorBytes + part) throw new Prio3DecodeError(`prepare share: ${bytes.length} bytes, expected ${vectorBytes + part}`);
+  if (bytes.length !== vectorBytes + part)
+    throw new Prio3DecodeError(`prepare share: ${bytes.length} bytes, expected ${vectorBytes + part}`);
   return {
     verifiersShare: fieldVector(flp, bytes.subarray(0, vectorBytes), verifierLength, 'prepare share'),
     jointRandomnessPart: toBuffer(bytes.subarray(vectorBytes)),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { PRIO3_TYPES, prio3Bits } from '../prio3/spec.js';
 import { contributionBounds } from '../privacy/contribution.js';
 import { dimensionsFor, keyDimension } from '../privacy/facts.js';
-import { PRIO3_TYPES, prio3Bits } from '../prio3/spec.js';
 import { DIMENSIONS } from '../query/types.js';
 
 /** Every kind of metric candor can record. Each maps to one value shape in `report/schema.ts`. */

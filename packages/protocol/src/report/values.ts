@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
+import { Prio3ValueSchema } from '../prio3/spec.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
 import { registrableDomain } from '../site.js';
-import { Prio3ValueSchema } from '../prio3/spec.js';
 import { dayProblem } from './day.js';
 import { CrashSchema, type Distribution, DistributionSchema, type Report } from './schema.js';
 

@@ -190,7 +190,8 @@ export class Sender {
     const host = this.host;
     // Secret-shared metrics leave as Prio3 shares only; while hiding, only with the helper key already at hand.
     const secret = batch.some((r) => Object.keys(r.metrics).some((m) => host.registry.metrics[m]?.prio3));
-    const helperKey = !secret || !host.helperKeys ? null : keepalive ? host.helperKeys.cached() : await host.helperKeys.get();
+    const helperKey =
+      !secret || !host.helperKeys ? null : keepalive ? host.helperKeys.cached() : await host.helperKeys.get();
     if (secret && keepalive && host.helperKeys && !helperKey) return { kind: 'retry', status: null };
     let reports = batch;
     if (secret) {
@@ -222,7 +223,14 @@ export class Sender {
     return batch.map((report) => {
       const secret = Object.keys(report.metrics).filter((m) => this.host.registry.metrics[m]?.prio3);
       // The plain value stays here as the device's own record; only its Prio3 shares left (or nothing, with no helper).
-      return { sentAt, collector: this.host.collector, status, httpStatus, report, ...(secret.length ? { secretShared: secret } : {}) };
+      return {
+        sentAt,
+        collector: this.host.collector,
+        status,
+        httpStatus,
+        report,
+        ...(secret.length ? { secretShared: secret } : {}),
+      };
     });
   }
 }

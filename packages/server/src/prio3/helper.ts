@@ -1,7 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import { DEFAULT_PRIVACY_BUDGET, PATHS, type PrivacyBudget, type Registry, releasePlan } from '@candor/protocol';
+import { encodeVector } from '@candor/protocol/prio3';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -21,7 +22,6 @@ import {
   CollectRequestSchema,
   PRIO3_PATHS,
 } from './wire.js';
-import { encodeVector } from '@candor/protocol/prio3';
 
 export interface HelperOptions {
   host?: string;
@@ -74,13 +74,18 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
   const plans = new Map(registries.apps().map((app) => [app, releasePlan(registries.latest(app) as Registry, budget)]));
 
   const app = new Hono();
+  app.onError((error, c) => {
+    log.error({ err: String(error), route: c.req.routePath }, 'helper request failed');
+    return c.json({ error: 'internal' }, 500);
+  });
   if (options.allowOrigins?.length) app.use(PATHS.keys, cors({ origin: options.allowOrigins, allowMethods: ['GET'] }));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get(PATHS.keys, (c) => c.json(keys.configs(), 200, { 'cache-control': 'max-age=300' }));
   const expected = Buffer.from(`Bearer ${secret.token}`);
   app.use('/v1/prio3/*', async (c, next) => {
     const given = Buffer.from(c.req.header('authorization') ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return c.json({ error: 'not the leader' }, 401);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return c.json({ error: 'not the leader' }, 401);
     await next();
   });
 
@@ -97,15 +102,26 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
       const key = `${item.id}|${item.metric}`;
       const reject = (reason: string) => {
         results.push({ id: item.id, metric: item.metric, ok: false, reason });
-        if (!seenNow.has(key)) outputs.push({ id: item.id, metric: item.metric, app: item.app, day: item.day, output: null });
+        if (!seenNow.has(key))
+          outputs.push({ id: item.id, metric: item.metric, app: item.app, day: item.day, output: null });
         seenNow.add(key);
       };
-      const seen = await store.query('SELECT 1 FROM p3_outputs WHERE id = $id AND metric = $metric', { id: item.id, metric: item.metric });
+      const seen = await store.query('SELECT 1 FROM p3_outputs WHERE id = $id AND metric = $metric', {
+        id: item.id,
+        metric: item.metric,
+      });
       if (seen.length || seenNow.has(key)) {
         results.push({ id: item.id, metric: item.metric, ok: false, reason: 'report replayed' });
         continue;
       }
-      const collected = await store.query('SELECT 1 FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric', item);
+      const collected = await store.query(
+        'SELECT 1 FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric',
+        {
+          app: item.app,
+          day: item.day,
+          metric: item.metric,
+        },
+      );
       if (collected.length) {
         reject('batch already collected');
         continue;
@@ -115,7 +131,11 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
         reject('not a secret-shared metric');
         continue;
       }
-      const opened = openEnvelope(Buffer.from(item.helper, 'base64url'), (id) => keys.recipientFor(id), MAX_SHARE_PLAINTEXT);
+      const opened = openEnvelope(
+        Buffer.from(item.helper, 'base64url'),
+        (id) => keys.recipientFor(id),
+        MAX_SHARE_PLAINTEXT,
+      );
       if (!opened.ok) {
         reject(`share does not open: ${opened.failure.reason}`);
         continue;
@@ -132,7 +152,14 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
         continue;
       }
       try {
-        const done = await helperPrepare(vdafOf(def), secret.verifyKey, item.id, item.public, new Uint8Array(Buffer.from(sealed.share, 'base64url')), item.prepare);
+        const done = await helperPrepare(
+          vdafOf(def),
+          secret.verifyKey,
+          item.id,
+          item.public,
+          new Uint8Array(Buffer.from(sealed.share, 'base64url')),
+          item.prepare,
+        );
         results.push({ id: item.id, metric: item.metric, ok: true, message: done.message });
         outputs.push({ id: item.id, metric: item.metric, app: item.app, day: item.day, output: done.output });
         seenNow.add(key);
@@ -143,7 +170,8 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     const response: AggregateResponse = { items: results };
     // The outputs, the replay guard and the job's answer are kept in one transaction.
     await store.transaction(async (run) => {
-      for (const o of outputs) await run('INSERT INTO p3_outputs VALUES ($id, $metric, $app, $day, $output) ON CONFLICT DO NOTHING', o);
+      for (const o of outputs)
+        await run('INSERT INTO p3_outputs VALUES ($id, $metric, $app, $day, $output) ON CONFLICT DO NOTHING', o);
       await run('INSERT INTO p3_jobs VALUES ($job, $response)', { job, response: JSON.stringify(response) });
     });
     const rejected = results.filter((r) => !r.ok).length;
@@ -168,7 +196,8 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
       throw error;
     }
     // Kept from an earlier collection of a different batch: refuse rather than answer for another batch.
-    if (mine.count !== count) return c.json({ error: `batch mismatch: collected ${mine.count} reports, leader ${count}` }, 409);
+    if (mine.count !== count)
+      return c.json({ error: `batch mismatch: collected ${mine.count} reports, leader ${count}` }, 409);
     return c.json({ share: Buffer.from(encodeVector(vdafOf(def), mine.share)).toString('base64url') });
   });
 

@@ -65,7 +65,16 @@ export class Prio3Leader {
         await run(
           `INSERT INTO p3_reports VALUES ($id, $metric, $app, $registry, $day, $public, $leader, $helper, NULL, 'pending')
            ON CONFLICT DO NOTHING`,
-          { id: r.id, metric, app: r.app, registry: r.registry, day: r.day, public: v.public, leader: v.leader, helper: v.helper },
+          {
+            id: r.id,
+            metric,
+            app: r.app,
+            registry: r.registry,
+            day: r.day,
+            public: v.public,
+            leader: v.leader,
+            helper: v.helper,
+          },
         );
       }
     });
@@ -77,7 +86,7 @@ export class Prio3Leader {
     if (this.closed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.drain();
+      this.drain().catch(() => undefined);
     }, delayMs);
     this.timer.unref();
   }
@@ -131,18 +140,40 @@ export class Prio3Leader {
     const rejected: string[][] = [];
     const request: AggregateRequest = { job, items: [] };
     for (const row of rows) {
-      const [id, metric, app, registry] = [row.id, row.metric, row.app, row.registry].map(String) as [string, string, string, string];
+      const [id, metric, app, registry] = [row.id, row.metric, row.app, row.registry].map(String) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       const def = this.definition(app, registry, metric);
       try {
         if (!def) throw new Error('not a secret-shared metric');
-        const start = await leaderInit(vdafOf(def), this.options.secret.verifyKey, id, String(row.public), String(row.leader));
+        const start = await leaderInit(
+          vdafOf(def),
+          this.options.secret.verifyKey,
+          id,
+          String(row.public),
+          String(row.leader),
+        );
         started.set(`${id}|${metric}`, start);
-        request.items.push({ id, app, registry, metric, day: String(row.day), public: String(row.public), helper: String(row.helper), prepare: start.prepareShare });
+        request.items.push({
+          id,
+          app,
+          registry,
+          metric,
+          day: String(row.day),
+          public: String(row.public),
+          helper: String(row.helper),
+          prepare: start.prepareShare,
+        });
       } catch {
         rejected.push([id, metric]);
       }
     }
-    const answer = request.items.length ? await this.post<AggregateResponse>(PRIO3_PATHS.aggregate, request) : { items: [] };
+    const answer = request.items.length
+      ? await this.post<AggregateResponse>(PRIO3_PATHS.aggregate, request)
+      : { items: [] };
     const outputs: { id: string; metric: string; app: string; day: string; output: string }[] = [];
     const byKey = new Map(rows.map((r) => [`${r.id}|${r.metric}`, r]));
     for (const item of answer.items) {
@@ -156,7 +187,13 @@ export class Prio3Leader {
         continue;
       }
       try {
-        outputs.push({ id: item.id, metric: item.metric, app: String(row.app), day: String(row.day), output: leaderFinish(vdafOf(def), start, item.message) });
+        outputs.push({
+          id: item.id,
+          metric: item.metric,
+          app: String(row.app),
+          day: String(row.day),
+          output: leaderFinish(vdafOf(def), start, item.message),
+        });
       } catch {
         rejected.push([item.id, item.metric]);
       }
@@ -164,10 +201,16 @@ export class Prio3Leader {
     await store.transaction(async (run) => {
       for (const o of outputs) {
         await run('INSERT INTO p3_outputs VALUES ($id, $metric, $app, $day, $output) ON CONFLICT DO NOTHING', o);
-        await run(`UPDATE p3_reports SET state = 'done', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`, { id: o.id, metric: o.metric });
+        await run(
+          `UPDATE p3_reports SET state = 'done', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`,
+          { id: o.id, metric: o.metric },
+        );
       }
       for (const [id, metric] of rejected) {
-        await run(`UPDATE p3_reports SET state = 'rejected', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`, { id: id as string, metric: metric as string });
+        await run(
+          `UPDATE p3_reports SET state = 'rejected', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`,
+          { id: id as string, metric: metric as string },
+        );
       }
       // Anything the helper did not answer for stays pending in this job and is sent again.
     });
@@ -182,7 +225,8 @@ export class Prio3Leader {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
-    if (!response.ok) throw new Error(`helper answered ${response.status} to ${path}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok)
+      throw new Error(`helper answered ${response.status} to ${path}: ${(await response.text()).slice(0, 200)}`);
     return (await response.json()) as T;
   }
 
@@ -191,8 +235,16 @@ export class Prio3Leader {
    * aggregation job first (so both aggregators hold the same batch); while the helper is down this throws and
    * the day waits for the next release pass.
    */
-  async release(registry: Registry, day: string, plan: ReleasePlan, noise: Noise): Promise<{ groupings: GroupingRelease[]; lines: CellLine[] }> {
-    const pending = await this.options.store.query(`SELECT count(*) AS n FROM p3_reports WHERE app = $app AND day = $day AND state = 'pending'`, { app: registry.app, day });
+  async release(
+    registry: Registry,
+    day: string,
+    plan: ReleasePlan,
+    noise: Noise,
+  ): Promise<{ groupings: GroupingRelease[]; lines: CellLine[] }> {
+    const pending = await this.options.store.query(
+      `SELECT count(*) AS n FROM p3_reports WHERE app = $app AND day = $day AND state = 'pending'`,
+      { app: registry.app, day },
+    );
     if (Number(pending[0]?.n ?? 0) > 0) await this.drain();
     const groupings: GroupingRelease[] = [];
     const lines: CellLine[] = [];
@@ -201,8 +253,16 @@ export class Prio3Leader {
       const vdaf = vdafOf(def);
       const planned = plannedFor(plan, metric);
       const mine = await this.ownShare(registry.app, day, metric, def, planned, noise);
-      const theirs = await this.post<CollectResponse>(PRIO3_PATHS.collect, { app: registry.app, day, metric, count: mine.count } satisfies CollectRequest);
-      const vector = unshardSigned(vdaf, [mine.share, decodeVector(vdaf, new Uint8Array(Buffer.from(theirs.share, 'base64url')))]);
+      const theirs = await this.post<CollectResponse>(PRIO3_PATHS.collect, {
+        app: registry.app,
+        day,
+        metric,
+        count: mine.count,
+      } satisfies CollectRequest);
+      const vector = unshardSigned(vdaf, [
+        mine.share,
+        decodeVector(vdaf, new Uint8Array(Buffer.from(theirs.share, 'base64url'))),
+      ]);
       const released = releaseLines(day, planned, vector, mine.count, noise);
       groupings.push(released.grouping);
       lines.push(...released.lines);
@@ -211,7 +271,14 @@ export class Prio3Leader {
   }
 
   /** This aggregator's noised aggregate share of one cell, drawn once and kept. */
-  private ownShare(app: string, day: string, metric: string, def: MetricDefinition, planned: ReturnType<typeof plannedFor>, noise: Noise) {
+  private ownShare(
+    app: string,
+    day: string,
+    metric: string,
+    def: MetricDefinition,
+    planned: ReturnType<typeof plannedFor>,
+    noise: Noise,
+  ) {
     return ownNoisedShare(this.options.store, app, day, metric, def, planned, noise);
   }
 
@@ -239,15 +306,36 @@ export async function ownNoisedShare(
 ): Promise<{ count: number; share: bigint[] }> {
   const vdaf = vdafOf(def);
   return store.transaction(async (run) => {
-    const kept = await run('SELECT count, share FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric', { app, day, metric });
-    if (kept[0]) return { count: Number(kept[0].count), share: decodeVector(vdaf, new Uint8Array(Buffer.from(String(kept[0].share), 'base64url'))) };
-    const outputs = await run('SELECT output FROM p3_outputs WHERE app = $app AND day = $day AND metric = $metric AND output IS NOT NULL', { app, day, metric });
+    const kept = await run(
+      'SELECT count, share FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric',
+      { app, day, metric },
+    );
+    if (kept[0])
+      return {
+        count: Number(kept[0].count),
+        share: decodeVector(vdaf, new Uint8Array(Buffer.from(String(kept[0].share), 'base64url'))),
+      };
+    const outputs = await run(
+      'SELECT output FROM p3_outputs WHERE app = $app AND day = $day AND metric = $metric AND output IS NOT NULL',
+      { app, day, metric },
+    );
     if (expectCount !== undefined && expectCount !== outputs.length) {
-      throw new BatchMismatch(`batch mismatch: this aggregator has ${outputs.length} reports, the leader ${expectCount}`);
+      throw new BatchMismatch(
+        `batch mismatch: this aggregator has ${outputs.length} reports, the leader ${expectCount}`,
+      );
     }
-    const sum = vdaf.aggregate(null, outputs.map((o) => decodeVector(vdaf, new Uint8Array(Buffer.from(String(o.output), 'base64url')))));
+    const sum = vdaf.aggregate(
+      null,
+      outputs.map((o) => decodeVector(vdaf, new Uint8Array(Buffer.from(String(o.output), 'base64url')))),
+    );
     const share = addNoise(vdaf, sum, drawNoise(noiseScales(def, planned), noise));
-    await run('INSERT INTO p3_collected VALUES ($app, $day, $metric, $count, $share)', { app, day, metric, count: outputs.length, share: b64(encodeVector(vdaf, share)) });
+    await run('INSERT INTO p3_collected VALUES ($app, $day, $metric, $count, $share)', {
+      app,
+      day,
+      metric,
+      count: outputs.length,
+      share: b64(encodeVector(vdaf, share)),
+    });
     return { count: outputs.length, share };
   });
 }

@@ -46,7 +46,14 @@ export async function leaderInit(
 ): Promise<LeaderStart> {
   const input = await decodeInputShare(vdaf, LEADER, bytes(leaderShare));
   const pub = decodePublicShare(vdaf, bytes(publicShare));
-  const { preparationState, preparationShare } = await vdaf.prepareInit(verifyKey, LEADER, null, nonceOf(id), pub, input);
+  const { preparationState, preparationShare } = await vdaf.prepareInit(
+    verifyKey,
+    LEADER,
+    null,
+    nonceOf(id),
+    pub,
+    input,
+  );
   return { state: preparationState, prepareShare: b64(vdaf.encodePreparationShare(preparationShare)) };
 }
 

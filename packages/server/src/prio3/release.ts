@@ -68,9 +68,19 @@ export function releaseLines(
     });
     return { grouping, lines };
   }
-  const summary: CellLine = { ...base, cell: day, bucket: -1, reports: reports + noise(release.reportsScale), value: 0 };
+  const summary: CellLine = {
+    ...base,
+    cell: day,
+    bucket: -1,
+    reports: reports + noise(release.reportsScale),
+    value: 0,
+  };
   lines.push(summary);
   if (def.type === 'counter') summary.value = vector[0] ?? 0;
-  else vector.forEach((n, bucket) => lines.push({ ...base, cell: day, bucket, reports: 0, value: n * HISTOGRAM_WEIGHT }));
+  else {
+    for (const [bucket, n] of vector.entries()) {
+      lines.push({ ...base, cell: day, bucket, reports: 0, value: n * HISTOGRAM_WEIGHT });
+    }
+  }
   return { grouping, lines };
 }

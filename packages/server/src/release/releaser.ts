@@ -1,7 +1,7 @@
 import { lastClosedDay, type PrivacyBudget, type Registry, type ReleasePlan, releasePlan } from '@candor/protocol';
+import { plainPlan } from '../prio3/release.js';
 import type { ReportStore } from '../store/types.js';
 import { discreteLaplace, type Noise } from './noise.js';
-import { plainPlan } from '../prio3/release.js';
 import { releaseDay } from './release.js';
 import type { DayRelease } from './types.js';
 
