@@ -235,6 +235,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     releasers,
     allowOrigins: options.allowOrigins ?? [],
     keys,
+    secretSharing: leader !== null,
     tokens: new TokenVerifier(keysDir),
     queries,
     ingest,

@@ -25,6 +25,13 @@ export type Prio3Kind =
   /** One-hot over `length` cells: exactly one of them is 1. */
   | { type: 'histogram'; length: number };
 
+/** The circuit in words, as the privacy panel and docs name it. */
+export function prio3Circuit(kind: Prio3Kind): string {
+  if (kind.type === 'count') return 'Prio3Count';
+  if (kind.type === 'sum') return `Prio3Sum (${kind.bits} bits)`;
+  return `Prio3Histogram (${kind.length} cells)`;
+}
+
 /** Domain of a boolean's histogram, in cell order. */
 const BOOLEAN_CELLS = ['true', 'false'] as const;
 

@@ -174,6 +174,9 @@ export class Prio3Leader {
     const answer = request.items.length
       ? await this.post<AggregateResponse>(PRIO3_PATHS.aggregate, request)
       : { items: [] };
+    // An item the helper gave no answer for is dropped: resending the job would get the same (kept) answer.
+    const answered = new Set(answer.items.map((i) => `${i.id}|${i.metric}`));
+    for (const item of request.items) if (!answered.has(`${item.id}|${item.metric}`)) rejected.push([item.id, item.metric]);
     const outputs: { id: string; metric: string; app: string; day: string; output: string }[] = [];
     const byKey = new Map(rows.map((r) => [`${r.id}|${r.metric}`, r]));
     for (const item of answer.items) {
@@ -212,7 +215,6 @@ export class Prio3Leader {
           { id: id as string, metric: metric as string },
         );
       }
-      // Anything the helper did not answer for stays pending in this job and is sent again.
     });
     if (rejected.length) this.options.log.warn({ rejected: rejected.length }, 'prio3 shares failed verification');
     return true;
