@@ -3,9 +3,18 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineRegistry, type QueryResult, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import {
+  bucketIndex,
+  defineRegistry,
+  HISTOGRAM_WEIGHT,
+  type QueryResult,
+  type Registry,
+  releaseBucket,
+  releasePlan,
+  SEALED_CONTENT_TYPE,
+} from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
-import { type Collector, sealEnvelope, startCollector, startHelper } from '@candor/server';
+import { type Collector, type Noise, sealEnvelope, startCollector, startHelper } from '@candor/server';
 import { freePort, NO_NOISE_FOR_PLUMBING_TESTS, waitFor } from '@candor/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CandorProcesses, MAIN } from './support/cli-processes.js';
@@ -44,6 +53,14 @@ const registry: Registry = defineRegistry({
       category: 'ui',
       description: 'Theme (Histogram).',
       values: ['light', 'dark', 'system'],
+      prio3: true,
+    },
+    'app.load': {
+      ...common,
+      type: 'timing_distribution',
+      category: 'ui',
+      description: 'Load time (Histogram over the release buckets).',
+      unit: 'ms',
       prio3: true,
     },
     'app.plain': { ...common, type: 'counter', category: 'ui', description: 'A plain counter beside them.', max: 100 },
@@ -86,6 +103,8 @@ async function device(leader: string, helper: string, i: number, fetchImpl?: typ
   if (i % 2 === 0) candor.counter('app.opened').add(1);
   candor.enumeration('app.theme').set(THEMES[i % 3] as 'light');
   candor.counter('app.plain').add(2);
+  candor.timing('app.load').record(100);
+  candor.timing('app.load').record(110);
   await candor.flush();
   now = DAY + 86_400_000;
   await candor.flush();
@@ -94,7 +113,7 @@ async function device(leader: string, helper: string, i: number, fetchImpl?: typ
   return log;
 }
 
-async function setup(dir: string, helperUrl: string) {
+async function setup(dir: string, helperUrl: string, noise: Noise = NO_NOISE_FOR_PLUMBING_TESTS) {
   let clock = DAY;
   const leader = await startCollector({
     registries: [registry],
@@ -102,7 +121,7 @@ async function setup(dir: string, helperUrl: string) {
     store: 'duckdb::memory:',
     dashboardDir: null,
     log: { level: 'silent' },
-    noise: NO_NOISE_FOR_PLUMBING_TESTS,
+    noise,
     now: () => clock,
     prio3: {
       helper: helperUrl,
@@ -132,7 +151,7 @@ describe('Prio3 with a leader and a helper', () => {
       for (let i = 0; i < devices; i++) sent = await device(leader.url, helper.url, i);
       // The device's own readable record keeps its plain value, and says it left only as shares.
       expect(sent?.[0]?.report.metrics['app.uses']).toBe(devices);
-      expect(sent?.[0]?.secretShared?.sort()).toEqual(['app.theme', 'app.uses']); // the last device did not open
+      expect(sent?.[0]?.secretShared?.sort()).toEqual(['app.load', 'app.theme', 'app.uses']); // the last device did not open
 
       // A tampered share: a device's leader share with one byte changed is accepted at upload, then fails
       // verification and counts nowhere.
@@ -171,6 +190,18 @@ describe('Prio3 with a leader and a helper', () => {
       expect(opened.cells).toMatchObject([{ key: DAY_TEXT, sum: devices / 2 }]);
       const theme = await ask(leader, 'app.theme', 'value');
       expect(Object.fromEntries(theme.cells.map((c) => [c.key, c.reports]))).toEqual({ light: 4, dark: 4, system: 4 });
+      // The distribution: every device's samples fall in one release bucket, which gets all the weight.
+      const [load] = await leader.store.released({
+        app: registry.app,
+        metric: 'app.load',
+        by: 'day',
+        from: DAY_TEXT,
+        to: DAY_TEXT,
+      });
+      const bucket = releaseBucket(bucketIndex(100));
+      const weights = (load?.lines ?? []).filter((l) => l.bucket >= 0 && l.value !== 0);
+      expect(weights).toMatchObject([{ bucket, value: devices * HISTOGRAM_WEIGHT }]);
+      expect(load?.lines.find((l) => l.bucket === -1)?.reports).toBe(devices);
       const plain = await ask(leader, 'app.plain', 'day');
       expect(plain.cells).toMatchObject([{ key: DAY_TEXT, reports: devices + 1, sum: 2 * (devices + 1) }]);
 
@@ -208,6 +239,47 @@ describe('Prio3 with a leader and a helper', () => {
       // Nobody but the leader may ask.
       const stranger = await fetch(`${helper.url}/v1/prio3/collect`, { method: 'POST', body: '{}' });
       expect(stranger.status).toBe(401);
+    } finally {
+      await leader.close();
+      await helper.close();
+    }
+  }, 60_000);
+
+  it('each aggregator adds its own noise at the full scale, so neither alone holds an unnoised total', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-prio3-noise-'));
+    // Constant draws that record their scale: the released figure shows whose noise it carries.
+    const helperScales: number[] = [];
+    const leaderScales: number[] = [];
+    const helper = await startHelper({
+      registries: [registry],
+      keysDir: join(dir, 'helper-keys'),
+      store: ':memory:',
+      secretFile: join(dir, 'prio3.key'),
+      noise: (scale) => (helperScales.push(scale), 7),
+      log: { level: 'silent' },
+    });
+    const { leader, closeDay } = await setup(dir, helper.url, (scale) => (leaderScales.push(scale), 3));
+    try {
+      const devices = 6;
+      for (let i = 0; i < devices; i++) await device(leader.url, helper.url, i);
+      closeDay();
+      const uses = await ask(leader, 'app.uses', 'day');
+      // The value carries both aggregators' noise; the device-day count, which the leader sees anyway, the leader's.
+      expect(uses.cells).toMatchObject([{ reports: devices + 3, sum: (devices * (devices + 1)) / 2 + 7 + 3 }]);
+      const theme = await ask(leader, 'app.theme', 'value');
+      expect(Object.fromEntries(theme.cells.map((c) => [c.key, c.reports]))).toEqual({
+        light: 12,
+        dark: 12,
+        system: 12,
+      });
+      // Each at the plan's full scale for that figure: the helper's noise alone protects against the leader.
+      const plan = releasePlan(registry);
+      expect(helperScales).toContain(plan.find('app.uses', 'day')?.valueScale);
+      expect(helperScales).toContain(plan.find('app.theme', 'value')?.reportsScale);
+      expect(leaderScales).toContain(plan.find('app.uses', 'day')?.valueScale);
+      expect(leaderScales).toContain(plan.find('app.theme', 'value')?.reportsScale);
+      // Asked again, the release is the same: neither share is drawn twice.
+      expect(await ask(leader, 'app.uses', 'day')).toEqual(uses);
     } finally {
       await leader.close();
       await helper.close();
