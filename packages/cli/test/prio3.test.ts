@@ -255,10 +255,16 @@ describe('Prio3 with a leader and a helper', () => {
       keysDir: join(dir, 'helper-keys'),
       store: ':memory:',
       secretFile: join(dir, 'prio3.key'),
-      noise: (scale) => (helperScales.push(scale), 7),
+      noise: (scale) => {
+        helperScales.push(scale);
+        return 7;
+      },
       log: { level: 'silent' },
     });
-    const { leader, closeDay } = await setup(dir, helper.url, (scale) => (leaderScales.push(scale), 3));
+    const { leader, closeDay } = await setup(dir, helper.url, (scale) => {
+      leaderScales.push(scale);
+      return 3;
+    });
     try {
       const devices = 6;
       for (let i = 0; i < devices; i++) await device(leader.url, helper.url, i);

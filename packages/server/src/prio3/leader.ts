@@ -176,7 +176,8 @@ export class Prio3Leader {
       : { items: [] };
     // An item the helper gave no answer for is dropped: resending the job would get the same (kept) answer.
     const answered = new Set(answer.items.map((i) => `${i.id}|${i.metric}`));
-    for (const item of request.items) if (!answered.has(`${item.id}|${item.metric}`)) rejected.push([item.id, item.metric]);
+    for (const item of request.items)
+      if (!answered.has(`${item.id}|${item.metric}`)) rejected.push([item.id, item.metric]);
     const outputs: { id: string; metric: string; app: string; day: string; output: string }[] = [];
     const byKey = new Map(rows.map((r) => [`${r.id}|${r.metric}`, r]));
     for (const item of answer.items) {
