@@ -284,6 +284,17 @@ describe('Prio3 with a leader and a helper', () => {
       expect(helperScales).toContain(plan.find('app.theme', 'value')?.reportsScale);
       expect(leaderScales).toContain(plan.find('app.uses', 'day')?.valueScale);
       expect(leaderScales).toContain(plan.find('app.theme', 'value')?.reportsScale);
+      // Answers state intervals for two draws: the stored scale has the variance of both (about sqrt(2) wider).
+      const [stored] = await leader.store.released({
+        app: registry.app,
+        metric: 'app.uses',
+        by: 'day',
+        from: DAY_TEXT,
+        to: DAY_TEXT,
+      });
+      const ratio = (stored?.grouping.valueScale ?? 0) / (plan.find('app.uses', 'day')?.valueScale ?? 1);
+      expect(ratio).toBeGreaterThan(1.4);
+      expect(ratio).toBeLessThan(1.43);
       // Asked again, the release is the same: neither share is drawn twice.
       expect(await ask(leader, 'app.uses', 'day')).toEqual(uses);
     } finally {

@@ -6,7 +6,7 @@ import {
   prio3Kind,
   type ReleasePlan,
 } from '@candor/protocol';
-import type { Noise } from '../release/noise.js';
+import { discreteLaplaceVariance, type Noise } from '../release/noise.js';
 import type { CellLine, GroupingRelease } from '../release/types.js';
 
 /** The one planned release of a secret-shared metric (schema.ts allows only its default grouping). */
@@ -35,6 +35,19 @@ export function noiseScales(def: MetricDefinition, release: PlannedRelease): num
   return new Array<number>(kind.length).fill(scale);
 }
 
+/** The discrete Laplace scale whose variance is `variance` (bisection; the variance grows with the scale). */
+export function scaleOfVariance(variance: number): number {
+  let low = 1e-6;
+  let high = 1;
+  while (discreteLaplaceVariance(high) < variance) high *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (low + high) / 2;
+    if (discreteLaplaceVariance(mid) < variance) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
 export function drawNoise(scales: readonly number[], noise: Noise): number[] {
   return scales.map((s) => noise(s));
 }
@@ -51,13 +64,22 @@ export function releaseLines(
   noise: Noise,
 ): { grouping: GroupingRelease; lines: CellLine[] } {
   const def = release.definition;
+  // The stored scales are what answers compute their intervals from: a figure carrying both aggregators' draws
+  // is stored with the one scale of the same variance, so its interval is as wide as its noise.
+  const counted = def.type === 'boolean' || def.type === 'enumeration';
+  const bucketScale = release.valueScale / HISTOGRAM_WEIGHT;
   const grouping: GroupingRelease = {
     metric: release.metric,
     by: release.by,
     epsilon: release.epsilon,
     delta: release.delta,
-    reportsScale: release.reportsScale,
-    valueScale: release.valueScale,
+    reportsScale: counted ? scaleOfVariance(2 * discreteLaplaceVariance(release.reportsScale)) : release.reportsScale,
+    valueScale:
+      def.type === 'counter'
+        ? scaleOfVariance(2 * discreteLaplaceVariance(release.valueScale))
+        : counted
+          ? release.valueScale
+          : scaleOfVariance(2 * HISTOGRAM_WEIGHT ** 2 * discreteLaplaceVariance(bucketScale)),
     threshold: release.threshold,
   };
   const base = { metric: release.metric, by: release.by, detail: '' };
