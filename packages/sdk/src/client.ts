@@ -173,9 +173,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
       counters: this.counters,
       keys: this.keys,
       registry: this.reg,
-      helperKeys: options.prio3Helper
-        ? new KeyCache(this.fetchImpl, options.prio3Helper.replace(/\/$/, ''), this.now, () => undefined)
-        : null,
+      prio3Helper: options.prio3Helper,
       journal: this.journal,
       now: this.now,
       random: this.random,

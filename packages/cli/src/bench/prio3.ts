@@ -81,7 +81,7 @@ async function oneReport(registry: Registry, keys: string): Promise<{ ms: number
     fetch: async (input, init) => {
       if (String(input).endsWith('/v1/keys'))
         return new Response(keys, { headers: { 'cache-control': 'max-age=300' } });
-      bytes += (init?.body as Uint8Array).byteLength;
+      bytes += (init?.body as Uint8Array | undefined)?.byteLength ?? 0;
       return new Response(null, { status: 202 });
     },
   });

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { bucketIndex } from '../metrics/buckets.js';
-import { contributionBounds } from '../privacy/contribution.js';
-import { RELEASE_BUCKET_COUNT, releaseBucket } from '../privacy/facts.js';
+import { RELEASE_BUCKET_COUNT, releaseBucket } from '../metrics/buckets.js';
 import type { MetricDefinition, MetricType } from '../registry/schema.js';
 import type { Distribution } from '../report/schema.js';
 
@@ -49,7 +47,8 @@ export function prio3Bits(max: number): number | null {
 export function prio3Kind(def: MetricDefinition): Prio3Kind {
   switch (def.type) {
     case 'counter': {
-      const max = contributionBounds(def).value;
+      // A secret-shared counter always states its max (registry/schema.ts): the default is not 2^k - 1.
+      const max = def.max ?? 0;
       if (max === 1) return { type: 'count' };
       const bits = prio3Bits(max);
       if (bits === null) throw new Error(`a secret-shared counter needs max = 2^k - 1, got ${max}`);
@@ -84,7 +83,7 @@ export function prio3Measurement(def: MetricDefinition, value: unknown, random: 
   const kind = prio3Kind(def);
   switch (def.type) {
     case 'counter': {
-      const n = Math.max(0, Math.min(contributionBounds(def).value, Math.round(Number(value) || 0)));
+      const n = Math.max(0, Math.min(def.max ?? 0, Math.round(Number(value) || 0)));
       return kind.type === 'count' ? n > 0 : n;
     }
     case 'boolean':
@@ -104,7 +103,7 @@ export function prio3Measurement(def: MetricDefinition, value: unknown, random: 
         if (pick < n) return releaseBucket(Number(index));
         pick -= n;
       }
-      return releaseBucket(bucketIndex(0));
+      return 0;
     }
     default:
       throw new Error(`a ${def.type} cannot be secret-shared with Prio3`);

@@ -9,6 +9,8 @@ import { type Prio3, Prio3Count, Prio3Histogram, Prio3Sum } from '@divviup/prio3
 import { Buffer } from 'buffer';
 import type { Prio3Kind } from './spec.js';
 
+export { type Prio3Kind, type Prio3Value, prio3Kind, prio3Measurement } from './spec.js';
+
 /** Leader is aggregator 0, helper 1. */
 export const LEADER = 0;
 export const HELPER = 1;

@@ -5,8 +5,8 @@
  * unread. Without a helper key the value is not sent at all: it is never sent in the clear. In browsers this
  * module is part of the on-demand send chunk.
  */
-import { type Prio3Value, prio3Kind, prio3Measurement, type Registry, type Report } from '@candor/protocol';
-import { shardMeasurement } from '@candor/protocol/prio3';
+import type { Registry, Report } from '@candor/protocol';
+import { type Prio3Value, prio3Kind, prio3Measurement, shardMeasurement } from '@candor/protocol/prio3';
 import type { KeyConfig } from '@candor/protocol/wire/envelope';
 import { sealBatchJson } from '../seal/envelope.js';
 

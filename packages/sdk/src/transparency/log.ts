@@ -14,12 +14,11 @@ export interface TransparencyEntry {
    */
   status: 'accepted' | 'rejected' | 'retrying' | 'dropped';
   httpStatus: number | null;
-  report: Report;
   /**
-   * Metrics whose values above are the device's own record only: they left as two Prio3 secret shares, one for
-   * each aggregator, or not at all when no helper was configured.
+   * The report as recorded. A metric the registry marks `prio3` is this device's own record only: it left as two
+   * Prio3 secret shares, one for each aggregator (or not at all without a helper).
    */
-  secretShared?: string[];
+  report: Report;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Registry, Report } from '@candor/protocol';
 import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
-import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from '../limits.js';
+import { MAX_REPORTS_PER_BATCH } from '../limits.js';
 import type { Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
@@ -25,8 +25,8 @@ export interface SenderHost {
   readonly counters: ErrorCounters;
   readonly keys: KeyCache;
   readonly registry: Registry;
-  /** The Prio3 helper's key config, when the app names a helper (prio3/share.ts). */
-  readonly helperKeys: KeyCache | null;
+  /** The Prio3 helper's base URL, when the app names one (prio3/share.ts). */
+  readonly prio3Helper: string | undefined;
   readonly journal: Journal | null;
   now(): number;
   random(): number;
@@ -188,18 +188,8 @@ export class Sender {
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
-    // Secret-shared metrics leave as Prio3 shares only; while hiding, only with the helper key already at hand.
-    const secret = batch.some((r) => Object.keys(r.metrics).some((m) => host.registry.metrics[m]?.prio3));
-    const helperKey =
-      !secret || !host.helperKeys ? null : keepalive ? host.helperKeys.cached() : await host.helperKeys.get();
-    if (secret && keepalive && host.helperKeys && !helperKey) return { kind: 'retry', status: null };
-    let reports = batch;
-    if (secret) {
-      // Prio3 is its own on-demand chunk (about 120 KB gzip): loaded only by apps that secret-share a metric.
-      const { shareReport } = await import('../prio3/share.js');
-      reports = await Promise.all(batch.map((r) => shareReport(r, host.registry, helperKey, host.random)));
-    }
-    const json = JSON.stringify({ v: REPORT_VERSION, reports });
+    // Throws (a seal failure: nothing left, the reports wait) while hiding without the Prio3 helper's key.
+    const json = await (await import('./send.js')).batchJson(batch, host, keepalive);
     const send = async (refresh: boolean) => {
       const { sealBatchJson, uploadEnvelope } = await import('./send.js');
       const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
@@ -220,18 +210,7 @@ export class Sender {
   ): TransparencyEntry[] {
     // To the minute: enough for a person to recognise a send, not a timestamp that could match a server log.
     const sentAt = `${new Date(this.host.now()).toISOString().slice(0, 16)}Z`;
-    return batch.map((report) => {
-      const secret = Object.keys(report.metrics).filter((m) => this.host.registry.metrics[m]?.prio3);
-      // The plain value stays here as the device's own record; only its Prio3 shares left (or nothing, with no helper).
-      return {
-        sentAt,
-        collector: this.host.collector,
-        status,
-        httpStatus,
-        report,
-        ...(secret.length ? { secretShared: secret } : {}),
-      };
-    });
+    return batch.map((report) => ({ sentAt, collector: this.host.collector, status, httpStatus, report }));
   }
 }
 
