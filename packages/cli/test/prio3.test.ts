@@ -178,6 +178,24 @@ describe('Prio3 with a leader and a helper', () => {
       });
       expect(upload.status).toBeLessThan(300);
 
+      // A share of the wrong length is refused at upload, naming the metric and the share.
+      const short = await shareReport({ ...plainReport, id: 'ef'.repeat(16) }, registry, helperKey, Math.random);
+      const shortValue = short.metrics['app.uses'] as { leader: string };
+      shortValue.leader = shortValue.leader.slice(0, -8);
+      const refused = await fetch(`${leader.url}/v1/reports`, {
+        method: 'POST',
+        body: new Uint8Array(
+          sealEnvelope(
+            leaderKey.id,
+            Buffer.from(leaderKey.publicKey, 'base64url'),
+            JSON.stringify({ v: 1, reports: [short] }),
+          ),
+        ),
+        headers: { 'content-type': SEALED_CONTENT_TYPE },
+      });
+      expect(refused.status).toBe(422);
+      expect(await refused.json()).toMatchObject({ metric: 'app.uses', field: 'leader' });
+
       // No plain value of a secret-shared metric is in the leader's store: only the plain counter is.
       const lines = await leader.store.dayLines(registry.app, DAY_TEXT);
       expect(lines.filter((l) => l.metric.startsWith('app.') && l.metric !== 'app.plain')).toEqual([]);

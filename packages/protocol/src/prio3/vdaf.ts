@@ -73,6 +73,16 @@ function toBuffer(bytes: Bytes): Buffer {
   return Buffer.from(bytes);
 }
 
+/** The byte lengths of a report's shares for a circuit: what ingest checks before keeping them. */
+export function shareSizes(vdaf: AnyPrio3): { public: number; leader: number } {
+  const flp = vdaf.flp;
+  const joint = usesJointRand(flp) ? seedSize(vdaf) : 0;
+  return {
+    public: joint * SHARES,
+    leader: (flp.measurementLen + flp.proofLen * vdaf.proofs) * flp.field.encodedSize + joint,
+  };
+}
+
 /** A byte string that does not decode: the message says which part and why. */
 export class Prio3DecodeError extends Error {}
 
