@@ -63,6 +63,16 @@ const registry: Registry = defineRegistry({
       unit: 'ms',
       prio3: true,
     },
+    'app.tabs': {
+      ...common,
+      type: 'labeled_counter',
+      category: 'ui',
+      description: 'Tabs opened, by kind (SumVec).',
+      labels: ['a', 'b', 'c'],
+      max: 15,
+      maxTotal: 45,
+      prio3: true,
+    },
     'app.plain': { ...common, type: 'counter', category: 'ui', description: 'A plain counter beside them.', max: 100 },
   },
 });
@@ -103,6 +113,8 @@ async function device(leader: string, helper: string, i: number, fetchImpl?: typ
   if (i % 2 === 0) candor.counter('app.opened').add(1);
   candor.enumeration('app.theme').set(THEMES[i % 3] as 'light');
   candor.counter('app.plain').add(2);
+  if (i % 4) candor.labeledCounter('app.tabs').add('a', i % 4);
+  candor.labeledCounter('app.tabs').add('c', 1);
   candor.timing('app.load').record(100);
   candor.timing('app.load').record(110);
   await candor.flush();
@@ -207,6 +219,9 @@ describe('Prio3 with a leader and a helper', () => {
       expect(opened.cells).toMatchObject([{ key: DAY_TEXT, sum: devices / 2 }]);
       const theme = await ask(leader, 'app.theme', 'value');
       expect(Object.fromEntries(theme.cells.map((c) => [c.key, c.reports]))).toEqual({ light: 4, dark: 4, system: 4 });
+      const tabs = await ask(leader, 'app.tabs', 'label');
+      const expectedA = Array.from({ length: devices }, (_, i) => i % 4).reduce((a, b) => a + b, 0);
+      expect(Object.fromEntries(tabs.cells.map((c) => [c.key, c.sum]))).toEqual({ a: expectedA, b: 0, c: devices });
       // The distribution: every device's samples fall in one release bucket, which gets all the weight.
       const [load] = await leader.store.released({
         app: registry.app,

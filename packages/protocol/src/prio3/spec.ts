@@ -10,6 +10,7 @@ import type { Distribution } from '../report/schema.js';
  */
 export const PRIO3_TYPES: readonly MetricType[] = [
   'counter',
+  'labeled_counter',
   'boolean',
   'enumeration',
   'timing_distribution',
@@ -21,12 +22,15 @@ export type Prio3Kind =
   | { type: 'count' }
   | { type: 'sum'; bits: number }
   /** One-hot over `length` cells: exactly one of them is 1. */
-  | { type: 'histogram'; length: number };
+  | { type: 'histogram'; length: number }
+  /** `length` counts of `bits` bits each. */
+  | { type: 'sumvec'; length: number; bits: number };
 
 /** The circuit in words, as the privacy panel and docs name it. */
 export function prio3Circuit(kind: Prio3Kind): string {
   if (kind.type === 'count') return 'Prio3Count';
   if (kind.type === 'sum') return `Prio3Sum (${kind.bits} bits)`;
+  if (kind.type === 'sumvec') return `Prio3SumVec (${kind.length} x ${kind.bits} bits)`;
   return `Prio3Histogram (${kind.length} cells)`;
 }
 
@@ -54,6 +58,11 @@ export function prio3Kind(def: MetricDefinition): Prio3Kind {
       if (bits === null) throw new Error(`a secret-shared counter needs max = 2^k - 1, got ${max}`);
       return { type: 'sum', bits };
     }
+    case 'labeled_counter': {
+      const bits = prio3Bits(def.max ?? 0);
+      if (bits === null) throw new Error(`a secret-shared labeled_counter needs max = 2^k - 1, got ${def.max}`);
+      return { type: 'sumvec', length: def.labels?.length ?? 0, bits };
+    }
     case 'boolean':
       return { type: 'histogram', length: BOOLEAN_CELLS.length };
     case 'enumeration':
@@ -66,8 +75,9 @@ export function prio3Kind(def: MetricDefinition): Prio3Kind {
   }
 }
 
-/** The released cells of a boolean or enumeration, in the order of the histogram's entries. */
+/** The released cells of a labeled counter, boolean or enumeration, in the order of the vector's entries. */
 export function prio3Cells(def: MetricDefinition): readonly string[] {
+  if (def.type === 'labeled_counter') return def.labels ?? [];
   if (def.type === 'boolean') return BOOLEAN_CELLS;
   if (def.type === 'enumeration') return def.values ?? [];
   return [];
@@ -79,12 +89,22 @@ export function prio3Cells(def: MetricDefinition): readonly string[] {
  * path stores, which the Histogram proof can enforce (a vector of weights could not be bounded in L1).
  * `random` is uniform in [0, 1).
  */
-export function prio3Measurement(def: MetricDefinition, value: unknown, random: () => number): boolean | number {
+export function prio3Measurement(
+  def: MetricDefinition,
+  value: unknown,
+  random: () => number,
+): boolean | number | number[] {
   const kind = prio3Kind(def);
   switch (def.type) {
     case 'counter': {
       const n = Math.max(0, Math.min(def.max ?? 0, Math.round(Number(value) || 0)));
       return kind.type === 'count' ? n > 0 : n;
+    }
+    case 'labeled_counter': {
+      const counts = (value ?? {}) as Record<string, number>;
+      return prio3Cells(def).map((label) =>
+        Math.max(0, Math.min(def.max ?? 0, Math.round(Number(counts[label]) || 0))),
+      );
     }
     case 'boolean':
       return value === true ? 0 : 1;

@@ -4,7 +4,7 @@
  * as the draft lays them out. Kept out of the package's main entry point so the SDK loads it only on demand.
  */
 
-import { type Prio3, Prio3Count, Prio3Histogram, Prio3Sum } from '@divviup/prio3';
+import { type Prio3, Prio3Count, Prio3Histogram, Prio3Sum, Prio3SumVec } from '@divviup/prio3';
 // biome-ignore lint/style/useNodejsImportProtocol: the bare name resolves to Node's module in Node and to the npm `buffer` package in browser bundles, as in @divviup/prio3 itself.
 import { Buffer } from 'buffer';
 import type { Prio3Kind } from './spec.js';
@@ -40,7 +40,14 @@ export function prio3For(kind: Prio3Kind): AnyPrio3 {
         ? new Prio3Count({ shares: SHARES })
         : kind.type === 'sum'
           ? new Prio3Sum({ shares: SHARES, bits: kind.bits })
-          : new Prio3Histogram({ shares: SHARES, length: kind.length, chunkLength: chunkLength(kind.length) });
+          : kind.type === 'sumvec'
+            ? new Prio3SumVec({
+                shares: SHARES,
+                length: kind.length,
+                bits: kind.bits,
+                chunkLength: chunkLength(kind.length * kind.bits),
+              })
+            : new Prio3Histogram({ shares: SHARES, length: kind.length, chunkLength: chunkLength(kind.length) });
     cache.set(id, vdaf);
   }
   return vdaf;
@@ -55,7 +62,7 @@ export interface EncodedShares {
 /** Splits one measurement into its public share and two input shares; `nonce` is the report id's 16 bytes. */
 export async function shardMeasurement(
   kind: Prio3Kind,
-  measurement: boolean | number,
+  measurement: boolean | number | number[],
   nonce: Bytes,
 ): Promise<EncodedShares> {
   const vdaf = prio3For(kind);

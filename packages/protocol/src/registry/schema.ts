@@ -104,7 +104,14 @@ export const MetricDefinitionSchema = z
         `a secret-shared metric is released by "${key}" only: its shares carry no device details`,
       );
       const max = contributionBounds(m as MetricDefinition).value;
-      need(m.type !== 'counter' || prio3Bits(max) !== null, `a secret-shared counter needs max = 2^k - 1 (e.g. 1023)`);
+      const counted = m.type === 'counter' || m.type === 'labeled_counter';
+      need(!counted || prio3Bits(max) !== null, `a secret-shared ${m.type} needs max = 2^k - 1 (e.g. 1023)`);
+      // The proof bounds each label, not their sum: the total bound must be what it does enforce.
+      const labels = m.labels?.length ?? 0;
+      need(
+        m.type !== 'labeled_counter' || m.maxTotal === max * labels,
+        `a secret-shared labeled_counter needs maxTotal = max x labels (${max * labels})`,
+      );
     }
     const allowed = dimensionsFor(m as MetricDefinition);
     for (const by of m.release?.by ?? []) need(allowed.includes(by), `a ${m.type} cannot be released by "${by}"`);

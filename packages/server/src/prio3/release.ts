@@ -27,6 +27,7 @@ export function plainPlan(plan: ReleasePlan): ReleasePlan {
  */
 export function noiseScales(def: MetricDefinition, release: PlannedRelease): number[] {
   const kind = prio3Kind(def);
+  if (kind.type === 'sumvec') return new Array<number>(kind.length).fill(release.valueScale);
   if (kind.type !== 'histogram') return [release.valueScale];
   // Boolean and enumeration cells are device-day counts; a distribution's entries are device-days per bucket,
   // released times HISTOGRAM_WEIGHT.
@@ -75,7 +76,7 @@ export function releaseLines(
     delta: release.delta,
     reportsScale: counted ? scaleOfVariance(2 * discreteLaplaceVariance(release.reportsScale)) : release.reportsScale,
     valueScale:
-      def.type === 'counter'
+      def.type === 'counter' || def.type === 'labeled_counter'
         ? scaleOfVariance(2 * discreteLaplaceVariance(release.valueScale))
         : counted
           ? release.valueScale
@@ -87,6 +88,14 @@ export function releaseLines(
   if (def.type === 'boolean' || def.type === 'enumeration') {
     prio3Cells(def).forEach((cell, i) => {
       lines.push({ ...base, cell, bucket: -1, reports: vector[i] ?? 0, value: 0 });
+    });
+    return { grouping, lines };
+  }
+  if (def.type === 'labeled_counter') {
+    // The shares hold each label's count, not which device-days had it: a label cell's device-days are those
+    // that sent the metric (docs/privacy.md), each cell noised on its own at the plan's scale.
+    prio3Cells(def).forEach((cell, i) => {
+      lines.push({ ...base, cell, bucket: -1, reports: reports + noise(release.reportsScale), value: vector[i] ?? 0 });
     });
     return { grouping, lines };
   }
