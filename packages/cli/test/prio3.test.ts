@@ -241,6 +241,14 @@ describe('Prio3 with a leader and a helper', () => {
       const outputs = await helper.store.query(`SELECT output FROM p3_outputs WHERE metric = 'app.uses'`);
       expect(outputs.length).toBe(devices + 1); // the tampered one is kept as seen, with no output
       expect(outputs.filter((o) => o.output === null).length).toBe(1);
+      // Each output share is a random field element: none of them is a device's plain count (1 to 12).
+      const { decodeVector, prio3For } = await import('@candor/protocol/prio3');
+      const vdaf = prio3For({ type: 'sum', bits: 10 });
+      const values = outputs.flatMap((o) =>
+        o.output ? decodeVector(vdaf, Buffer.from(String(o.output), 'base64url')) : [],
+      );
+      expect(values.length).toBe(devices);
+      expect(values.filter((v) => v <= 1023n)).toEqual([]);
 
       // A replayed report id is refused by the helper's own dedupe, even from the leader.
       const { readSharedSecret } = await import('../../server/src/prio3/prepare.js');

@@ -5,6 +5,7 @@ import { DEFAULT_PRIVACY_BUDGET, PATHS, type PrivacyBudget, type Registry, relea
 import { encodeVector } from '@candor/protocol/prio3';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { ensureKey, KeyRing } from '../keys/keyring.js';
 import { createLogger, type LogOptions } from '../log.js';
@@ -81,6 +82,8 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
   if (options.allowOrigins?.length) app.use(PATHS.keys, cors({ origin: options.allowOrigins, allowMethods: ['GET'] }));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get(PATHS.keys, (c) => c.json(keys.configs(), 200, { 'cache-control': 'max-age=300' }));
+  // A job holds at most 1000 reports of a few KB each (wire.ts).
+  app.use('/v1/prio3/*', bodyLimit({ maxSize: 32 * 1024 * 1024 }));
   const expected = Buffer.from(`Bearer ${secret.token}`);
   app.use('/v1/prio3/*', async (c, next) => {
     const given = Buffer.from(c.req.header('authorization') ?? '');
