@@ -134,6 +134,7 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
         reject('not a secret-shared metric');
         continue;
       }
+      if (!keys.recipientFor(Buffer.from(item.helper, 'base64url')[0] ?? 0)) await keys.refreshIfStale();
       const opened = openEnvelope(
         Buffer.from(item.helper, 'base64url'),
         (id) => keys.recipientFor(id),
@@ -211,6 +212,9 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     server.listen(options.port ?? 0, host, () => ready());
   });
   const port = (server.address() as AddressInfo).port;
+  // Rotation may happen in another process (`candor keys rotate --keys DIR`), as for the collector.
+  const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
+  keyRefresh.unref();
   const url = `http://${host}:${port}`;
   log.info({ url }, 'prio3 helper listening');
   return {
@@ -218,6 +222,7 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     port,
     store,
     async close() {
+      clearInterval(keyRefresh);
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();

@@ -248,14 +248,19 @@ export class Prio3Leader {
       `SELECT count(*) AS n FROM p3_reports WHERE app = $app AND day = $day AND state = 'pending'`,
       { app: registry.app, day },
     );
-    if (Number(pending[0]?.n ?? 0) > 0) await this.drain();
+    if (Number(pending[0]?.n ?? 0) > 0) {
+      // While the helper is failing the retry loop owns the jobs: a release (and the query behind it) does not
+      // wait for another attempt.
+      if (this.failures > 0) throw new Error('the Prio3 helper is unavailable; the day waits for it');
+      await this.drain();
+    }
     const groupings: GroupingRelease[] = [];
     const lines: CellLine[] = [];
     for (const [metric, def] of Object.entries(registry.metrics)) {
       if (!def.prio3) continue;
       const vdaf = vdafOf(def);
       const planned = plannedFor(plan, metric);
-      const mine = await this.ownShare(registry.app, day, metric, def, planned, noise);
+      const mine = await ownNoisedShare(this.options.store, registry.app, day, metric, def, planned, noise);
       const theirs = await this.post<CollectResponse>(PRIO3_PATHS.collect, {
         app: registry.app,
         day,
@@ -271,18 +276,6 @@ export class Prio3Leader {
       lines.push(...released.lines);
     }
     return { groupings, lines };
-  }
-
-  /** This aggregator's noised aggregate share of one cell, drawn once and kept. */
-  private ownShare(
-    app: string,
-    day: string,
-    metric: string,
-    def: MetricDefinition,
-    planned: ReturnType<typeof plannedFor>,
-    noise: Noise,
-  ) {
-    return ownNoisedShare(this.options.store, app, day, metric, def, planned, noise);
   }
 
   async close(): Promise<void> {
