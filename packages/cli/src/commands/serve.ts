@@ -150,6 +150,21 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Every simulated phone uploads from this machine's one address, which a per-client rate limit would throttle.
   if (values.simulate) options.rateLimit = false;
+  // The demo runs both Prio3 aggregators, the helper in this process with its own keys and store, so its
+  // secret-shared metrics show; a real deployment runs the helper elsewhere, under another operator.
+  let demoHelper: Awaited<ReturnType<typeof startHelper>> | null = null;
+  if (values.simulate && !role) {
+    const keysParent = dirname(resolve(options.keysDir ?? '.candor/keys'));
+    demoHelper = await startHelper({
+      registries: options.registries ?? [candorBrowserRegistry],
+      keysDir: join(keysParent, 'helper-keys'),
+      store: join(keysParent, 'prio3-helper.duckdb'),
+      secretFile: prio3Key,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
+      log: { level: 'warn' },
+    });
+    options.prio3 = { helper: demoHelper.url, secretFile: prio3Key, store: join(keysParent, 'prio3-leader.duckdb') };
+  }
   // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
   const scaleOut = await openScaleOut({
     store: values.store as string | undefined,
@@ -161,6 +176,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const collector = await startCollector(options).catch(async (error: unknown) => {
     await scaleOut?.close();
+    await demoHelper?.close();
     throw error;
   });
   console.log(`\ncandor collector listening on ${collector.url}`);
@@ -200,6 +216,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
     demo = startDemoTraffic({
       target: collector.url,
+      ...(demoHelper ? { prio3Helper: demoHelper.url } : {}),
       devices,
       history,
       setCollectorDay: (day) => {
@@ -222,6 +239,7 @@ export async function run(argv: string[]): Promise<number> {
   process.off('SIGHUP', reload);
   await demo?.stop();
   await collector.close();
+  await demoHelper?.close();
   await scaleOut?.close();
   return EXIT.ok;
 }

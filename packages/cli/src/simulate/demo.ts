@@ -6,6 +6,8 @@ export const DEFAULT_DEMO_DEVICES = 1_200;
 
 export interface DemoTrafficOptions {
   target: string;
+  /** The Prio3 helper the phones seal secret-shared metrics to. */
+  prio3Helper?: string;
   /** Phones in the fleet: they live through a week of history, then keep reporting live. */
   devices: number;
   /** Simulate the week of history first (default true). Off when the store already holds it, so a restart does
@@ -42,6 +44,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
   const controller = new AbortController();
   const fleet = createFleet({
     target: options.target,
+    ...(options.prio3Helper ? { prio3Helper: options.prio3Helper } : {}),
     devices: options.devices,
     minutes: DEMO_MINUTES,
     days: DEMO_HISTORY_DAYS,
