@@ -190,6 +190,26 @@ describe('Prio3 with a leader and a helper', () => {
       });
       expect(upload.status).toBeLessThan(300);
 
+      // A lie in the public share's helper part (the leader then cannot finish) is refused by the helper too, so
+      // the two aggregators still hold the same batch and the day is released.
+      const lying = await shareReport({ ...plainReport, id: 'cd'.repeat(16) }, registry, helperKey, Math.random);
+      const lie = lying.metrics['app.uses'] as { public: string };
+      const pub = Buffer.from(lie.public, 'base64url');
+      pub[pub.length - 1] = (pub[pub.length - 1] ?? 0) ^ 1;
+      lie.public = pub.toString('base64url');
+      const lied = await fetch(`${leader.url}/v1/reports`, {
+        method: 'POST',
+        body: new Uint8Array(
+          sealEnvelope(
+            leaderKey.id,
+            Buffer.from(leaderKey.publicKey, 'base64url'),
+            JSON.stringify({ v: 1, reports: [lying] }),
+          ),
+        ),
+        headers: { 'content-type': SEALED_CONTENT_TYPE },
+      });
+      expect(lied.status).toBeLessThan(300);
+
       // A share of the wrong length is refused at upload, naming the metric and the share.
       const short = await shareReport({ ...plainReport, id: 'ef'.repeat(16) }, registry, helperKey, Math.random);
       const shortValue = short.metrics['app.uses'] as { leader: string };
@@ -235,12 +255,12 @@ describe('Prio3 with a leader and a helper', () => {
       expect(weights).toMatchObject([{ bucket, value: devices * HISTOGRAM_WEIGHT }]);
       expect(load?.lines.find((l) => l.bucket === -1)?.reports).toBe(devices);
       const plain = await ask(leader, 'app.plain', 'day');
-      expect(plain.cells).toMatchObject([{ key: DAY_TEXT, reports: devices + 1, sum: 2 * (devices + 1) }]);
+      expect(plain.cells).toMatchObject([{ key: DAY_TEXT, reports: devices + 2, sum: 2 * (devices + 2) }]);
 
       // The helper holds only output shares: none of them is the plain value.
       const outputs = await helper.store.query(`SELECT output FROM p3_outputs WHERE metric = 'app.uses'`);
-      expect(outputs.length).toBe(devices + 1); // the tampered one is kept as seen, with no output
-      expect(outputs.filter((o) => o.output === null).length).toBe(1);
+      expect(outputs.length).toBe(devices + 2); // the tampered and the lying ones are kept as seen, with no output
+      expect(outputs.filter((o) => o.output === null).length).toBe(2);
       // Each output share is a random field element: none of them is a device's plain count (1 to 12).
       const { decodeVector, prio3For } = await import('@candor/protocol/prio3');
       const vdaf = prio3For({ type: 'sum', bits: 10 });

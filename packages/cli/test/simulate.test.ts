@@ -78,7 +78,7 @@ describe('candor simulate: a fleet of phones through the real SDK to a real coll
       expect(
         lines.some((l) => l.metric === metric && l.reports > 0),
         metric,
-      ).toBe(!def.prio3);
+      ).toBe(!(def as { prio3?: boolean }).prio3);
     }
   });
 
