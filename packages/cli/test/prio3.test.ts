@@ -190,8 +190,8 @@ describe('Prio3 with a leader and a helper', () => {
       });
       expect(upload.status).toBeLessThan(300);
 
-      // A lie in the public share's helper part (the leader then cannot finish) is refused by the helper too, so
-      // the two aggregators still hold the same batch and the day is released.
+      // A lie in the public share (the helper's joint randomness part): the two aggregators then verify with
+      // different joint randomness, the proof fails, both drop the report, and they still hold the same batch.
       const lying = await shareReport({ ...plainReport, id: 'cd'.repeat(16) }, registry, helperKey, Math.random);
       const lie = lying.metrics['app.uses'] as { public: string };
       const pub = Buffer.from(lie.public, 'base64url');

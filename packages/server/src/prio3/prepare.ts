@@ -70,16 +70,6 @@ export async function helperPrepare(
   const pub = decodePublicShare(vdaf, bytes(publicShare));
   const mine = await vdaf.prepareInit(verifyKey, HELPER, null, nonceOf(id), pub, input);
   const theirs = decodePrepareShare(vdaf, bytes(leaderPrepareShare));
-  // Both aggregators correct their joint randomness with the public share's part for the other. A client that
-  // lies in it could make the helper accept what the leader then refuses, and the two would never agree on a
-  // batch again; so the helper accepts only when both parts are the ones the aggregators actually derived.
-  const claimed = decodePublicShare(vdaf, bytes(publicShare)).jointRandParts;
-  if (
-    claimed.length &&
-    !(claimed[0]?.equals(theirs.jointRandomnessPart) && claimed[1]?.equals(mine.preparationShare.jointRandomnessPart))
-  ) {
-    throw new Error('the public share does not match the input shares');
-  }
   const message = await vdaf.unshardPreparationShares(null, [theirs, mine.preparationShare]);
   const done = vdaf.prepareNext(mine.preparationState, message);
   if (!('outputShare' in done)) throw new Error('Prio3 has one round');
