@@ -43,6 +43,7 @@ export class Prio3Leader {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private failures = 0;
+  private again = false;
   private closed = false;
   private readonly fetch: typeof fetch;
 
@@ -83,6 +84,8 @@ export class Prio3Leader {
 
   /** Schedules a pass of aggregation jobs. */
   soon(delayMs: number): void {
+    // A pass under way may have looked for pending reports already: it runs once more when it ends.
+    if (this.running) this.again = true;
     if (this.closed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -95,7 +98,10 @@ export class Prio3Leader {
   drain(): Promise<void> {
     this.running ??= (async () => {
       try {
-        while (await this.runJob()) {}
+        do {
+          this.again = false;
+          while (await this.runJob()) {}
+        } while (this.again);
         this.failures = 0;
       } catch (error) {
         this.failures++;
