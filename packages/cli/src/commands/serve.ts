@@ -128,6 +128,8 @@ export async function run(argv: string[]): Promise<number> {
   if (role === 'helper') return runHelper(values, options, prio3Key, prio3Store);
   if (role === 'leader') {
     if (!values.helper) throw new UsageError('--role leader needs --helper URL');
+    // Its shares live in this one process's store; several collectors behind a queue would split every batch.
+    if (values.queue) throw new UsageError('--role leader runs as one collector; it does not combine with --queue');
     options.prio3 = { helper: String(values.helper), secretFile: prio3Key, store: prio3Store };
   } else if (values.helper) throw new UsageError('--helper needs --role leader');
   if (values.queue && !String(values.store).startsWith('clickhouse')) {
