@@ -142,7 +142,15 @@ async function setup(dir: string, helperUrl: string, noise: Noise = NO_NOISE_FOR
       retryBaseMs: 50,
     },
   });
-  return { leader, closeDay: () => (clock = DAY + 5 * 86_400_000) };
+  return {
+    leader,
+    closeDay: () => {
+      clock = DAY + 5 * 86_400_000;
+    },
+    reopenDay: () => {
+      clock = DAY + 86_400_000;
+    },
+  };
 }
 
 describe('Prio3 with a leader and a helper', () => {
@@ -392,7 +400,7 @@ describe('Prio3 with a leader and a helper', () => {
       return proc;
     };
     let helperProcess = await up();
-    const { leader, closeDay } = await setup(dir, helperUrl);
+    const { leader, closeDay, reopenDay } = await setup(dir, helperUrl);
     try {
       // Devices hold the helper's key config (served with max-age=300) from before it went down.
       const helperKeys = await (await fetch(`${helperUrl}/v1/keys`)).text();
@@ -404,23 +412,46 @@ describe('Prio3 with a leader and a helper', () => {
       await new Promise((done) => helperProcess.child.once('exit', done));
       const devices = 8;
       for (let i = 0; i < devices; i++) await device(leader.url, helperUrl, i, cachedKeys);
+      // A device without the helper's key cannot seal its share: its report waits on the device.
+      let now = DAY;
+      const late = createCandor({
+        registry,
+        collector: leader.url,
+        prio3Helper: helperUrl,
+        appVersion: '1.0.0',
+        consent: { regime: 'opt-out' },
+        storage: memoryQueueStorage(),
+        flushIntervalMs: 0,
+        pageLifecycle: false,
+        now: () => now,
+      });
+      await late.ready;
+      late.counter('app.uses').add(1);
+      await late.flush();
+      now = DAY + 86_400_000;
+      await late.flush();
+      expect(late.queuedReports()).toBe(1);
       closeDay();
       // While the helper is down the day cannot be released: its secret-shared figures wait.
       const waiting = await fetch(
         `${leader.url}/v1/query?app=${registry.app}&metric=app.uses&by=day&from=${DAY_TEXT}&to=${DAY_TEXT}`,
-        {
-          headers: { authorization: `Bearer ${leader.queryToken}` },
-        },
+        { headers: { authorization: `Bearer ${leader.queryToken}` } },
       );
       expect(((await waiting.json()) as QueryResult).cells ?? []).toEqual([]);
+      reopenDay();
       helperProcess = await up();
+      // Back up: the device's report goes, and the leader's waiting jobs are answered.
+      await late.flush();
+      expect(late.queuedReports()).toBe(0);
+      await late.shutdown();
+      closeDay();
       let uses: QueryResult | null = null;
       await waitFor('the day released after the helper is back', 20_000, async () => {
         uses = await ask(leader, 'app.uses', 'day');
         return uses.cells.length > 0;
       });
       // Leader noise is off, so the device-day count is exact: every report was prepared, none lost or doubled.
-      expect((uses as unknown as QueryResult).cells[0]?.reports).toBe(devices);
+      expect((uses as unknown as QueryResult).cells[0]?.reports).toBe(devices + 1);
     } finally {
       await leader.close();
     }

@@ -9,8 +9,8 @@ import type { SenderHost } from './sender.js';
 export { sealBatchJson } from '../seal/envelope.js';
 export { uploadEnvelope } from './upload.js';
 
-/** The helper's key config per helper URL, fetched from the helper itself (not kept in storage). */
-const helperKeys = new Map<string, KeyCache>();
+/** Each instance's helper key config, fetched from the helper itself (kept in memory, not in storage). */
+const helperKeys = new WeakMap<SenderHost, KeyCache>();
 
 /**
  * The batch JSON as it leaves the device: secret-shared metrics (registry `prio3`) become Prio3 shares, the Prio3
@@ -23,9 +23,8 @@ export async function batchJson(batch: Report[], host: SenderHost, hiding: boole
   if (batch.some((r) => Object.keys(r.metrics).some((m) => registry.metrics[m]?.prio3))) {
     let keys: KeyCache | undefined;
     if (prio3Helper) {
-      keys =
-        helperKeys.get(prio3Helper) ?? new KeyCache(host.fetch, prio3Helper.replace(/\/$/, ''), host.now, () => {});
-      helperKeys.set(prio3Helper, keys);
+      keys = helperKeys.get(host) ?? new KeyCache(host.fetch, prio3Helper.replace(/\/$/, ''), host.now, () => {});
+      helperKeys.set(host, keys);
     }
     const helperKey = !keys ? null : hiding ? keys.cached() : await keys.get();
     if (hiding && keys && !helperKey) throw new Error('no Prio3 helper key at hand');
