@@ -311,6 +311,22 @@ describe('Prio3 with a leader and a helper', () => {
       await leader.close();
       await helper.close();
     }
+    // The leader's own Prio3 store, read after it closed: shares are dropped once prepared, and what it keeps
+    // (its output shares) is random, never a device's count.
+    const { Prio3Store } = await import('../../server/src/prio3/store.js');
+    const kept = await Prio3Store.open(join(dir, 'leader-prio3.duckdb'));
+    try {
+      const left = await kept.query(`SELECT count(*) AS n FROM p3_reports WHERE leader <> '' OR helper <> ''`);
+      expect(Number(left[0]?.n)).toBe(0);
+      const { decodeVector, prio3For } = await import('@candor/protocol/prio3');
+      const vdaf = prio3For({ type: 'sum', bits: 10 });
+      const mine = await kept.query(`SELECT output FROM p3_outputs WHERE metric = 'app.uses'`);
+      const values = mine.flatMap((o) => decodeVector(vdaf, Buffer.from(String(o.output), 'base64url')));
+      expect(values.length).toBe(12);
+      expect(values.filter((v) => v <= 1023n)).toEqual([]);
+    } finally {
+      await kept.close();
+    }
   }, 60_000);
 
   it('each aggregator adds its own noise at the full scale, so neither alone holds an unnoised total', async () => {
