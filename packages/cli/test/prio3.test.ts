@@ -218,6 +218,25 @@ describe('Prio3 with a leader and a helper', () => {
       });
       expect(lied.status).toBeLessThan(300);
 
+      // A helper share that opens to something other than {id, metric, share} rejects its own report only: the
+      // job it rides in, and every other report in it, go through.
+      const odd = await shareReport({ ...plainReport, id: '12'.repeat(16) }, registry, helperKey, Math.random);
+      (odd.metrics['app.uses'] as { helper: string }).helper = Buffer.from(
+        sealEnvelope(helperKey.id, Buffer.from(helperKey.publicKey, 'base64url'), 'null'),
+      ).toString('base64url');
+      const oddUpload = await fetch(`${leader.url}/v1/reports`, {
+        method: 'POST',
+        body: new Uint8Array(
+          sealEnvelope(
+            leaderKey.id,
+            Buffer.from(leaderKey.publicKey, 'base64url'),
+            JSON.stringify({ v: 1, reports: [odd] }),
+          ),
+        ),
+        headers: { 'content-type': SEALED_CONTENT_TYPE },
+      });
+      expect(oddUpload.status).toBeLessThan(300);
+
       // A share of the wrong length is refused at upload, naming the metric and the share.
       const short = await shareReport({ ...plainReport, id: 'ef'.repeat(16) }, registry, helperKey, Math.random);
       const shortValue = short.metrics['app.uses'] as { leader: string };
@@ -263,12 +282,12 @@ describe('Prio3 with a leader and a helper', () => {
       expect(weights).toMatchObject([{ bucket, value: devices * HISTOGRAM_WEIGHT }]);
       expect(load?.lines.find((l) => l.bucket === -1)?.reports).toBe(devices);
       const plain = await ask(leader, 'app.plain', 'day');
-      expect(plain.cells).toMatchObject([{ key: DAY_TEXT, reports: devices + 2, sum: 2 * (devices + 2) }]);
+      expect(plain.cells).toMatchObject([{ key: DAY_TEXT, reports: devices + 3, sum: 2 * (devices + 3) }]);
 
       // The helper holds only output shares: none of them is the plain value.
       const outputs = await helper.store.query(`SELECT output FROM p3_outputs WHERE metric = 'app.uses'`);
-      expect(outputs.length).toBe(devices + 2); // the tampered and the lying ones are kept as seen, with no output
-      expect(outputs.filter((o) => o.output === null).length).toBe(2);
+      expect(outputs.length).toBe(devices + 3); // the three bad ones are kept as seen, with no output
+      expect(outputs.filter((o) => o.output === null).length).toBe(3);
       // Each output share is a random field element: none of them is a device's plain count (1 to 12).
       const { decodeVector, prio3For } = await import('@candor/protocol/prio3');
       const vdaf = prio3For({ type: 'sum', bits: 10 });

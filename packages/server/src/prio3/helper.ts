@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { z } from 'zod';
 import { ensureKey, KeyRing } from '../keys/keyring.js';
 import { createLogger, type LogOptions } from '../log.js';
 import { openEnvelope } from '../open/envelope.js';
@@ -18,6 +19,7 @@ import { plannedFor } from './release.js';
 import { Prio3Store } from './store.js';
 import {
   type AggregateItemResult,
+  type AggregateRequest,
   AggregateRequestSchema,
   type AggregateResponse,
   CollectRequestSchema,
@@ -49,11 +51,8 @@ export interface Helper {
 }
 
 /** The plaintext of a sealed helper share: the share bound to its report, so it cannot be moved to another. */
-interface SealedShare {
-  id: string;
-  metric: string;
-  share: string;
-}
+const SealedShareSchema = z.strictObject({ id: z.string(), metric: z.string(), share: z.string().max(4096) });
+type SealedShare = z.infer<typeof SealedShareSchema>;
 
 const MAX_SHARE_PLAINTEXT = 4096;
 
@@ -92,12 +91,19 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     await next();
   });
 
+  // One job at a time: the replay guard is a read then a write, which two jobs at once could interleave.
+  let jobs: Promise<unknown> = Promise.resolve();
   app.post(PRIO3_PATHS.aggregate, async (c) => {
     const parsed = AggregateRequestSchema.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues[0]?.message ?? 'bad request' }, 400);
-    const { job, items } = parsed.data;
+    const run = jobs.then(() => aggregate(parsed.data));
+    jobs = run.catch(() => undefined);
+    return c.json(await run);
+  });
+
+  async function aggregate({ job, items }: AggregateRequest): Promise<AggregateResponse> {
     const answered = await store.query('SELECT response FROM p3_jobs WHERE job = $job', { job });
-    if (answered[0]) return c.json(JSON.parse(String(answered[0].response)) as AggregateResponse);
+    if (answered[0]) return JSON.parse(String(answered[0].response)) as AggregateResponse;
     const results: AggregateItemResult[] = [];
     const outputs: { id: string; metric: string; app: string; day: string; output: string | null }[] = [];
     const seenNow = new Set<string>();
@@ -144,14 +150,17 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
         reject(`share does not open: ${opened.failure.reason}`);
         continue;
       }
-      let sealed: SealedShare;
+      let sealed: SealedShare | null = null;
       try {
-        sealed = JSON.parse(opened.plaintext.toString('utf8')) as SealedShare;
+        sealed = SealedShareSchema.parse(JSON.parse(opened.plaintext.toString('utf8')));
       } catch {
-        reject('share is not JSON');
+        // Whatever a client sealed, it only ever rejects its own report, never the job.
+      }
+      if (!sealed) {
+        reject('share is not {id, metric, share}');
         continue;
       }
-      if (sealed.id !== item.id || sealed.metric !== item.metric || typeof sealed.share !== 'string') {
+      if (sealed.id !== item.id || sealed.metric !== item.metric) {
         reject('share belongs to another report');
         continue;
       }
@@ -180,8 +189,8 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     });
     const rejected = results.filter((r) => !r.ok).length;
     if (rejected) log.warn({ job, rejected }, 'prio3 shares rejected');
-    return c.json(response);
-  });
+    return response;
+  }
 
   app.post(PRIO3_PATHS.collect, async (c) => {
     const parsed = CollectRequestSchema.safeParse(await c.req.json().catch(() => null));
