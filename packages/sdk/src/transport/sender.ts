@@ -4,12 +4,13 @@
  * why an upload failed. It holds no queue of its own: it reads this tab's view of the stored one and changes
  * the stored one through the host's atomic updates.
  */
-import type { Registry, Report } from '@candor/protocol';
+import type { Report } from '@candor/protocol';
 import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
 import { MAX_REPORTS_PER_BATCH } from '../limits.js';
-import type { Settings } from '../options.js';
+import type { RelayOptions } from '../ohttp/relay.js';
+import type { CandorOptions, Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
 import { retryDelay } from './backoff.js';
@@ -19,14 +20,15 @@ import type { UploadOutcome } from './upload.js';
 
 export interface SenderHost {
   readonly collector: string;
+  /** Send through this Oblivious HTTP relay instead of straight to the collector. */
+  readonly relay: RelayOptions | undefined;
   readonly fetch: typeof fetch;
   readonly development: boolean;
   readonly settings: Settings;
   readonly counters: ErrorCounters;
   readonly keys: KeyCache;
-  readonly registry: Registry;
-  /** The Prio3 helper's base URL, when the app names one (prio3/share.ts). */
-  readonly prio3Helper: string | undefined;
+  /** The app's options as given: its registry's `prio3` marks and the Prio3 helper (prio3/share.ts). */
+  readonly options: Pick<CandorOptions, 'registry' | 'prio3Helper'>;
   readonly journal: Journal | null;
   now(): number;
   random(): number;
@@ -188,13 +190,8 @@ export class Sender {
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
-    // Throws (a seal failure: nothing left, the reports wait) while hiding without the Prio3 helper's key.
-    const json = await (await import('./send.js')).batchJson(batch, host, keepalive);
-    const send = async (refresh: boolean) => {
-      const { sealBatchJson, uploadEnvelope } = await import('./send.js');
-      const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
-      return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
-    };
+    const send = async (refresh: boolean) =>
+      (await import('./send.js')).sealAndSend(host, batch, key, refresh, keepalive, signal);
     const first = await send(false);
     if (first.kind !== 'unknown-key') return first;
     // While hiding there is no time for another round trip: the reports stay stored for the next page.
