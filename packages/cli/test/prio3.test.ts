@@ -323,6 +323,19 @@ describe('Prio3 with a leader and a helper', () => {
         }),
       });
       expect(await replay.json()).toMatchObject({ items: [{ ok: false, reason: 'report replayed' }] });
+      // A collection for another set of reports of the same size is refused: the batch is checked by its ids.
+      const otherBatch = await fetch(`${helper.url}/v1/prio3/collect`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app: registry.app,
+          day: DAY_TEXT,
+          metric: 'app.uses',
+          count: devices,
+          checksum: '0'.repeat(64),
+        }),
+      });
+      expect(otherBatch.status).toBe(409);
       // Nobody but the leader may ask.
       const stranger = await fetch(`${helper.url}/v1/prio3/collect`, { method: 'POST', body: '{}' });
       expect(stranger.status).toBe(401);

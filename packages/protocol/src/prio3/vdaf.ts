@@ -5,7 +5,7 @@
  */
 
 import { type Prio3, Prio3Count, Prio3Histogram, Prio3Sum, Prio3SumVec } from '@divviup/prio3';
-// biome-ignore lint/style/useNodejsImportProtocol: the bare name resolves to Node's module in Node and to the npm `buffer` package in browser bundles, as in @divviup/prio3 itself.
+// The bare name: Node's own module in Node, the npm `buffer` package in browser bundles, as in @divviup/prio3.
 import { Buffer } from 'buffer';
 import type { Prio3Kind } from './spec.js';
 

@@ -195,7 +195,7 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
   app.post(PRIO3_PATHS.collect, async (c) => {
     const parsed = CollectRequestSchema.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues[0]?.message ?? 'bad request' }, 400);
-    const { app: name, day, metric, count } = parsed.data;
+    const { app: name, day, metric, count, checksum } = parsed.data;
     const registry = registries.latest(name);
     const def = registry?.metrics[metric];
     const plan = plans.get(name);
@@ -203,14 +203,11 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     // The noise scale comes from the helper's own plan, never from the request: the leader cannot ask for less.
     let mine: Awaited<ReturnType<typeof ownNoisedShare>>;
     try {
-      mine = await ownNoisedShare(store, name, day, metric, def, plannedFor(plan, metric), noise, count);
+      mine = await ownNoisedShare(store, name, day, metric, def, plannedFor(plan, metric), noise, { count, checksum });
     } catch (error) {
       if (error instanceof BatchMismatch) return c.json({ error: error.message }, 409);
       throw error;
     }
-    // Kept from an earlier collection of a different batch: refuse rather than answer for another batch.
-    if (mine.count !== count)
-      return c.json({ error: `batch mismatch: collected ${mine.count} reports, leader ${count}` }, 409);
     return c.json({ share: Buffer.from(encodeVector(vdafOf(def), mine.share)).toString('base64url') });
   });
 

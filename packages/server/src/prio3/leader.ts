@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { MetricDefinition, Prio3Value, Registry, ReleasePlan, Report } from '@candor/protocol';
 import { addNoise, decodeVector, encodeVector, unshardSigned } from '@candor/protocol/prio3';
 import type { Logger } from 'pino';
@@ -272,6 +272,7 @@ export class Prio3Leader {
         day,
         metric,
         count: mine.count,
+        checksum: mine.checksum,
       } satisfies CollectRequest);
       const vector = unshardSigned(vdaf, [
         mine.share,
@@ -295,7 +296,26 @@ export class Prio3Leader {
 /** The two aggregators do not hold the same reports for a cell (yet): the collection is tried again later. */
 export class BatchMismatch extends Error {}
 
-/** Sums an aggregator's output shares of one cell and adds its own noise; kept, so it is drawn only once. */
+/** Which reports a batch holds, as DAP checks it: the XOR of the SHA-256 of each report id. */
+function batchChecksum(ids: readonly string[]): string {
+  const sum = Buffer.alloc(32);
+  for (const id of ids) {
+    const hash = createHash('sha256').update(Buffer.from(id, 'hex')).digest();
+    for (let i = 0; i < 32; i++) sum[i] = (sum[i] ?? 0) ^ (hash[i] ?? 0);
+  }
+  return sum.toString('hex');
+}
+
+/** The reports behind one aggregator's share of a cell: how many, and their checksum. */
+export interface BatchOf {
+  count: number;
+  checksum: string;
+}
+
+/**
+ * Sums an aggregator's output shares of one cell and adds its own noise; kept, so it is drawn only once. With
+ * `expect` (the helper, given the leader's batch), a different batch is refused before anything is drawn.
+ */
 export async function ownNoisedShare(
   store: Prio3Store,
   app: string,
@@ -304,40 +324,44 @@ export async function ownNoisedShare(
   def: MetricDefinition,
   planned: ReturnType<typeof plannedFor>,
   noise: Noise,
-  expectCount?: number,
-): Promise<{ count: number; share: bigint[] }> {
+  expect?: BatchOf,
+): Promise<BatchOf & { share: bigint[] }> {
   const vdaf = vdafOf(def);
+  const decode = (text: unknown) => decodeVector(vdaf, new Uint8Array(Buffer.from(String(text), 'base64url')));
+  const mismatch = (mine: BatchOf) =>
+    expect && (expect.count !== mine.count || expect.checksum !== mine.checksum)
+      ? new BatchMismatch(`batch mismatch: this aggregator has ${mine.count} reports, the leader ${expect.count}`)
+      : null;
   return store.transaction(async (run) => {
     const kept = await run(
-      'SELECT count, share FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric',
+      'SELECT count, checksum, share FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric',
       { app, day, metric },
     );
-    if (kept[0])
-      return {
-        count: Number(kept[0].count),
-        share: decodeVector(vdaf, new Uint8Array(Buffer.from(String(kept[0].share), 'base64url'))),
-      };
-    const outputs = await run(
-      'SELECT output FROM p3_outputs WHERE app = $app AND day = $day AND metric = $metric AND output IS NOT NULL',
-      { app, day, metric },
-    );
-    if (expectCount !== undefined && expectCount !== outputs.length) {
-      throw new BatchMismatch(
-        `batch mismatch: this aggregator has ${outputs.length} reports, the leader ${expectCount}`,
-      );
+    if (kept[0]) {
+      const batch = { count: Number(kept[0].count), checksum: String(kept[0].checksum) };
+      const wrong = mismatch(batch);
+      if (wrong) throw wrong;
+      return { ...batch, share: decode(kept[0].share) };
     }
+    const outputs = await run(
+      'SELECT id, output FROM p3_outputs WHERE app = $app AND day = $day AND metric = $metric AND output IS NOT NULL',
+      { app, day, metric },
+    );
+    const batch = { count: outputs.length, checksum: batchChecksum(outputs.map((o) => String(o.id))) };
+    const wrong = mismatch(batch);
+    if (wrong) throw wrong;
     const sum = vdaf.aggregate(
       null,
-      outputs.map((o) => decodeVector(vdaf, new Uint8Array(Buffer.from(String(o.output), 'base64url')))),
+      outputs.map((o) => decode(o.output)),
     );
     const share = addNoise(vdaf, sum, drawNoise(noiseScales(def, planned), noise));
-    await run('INSERT INTO p3_collected VALUES ($app, $day, $metric, $count, $share)', {
+    await run('INSERT INTO p3_collected VALUES ($app, $day, $metric, $count, $checksum, $share)', {
       app,
       day,
       metric,
-      count: outputs.length,
+      ...batch,
       share: b64(encodeVector(vdaf, share)),
     });
-    return { count: outputs.length, share };
+    return { ...batch, share };
   });
 }

@@ -19,8 +19,8 @@ const SCHEMA = [
   // Helper: the answer to each aggregation job, so a retried job gets the same answer and loses nothing.
   `CREATE TABLE IF NOT EXISTS p3_jobs (job VARCHAR PRIMARY KEY, response VARCHAR)`,
   // Both: the noised aggregate share of one released cell, drawn once so it is never re-drawn and averaged.
-  `CREATE TABLE IF NOT EXISTS p3_collected (app VARCHAR, day VARCHAR, metric VARCHAR, count INTEGER, share VARCHAR,
-     PRIMARY KEY (app, day, metric))`,
+  `CREATE TABLE IF NOT EXISTS p3_collected (app VARCHAR, day VARCHAR, metric VARCHAR, count INTEGER,
+     checksum VARCHAR, share VARCHAR, PRIMARY KEY (app, day, metric))`,
 ];
 
 export type Row = Record<string, string | number | null>;

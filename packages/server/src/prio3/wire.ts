@@ -46,6 +46,8 @@ export const CollectRequestSchema = z.strictObject({
   metric: text,
   /** How many output shares the leader aggregated: the helper's must be the same batch. */
   count: z.number().int().nonnegative(),
+  /** XOR of the SHA-256 of those reports' ids (DAP's checksum): the same count of other reports is no batch. */
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type CollectRequest = z.infer<typeof CollectRequestSchema>;
 
