@@ -173,6 +173,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
       settings: this.settings,
       counters: this.counters,
       keys: this.keys,
+      options,
       journal: this.journal,
       now: this.now,
       random: this.random,

@@ -17,6 +17,12 @@ export interface CandorOptions<R extends Registry = Registry> {
   /** Collector base URL; keys at GET /v1/keys, uploads to POST /v1/reports. */
   collector: string;
   /**
+   * Base URL of the Prio3 helper aggregator, for metrics the registry marks `prio3`: the SDK fetches the helper's
+   * key config from the helper itself (GET /v1/keys), never through the leader, so the leader cannot hand out
+   * a key of its own and read both shares. Without it those metrics are not sent.
+   */
+  prio3Helper?: string;
+  /**
    * Send through an Oblivious HTTP relay (RFC 9458) run by someone else, so the collector never sees the
    * device's address: `url` is the relay; the gateway's keys come from `keysUrl` (default: the collector's
    * /ohttp-keys).

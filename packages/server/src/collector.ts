@@ -28,6 +28,10 @@ import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
+import { Prio3Leader } from './prio3/leader.js';
+import { readSharedSecret } from './prio3/prepare.js';
+import { Prio3Sink } from './prio3/sink.js';
+import { Prio3Store } from './prio3/store.js';
 import { ActivityService } from './query/activity.js';
 import { QueryService } from './query/service.js';
 import { RegistrySet } from './registry/set.js';
@@ -80,6 +84,12 @@ export interface CollectorOptions {
   /** Serve the dashboard at /. Default: @candor/dashboard's built assets when present; null to disable. */
   dashboardDir?: string | null;
   log?: LogOptions;
+  /**
+   * Run as the Prio3 leader of two aggregators (prio3/leader.ts): the secret-shared metrics' shares are kept in
+   * `store` ('PATH' or ':memory:', the leader's own), prepared with the helper at `helper`, whose verify key is
+   * shared in `secretFile`; failed jobs are retried from `retryBaseMs` (default 500) doubling.
+   */
+  prio3?: { helper: string; secretFile: string; store: string; retryBaseMs?: number };
 }
 
 export interface Collector {
@@ -154,7 +164,18 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   }
 
   const { store, owned } = await openStore(options.store);
-  const sink = options.sink ?? new StoreSink(store, registries);
+  const leader = options.prio3
+    ? new Prio3Leader({
+        store: await Prio3Store.open(options.prio3.store),
+        registries,
+        secret: await readSharedSecret(options.prio3.secretFile, true),
+        helper: options.prio3.helper.replace(/\/$/, ''),
+        log,
+        ...(options.prio3.retryBaseMs ? { retryBaseMs: options.prio3.retryBaseMs } : {}),
+      })
+    : null;
+  const plainSink = options.sink ?? new StoreSink(store, registries);
+  const sink: ReportSink = leader ? new Prio3Sink(leader, plainSink) : plainSink;
   const now = options.now ?? Date.now;
   const dedupe = new DedupeWindow(await DedupeWindow.secretIn(stateDir), now);
   // Dedupe keys are durable with the rows they guard when the store keeps them (DuckDB); with another sink
@@ -173,12 +194,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         store,
         budget,
         ...(options.noise ? { noise: options.noise } : {}),
+        ...(leader ? { secretShared: leader.release.bind(leader) } : {}),
         now: () => new Date(now()),
       });
       return [app, releaser] as const;
     }),
   );
-  for (const releaser of releasers.values()) await releaser.catchUp();
+  for (const releaser of releasers.values()) {
+    // With a helper that is down, a day waits for the next pass rather than stopping the start.
+    await releaser.catchUp().catch((error: unknown) => log.warn({ err: String(error) }, 'release waits'));
+  }
+  leader?.soon(0);
 
   const stats = emptyIngestStats();
   const firewall = new PiiFirewall(registries.vocabulary());
@@ -232,6 +258,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     releasers,
     allowOrigins: options.allowOrigins ?? [],
     keys,
+    secretSharing: leader !== null,
     tokens: new TokenVerifier(keysDir),
     queries,
     activity,
@@ -304,6 +331,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await pool?.close();
+        await leader?.close();
         if (!options.sink) await sink.close();
         if (!keysInStore) await writePrivateFile(stateDir, 'dedupe-keys.json', JSON.stringify(dedupe.keys()));
         if (owned) await store.close();

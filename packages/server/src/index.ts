@@ -20,6 +20,7 @@ export {
 export { createToken, listTokens, revokeToken, type StoredToken } from './keys/tokens.js';
 export { openEnvelope, sealEnvelope } from './open/envelope.js';
 export { HpkeRecipient, sealBase } from './open/hpke.js';
+export { type Helper, type HelperOptions, startHelper } from './prio3/helper.js';
 export { ActivityService } from './query/activity.js';
 export { QueryService } from './query/service.js';
 export * from './queue/index.js';

@@ -205,6 +205,7 @@ export async function benchSdk(flags: string[]): Promise<void> {
     resolve: 'loaded when a crash or a site recorded before the suffix list arrived is folded',
     diagnose: 'loaded when an upload fails (why it failed)',
     relay: 'loaded on the first send when an Oblivious HTTP relay is configured (RFC 9458, binary HTTP)',
+    share: 'loaded to send a report with a secret-shared metric (Prio3; see `candor bench prio3`)',
   };
   for (const f of sizes) {
     const what = Object.entries(onDemand).find(([name]) => f.file.includes(name))?.[1] ?? 'loaded on demand';

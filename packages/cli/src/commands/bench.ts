@@ -13,6 +13,7 @@ const TARGETS: Record<string, () => Promise<Bench>> = {
   scale: async () => (await import('../bench/scale.js')).benchScale,
   privacy: async () => (await import('../bench/privacy.js')).benchPrivacy,
   fuzz: async () => (await import('../bench/fuzz.js')).benchFuzz,
+  prio3: async () => (await import('../bench/prio3.js')).benchPrio3,
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
-import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET } from '@candor/protocol';
+import { dirname, join, resolve } from 'node:path';
+import { candorBrowserRegistry, DEFAULT_PRIVACY_BUDGET, type Registry } from '@candor/protocol';
 import {
   type Collector,
   type CollectorOptions,
@@ -6,6 +7,7 @@ import {
   DAILY_ACTIVITY_METRIC,
   openScaleOut,
   startCollector,
+  startHelper,
 } from '@candor/server';
 import { EXIT, parseCommandArgs, UsageError } from '../errors.js';
 import { loadRegistry } from '../registry/file.js';
@@ -32,6 +34,11 @@ options:
   --delta D             the delta protecting each device-day (default 1e-6)
   --rate N              uploads per minute per client (default 120)
   --log-level LEVEL     trace|debug|info|warn|error|silent (default info)
+  --role ROLE           leader or helper: one of two Prio3 aggregators (docs/privacy.md). A helper serves only
+                        its key config and the leader's aggregation and collection requests
+  --helper URL          leader: the helper's base URL
+  --prio3-key FILE      the verify key both aggregators share, created when missing (default KEYS/../prio3.key)
+  --prio3-store PATH    the aggregator's own Prio3 store (default .candor/prio3-ROLE.duckdb)
   --simulate            also run simulated phones against this collector: nine weeks of history (phones
                         arriving and leaving), closed and released, then live waves
   --devices N           phones in the simulated fleet (default ${DEFAULT_DEMO_DEVICES})
@@ -54,6 +61,10 @@ export const SERVE_OPTIONS = {
   rate: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   simulate: { type: 'boolean' },
+  role: { type: 'string' },
+  helper: { type: 'string' },
+  'prio3-key': { type: 'string' },
+  'prio3-store': { type: 'string' },
   devices: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -109,6 +120,19 @@ export async function run(argv: string[]): Promise<number> {
   const values = parseCommandArgs('serve', USAGE, argv, SERVE_OPTIONS);
   if (typeof values === 'number') return values;
   const options = toCollectorOptions(values);
+  const role = values.role as string | undefined;
+  if (role !== undefined && role !== 'leader' && role !== 'helper') throw new UsageError('--role: leader or helper');
+  const prio3Key =
+    (values['prio3-key'] as string | undefined) ??
+    join(dirname(resolve(options.keysDir ?? '.candor/keys')), 'prio3.key');
+  const prio3Store = (values['prio3-store'] as string | undefined) ?? `.candor/prio3-${role}.duckdb`;
+  if (role === 'helper') return runHelper(values, options, prio3Key, prio3Store);
+  if (role === 'leader') {
+    if (!values.helper) throw new UsageError('--role leader needs --helper URL');
+    // Its shares live in this one process's store; several collectors behind a queue would split every batch.
+    if (values.queue) throw new UsageError('--role leader runs as one collector; it does not combine with --queue');
+    options.prio3 = { helper: String(values.helper), secretFile: prio3Key, store: prio3Store };
+  } else if (values.helper) throw new UsageError('--helper needs --role leader');
   if (values.queue && !String(values.store).startsWith('clickhouse')) {
     throw new UsageError(
       '--queue needs --store clickhouse://HOST:8123/DB (the writers fill ClickHouse from the queue)',
@@ -129,6 +153,21 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Every simulated phone uploads from this machine's one address, which a per-client rate limit would throttle.
   if (values.simulate) options.rateLimit = false;
+  // The demo runs both Prio3 aggregators, the helper in this process with its own keys and store, so its
+  // secret-shared metrics show; a real deployment runs the helper elsewhere, under another operator.
+  let demoHelper: Awaited<ReturnType<typeof startHelper>> | null = null;
+  if (values.simulate && !role) {
+    const keysParent = dirname(resolve(options.keysDir ?? '.candor/keys'));
+    demoHelper = await startHelper({
+      registries: options.registries ?? [candorBrowserRegistry],
+      keysDir: join(keysParent, 'helper-keys'),
+      store: join(keysParent, 'prio3-helper.duckdb'),
+      secretFile: prio3Key,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
+      log: { level: 'warn' },
+    });
+    options.prio3 = { helper: demoHelper.url, secretFile: prio3Key, store: join(keysParent, 'prio3-leader.duckdb') };
+  }
   // clickhouse:// store and/or a queue: the scale-out setup (docs/scale.md).
   const scaleOut = await openScaleOut({
     store: values.store as string | undefined,
@@ -140,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const collector = await startCollector(options).catch(async (error: unknown) => {
     await scaleOut?.close();
+    await demoHelper?.close();
     throw error;
   });
   console.log(`\ncandor collector listening on ${collector.url}`);
@@ -179,6 +219,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log('  (per-client rate limiting is off: all simulated phones share one address)');
     demo = startDemoTraffic({
       target: collector.url,
+      ...(demoHelper ? { prio3Helper: demoHelper.url } : {}),
       devices,
       history,
       setCollectorDay: (day) => {
@@ -201,6 +242,7 @@ export async function run(argv: string[]): Promise<number> {
   process.off('SIGHUP', reload);
   await demo?.stop();
   await collector.close();
+  await demoHelper?.close();
   await scaleOut?.close();
   return EXIT.ok;
 }
@@ -221,4 +263,36 @@ async function holdsDemoHistory(collector: Collector): Promise<boolean> {
     if ((await collector.store.dayLines(app, day(ago))).length > 0) return true;
   }
   return false;
+}
+
+/** `candor serve --role helper`: the second Prio3 aggregator, until SIGINT or SIGTERM. */
+async function runHelper(
+  values: Record<string, unknown>,
+  options: CollectorOptions,
+  secretFile: string,
+  store: string,
+): Promise<number> {
+  const registries: Registry[] = [];
+  const warn = (line: string) => console.error(`candor serve: ${line}`);
+  for (const file of (values.registry as string[] | undefined) ?? [])
+    registries.push(await loadRegistry(file, undefined, warn));
+  const helper = await startHelper({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    registries: registries.length ? registries : [candorBrowserRegistry],
+    keysDir: options.keysDir ?? '.candor/keys',
+    store,
+    secretFile,
+    ...(options.privacy ? { privacy: options.privacy } : {}),
+    ...(options.allowOrigins?.length ? { allowOrigins: options.allowOrigins } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  console.log(`\ncandor Prio3 helper listening on ${helper.url}`);
+  console.log(`  keys: ${helper.url}/v1/keys\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await helper.close();
+  return 0;
 }

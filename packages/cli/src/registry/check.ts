@@ -37,7 +37,7 @@ const WARN_DAYS = 30;
 
 /** The field a per-type rule of the schema is about (its issues carry no path of their own). */
 function ruleField(message: string): string {
-  return /\b(labels|values|extras|ldp)\b/.exec(message)?.[1] ?? '';
+  return /\b(labels|values|extras|ldp|prio3|maxTotal|max)\b/.exec(message)?.[1] ?? '';
 }
 
 /** "2026-02-30" parses (as 2 March); a real day reads back unchanged. */

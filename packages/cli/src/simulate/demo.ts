@@ -7,6 +7,8 @@ export const DEFAULT_DEMO_DEVICES = 1_200;
 
 export interface DemoTrafficOptions {
   target: string;
+  /** The Prio3 helper the phones seal secret-shared metrics to. */
+  prio3Helper?: string;
   /** Phones in the fleet: they arrive and leave over the history, then those still using the app report live. */
   devices: number;
   /** Simulate the weeks of history first (default true). Off when the store already holds them, so a restart does
@@ -58,6 +60,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
   const days = demoHistoryDays(lastDay);
   const fleet = createFleet({
     target: options.target,
+    ...(options.prio3Helper ? { prio3Helper: options.prio3Helper } : {}),
     devices: options.devices,
     minutes: DEMO_MINUTES,
     days,

@@ -22,6 +22,8 @@ export interface FleetOptions {
   /** Phones uploading at once. */
   concurrency?: number;
   registry?: Registry;
+  /** The Prio3 helper's base URL, for the registry's secret-shared metrics (without it they are not sent). */
+  prio3Helper?: string;
   /** The fetch the phones' SDKs use; wrap it to record traffic. */
   fetch?: typeof fetch;
   /** Today, as the fleet sees it (ms since epoch). */
@@ -136,6 +138,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const candor = createCandor({
       registry,
       collector: options.target,
+      ...(options.prio3Helper ? { prio3Helper: options.prio3Helper } : {}),
       appVersion: profile.appVersion,
       system: { modelFamily: profile.model, os: profile.os, osMajor: profile.osMajor, language: profile.language },
       consent: { regime: 'opt-in' },

@@ -104,6 +104,31 @@ export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Pro
     ),
     h(
       'section',
+      { class: 'card', 'aria-labelledby': 'privacy-prio3' },
+      h('h2', { id: 'privacy-prio3' }, 'Secret-shared between two aggregators (Prio3)'),
+      h(
+        'p',
+        {},
+        'For these metrics each device splits its value into two random shares, one sealed to each aggregator, run by different operators. Neither aggregator alone can read a value; each adds its own noise to its part of the total, so only a noised daily total is ever put together. This rests on the two operators not colluding.',
+      ),
+      (status.secretShared ?? []).length === 0
+        ? h('p', { 'data-privacy': 'prio3-none' }, 'No metric is secret-shared.')
+        : table(
+            'Metrics secret-shared with Prio3',
+            ['Metric', 'Circuit', 'Received'],
+            (status.secretShared ?? []).map((m) =>
+              h(
+                'tr',
+                { 'data-metric': m.metric },
+                h('th', { scope: 'row' }, h('code', {}, m.metric)),
+                h('td', {}, m.circuit),
+                h('td', {}, m.active ? 'yes, with a helper' : 'no: this collector runs without a helper'),
+              ),
+            ),
+          ),
+    ),
+    h(
+      'section',
       { class: 'card', 'aria-labelledby': 'privacy-firewall' },
       h('h2', { id: 'privacy-firewall' }, 'Personal-data firewall'),
       h(

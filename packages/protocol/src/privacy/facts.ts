@@ -1,4 +1,4 @@
-import { BUCKETS_PER_DOUBLING, bucketLowerBound } from '../metrics/buckets.js';
+import { BUCKETS_PER_DOUBLING, bucketLowerBound, RELEASE_BUCKETS_PER_DOUBLING } from '../metrics/buckets.js';
 import { DIMENSIONS, type Dimension } from '../query/types.js';
 import type { MetricDefinition, MetricType } from '../registry/schema.js';
 import { OS_NAMES } from '../report/schema.js';
@@ -39,24 +39,11 @@ export const DEVICE_DIMENSIONS: readonly Dimension[] = [
 /** Dimensions whose cell is one of the metric's own keys (a label, value, site, signature or event shape). */
 export const KEY_DIMENSIONS: readonly Dimension[] = ['label', 'value', 'site', 'signature'];
 
-/**
- * Histograms are released on coarse buckets, 2 per doubling (devices bucket with 8), and values from 2^24 (4.7
- * hours in ms, 16 GB in kB) share the top bucket: every released bucket carries noise, so fewer buckets add up
- * to less of it.
- */
-export const RELEASE_BUCKETS_PER_DOUBLING = 2;
-const RELEASE_TOP_BUCKET = 24 * RELEASE_BUCKETS_PER_DOUBLING;
-/** Fine bucket index (metrics/buckets.ts) to release bucket index. */
-export function releaseBucket(fineIndex: number): number {
-  return Math.min(RELEASE_TOP_BUCKET, Math.floor(fineIndex / (BUCKETS_PER_DOUBLING / RELEASE_BUCKETS_PER_DOUBLING)));
-}
 /** The value a release bucket stands for in percentiles: its geometric midpoint. */
 export function releaseBucketMidpoint(index: number): number {
   const width = BUCKETS_PER_DOUBLING / RELEASE_BUCKETS_PER_DOUBLING;
   return Math.sqrt((bucketLowerBound(index * width) + 1) * (bucketLowerBound((index + 1) * width) + 1)) - 1;
 }
-/** Number of release buckets: every one is released, noised, whether or not any device-day fell in it. */
-export const RELEASE_BUCKET_COUNT = RELEASE_TOP_BUCKET + 1;
 /**
  * Each device-day's histogram (per key) is weighted to this total before it is summed, so one device-day moves a
  * histogram by at most this much whatever its sample count (integers, so the noise stays discrete).

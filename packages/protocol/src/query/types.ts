@@ -135,6 +135,11 @@ export interface PrivacyStatus {
   releases: ReleaseLine[];
   /** Metrics randomized on the device (local DP), with their epsilon. */
   localDp: { metric: string; epsilon: number }[];
+  /**
+   * Metrics secret-shared with Prio3 between two aggregators (prio3/spec.ts), with their circuit; `active` is
+   * false on a lone collector, which then neither receives nor releases them.
+   */
+  secretShared: { metric: string; circuit: string; active: boolean }[];
   /** Uploads rejected by the personal-data firewall since start, by "category/detector". */
   firewall: { detector: string; rejected: number }[];
 }

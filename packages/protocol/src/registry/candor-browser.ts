@@ -192,6 +192,8 @@ export const candorBrowserRegistry = defineRegistry({
       purpose: 'Design layouts for the screens people have.',
       sensitivity: 'technical',
       values: ['small', 'medium', 'large', 'tablet'],
+      // Secret-shared between two aggregators (docs/privacy.md): a lone collector neither receives nor shows it.
+      prio3: true,
       owner,
       expires,
     },

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { dimensionsFor } from '../privacy/facts.js';
+import { PRIO3_TYPES, prio3Bits } from '../prio3/spec.js';
+import { contributionBounds } from '../privacy/contribution.js';
+import { dimensionsFor, keyDimension } from '../privacy/facts.js';
 import { DIMENSIONS } from '../query/types.js';
 
 /** Every kind of metric candor can record. Each maps to one value shape in `report/schema.ts`. */
@@ -81,6 +83,11 @@ export const MetricDefinitionSchema = z
     release: ReleaseRuleSchema.optional(),
     /** Local differential privacy (randomized response) for boolean and enumeration metrics. */
     ldp: z.object({ epsilon: z.number().positive().max(10) }).optional(),
+    /**
+     * Secret-share the value with Prio3 across two aggregators (prio3/spec.ts): neither sees it, only the noised
+     * daily total. Counters (max 2^k - 1), booleans, enumerations and timing or memory distributions.
+     */
+    prio3: z.boolean().optional(),
   })
   .superRefine((m, ctx) => {
     const need = (cond: boolean, message: string) => cond || ctx.addIssue({ code: 'custom', message });
@@ -88,6 +95,24 @@ export const MetricDefinitionSchema = z
     need(m.type !== 'enumeration' || !!m.values, 'enumeration needs values');
     need(m.type !== 'event' || !!m.extras, 'event needs extras (use {} for none)');
     need(!m.ldp || m.type === 'boolean' || m.type === 'enumeration', 'ldp applies to boolean and enumeration only');
+    if (m.prio3) {
+      need(PRIO3_TYPES.includes(m.type), `a ${m.type} cannot be secret-shared (prio3)`);
+      need(!m.ldp, 'prio3 and ldp do not combine');
+      const key = keyDimension(m.type) ?? 'day';
+      need(
+        (m.release?.by ?? [key]).every((by) => by === key),
+        `a secret-shared metric is released by "${key}" only: its shares carry no device details`,
+      );
+      const max = contributionBounds(m as MetricDefinition).value;
+      const counted = m.type === 'counter' || m.type === 'labeled_counter';
+      need(!counted || prio3Bits(max) !== null, `a secret-shared ${m.type} needs max = 2^k - 1 (e.g. 1023)`);
+      // The proof bounds each label, not their sum: the total bound must be what it does enforce.
+      const labels = m.labels?.length ?? 0;
+      need(
+        m.type !== 'labeled_counter' || m.maxTotal === max * labels,
+        `a secret-shared labeled_counter needs maxTotal = max x labels (${max * labels})`,
+      );
+    }
     const allowed = dimensionsFor(m as MetricDefinition);
     for (const by of m.release?.by ?? []) need(allowed.includes(by), `a ${m.type} cannot be released by "${by}"`);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActivitySchema, activityProblem } from '../activity/section.js';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
+import { Prio3ValueSchema } from '../prio3/spec.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
 import { registrableDomain } from '../site.js';
@@ -32,6 +33,8 @@ const count = z.number().int().nonnegative();
 
 /** The zod schema of one metric's value shape, with its per-value bounds; totals and agreement are checked after. */
 export function valueSchemaFor(def: MetricDefinition, bounds: ContributionBounds = contributionBounds(def)): z.ZodType {
+  // Its bounds are enforced by the Prio3 proof the aggregators verify together (prio3/spec.ts).
+  if (def.prio3) return Prio3ValueSchema;
   switch (def.type) {
     case 'counter':
       return count.max(bounds.value);
@@ -117,6 +120,7 @@ function distributionIssues(d: Distribution, bounds: ContributionBounds, prefix:
 
 /** Checks that need the whole value: totals, key counts, site keys, distribution agreement. */
 function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: unknown): Issue[] {
+  if (def.prio3) return [];
   switch (def.type) {
     case 'labeled_counter': {
       const labels = new Set(def.labels);

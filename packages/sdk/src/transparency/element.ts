@@ -137,7 +137,11 @@ export function defineTransparencyLogElement(source: TransparencyLogSource, tag 
           const values = el('ul');
           for (const [name, value] of Object.entries(report.metrics)) {
             const def = source.registry.metrics[name];
-            const randomized = def?.ldp ? ' (randomized on this device before sending)' : '';
+            const randomized = def?.ldp
+              ? ' (randomized on this device before sending)'
+              : def?.prio3
+                ? ' (kept here as your record; only two random shares of it left, one for each aggregator)'
+                : '';
             values.append(el('li', `${label(name, def)}: ${describeValue(def, value)}${randomized}`));
           }
           if (report.activity) values.append(el('li', activityWords(report.activity)));

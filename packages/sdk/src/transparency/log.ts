@@ -14,6 +14,10 @@ export interface TransparencyEntry {
    */
   status: 'accepted' | 'rejected' | 'retrying' | 'dropped';
   httpStatus: number | null;
+  /**
+   * The report as recorded. A metric the registry marks `prio3` is this device's own record only: it left as two
+   * Prio3 secret shares, one for each aggregator (or not at all without a helper).
+   */
   report: Report;
 }
 

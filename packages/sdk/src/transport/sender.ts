@@ -8,9 +8,9 @@ import type { Report } from '@candor/protocol';
 import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
-import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from '../limits.js';
+import { MAX_REPORTS_PER_BATCH } from '../limits.js';
 import type { RelayOptions } from '../ohttp/relay.js';
-import type { Settings } from '../options.js';
+import type { CandorOptions, Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
 import { retryDelay } from './backoff.js';
@@ -27,6 +27,8 @@ export interface SenderHost {
   readonly settings: Settings;
   readonly counters: ErrorCounters;
   readonly keys: KeyCache;
+  /** The app's options as given: its registry's `prio3` marks and the Prio3 helper (prio3/share.ts). */
+  readonly options: Pick<CandorOptions, 'registry' | 'prio3Helper'>;
   readonly journal: Journal | null;
   now(): number;
   random(): number;
@@ -80,7 +82,6 @@ export class Sender {
         .slice(0, MAX_REPORTS_PER_BATCH);
       if (!batch.length) return;
       for (const r of batch) sent.add(r.id);
-      const json = JSON.stringify({ v: REPORT_VERSION, reports: batch });
       const controller = new AbortController();
       this.inFlight = controller;
       let outcome: UploadOutcome;
@@ -88,7 +89,7 @@ export class Sender {
       try {
         const key = hiding ? host.keys.cached() : null;
         if (hiding && !key) return;
-        outcome = await this.sealAndUpload(json, hiding, controller.signal, key);
+        outcome = await this.sealAndUpload(batch, hiding, controller.signal, key);
       } catch (error) {
         // No key or no seal: nothing left the device, so nothing goes in the transparency log.
         host.counters.sealFailures++;
@@ -183,14 +184,14 @@ export class Sender {
 
   /** Seals to the current key; an "unknown key id" answer refetches /v1/keys once and tries once more. */
   private async sealAndUpload(
-    json: string,
+    batch: Report[],
     keepalive: boolean,
     signal: AbortSignal,
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
     const send = async (refresh: boolean) =>
-      (await import('./send.js')).sealAndSend(host, json, key, refresh, keepalive, signal);
+      (await import('./send.js')).sealAndSend(host, batch, key, refresh, keepalive, signal);
     const first = await send(false);
     if (first.kind !== 'unknown-key') return first;
     // While hiding there is no time for another round trip: the reports stay stored for the next page.

@@ -1,12 +1,14 @@
 import {
   createReportChecker,
   describeIssue,
+  type Prio3Value,
   type Registry,
   type Report,
   type ReportBatch,
   ReportBatchSchema,
   type ReportCheckerOptions,
 } from '@candor/protocol';
+import { prio3ValueProblem } from '../prio3/check.js';
 import { type Problem, problem } from '../problem.js';
 import { findStructureProblem } from './structure.js';
 
@@ -72,6 +74,13 @@ export function createBatchChecker(
     }
     for (const report of result.data.reports as Report[]) {
       const issues = checkReport(report);
+      if (!issues.length) {
+        for (const [metric, value] of Object.entries(report.metrics)) {
+          const def = registry.metrics[metric];
+          const wrong = def?.prio3 ? prio3ValueProblem(def, value as Prio3Value) : null;
+          if (wrong) issues.push({ metric, ...wrong });
+        }
+      }
       if (issues.length) {
         const first = issues[0] as (typeof issues)[number];
         return {

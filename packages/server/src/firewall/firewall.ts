@@ -1,5 +1,5 @@
 import { detectPersonalData } from '@candor/audit';
-import { ActivitySchema, type Registry } from '@candor/protocol';
+import { ActivitySchema, Prio3ValueSchema, type Registry } from '@candor/protocol';
 import { MAX_JSON_DEPTH } from '../check/structure.js';
 
 export interface FirewallHit {
@@ -48,6 +48,8 @@ export class PiiFirewall {
               const hit = this.check(metric, 'metrics', '(report)', 'metrics');
               if (hit) return hit;
             }
+            // Secret shares are random bytes by design; their shape is all there is to check (prio3/spec.ts).
+            if (this.registry.metrics[metric]?.prio3 && Prio3ValueSchema.safeParse(metricValue).success) continue;
             const hit = this.walk(metricValue, `metrics.${metric}`, metric);
             if (hit) return hit;
           }

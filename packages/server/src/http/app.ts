@@ -1,5 +1,13 @@
 import { existsSync } from 'node:fs';
-import { OHTTP_PATHS, PATHS, type PrivacyStatus, REPORT_DAYS_LATE, type Registry } from '@candor/protocol';
+import {
+  OHTTP_PATHS,
+  PATHS,
+  type PrivacyStatus,
+  prio3Circuit,
+  prio3Kind,
+  REPORT_DAYS_LATE,
+  type Registry,
+} from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
@@ -27,6 +35,8 @@ export interface AppDeps {
   /** Origins whose pages may upload: CORS on the upload and key routes only. */
   allowOrigins: string[];
   keys: KeyRing;
+  /** Running as the Prio3 leader with a helper (secret-shared metrics are received and released). */
+  secretSharing: boolean;
   tokens: TokenVerifier;
   /** One query service per app. */
   queries: Map<string, QueryService>;
@@ -177,6 +187,9 @@ export function createApp(deps: AppDeps): Hono {
       })),
       localDp: Object.entries(registry.metrics).flatMap(([metric, def]) =>
         def.ldp ? [{ metric, epsilon: def.ldp.epsilon }] : [],
+      ),
+      secretShared: Object.entries(registry.metrics).flatMap(([metric, def]) =>
+        def.prio3 ? [{ metric, circuit: prio3Circuit(prio3Kind(def)), active: deps.secretSharing }] : [],
       ),
       firewall: [...deps.ingest.firewall.hits].map(([detector, rejected]) => ({ detector, rejected })),
     };

@@ -1,4 +1,4 @@
-import type { DictionaryEntry, Registry, ReleasePlan } from '@candor/protocol';
+import { type DictionaryEntry, prio3Circuit, prio3Kind, type Registry, type ReleasePlan } from '@candor/protocol';
 
 /** The public data dictionary at GET /v1/registry: what is collected, why, and what protects it. */
 export function dataDictionary(registry: Registry, plan: ReleasePlan) {
@@ -9,6 +9,11 @@ export function dataDictionary(registry: Registry, plan: ReleasePlan) {
       `each device-day is protected by epsilon = ${epsilon}, delta = ${delta} (differential privacy, released once per day)`,
       'one report per device per day, each value bounded',
     ];
+    if (def.prio3) {
+      protections.push(
+        `secret-shared on the device (${prio3Circuit(prio3Kind(def))}) between two aggregators that each see only a random share and add their own noise`,
+      );
+    }
     if (def.ldp) protections.push(`randomized on the device (local DP, epsilon ${def.ldp.epsilon})`);
     if (def.type === 'site')
       protections.push('domain only (eTLD+1); a site is named only when many device-days have it');

@@ -161,7 +161,7 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
       [PATHS.privacy]: {
         get: {
           summary:
-            'epsilon and delta per device-day, how each day is split over releases, local DP, firewall rejections',
+            'epsilon and delta per device-day, how each day is split over releases, local DP, secret-shared metrics, firewall rejections',
           security: [{ bearer: [] }],
           parameters: [appParameter],
           responses: {

@@ -1,7 +1,9 @@
 import { lastClosedDay, type PrivacyBudget, type Registry, type ReleasePlan, releasePlan } from '@candor/protocol';
+import { plainPlan } from '../prio3/release.js';
 import type { ReportStore } from '../store/types.js';
 import { discreteLaplace, type Noise } from './noise.js';
 import { releaseDay } from './release.js';
+import type { DayRelease } from './types.js';
 
 export interface ReleaserOptions {
   registry: Registry;
@@ -10,6 +12,16 @@ export interface ReleaserOptions {
   /** Defaults to discrete Laplace noise from the OS's CSPRNG; tests inject a seeded or zero source. */
   noise?: Noise;
   now?: () => Date;
+  /**
+   * The released lines of the registry's secret-shared metrics (prio3/leader.ts); without it (a lone collector)
+   * they are not released: no single party can open their values.
+   */
+  secretShared?: (
+    registry: Registry,
+    day: string,
+    plan: ReleasePlan,
+    noise: Noise,
+  ) => Promise<{ groupings: DayRelease['groupings']; lines: DayRelease['lines'] }>;
 }
 
 /**
@@ -42,7 +54,13 @@ export class Releaser {
         const released: string[] = [];
         for (const day of await store.unreleasedDays(registry.app, through)) {
           const lines = await store.dayLines(registry.app, day);
-          await store.saveRelease(registry.app, releaseDay(day, lines, this.plan, this.noise));
+          const release = releaseDay(day, lines, plainPlan(this.plan), this.noise);
+          if (this.options.secretShared) {
+            const shared = await this.options.secretShared(registry, day, this.plan, this.noise);
+            release.groupings.push(...shared.groupings);
+            release.lines.push(...shared.lines);
+          }
+          await store.saveRelease(registry.app, release);
           released.push(day);
         }
         return released;

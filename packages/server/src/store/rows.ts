@@ -184,7 +184,8 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
   for (const [metric, value] of Object.entries(report.metrics)) {
     const def = registry.metrics[metric];
     const metricGroupings = groupings.get(metric);
-    if (!def || !metricGroupings) continue;
+    // Secret-shared values are the aggregators' (prio3/): no plain row can be made of them.
+    if (!def || !metricGroupings || def.prio3) continue;
     const parts = contributions(def, value);
     if (parts.length === 0) continue;
     const key = keyDimension(def.type);
