@@ -159,10 +159,10 @@ describe.skipIf(!built())('the candor command', () => {
     ];
     const first = await start(args, dir, /dashboard ready/);
     await stop(first.child);
-    expect(first.output()).toMatch(/simulating 5 phones: 6 days of history/);
+    expect(first.output()).toMatch(/simulating 5 phones .* of history/);
     const second = await start(args, dir, /already holds the simulated history/);
     await stop(second.child);
-    expect(second.output()).not.toMatch(/days of history/);
+    expect(second.output()).not.toMatch(/of history/);
   });
 
   it('says in one line that a port is busy, and exits 3', async () => {
