@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Registry } from '@candor/protocol';
+import type { Registry, Report } from '@candor/protocol';
 import type { IngestLimits } from '../limits/limits.js';
 import type { Inspection } from './inspect.js';
 
@@ -45,7 +45,10 @@ export class InspectorPool {
       if (message === 'ready') return;
       const waiting = thread.pending.get(message.id);
       thread.pending.delete(message.id);
-      if (message.result) waiting?.resolve(message.result);
+      const result = message.result;
+      // Reports come back as the checked text (see worker.ts).
+      if (result?.ok) result.reports = (JSON.parse(result.text) as { reports: Report[] }).reports;
+      if (result) waiting?.resolve(result);
       else waiting?.reject(new Error(`inspection failed: ${message.error}`));
     });
     const failAll = (error: Error) => {
