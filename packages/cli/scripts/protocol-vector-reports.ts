@@ -254,6 +254,37 @@ const cases: [string, Record<string, unknown>[], Expect, unknown?][] = [
     Array.from({ length: 51 }, () => report({ 'page_load.count': 1 })),
     { status: 413, type: problem('too-many-reports'), metric: '(batch)', field: 'reports' },
   ],
+  // The activity section (docs/protocol.md): 2026-11-22 is a Sunday, the seventh day of its UTC week.
+  [
+    'an activity section',
+    [report({}, { activity: { sincePrevious: 2, activeDays7: 3, activeDays28: 9, weeksSinceFirstUse: 5 } })],
+    accepted(1),
+  ],
+  [
+    'an activity section on the first day of use',
+    [report({}, { activity: { sincePrevious: 0, activeDays7: 1, activeDays28: 1, weeksSinceFirstUse: 0 } })],
+    accepted(1),
+  ],
+  [
+    'an activity count out of its range',
+    [report({}, { activity: { sincePrevious: 1, activeDays7: 8, activeDays28: 9, weeksSinceFirstUse: 5 } })],
+    invalidReport('activity.activeDays7'),
+  ],
+  [
+    'activity figures no history of use can give',
+    [report({}, { activity: { sincePrevious: 10, activeDays7: 3, activeDays28: 4, weeksSinceFirstUse: 2 } })],
+    invalidValue('(report)', 'activity.activeDays7'),
+  ],
+  [
+    'a day of use before the week of first use',
+    [report({}, { activity: { sincePrevious: 7, activeDays7: 1, activeDays28: 2, weeksSinceFirstUse: 0 } })],
+    invalidValue('(report)', 'activity.sincePrevious'),
+  ],
+  [
+    'the history of days of use itself',
+    [report({}, { activity: { days: ['2026-11-20', '2026-11-21'] } })],
+    personalData('(report)', 'activity.(key)'),
+  ],
 ];
 
 export const reportCases: ReportCase[] = cases.map(([name, reports, expect, v]) => ({

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
     summary: 'intercept HTTPS traffic from a phone or app and show its leaks live',
     load: () => import('./commands/capture.js'),
   },
+  relay: {
+    summary: 'forward Oblivious HTTP requests to a collector, so it never sees device addresses',
+    load: () => import('./commands/relay.js'),
+  },
   keys: { summary: 'create, rotate and list HPKE keys and query tokens', load: () => import('./commands/keys.js') },
   conformance: {
     summary: 'test a client against the protocol (stores nothing)',

@@ -167,6 +167,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     this.journal = page ? localStorageJournal(this.reg.app) : null;
     this.sender = new Sender({
       collector: this.collector,
+      relay: options.relay,
       fetch: this.fetchImpl,
       development: this.development,
       settings: this.settings,
@@ -264,7 +265,12 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     const today = utcDay(this.now());
     const active = this.sendingAllowed;
     void this.mutate((s) =>
-      this.fold({ ...s, consent: stored, ...(dropping ? { reports: [], day: null } : {}) }, [], today, active),
+      this.fold(
+        { ...s, consent: stored, ...(dropping ? { reports: [], day: null, usage: null } : {}) },
+        [],
+        today,
+        active,
+      ),
     );
     if (active) this.scheduleFlush();
   }
@@ -302,7 +308,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
   private dropEverything(): void {
     for (const recorder of this.recorders.values()) recorder.clear();
     this.dirty = false;
-    this.state = { ...this.state, reports: [], day: null };
+    this.state = { ...this.state, reports: [], day: null, usage: null };
     this.sender.abort();
   }
 
@@ -497,7 +503,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
     const next = foldDay(state, deltas, today, active, {
       registry: this.reg,
       allowedWithoutChoice: this.consentGate.allows,
-      report: (aggregate) => ({
+      report: (aggregate, activity) => ({
         id: randomReportId(),
         app: this.reg.app,
         appVersion: this.appVersion,
@@ -506,6 +512,7 @@ class CandorClient<R extends Registry> implements Candor<R>, Gate {
         kind: 'daily',
         system: this.system,
         metrics: dailyMetrics(aggregate, this.reg, this.random),
+        activity,
       }),
       overBound: () => {
         this.counters.droppedSamples.over_daily_bound++;

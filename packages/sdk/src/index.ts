@@ -5,6 +5,7 @@ export type { Candor } from './candor.js';
 export { createCandor } from './client.js';
 export { CandorUsageError, DROP_REASONS, type DropReason, type ErrorCounters } from './errors.js';
 export type * from './metrics/types.js';
+export type { RelayOptions } from './ohttp/relay.js';
 export type { CandorOptions, ConsentRegime, ConsentState, FlushOptions, Mode } from './options.js';
 export { indexedDbQueueStorage } from './queue/indexeddb.js';
 export { memoryQueueStorage } from './queue/memory.js';

@@ -3,6 +3,7 @@
  * are checked at run time too: a JavaScript app (or loaded JSON) can pass anything.
  */
 import type { Registry } from '@candor/protocol';
+import type { RelayOptions } from './ohttp/relay.js';
 import type { QueueStorage } from './queue/storage.js';
 import { coarseAppVersion, type SystemInput } from './system/coarse.js';
 
@@ -15,6 +16,12 @@ export interface CandorOptions<R extends Registry = Registry> {
   registry: R;
   /** Collector base URL; keys at GET /v1/keys, uploads to POST /v1/reports. */
   collector: string;
+  /**
+   * Send through an Oblivious HTTP relay (RFC 9458) run by someone else, so the collector never sees the
+   * device's address: `url` is the relay; the gateway's keys come from `keysUrl` (default: the collector's
+   * /ohttp-keys).
+   */
+  relay?: RelayOptions;
   /** The app's version; only major.minor leaves the device. */
   appVersion: string;
   /** Device details (coarsened). In browsers they are read from navigator when left out. */
@@ -98,6 +105,8 @@ export function optionProblems(options: CandorOptions): string[] {
   if (typeof options?.collector !== 'string' || !/^https?:\/\/[^/?#]+/.test(options.collector)) {
     problems.push(`collector: expected an http(s) base URL, got ${JSON.stringify(options?.collector)}`);
   }
+  if (options?.relay && !/^https?:\/\/[^/?#]+/.test(options.relay.url))
+    problems.push('relay.url: expected an http(s) URL');
   if (typeof options?.appVersion !== 'string' || coarseAppVersion(options.appVersion) === null) {
     problems.push(`appVersion: expected a version such as "3.4.1", got ${JSON.stringify(options?.appVersion)}`);
   }

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, launchChromium } from '@candor/cli/bench/chromium';
-import { candorBrowserRegistry } from '@candor/protocol';
+import { candorBrowserRegistry, OHTTP_PATHS } from '@candor/protocol';
 import type { Candor } from '@candor/sdk';
-import { type Collector, startCollector } from '@candor/server';
+import { type Collector, startCollector, startRelay } from '@candor/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error the build script is plain ESM JavaScript without type declarations
@@ -39,6 +39,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>candor test app</title
     consent: { regime: 'opt-in' },
     flushIntervalMs: 0,
     mode: params.get('mode') ?? 'production',
+    ...(params.get('relay') ? { relay: { url: params.get('relay') } } : {}),
   });
   window.candorOf = () => window.candor;
   defineTransparencyLogElement(window.candor);
@@ -402,6 +403,8 @@ describe.skipIf(!available)('browser build in Chromium against the real collecto
     expect(item).toContain('Number of top-level pages loaded: 3');
     expect(item).toContain('Searches made, by search engine: google 2');
     expect(item).toContain('2 times, on average 250 ms');
+    // The activity section in words; the days of use behind it are not in the log.
+    expect(item).toContain('How often the app was used: no use in the 28 days before, used on 1 of the last 7 days');
     expect(item).toContain(new Date(DAY0).toLocaleDateString('en-US', { dateStyle: 'long', timeZone: 'UTC' }));
     expect(item).not.toMatch(/[0-9a-f]{16}|osMajor|page_load\.count|\d{2}:\d{2}/);
     expect(text).toContain('What is never sent');
@@ -459,5 +462,47 @@ describe.skipIf(!available)('browser build in Chromium against the real collecto
     expect(warnings.some((w) => w.includes('could not be reached'))).toBe(true);
     expect(warnings.some((w) => w.includes('test-refusal'))).toBe(true);
     expect(arrivals().accepted).toBe(0);
+  }, 60_000);
+
+  it('through an Oblivious HTTP relay: the report arrives, and the relay code loads only on a page that uses one', async () => {
+    const relay = await startRelay({
+      gateway: collector.url + OHTTP_PATHS.gateway,
+      allowOrigins: [origin],
+      log: { level: 'silent' },
+    });
+    const sendOneDay = async (query: string) => {
+      const context = await newContext();
+      const scripts: string[] = [];
+      context.on('request', (r) => {
+        if (r.url().endsWith('.js')) scripts.push(new URL(r.url()).pathname);
+      });
+      const page = await open(context, query);
+      await page.evaluate(async () => {
+        candorOf().setConsent('granted');
+        candorOf().counter('page_load.count').add(4);
+        await candorOf().flush();
+      });
+      await context.clock.setFixedTime(DAY0 + DAY_MS);
+      await flush(page);
+      const log = await page.evaluate(() => candorOf().transparencyLog());
+      await context.close();
+      return { scripts, log };
+    };
+    try {
+      const relayed = await sendOneDay(`?relay=${encodeURIComponent(relay.url)}`);
+      expect(arrivals()).toEqual({ accepted: 1, duplicates: 0 });
+      // The report key and the upload both went through the relay; the device's log shows what was sent.
+      expect(relay.stats).toEqual({ relayed: 2, refused: 0 });
+      expect(relayed.log.map((e) => [e.status, e.httpStatus, e.report.metrics])).toEqual([
+        ['accepted', 202, { 'page_load.count': 4 }],
+      ]);
+      expect(relayed.scripts.some((s) => s.startsWith('/chunks/relay-'))).toBe(true);
+      const direct = await sendOneDay('');
+      expect(arrivals()).toEqual({ accepted: 2, duplicates: 0 });
+      expect(direct.scripts.some((s) => s.startsWith('/chunks/relay-'))).toBe(false);
+      expect(relay.stats.relayed).toBe(2);
+    } finally {
+      await relay.close();
+    }
   }, 60_000);
 });

@@ -67,10 +67,12 @@ describe('no identifiers', () => {
         expect(s).not.toMatch(UUID);
       }
     }
-    // The report schema is strict: no field beyond id, app, appVersion, registry, day, kind, system, metrics.
+    // The report schema is strict: no field beyond id, app, appVersion, registry, day, kind, system, metrics and
+    // the activity section (four small counts about the day, never the history behind them).
     const check = (r: Report) => checkOnItsDay(candorBrowserRegistry, r);
     for (const r of reports) {
       expect(Object.keys(r).sort()).toEqual([
+        'activity',
         'app',
         'appVersion',
         'day',
@@ -106,7 +108,7 @@ describe('no identifiers', () => {
     expect(a.collector.reports[0]?.id).not.toBe(b.collector.reports[0]?.id);
   });
 
-  it('in storage: only the queue, the consent choice, the open day, the last closed day, the key, folded journal entries and the log', async () => {
+  it('in storage: only the queue, the consent choice, the open day, the last closed day, the days of use, the key, folded journal entries and the log', async () => {
     const { storage, collector } = await busySession();
     const stored = JSON.parse(storage.contents() ?? '{}');
     expect(Object.keys(stored).sort()).toEqual([
@@ -117,8 +119,13 @@ describe('no identifiers', () => {
       'lastClosedDay',
       'log',
       'reports',
+      'usage',
       'version',
     ]);
+    // Days of use as day numbers and the Monday of the first week: small integers shared by everyone who used the
+    // app on those days, never sent (activity.test.ts).
+    expect(Object.keys(stored.usage).sort()).toEqual(['days', 'firstWeek']);
+    for (const n of [...stored.usage.days, stored.usage.firstWeek]) expect(Number.isSafeInteger(n)).toBe(true);
     // In Node there is no page-hide journal, so no folded entries are listed.
     expect(stored.folded).toEqual([]);
     // The collector's public key, the same for every device: not an identifier.

@@ -7,23 +7,28 @@ import {
   acceptedDays,
   candorBrowserRegistry,
   DEFAULT_PRIVACY_BUDGET,
+  PATHS,
   type PrivacyBudget,
   type Registry,
 } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
 import { createInspector } from './ingest/inspect.js';
 import { InspectorPool, poolAvailable } from './ingest/pool.js';
+import { uploadRoute } from './ingest/route.js';
 import { StoreSink } from './ingest/store-sink.js';
 import { createUploadProcessor, emptyIngestStats, type IngestAnswer, type IngestStats } from './ingest/upload.js';
 import { writePrivateFile } from './keys/files.js';
 import { ensureKey, KeyRing } from './keys/keyring.js';
+import { OhttpKeys } from './keys/ohttp.js';
 import { createToken, listTokens, TokenVerifier } from './keys/tokens.js';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits/limits.js';
 import { RateLimiter } from './limits/rate.js';
 import { createLogger, type LogOptions } from './log.js';
+import { ActivityService } from './query/activity.js';
 import { QueryService } from './query/service.js';
 import { RegistrySet } from './registry/set.js';
 import type { Noise } from './release/noise.js';
@@ -126,6 +131,9 @@ async function findDashboard(): Promise<string | null> {
   }
 }
 
+/** A relay's allowance at the gateway, in devices' worth: it carries many devices' uploads from one address. */
+const RELAY_RATE_FACTOR = 1000;
+
 /** Starts the collector: ingest, query API, data dictionary, OpenAPI document and the dashboard. */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   const registries = new RegistrySet(options.registries ?? [options.registry ?? candorBrowserRegistry]);
@@ -138,6 +146,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const { key, created } = await ensureKey(keysDir);
   if (created) log.info({ keyId: key.id }, 'created HPKE key');
   const keys = await KeyRing.open(keysDir);
+  const { keys: ohttpKeys, created: ohttpCreated } = await OhttpKeys.open(keysDir);
+  if (ohttpCreated) log.info({ keyId: ohttpKeys.keyId }, 'created Oblivious HTTP gateway key');
   let queryToken: string | undefined;
   if ((options.createQueryToken ?? true) && (await listTokens(keysDir)).length === 0) {
     queryToken = await createToken(keysDir, 'dashboard');
@@ -194,16 +204,29 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       return [app, new QueryService({ registry, store, releaser: releasers.get(app) as Releaser })] as const;
     }),
   );
+  const activity = new Map(
+    registries.apps().map((app) => {
+      const registry = registries.latest(app) as Registry;
+      return [app, new ActivityService({ registry, store, releaser: releasers.get(app) as Releaser })] as const;
+    }),
+  );
   const dashboardDir = options.dashboardDir === undefined ? await findDashboard() : options.dashboardDir;
-  const processOne = createUploadProcessor(ingest, stats);
   const onAnswer = options.onAnswer;
-  const processUpload = onAnswer
-    ? async (upload: Parameters<typeof processOne>[0]) => {
-        const answer = await processOne(upload);
-        onAnswer(answer);
-        return answer;
-      }
-    : processOne;
+  const withAnswer = (processOne: ReturnType<typeof createUploadProcessor>) =>
+    onAnswer
+      ? async (upload: Parameters<typeof processOne>[0]) => {
+          const answer = await processOne(upload);
+          onAnswer(answer);
+          return answer;
+        }
+      : processOne;
+  const processUpload = withAnswer(createUploadProcessor(ingest, stats));
+  // Uploads through an Oblivious HTTP relay reach the upload route in-process, with no address at all: the
+  // per-address rate limit cannot apply (the relay, which sees addresses, limits each client instead).
+  const relayed = new Hono().post(
+    PATHS.reports,
+    uploadRoute(withAnswer(createUploadProcessor({ ...ingest, rate: null }, stats)), limits.maxBodyBytes),
+  );
   const app = createApp({
     registries,
     releasers,
@@ -211,10 +234,20 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     keys,
     tokens: new TokenVerifier(keysDir),
     queries,
+    activity,
     ingest,
     stats,
     processUpload,
     dashboardDir,
+    gateway: {
+      keys: ohttpKeys,
+      rate:
+        options.rateLimit === false
+          ? null
+          : new RateLimiter(limits.ratePerMinute * RELAY_RATE_FACTOR, limits.burst * RELAY_RATE_FACTOR),
+      forward: async (request) => (request.method === 'GET' ? app.fetch(request) : relayed.fetch(request)),
+      maxBodyBytes: limits.maxBodyBytes,
+    },
     log,
   });
 

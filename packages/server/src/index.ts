@@ -20,8 +20,16 @@ export {
 export { createToken, listTokens, revokeToken, type StoredToken } from './keys/tokens.js';
 export { openEnvelope, sealEnvelope } from './open/envelope.js';
 export { HpkeRecipient, sealBase } from './open/hpke.js';
+export { ActivityService } from './query/activity.js';
 export { QueryService } from './query/service.js';
 export * from './queue/index.js';
+export {
+  createRelayApp,
+  DEFAULT_RELAY_MAX_BODY_BYTES,
+  type Relay,
+  type RelayOptions,
+  startRelay,
+} from './relay/relay.js';
 export { CryptoRandom, discreteLaplace, type Noise, type RandomSource } from './release/noise.js';
 export { releaseDay } from './release/release.js';
 export { Releaser } from './release/releaser.js';

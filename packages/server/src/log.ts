@@ -6,6 +6,8 @@ export interface LogOptions {
   destination?: DestinationStream;
   /** Use this logger as is. */
   logger?: Logger;
+  /** The `service` field of every line (default candor-collector). */
+  service?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   if (options.logger) return options.logger;
   const config: LoggerOptions = {
     level: options.level ?? 'info',
-    base: { service: 'candor-collector' },
+    base: { service: options.service ?? 'candor-collector' },
     serializers: {
       req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
       res: (res: { statusCode?: number }) => ({ status: res.statusCode }),

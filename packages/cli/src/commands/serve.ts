@@ -14,7 +14,8 @@ import { DEFAULT_DEMO_DEVICES, DEMO_HISTORY_DAYS, startDemoTraffic } from '../si
 const USAGE = `usage: candor serve [options]
 
 Runs the collector and the dashboard. On first start it creates an HPKE key and a query token.
-SIGHUP re-reads the key directory at once (otherwise within a minute).
+SIGHUP re-reads the key directory at once (otherwise within a minute). It is also an Oblivious HTTP gateway
+(GET /ohttp-keys, POST /ohttp-gateway, with its own key): devices may send through \`candor relay\`.
 
 options:
   --host HOST           address to listen on (default 127.0.0.1)

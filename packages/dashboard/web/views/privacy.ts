@@ -137,7 +137,11 @@ export async function renderPrivacy(main: HTMLElement, signal: AbortSignal): Pro
         h('li', {}, 'Which pages anyone visited: a site is its registrable domain, never a URL, path or query.'),
         h('li', {}, 'What anyone searched for: only the engine and where the search started.'),
         h('li', {}, 'Anything done in private mode: it records nothing, and no report says whether it was on.'),
-        h('li', {}, 'Where anyone is: the collector never stores an IP address or user agent.'),
+        h(
+          'li',
+          {},
+          'Where anyone is: the collector never stores an IP address or user agent; apps that send through an Oblivious HTTP relay run by someone else never show it one.',
+        ),
         h(
           'li',
           {},

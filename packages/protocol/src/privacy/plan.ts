@@ -1,3 +1,4 @@
+import { ACTIVITY_DEFINITIONS, DEFAULT_ACTIVITY_WEIGHTS } from '../activity/metrics.js';
 import type { Dimension } from '../query/types.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
 import {
@@ -47,6 +48,23 @@ export const DEFAULT_DEVICE_DAYS_RELEASE: { by: Dimension[]; weight: number } = 
   weight: 3,
 };
 
+/** The activity metrics' total default weight: the same as device-days'. */
+export const DEFAULT_ACTIVITY_WEIGHT = Object.values(DEFAULT_ACTIVITY_WEIGHTS).reduce((s, w) => s + w, 0);
+
+/**
+ * The four `$activity_*` metrics (activity/metrics.ts), each released by value over its closed domain, sharing
+ * the registry's `activity.weight` in the proportions of DEFAULT_ACTIVITY_WEIGHTS.
+ */
+function activityMetrics(registry: Registry) {
+  const scale = (registry.activity?.weight ?? DEFAULT_ACTIVITY_WEIGHT) / DEFAULT_ACTIVITY_WEIGHT;
+  return Object.entries(ACTIVITY_DEFINITIONS).map(([metric, def]) => ({
+    metric,
+    def,
+    by: ['value'] as Dimension[],
+    weight: DEFAULT_ACTIVITY_WEIGHTS[metric as keyof typeof DEFAULT_ACTIVITY_WEIGHTS] * scale,
+  }));
+}
+
 /** One grouping of one metric, released every day with its own slice of the day's budget. */
 export interface PlannedRelease {
   metric: string;
@@ -92,6 +110,7 @@ export function releasePlan(registry: Registry, budget: PrivacyBudget = DEFAULT_
       by: registry.deviceDays?.by ?? DEFAULT_DEVICE_DAYS_RELEASE.by,
       weight: registry.deviceDays?.weight ?? DEFAULT_DEVICE_DAYS_RELEASE.weight,
     },
+    ...activityMetrics(registry),
     ...Object.entries(registry.metrics).map(([metric, def]) => ({
       metric,
       def,

@@ -101,6 +101,11 @@ export const RegistrySchema = z.object({
   metrics: z.record(metricName, MetricDefinitionSchema),
   /** How active device-days are released (default: by day and every device dimension, weight 3). */
   deviceDays: ReleaseRuleSchema.optional(),
+  /**
+   * How the activity figures are released (privacy/plan.ts): their total weight in the budget split, shared by
+   * the four `$activity_*` metrics in fixed proportions (default 3, like device-days).
+   */
+  activity: z.strictObject({ weight: z.number().positive() }).optional(),
 });
 export type Registry = z.infer<typeof RegistrySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActivitySchema } from '../activity/section.js';
 import { MAX_BUCKET_INDEX } from '../metrics/buckets.js';
 
 /** Wire version of the report JSON inside the sealed envelope. */
@@ -67,6 +68,11 @@ export const ReportSchema = z.strictObject({
   system: SystemInfoSchema,
   /** Values keyed by registry metric name; each value's shape is set by the metric's type. */
   metrics: z.record(z.string(), z.unknown()),
+  /**
+   * Derived figures about this day of use from the device's own history (activity/section.ts); optional, so
+   * reports from SDKs that predate it are still accepted (they count as device-days only).
+   */
+  activity: ActivitySchema.optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 

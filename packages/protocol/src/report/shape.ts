@@ -6,6 +6,7 @@
  * a batch this check refuses is parsed by zod, whose issues name the field; a batch this check accepts is one
  * zod accepts too (report/shape.test.ts runs both on the fuzzer's hostile uploads and asserts equal verdicts).
  */
+import { ACTIVITY_WINDOW_DAYS, MAX_WEEKS_SINCE_FIRST_USE } from '../activity/section.js';
 import { MAX_BUCKET_INDEX } from '../metrics/buckets.js';
 import { contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
@@ -130,7 +131,21 @@ function valueCheckFor(def: MetricDefinition): Check {
 }
 
 const BATCH_KEYS = new Set(['v', 'reports']);
-const REPORT_KEYS = new Set(['id', 'app', 'appVersion', 'registry', 'day', 'kind', 'system', 'metrics']);
+/** Every report field; all but the optional `activity` are required. */
+const REPORT_KEYS = new Set(['id', 'app', 'appVersion', 'registry', 'day', 'kind', 'system', 'metrics', 'activity']);
+const ACTIVITY_KEYS = new Set(['sincePrevious', 'activeDays7', 'activeDays28', 'weeksSinceFirstUse']);
+
+const inRange = (v: unknown, min: number, max: number) => isInt(v) && v >= min && v <= max;
+
+function isActivity(value: unknown): boolean {
+  if (!isRecord(value) || !hasOnlyKeys(value, ACTIVITY_KEYS, ACTIVITY_KEYS.size)) return false;
+  return (
+    inRange(value.sincePrevious, 0, ACTIVITY_WINDOW_DAYS) &&
+    inRange(value.activeDays7, 1, 7) &&
+    inRange(value.activeDays28, 1, ACTIVITY_WINDOW_DAYS) &&
+    inRange(value.weeksSinceFirstUse, 0, MAX_WEEKS_SINCE_FIRST_USE)
+  );
+}
 const SYSTEM_KEYS = new Set(['modelFamily', 'os', 'osMajor', 'language']);
 
 function isSystem(value: unknown): boolean {
@@ -159,8 +174,11 @@ export function createShapeCheck(registry: Registry): (batch: unknown) => batch 
   for (const [name, def] of Object.entries(registry.metrics)) metrics.set(name, valueCheckFor(def));
 
   const isReport = (value: unknown): boolean => {
-    if (!isRecord(value) || !hasOnlyKeys(value, REPORT_KEYS, REPORT_KEYS.size)) return false;
-    const { id, app, appVersion, registry: version, day, kind, system, metrics: values } = value;
+    if (!isRecord(value)) return false;
+    const { id, app, appVersion, registry: version, day, kind, system, metrics: values, activity } = value;
+    const required = activity === undefined ? REPORT_KEYS.size - 1 : REPORT_KEYS.size;
+    if (!hasOnlyKeys(value, REPORT_KEYS, required)) return false;
+    if (activity !== undefined && !isActivity(activity)) return false;
     if (!isString(id) || !ID.test(id) || !isString(app) || !APP.test(app)) return false;
     if (!isString(appVersion) || !APP_VERSION.test(appVersion)) return false;
     if (!isString(version) || !REGISTRY_VERSION.test(version) || !isString(day) || !DAY.test(day)) return false;

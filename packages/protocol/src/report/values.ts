@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActivitySchema, activityProblem } from '../activity/section.js';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
@@ -158,6 +159,9 @@ function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: u
   }
 }
 
+/** The activity section's field names (two hold digits): structure too. */
+const ACTIVITY_FIELDS = new Set(Object.keys(ActivitySchema.shape));
+
 /** Path segments that are structure (field names, indexes); any other segment is client data and not echoed. */
 const STRUCTURAL_SEGMENT = /^(?:\d{1,4}|[a-z][A-Za-z_]{0,31})$/;
 
@@ -169,7 +173,9 @@ export function describeIssue(issue: { path: readonly PropertyKey[]; code: strin
   field: string;
   message: string;
 } {
-  const field = issue.path.map((p) => (typeof p === 'string' && !STRUCTURAL_SEGMENT.test(p) ? '(key)' : String(p)));
+  const field = issue.path.map((p) =>
+    typeof p === 'string' && !STRUCTURAL_SEGMENT.test(p) && !ACTIVITY_FIELDS.has(p) ? '(key)' : String(p),
+  );
   const message =
     issue.code === 'unrecognized_keys'
       ? 'unrecognized key'
@@ -217,6 +223,10 @@ export function createReportChecker(
     if (day) {
       issues.push({ metric: '(report)', field: 'day', message: day });
       return issues;
+    }
+    if (report.activity) {
+      const inconsistent = activityProblem(report.day, report.activity);
+      if (inconsistent) issues.push({ metric: '(report)', ...inconsistent });
     }
     for (const metric of Object.keys(report.metrics)) {
       const check = checks.get(metric);

@@ -25,6 +25,8 @@ export const PATHS = {
   keys: '/v1/keys',
   reports: '/v1/reports',
   query: '/v1/query',
+  /** Active devices, stickiness and retention (query/activity.ts). */
+  activity: '/v1/activity',
   registry: '/v1/registry',
   openapi: '/v1/openapi.json',
   privacy: '/v1/privacy',

@@ -1,4 +1,5 @@
-import type { Registry, Report } from '@candor/protocol';
+import type { Activity, Registry, Report } from '@candor/protocol';
+import { recordUse } from '@candor/protocol/activity/history';
 import type { PersistedState } from '../queue/storage.js';
 import { currentState, type DayAggregate, type Delta, mergeDelta, nextDay } from './aggregate.js';
 
@@ -6,8 +7,8 @@ export interface FoldContext {
   registry: Registry;
   /** This instance's view when no choice is stored (opt-out, or a state the app seeded). */
   allowedWithoutChoice: boolean;
-  /** Builds the one report of a finished day. */
-  report(aggregate: DayAggregate): Report;
+  /** Builds the one report of a finished day, with its activity section. */
+  report(aggregate: DayAggregate, activity: Activity): Report;
   /** Called for every value cut at a day's bound. */
   overBound(): void;
 }
@@ -26,10 +27,13 @@ export function foldDay(
   context: FoldContext,
 ): PersistedState {
   const allows = state.consent ? state.consent === 'granted' : context.allowedWithoutChoice;
-  if (!allows) return { ...state, reports: [], day: null };
+  if (!allows) return { ...state, reports: [], day: null, usage: null };
   const next: PersistedState = { ...state, reports: [...state.reports] };
   const close = (aggregate: DayAggregate) => {
-    next.reports.push(context.report(aggregate));
+    // A closed day is a day of use: it joins the local history, which gives its report's activity section.
+    const use = recordUse(next.usage, Date.parse(aggregate.day) / 86_400_000);
+    next.usage = use.history;
+    next.reports.push(context.report(aggregate, use.activity));
     next.lastClosedDay = aggregate.day;
     next.day = null;
   };

@@ -1,4 +1,5 @@
 import type { Report } from '@candor/protocol';
+import type { UsageHistory } from '@candor/protocol/activity/history';
 import type { DayAggregate } from '../day/aggregate.js';
 import type { TransparencyEntry } from '../transparency/log.js';
 import type { CachedKey } from '../transport/keys.js';
@@ -16,6 +17,8 @@ export interface PersistedState {
   consent: 'granted' | 'denied' | null;
   day: DayAggregate | null;
   lastClosedDay: string | null;
+  /** Days of use in the last 28 and the week of first use, for each report's activity section; never sent. */
+  usage: UsageHistory | null;
   key: CachedKey | null;
   /** Page-hide journal entries already folded (lifecycle/journal.ts), so none is folded twice. */
   folded: string[];
@@ -33,7 +36,17 @@ export interface QueueStorage {
 }
 
 export function emptyState(): PersistedState {
-  return { version: 2, reports: [], consent: null, day: null, lastClosedDay: null, key: null, folded: [], log: [] };
+  return {
+    version: 2,
+    reports: [],
+    consent: null,
+    day: null,
+    lastClosedDay: null,
+    usage: null,
+    key: null,
+    folded: [],
+    log: [],
+  };
 }
 
 const isDay = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -53,6 +66,8 @@ export function parseState(value: unknown): PersistedState | null {
         ? { day: day.day, metrics: day.metrics }
         : null,
     lastClosedDay: isDay(s.lastClosedDay) ? s.lastClosedDay : null,
+    // A Monday's day number leaves 4 when divided by 7; anything else (or days not a list) starts a new history.
+    usage: Array.isArray(s.usage?.days) && s.usage.firstWeek % 7 === 4 ? s.usage : null,
     key:
       s.key && typeof s.key === 'object' && typeof s.key.expires === 'number' && typeof s.key.config === 'object'
         ? s.key

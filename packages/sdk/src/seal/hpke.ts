@@ -49,28 +49,46 @@ async function hmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', k, buf(message)));
 }
 
+/** HKDF-Expand (RFC 5869) with HMAC-SHA256. */
+export async function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let i = 1, offset = 0; offset < length; i++) {
+    previous = await hmac(prk, concatBytes(previous, info, Uint8Array.of(i)));
+    out.set(previous.subarray(0, Math.min(previous.length, length - offset)), offset);
+    offset += previous.length;
+  }
+  return out;
+}
+
+/** HKDF-Extract (RFC 5869) with HMAC-SHA256. */
+export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
+  return hmac(salt, ikm);
+}
+
 /** LabeledExtract(salt, label, ikm) = HKDF-Extract(salt, "HPKE-v1" || suite_id || label || ikm). */
 function labeledExtract(suiteId: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Promise<Uint8Array> {
   return hmac(salt, concatBytes(VERSION_LABEL, suiteId, utf8(label), ikm));
 }
 
 /** LabeledExpand(prk, label, info, L) = HKDF-Expand(prk, I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info, L). */
-async function labeledExpand(
+function labeledExpand(
   suiteId: Uint8Array,
   prk: Uint8Array,
   label: string,
   info: Uint8Array,
   length: number,
 ): Promise<Uint8Array> {
-  const labeledInfo = concatBytes(i2osp(length, 2), VERSION_LABEL, suiteId, utf8(label), info);
-  const out = new Uint8Array(length);
-  let previous: Uint8Array = new Uint8Array(0);
-  for (let i = 1, offset = 0; offset < length; i++) {
-    previous = await hmac(prk, concatBytes(previous, labeledInfo, Uint8Array.of(i)));
-    out.set(previous.subarray(0, Math.min(previous.length, length - offset)), offset);
-    offset += previous.length;
-  }
-  return out;
+  return hkdfExpand(prk, concatBytes(i2osp(length, 2), VERSION_LABEL, suiteId, utf8(label), info), length);
+}
+
+/** Context.Export(exporter_context, L) (RFC 9180 section 5.3): what OHTTP keys its response with. */
+export function exportSecret(
+  exporterSecret: Uint8Array,
+  exporterContext: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  return labeledExpand(HPKE_SUITE_ID, exporterSecret, 'sec', exporterContext, length);
 }
 
 export interface EphemeralKeyPair {
@@ -145,9 +163,9 @@ export async function sealBase(
   aad: Uint8Array,
   plaintext: Uint8Array,
   ephemeral?: EphemeralKeyPair,
-): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
+): Promise<{ enc: Uint8Array; ciphertext: Uint8Array; exporterSecret: Uint8Array }> {
   const { sharedSecret, enc } = await encapsulate(recipientPublicKey, ephemeral ?? (await generateEphemeralKeyPair()));
-  const { key, baseNonce } = await keySchedule(sharedSecret, info);
+  const { key, baseNonce, exporterSecret } = await keySchedule(sharedSecret, info);
   const aesKey = await crypto.subtle.importKey('raw', buf(key), { name: 'AES-GCM' }, false, ['encrypt']);
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt(
@@ -156,5 +174,5 @@ export async function sealBase(
       buf(plaintext),
     ),
   );
-  return { enc, ciphertext };
+  return { enc, ciphertext, exporterSecret };
 }

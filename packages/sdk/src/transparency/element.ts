@@ -99,6 +99,13 @@ function device(report: Report): string {
     .join(' · ');
 }
 
+/** The activity section in words: four counts about that day, never the days themselves. */
+function activityWords(a: NonNullable<Report['activity']>): string {
+  const previous = a.sincePrevious ? `${a.sincePrevious} days since the previous use` : 'no use in the 28 days before';
+  const weeks = a.weeksSinceFirstUse === 13 ? '13 or more' : String(a.weeksSinceFirstUse);
+  return `How often the app was used: ${previous}, used on ${a.activeDays7} of the last 7 days and ${a.activeDays28} of the last 28, ${weeks} weeks since first use.`;
+}
+
 export function defineTransparencyLogElement(source: TransparencyLogSource, tag = TRANSPARENCY_LOG_TAG): void {
   if (typeof customElements === 'undefined' || customElements.get(tag)) return;
   customElements.define(
@@ -133,6 +140,7 @@ export function defineTransparencyLogElement(source: TransparencyLogSource, tag 
             const randomized = def?.ldp ? ' (randomized on this device before sending)' : '';
             values.append(el('li', `${label(name, def)}: ${describeValue(def, value)}${randomized}`));
           }
+          if (report.activity) values.append(el('li', activityWords(report.activity)));
           if (!values.childElementCount) values.append(el('li', 'That the app was used that day; no other values.'));
           const item = el(
             'li',

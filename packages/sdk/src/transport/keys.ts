@@ -21,6 +21,12 @@ export interface CachedKey {
 const DEFAULT_KEY_AGE_MS = 5 * 60_000;
 const MAX_KEY_AGE_MS = 24 * 3600_000;
 
+/** How long a fetched key stays fresh: the answer's max-age, capped at a day, or five minutes without one. */
+export function keyAgeMs(response: Response): number {
+  const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1]);
+  return maxAge > 0 ? Math.min(maxAge * 1000, MAX_KEY_AGE_MS) : DEFAULT_KEY_AGE_MS;
+}
+
 /**
  * The collector's current key config from GET /v1/keys (newest first). It is kept in storage with its expiry
  * (`onFetched` saves it), so a page that goes away before its first upload still has a key to seal with.
@@ -30,7 +36,8 @@ export class KeyCache {
   private pending: Promise<CachedKey> | null = null;
 
   constructor(
-    private readonly fetchImpl: typeof fetch,
+    /** Replaced by a fetch through the Oblivious HTTP relay when one is configured (ohttp/relay.ts). */
+    public fetchImpl: typeof fetch,
     private readonly collector: string,
     private readonly now: () => number,
     private readonly onFetched: (key: CachedKey) => void,
@@ -70,8 +77,6 @@ export class KeyCache {
     const body = (await response.json()) as { keys?: KeyConfig[] };
     const config = body.keys?.find(isSupportedKey);
     if (!config) throw new Error(`GET ${PATHS.keys} offered no X25519/HKDF-SHA256/AES-128-GCM key`);
-    const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1]);
-    const age = Number.isFinite(maxAge) && maxAge > 0 ? Math.min(maxAge * 1000, MAX_KEY_AGE_MS) : DEFAULT_KEY_AGE_MS;
-    return { config, expires: this.now() + age };
+    return { config, expires: this.now() + keyAgeMs(response) };
   }
 }

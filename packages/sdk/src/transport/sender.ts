@@ -9,6 +9,7 @@ import { type KeyConfig, PATHS } from '@candor/protocol/wire/envelope';
 import type { ErrorCounters } from '../errors.js';
 import type { Journal } from '../lifecycle/journal.js';
 import { MAX_REPORTS_PER_BATCH, REPORT_VERSION } from '../limits.js';
+import type { RelayOptions } from '../ohttp/relay.js';
 import type { Settings } from '../options.js';
 import type { PersistedState } from '../queue/storage.js';
 import { appendToLog, type TransparencyEntry } from '../transparency/log.js';
@@ -19,6 +20,8 @@ import type { UploadOutcome } from './upload.js';
 
 export interface SenderHost {
   readonly collector: string;
+  /** Send through this Oblivious HTTP relay instead of straight to the collector. */
+  readonly relay: RelayOptions | undefined;
   readonly fetch: typeof fetch;
   readonly development: boolean;
   readonly settings: Settings;
@@ -186,11 +189,8 @@ export class Sender {
     key: KeyConfig | null,
   ): Promise<UploadOutcome> {
     const host = this.host;
-    const send = async (refresh: boolean) => {
-      const { sealBatchJson, uploadEnvelope } = await import('./send.js');
-      const body = await sealBatchJson(json, key ?? (await host.keys.get(refresh)), { storedGzip: keepalive });
-      return uploadEnvelope(host.fetch, host.collector, body, { keepalive, signal });
-    };
+    const send = async (refresh: boolean) =>
+      (await import('./send.js')).sealAndSend(host, json, key, refresh, keepalive, signal);
     const first = await send(false);
     if (first.kind !== 'unknown-key') return first;
     // While hiding there is no time for another round trip: the reports stay stored for the next page.

@@ -37,6 +37,11 @@ export async function uploadEnvelope(
   } catch {
     return { kind: 'retry', status: null };
   }
+  return uploadOutcome(response);
+}
+
+/** What the collector's answer to an upload means for the queue (also the answer a relay carried back). */
+export async function uploadOutcome(response: Response): Promise<UploadOutcome> {
   const status = response.status;
   if (status >= 200 && status < 300) return { kind: 'accepted', status };
   if (status === 429 || status >= 500) {

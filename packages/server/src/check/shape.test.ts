@@ -43,11 +43,21 @@ const edgeValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
-/** An honest batch with one position replaced, deleted, or given an extra key. */
+/** An honest batch, its first report with an activity section or not, with one position replaced, deleted, or given an extra key. */
 const mutatedBatch = fc
-  .tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.nat(), fc.constantFrom('replace', 'delete', 'add'), edgeValue)
-  .map(([seed, at, how, value]) => {
-    const batch = JSON.parse(JSON.stringify(sampleBatch(2, seededRandom(seed)))) as Json;
+  .tuple(
+    fc.integer({ min: 1, max: 1_000_000 }),
+    fc.nat(),
+    fc.constantFrom('replace', 'delete', 'add'),
+    edgeValue,
+    fc.boolean(),
+  )
+  .map(([seed, at, how, value, withActivity]) => {
+    const batch = JSON.parse(JSON.stringify(sampleBatch(2, seededRandom(seed)))) as { reports: Json[] };
+    if (withActivity) {
+      const activity = { sincePrevious: 1, activeDays7: 2, activeDays28: 5, weeksSinceFirstUse: 3 };
+      (batch.reports[0] as Record<string, Json>).activity = activity;
+    }
     const all = positions(batch);
     const [container, key] = all[at % all.length] as (typeof all)[number];
     if (how === 'replace') (container as Record<string | number, Json>)[key] = value;

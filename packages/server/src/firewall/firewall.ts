@@ -1,5 +1,6 @@
 import { detectPersonalData } from '@candor/audit';
 import {
+  ActivitySchema,
   CrashSchema,
   DistributionSchema,
   OS_NAMES,
@@ -20,6 +21,11 @@ export interface FirewallHit {
 }
 
 const BUCKET_KEY = /^\d{1,3}$/;
+/**
+ * The activity section's field names are the report schema's own words, not data ("activity" is also a field name
+ * the detectors read as an Android screen). Any other key there is checked like data, then refused by the schema.
+ */
+const ACTIVITY_KEYS = new Set(Object.keys(ActivitySchema.shape));
 const MAX_CACHE = 100_000;
 
 /** Field names of the report schema: the protocol's own words. */
@@ -107,7 +113,7 @@ export class PiiFirewall {
       return null;
     }
     for (const key of Object.keys(value)) {
-      if (!this.words.has(key) && !BUCKET_KEY.test(key)) {
+      if (!this.words.has(key) && !BUCKET_KEY.test(key) && !(field === 'activity' && ACTIVITY_KEYS.has(key))) {
         // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
         const hit = this.check(key, field, metric, field ? `${field}.(key)` : '(key)');
         if (hit) return hit;

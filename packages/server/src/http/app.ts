@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { PATHS, type PrivacyStatus, REPORT_DAYS_LATE, type Registry } from '@candor/protocol';
+import { OHTTP_PATHS, PATHS, type PrivacyStatus, REPORT_DAYS_LATE, type Registry } from '@candor/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
@@ -10,7 +10,9 @@ import { uploadRoute } from '../ingest/route.js';
 import type { IngestAnswer, IngestDeps, IngestStats, Upload } from '../ingest/upload.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { TokenVerifier } from '../keys/tokens.js';
+import { type GatewayDeps, mountGateway } from '../ohttp/gateway.js';
 import { type Problem, problem } from '../problem.js';
+import type { ActivityService } from '../query/activity.js';
 import type { QueryService } from '../query/service.js';
 import type { RegistrySet } from '../registry/set.js';
 import type { Releaser } from '../release/releaser.js';
@@ -28,11 +30,15 @@ export interface AppDeps {
   tokens: TokenVerifier;
   /** One query service per app. */
   queries: Map<string, QueryService>;
+  /** One activity service per app (active devices, stickiness, retention). */
+  activity: Map<string, ActivityService>;
   ingest: IngestDeps;
   stats: IngestStats;
   processUpload: (upload: Upload) => Promise<IngestAnswer>;
   /** Built dashboard files, or null when the dashboard is not built. */
   dashboardDir: string | null;
+  /** The Oblivious HTTP gateway (keys and the gateway route), for uploads that come through a relay. */
+  gateway: Omit<GatewayDeps, 'log'>;
   log: Logger;
 }
 
@@ -81,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
     });
     app.use(PATHS.reports, allowed);
     app.use(PATHS.keys, allowed);
+    app.use(OHTTP_PATHS.keys, allowed);
   }
 
   app.get(PATHS.keys, (c) => c.json(deps.keys.configs(), 200, { 'cache-control': 'max-age=300' }));
@@ -102,6 +109,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get(PATHS.openapi, (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
 
   app.post(PATHS.reports, uploadRoute(deps.processUpload, deps.ingest.limits.maxBodyBytes));
+  mountGateway(app, { ...deps.gateway, log: deps.log });
 
   // Every answer to a missing, malformed or unknown token is the same 401 problem.
   const unauthorized = (c: Context) =>
@@ -120,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use(PATHS.query, tokenRequired);
   app.use(PATHS.privacy, tokenRequired);
+  app.use(PATHS.activity, tokenRequired);
 
   app.get(PATHS.query, async (c) => {
     const name = appOf(c);
@@ -134,6 +143,17 @@ export function createApp(deps: AppDeps): Hono {
     if (!answer.ok) {
       return problemResponse(c, answer.problem);
     }
+    return c.json(answer.result, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get(PATHS.activity, async (c) => {
+    const name = appOf(c);
+    if (typeof name !== 'string') return problemResponse(c, name);
+    const answer = await (deps.activity.get(name) as ActivityService).activity({
+      from: c.req.query('from'),
+      to: c.req.query('to'),
+    });
+    if (!answer.ok) return problemResponse(c, answer.problem);
     return c.json(answer.result, 200, { 'cache-control': 'no-store' });
   });
 

@@ -1,6 +1,20 @@
-import { DIMENSIONS, PATHS, PROBLEM_UNKNOWN_KEY, type Registry, SEALED_CONTENT_TYPE } from '@candor/protocol';
+import {
+  ActivityResultSchema,
+  DIMENSIONS,
+  PATHS,
+  PROBLEM_UNKNOWN_KEY,
+  type Registry,
+  SEALED_CONTENT_TYPE,
+} from '@candor/protocol';
+import { z } from 'zod';
 import { PROBLEM_BASE } from '../problem.js';
 import { DAILY_ACTIVITY_METRIC } from '../store/rows.js';
+
+/** The activity answer's JSON Schema, from the zod schema in @candor/protocol (its one home). */
+function activityResultSchema(): Record<string, unknown> {
+  const { $schema: _, ...schema } = z.toJSONSchema(ActivityResultSchema);
+  return schema;
+}
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({
@@ -114,6 +128,36 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
           },
         },
       },
+      [PATHS.activity]: {
+        get: {
+          summary: 'Active devices per day, week and month, stickiness and retention by first-use cohort',
+          security: [{ bearer: [] }],
+          parameters: [
+            {
+              name: 'from',
+              in: 'query',
+              schema: { type: 'string', format: 'date' },
+              description: 'inclusive; default 29 days before `to`',
+            },
+            {
+              name: 'to',
+              in: 'query',
+              schema: { type: 'string', format: 'date' },
+              description: 'inclusive; default the last released day',
+            },
+            appParameter,
+          ],
+          responses: {
+            200: {
+              description: 'ActivityResult (see @candor/protocol query/activity.ts)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ActivityResult' } } },
+            },
+            400: problemResponse('invalid parameters'),
+            401: problemResponse('missing or invalid token'),
+            404: problemResponse('the collector serves no such app'),
+          },
+        },
+      },
       [PATHS.privacy]: {
         get: {
           summary:
@@ -152,6 +196,7 @@ export function openApiDocument(registry: Registry, version = '0.1.0'): Record<s
         bearer: { type: 'http', scheme: 'bearer', description: 'a query token from `candor keys token create`' },
       },
       schemas: {
+        ActivityResult: activityResultSchema(),
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details; metric and field name what was wrong, never its value',

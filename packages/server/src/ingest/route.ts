@@ -7,7 +7,7 @@ import type { IngestAnswer, Upload } from './upload.js';
  * re-streams every body and cost about 30% of end-to-end uploads/s in `candor bench collector`: a declared
  * length is checked up front and read in one go; only a body without one is read chunk by chunk up to the limit.
  */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
   const declared = request.headers.get('content-length');
   if (declared !== null) {
     if (Number(declared) > limit) return 'too-large';
@@ -37,7 +37,7 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array 
 }
 
 /** The socket's peer address; '' for a request handed to the app in-process (tests, fuzzing), which has none. */
-function peerAddress(c: Context): string {
+export function peerAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? '';
   } catch {

@@ -106,6 +106,16 @@ export interface KeySchedule {
   sharedSecret: Buffer;
   key: Buffer;
   baseNonce: Buffer;
+  /** For Context.Export (RFC 9180 section 5.3): Oblivious HTTP keys its responses with it. */
+  exporterSecret: Buffer;
+}
+
+/** HKDF-Extract and HKDF-Expand (RFC 5869) with SHA-256, for protocols built on HPKE (OHTTP responses). */
+export const hkdf = { extract, expand };
+
+/** Context.Export(exporter_context, L) for L <= 32 (RFC 9180 section 5.3). */
+export function exportSecret(exporterSecret: Uint8Array, exporterContext: Uint8Array, length: number): Buffer {
+  return labeledExpand(HPKE_SUITE, exporterSecret, 'sec', exporterContext, length);
 }
 
 function scheduleFromSecret(sharedSecret: Buffer, context: Buffer): KeySchedule {
@@ -114,6 +124,7 @@ function scheduleFromSecret(sharedSecret: Buffer, context: Buffer): KeySchedule 
     sharedSecret,
     key: labeledExpand(HPKE_SUITE, secret, 'key', context, KEY_LENGTH),
     baseNonce: labeledExpand(HPKE_SUITE, secret, 'base_nonce', context, NONCE_LENGTH),
+    exporterSecret: labeledExpand(HPKE_SUITE, secret, 'exp', context, 32),
   };
 }
 
@@ -128,7 +139,7 @@ function nonceFor(baseNonce: Buffer, sequence: number): Buffer {
   return nonce;
 }
 
-function aesGcmOpen(key: Buffer, nonce: Buffer, aad: Uint8Array, sealed: Uint8Array): Buffer {
+export function aesGcmOpen(key: Buffer, nonce: Buffer, aad: Uint8Array, sealed: Uint8Array): Buffer {
   if (sealed.length < TAG_LENGTH) throw new HpkeOpenError('ciphertext shorter than its tag');
   const decipher = createDecipheriv('aes-128-gcm', key, nonce);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));

@@ -110,13 +110,14 @@ export function answerCells(
 ): { cells: QueryCell[]; total: number | null; totalVariance: number } {
   const kind = releasedValue(def.type);
   const summed = sumDays(days, derivedDay);
-  // Where one device-day touches several cells (a labeled counter's labels), device-days do not add up.
+  // Where one device-day touches several cells (a labeled counter's labels), device-days do not add up across
+  // cells; each cell still counts the device-days that had its key (a summed day cannot say which did).
   const spansCells = isMultiKey(def.type) && (by === keyDimension(def.type) || derivedDay);
   const total = spansCells ? null : summed.reduce((s, c) => s + c.reports, 0);
   const totalVariance = summed.reduce((s, c) => s + c.reportsVariance, 0);
   const cells = summed.map((c): QueryCell => {
     const cell: QueryCell = { key: c.key };
-    if (!spansCells) {
+    if (!derivedDay || !spansCells) {
       cell.reports = c.reports;
       cell.reportsInterval = interval(c.reports, c.reportsVariance);
     }

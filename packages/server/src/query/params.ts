@@ -51,6 +51,19 @@ export function parseQuery(
       }),
     };
   }
+  const range = parseDayRange(params, lastDay, metric);
+  if (!range.ok) return range;
+  const { from, to } = range;
+  return { ok: true, query: { metric, def, by, from, to } };
+}
+
+/** Checks a query's `from` and `to`; the default range is the 30 days up to `lastDay`. */
+export function parseDayRange(
+  params: { from?: string; to?: string },
+  lastDay: string,
+  metric?: string,
+): { ok: true; from: string; to: string } | { ok: false; problem: Problem } {
+  const named = metric === undefined ? {} : { metric };
   const to = params.to ?? lastDay;
   const from = params.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
   for (const [field, day] of [
@@ -60,7 +73,11 @@ export function parseQuery(
     if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
       return {
         ok: false,
-        problem: problem(400, 'invalid-query', 'Invalid day', { metric, field, detail: `${field} must be YYYY-MM-DD` }),
+        problem: problem(400, 'invalid-query', 'Invalid day', {
+          ...named,
+          field,
+          detail: `${field} must be YYYY-MM-DD`,
+        }),
       };
     }
   }
@@ -69,11 +86,11 @@ export function parseQuery(
     return {
       ok: false,
       problem: problem(400, 'invalid-query', 'Invalid day range', {
-        metric,
+        ...named,
         field: 'from',
         detail: `from must not be after to, and the range at most ${MAX_RANGE_DAYS} days`,
       }),
     };
   }
-  return { ok: true, query: { metric, def, by, from, to } };
+  return { ok: true, from, to };
 }

@@ -51,6 +51,17 @@ describe('queries over released days (plumbing: no noise)', () => {
     );
     expect(engines.result.cells).toEqual([expect.objectContaining({ key: D, sum: searches })]);
     expect(engines.result.totalReports).toBeNull();
+
+    // By label, each cell counts the device-days that had that label (the dashboard's "device-days" column).
+    const byLabel = await r.queries.query({ metric: 'search.engine_use', by: 'label', from: D, to: D });
+    if (!byLabel.ok) throw new Error(byLabel.problem.title);
+    for (const cell of byLabel.result.cells) {
+      const had = reports.filter(
+        (x) => ((x.metrics['search.engine_use'] as Record<string, number> | undefined)?.[cell.key] ?? 0) > 0,
+      ).length;
+      expect(cell.reports, cell.key).toBe(had);
+    }
+    expect(byLabel.result.totalReports).toBeNull();
   });
 
   it('names what is wrong with a query', async () => {

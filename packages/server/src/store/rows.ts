@@ -1,4 +1,8 @@
 import {
+  ACTIVITY_DEFINITIONS,
+  ACTIVITY_UNKNOWN,
+  activityCells,
+  activityProblem,
   type ContributionBounds,
   contributionBounds,
   DEVICE_DAYS_METRIC,
@@ -139,6 +143,20 @@ function contributions(def: MetricDefinition, value: unknown): Contribution[] {
 }
 
 /**
+ * The one cell of each `$activity_*` metric a device-day lands in. Ingest refuses inconsistent sections; a section
+ * that reaches the store anyway is filed as unknown, so a row never holds a value outside the released domain.
+ */
+function activityCellsOf(report: Report): Record<string, string> {
+  const consistent = !report.activity || !activityProblem(report.day, report.activity);
+  const cells: Record<string, string> = activityCells(consistent ? report : { day: report.day });
+  for (const [metric, cell] of Object.entries(cells)) {
+    const domain = ACTIVITY_DEFINITIONS[metric as keyof typeof ACTIVITY_DEFINITIONS].values ?? [];
+    if (!domain.includes(cell)) cells[metric] = ACTIVITY_UNKNOWN;
+  }
+  return cells;
+}
+
+/**
  * Flattens one validated report (one device-day) into the rows its day's release needs, and nothing more: for
  * each metric and each grouping it is released by, one summary row per cell (the day, a key, or one device
  * value) plus its histogram buckets. No row holds two device details, so the stored rows never re-assemble a
@@ -175,6 +193,9 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
   };
 
   for (const by of groupings.get(DAILY_ACTIVITY_METRIC) ?? []) push(DAILY_ACTIVITY_METRIC, by, cellOf(by), '', -1, 1);
+  for (const [metric, cell] of Object.entries(activityCellsOf(report))) {
+    for (const by of groupings.get(metric) ?? []) push(metric, by, cell, '', -1, 1);
+  }
   for (const [metric, value] of Object.entries(report.metrics)) {
     const def = registry.metrics[metric];
     const metricGroupings = groupings.get(metric);

@@ -1,4 +1,5 @@
 import { candorBrowserRegistry, type Registry, type Report } from '@candor/protocol';
+import { ActivityService } from '../query/activity.js';
 import { QueryService } from '../query/service.js';
 import { discreteLaplace, type Noise, type RandomSource } from '../release/noise.js';
 import { Releaser } from '../release/releaser.js';
@@ -25,6 +26,7 @@ export interface ReleaseRig {
   store: ReportStore;
   releaser: Releaser;
   queries: QueryService;
+  activity: ActivityService;
   registry: Registry;
   clock: { now: Date };
   send(reports: Report[]): Promise<void>;
@@ -42,6 +44,7 @@ export function releaseRig(
     store,
     releaser,
     queries: new QueryService({ registry, store, releaser }),
+    activity: new ActivityService({ registry, store, releaser }),
     registry,
     clock,
     send: (reports) => store.append(reports.flatMap((r) => flattenReport(r, registry))),

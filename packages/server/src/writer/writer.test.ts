@@ -1,4 +1,4 @@
-import { candorBrowserRegistry, type Report } from '@candor/protocol';
+import { ACTIVITY_METRICS, candorBrowserRegistry, type Report } from '@candor/protocol';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,29 @@ describe.skipIf(!available)('JetStream sink and ClickHouse writer', () => {
     // Nothing is left in the work queue to hold up what comes after.
     expect((await jsm.streams.info(services.stream.name)).state.messages).toBe(0);
     await connection.close();
+  });
+
+  it('files activity sections in ClickHouse through the writer, and dead-letters one no history can give', async () => {
+    const connection = await connect({ servers: services.queue });
+    const js = jetstream(connection);
+    const subject = `${services.stream.subjectPrefix}.candor-browser`;
+    // 13 days since the previous use is in no other test's reports, so its cell counts only these.
+    const honest = { sincePrevious: 13, activeDays7: 1, activeDays28: 3, weeksSinceFirstUse: 9 };
+    const [inconsistent, ...reports] = numberedReports(6, 3001).map((r) => ({ ...r, activity: honest }));
+    const bad = { ...(inconsistent as Report), activity: { ...honest, activeDays7: 4 } };
+    await js.publish(subject, encodeReport(bad), { msgID: bad.id });
+    for (const r of reports) await js.publish(subject, encodeReport(r), { msgID: r.id });
+    const writer = await startWriter({ queue: services.queue, store, stream: services.stream, maxWaitMs: 200 });
+    await waitFor(() => writer.stats.deadLettered >= 1 && writer.stats.inserted >= 5);
+    await writer.stop();
+    await connection.close();
+    expect(writer.stats.deadLettered).toBe(1);
+    const day = (reports[0] as Report).day;
+    const lines = await store.dayLines('candor-browser', day);
+    const count = (metric: string, cell: string) =>
+      lines.filter((l) => l.metric === metric && l.cell === cell && l.bucket === -1).reduce((n, l) => n + l.reports, 0);
+    expect(count(ACTIVITY_METRICS.sincePrevious, '13')).toBe(5);
+    expect(count(ACTIVITY_METRICS.activeDays28, '3')).toBeGreaterThanOrEqual(5);
   });
 });
 
