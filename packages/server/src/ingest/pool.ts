@@ -29,6 +29,8 @@ interface Thread {
   /** Uploads not yet posted to the thread. */
   outbox: InspectRequest[];
   transfer: ArrayBuffer[];
+  /** Exited and not yet replaced: nothing more goes to it, since nothing would answer. */
+  exited: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export class InspectorPool {
 
   private spawn(): Promise<Thread> {
     const worker = new Worker(WORKER_FILE, { workerData: this.data });
-    const thread: Thread = { worker, pending: new Map(), outbox: [], transfer: [] };
+    const thread: Thread = { worker, pending: new Map(), outbox: [], transfer: [], exited: false };
     worker.on('message', (message: 'ready' | InspectAnswer[]) => {
       if (message === 'ready') return;
       for (const answer of message) {
@@ -78,6 +80,7 @@ export class InspectorPool {
     };
     worker.on('error', (error) => failAll(error));
     worker.on('exit', () => {
+      thread.exited = true;
       failAll(new Error('inspection thread exited'));
       if (this.closed) return;
       // A thread that died is replaced; uploads it held answer 5xx and are retried by their devices.
@@ -94,14 +97,16 @@ export class InspectorPool {
   }
 
   inspect(body: Uint8Array): Promise<Inspection> {
-    let thread = this.threads[0] as Thread;
-    for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
+    let thread: Thread | undefined;
+    for (const t of this.threads) if (!t.exited && (!thread || t.pending.size < thread.pending.size)) thread = t;
+    if (!thread) return Promise.reject(new Error('no inspection thread is running'));
     const id = this.nextId++;
+    const chosen = thread;
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      thread.outbox.push({ id, body });
+      chosen.pending.set(id, { resolve, reject });
+      chosen.outbox.push({ id, body });
       const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-      if (whole && body.buffer instanceof ArrayBuffer) thread.transfer.push(body.buffer);
+      if (whole && body.buffer instanceof ArrayBuffer) chosen.transfer.push(body.buffer);
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => this.flush());
