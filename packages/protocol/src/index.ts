@@ -17,6 +17,7 @@ export * from './registry/schema.js';
 export * from './report/day.js';
 export * from './report/json-schema.js';
 export * from './report/schema.js';
+export * from './report/shape.js';
 export * from './report/values.js';
 export { registrableDomain } from './site.js';
 export * from './wire/envelope.js';

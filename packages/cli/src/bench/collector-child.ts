@@ -21,12 +21,15 @@ async function main(message: Message): Promise<void> {
       log: { level: 'warn' },
       ...(message.workers !== undefined ? { workers: message.workers } : {}),
     });
+    const cpuAtStart = process.cpuUsage();
     process.send?.({ url: collector.url });
     process.once('message', async () => {
+      const cpu = process.cpuUsage(cpuAtStart);
       await collector.close();
       clearInterval(sampler);
       process.send?.(
         {
+          cpuMicros: cpu.user + cpu.system,
           peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
           accepted: collector.stats.accepted,
           stageMs: collector.stats.stageMs,
@@ -50,15 +53,23 @@ async function main(message: Message): Promise<void> {
       }
     });
   });
+  let cpuAtStart = process.cpuUsage();
   server.listen(0, '127.0.0.1', () => {
+    cpuAtStart = process.cpuUsage();
     process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   });
   process.once('message', () => {
+    const cpu = process.cpuUsage(cpuAtStart);
     server.closeAllConnections();
     server.close();
     clearInterval(sampler);
-    process.send?.({ peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024), accepted: parsed }, () =>
-      process.exit(0),
+    process.send?.(
+      {
+        cpuMicros: cpu.user + cpu.system,
+        peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+        accepted: parsed,
+      },
+      () => process.exit(0),
     );
   });
 }

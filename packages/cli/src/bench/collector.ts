@@ -77,7 +77,7 @@ async function withServer<T>(
   dir: string,
   use: (url: string) => Promise<T>,
   workers?: number,
-): Promise<{ result: T; peakRss: number; accepted: number; stageMs?: StageMs }> {
+): Promise<{ result: T; peakRss: number; accepted: number; cpuMicros: number; stageMs?: StageMs }> {
   const child = fork(fileURLToPath(new URL('./collector-child.js', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -91,9 +91,8 @@ async function withServer<T>(
   });
   const { url } = await first;
   const result = await use(url);
-  const last = new Promise<{ peakRss: number; accepted: number; stageMs?: StageMs }>((resolve) =>
-    child.once('message', (m) => resolve(m as { peakRss: number; accepted: number; stageMs?: StageMs })),
-  );
+  type Last = { peakRss: number; accepted: number; cpuMicros: number; stageMs?: StageMs };
+  const last = new Promise<Last>((resolve) => child.once('message', (m) => resolve(m as Last)));
   child.send('stop');
   return { result, ...(await last) };
 }
@@ -177,6 +176,12 @@ export async function benchCollector(flags: string[]): Promise<void> {
       `  like for like, uploads/s to bare uploads/s: ${(collectorRate / bareRate).toFixed(2)}x   (the bare server only parses; it neither opens, checks nor stores)`,
     );
     console.log(`  p99 at ${CONCURRENCY} in flight: ${fmt(c.p99, 1)} ms   (target < 200 ms)`);
+    // CPU of the server process over all its threads, per upload answered: less sensitive to other load than rates.
+    const bareCpu = bare.cpuMicros / Math.max(1, b.requests);
+    const collectorCpu = collector.cpuMicros / Math.max(1, c.requests);
+    console.log(
+      `  server CPU per upload (all threads): bare ${fmt(bareCpu)} µs, collector ${fmt(collectorCpu)} µs (${(bareCpu / collectorCpu).toFixed(2)}x)`,
+    );
     if (single) {
       const s = single.result;
       console.log(

@@ -1,5 +1,15 @@
 import { detectPersonalData } from '@candor/audit';
-import { ActivitySchema, Prio3ValueSchema, type Registry } from '@candor/protocol';
+import {
+  ActivitySchema,
+  CrashSchema,
+  DistributionSchema,
+  OS_NAMES,
+  Prio3ValueSchema,
+  type Registry,
+  ReportBatchSchema,
+  ReportSchema,
+  SystemInfoSchema,
+} from '@candor/protocol';
 import { MAX_JSON_DEPTH } from '../check/structure.js';
 
 export interface FirewallHit {
@@ -19,6 +29,31 @@ const BUCKET_KEY = /^\d{1,3}$/;
 const ACTIVITY_KEYS = new Set(Object.keys(ActivitySchema.shape));
 const MAX_CACHE = 100_000;
 
+/** Field names of the report schema: the protocol's own words. */
+const SCHEMA_WORDS = [ReportBatchSchema, ReportSchema, SystemInfoSchema, DistributionSchema, CrashSchema].flatMap(
+  (schema) => Object.keys(schema.shape),
+);
+
+/**
+ * The protocol's and the registry's own words: schema field names, metric names, labels, enumeration values,
+ * event extras and their values, OS names, the report kind. They are closed vocabulary written by the protocol
+ * and whoever runs the collector, never a device's data, so the firewall skips them without building a cache key:
+ * they are most strings and keys of an upload, and in `candor bench collector` the walk spent more on cache keys
+ * and paths for them than the detectors cost.
+ */
+function knownWords(registry: Registry): Set<string> {
+  const words = new Set<string>([...SCHEMA_WORDS, ...OS_NAMES, 'daily']);
+  for (const [name, def] of Object.entries(registry.metrics)) {
+    words.add(name);
+    for (const word of [...(def.labels ?? []), ...(def.values ?? [])]) words.add(word);
+    for (const [extra, spec] of Object.entries(def.extras ?? {})) {
+      words.add(extra);
+      if (spec.type === 'enumeration') for (const value of spec.values) words.add(value);
+    }
+  }
+  return words;
+}
+
 /**
  * The PII firewall: every string in an upload, and every object key that is data (labels, sites, event extras),
  * passes the detectors `candor audit` uses, before anything is validated, stored or echoed in an error. Metric
@@ -31,8 +66,11 @@ export class PiiFirewall {
   readonly hits = new Map<string, number>();
   // Detectors are pure, and most strings repeat (labels, sites, model families): clean results are cached.
   private readonly clean = new Set<string>();
+  private readonly words: Set<string>;
 
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly registry: Registry) {
+    this.words = knownWords(registry);
+  }
 
   /** Scans a parsed upload ({ v, reports: [...] }); returns the first hit, or null when clean. */
   scan(parsed: unknown): FirewallHit | null {
@@ -77,12 +115,15 @@ export class PiiFirewall {
       }
       return null;
     }
-    for (const [key, inner] of Object.entries(value)) {
-      if (!BUCKET_KEY.test(key) && !(field === 'activity' && ACTIVITY_KEYS.has(key))) {
+    for (const key of Object.keys(value)) {
+      if (!this.words.has(key) && !BUCKET_KEY.test(key) && !(field === 'activity' && ACTIVITY_KEYS.has(key))) {
         // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
         const hit = this.check(key, field, metric, field ? `${field}.(key)` : '(key)');
         if (hit) return hit;
       }
+      const inner = (value as Record<string, unknown>)[key];
+      // Numbers, booleans and null hold nothing to scan: no path is built for them.
+      if (typeof inner !== 'string' && (typeof inner !== 'object' || inner === null)) continue;
       const hit = this.walk(inner, field ? `${field}.${key}` : key, metric, depth + 1);
       if (hit) return hit;
     }
@@ -95,6 +136,7 @@ export class PiiFirewall {
   }
 
   private check(value: string, field: string, metric: string, reportedField: string): FirewallHit | null {
+    if (this.words.has(value)) return null;
     const cacheKey = `${field}\u0000${value}`;
     if (this.clean.has(cacheKey)) return null;
     const found = detectPersonalData(value, field);

@@ -19,7 +19,8 @@ export interface StageTimes {
 
 /** What inspecting a sealed body found: the checked reports, or the problem to answer with. */
 export type Inspection =
-  | { ok: true; reports: Report[]; times: StageTimes }
+  /** `text`: the opened upload as checked, which parses to `reports` (in another order when they name several registries). */
+  | { ok: true; reports: Report[]; text: string; times: StageTimes }
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
 
 export interface InspectorDeps {
@@ -135,6 +136,6 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
     const checked = check(parsed, { structureChecked: true });
     times.check = performance.now() - t;
     if (!checked.ok) return fail(checked.problem);
-    return { ok: true, reports: checked.batch.reports, times };
+    return { ok: true, reports: checked.batch.reports, text, times };
   };
 }

@@ -3,6 +3,7 @@ import {
   ACTIVITY_UNKNOWN,
   activityCells,
   activityProblem,
+  type ContributionBounds,
   contributionBounds,
   DEVICE_DAYS_METRIC,
   type Dimension,
@@ -45,19 +46,22 @@ function groupingsOf(registry: Registry): Map<string, Dimension[]> {
 export function weightedHistogram(d: Distribution): Map<number, number> {
   const coarse = new Map<number, number>();
   let total = 0;
-  for (const [index, n] of Object.entries(d.buckets)) {
+  for (const index in d.buckets) {
+    const n = d.buckets[index] as number;
     const bucket = releaseBucket(Number(index));
     coarse.set(bucket, (coarse.get(bucket) ?? 0) + n);
     total += n;
   }
-  const out = new Map<number, number>();
-  if (total <= 0) return out;
+  if (total <= 0) return new Map();
+  // Most device-days' samples fall in one release bucket: it gets the whole weight.
+  if (coarse.size === 1) return new Map([[coarse.keys().next().value as number, HISTOGRAM_WEIGHT]]);
   const parts = [...coarse].map(([bucket, n]) => {
     const exact = (n / total) * HISTOGRAM_WEIGHT;
     return { bucket, whole: Math.floor(exact), rest: exact - Math.floor(exact) };
   });
   let left = HISTOGRAM_WEIGHT - parts.reduce((s, p) => s + p.whole, 0);
   parts.sort((a, b) => b.rest - a.rest || a.bucket - b.bucket);
+  const out = new Map<number, number>();
   for (const p of parts) {
     const weight = p.whole + (left > 0 ? 1 : 0);
     if (left > 0) left--;
@@ -79,8 +83,19 @@ interface Contribution {
  * refuses values over the bounds; clamping here as well means no stored row can exceed them whatever reaches
  * the store.
  */
+const boundsCache = new WeakMap<MetricDefinition, ContributionBounds>();
+
+function boundsOf(def: MetricDefinition): ContributionBounds {
+  let bounds = boundsCache.get(def);
+  if (!bounds) {
+    bounds = contributionBounds(def);
+    boundsCache.set(def, bounds);
+  }
+  return bounds;
+}
+
 function contributions(def: MetricDefinition, value: unknown): Contribution[] {
-  const bounds = contributionBounds(def);
+  const bounds = boundsOf(def);
   const plain = (key: string, v: number, detail = ''): Contribution => ({ key, detail, value: v, histogram: null });
   const clamp = (v: number) => Math.min(Math.max(0, Math.round(Number(v) || 0)), Math.floor(bounds.value));
   switch (def.type) {
@@ -207,6 +222,11 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
         -1,
         parts.reduce((s, p) => s + p.value, 0),
       );
+      if (parts.length === 1) {
+        const histogram = (parts[0] as Contribution).histogram;
+        if (histogram) pushHistogram(metric, by, cell, histogram);
+        continue;
+      }
       const merged = new Map<number, number>();
       for (const part of parts) for (const [b, w] of part.histogram ?? []) merged.set(b, (merged.get(b) ?? 0) + w);
       pushHistogram(metric, by, cell, merged);

@@ -99,4 +99,29 @@ describe('DuckDB store', () => {
       ['a', 'c', 'd'].map((c) => c.repeat(32)),
     );
   });
+
+  it('a statement that fails inside the write transaction rolls back the statements before it', async () => {
+    const store = await open();
+    const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
+    const base = honest(1).find((r) => r.metric === 'page_load.count' && r.by === 'day') as SampleRow;
+    // A cell already at the largest count: adding to it overflows in the upsert, after staging succeeded.
+    const poison: SampleRow[] = [{ ...base, cell: 'full-cell' }];
+    await store.connection.run(
+      `INSERT INTO day_rows VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', 'full-cell', '', -1, 9223372036854775807, 0)`,
+    );
+    const results = await Promise.allSettled([
+      store.append(honest(2), [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(poison, [{ key: 'b'.repeat(32), day: SAMPLE_DAY }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    await store.append(honest(3), [{ key: 'c'.repeat(32), day: SAMPLE_DAY }]);
+    const count = async (sql: string) => Number((await store.connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
+    expect(await count('SELECT count(*) FROM staging')).toBe(0);
+    expect(await count('SELECT count(*) FROM staging_ids')).toBe(0);
+    const days = (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
+      (l) => l.metric === 'page_load.count' && l.by === 'day' && l.cell === SAMPLE_DAY && l.bucket === -1,
+    );
+    expect(days?.reports).toBe(2);
+    expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(['a', 'c'].map((c) => c.repeat(32)));
+  });
 });
