@@ -44,8 +44,23 @@ export function encodeHeader(keyId: number): Uint8Array {
   return header;
 }
 
+/** The key id of a header (at least HEADER_LENGTH bytes) that names candor's suite, or null for any other suite. */
+export function headerKeyId(body: Uint8Array): number | null {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const ours =
+    view.getUint16(1) === KEM_X25519_HKDF_SHA256 &&
+    view.getUint16(3) === KDF_HKDF_SHA256 &&
+    view.getUint16(5) === AEAD_AES_128_GCM;
+  return ours ? view.getUint8(0) : null;
+}
+
 export function infoFor(header: Uint8Array): Uint8Array {
-  const prefix = new TextEncoder().encode(INFO_PREFIX);
+  return labelledInfo(INFO_PREFIX, header);
+}
+
+/** HPKE info as both this envelope and Oblivious HTTP bind it: label || 0x00 || header. */
+export function labelledInfo(label: string, header: Uint8Array): Uint8Array {
+  const prefix = new TextEncoder().encode(label);
   const info = new Uint8Array(prefix.length + 1 + header.length);
   info.set(prefix, 0);
   info.set(header, prefix.length + 1);

@@ -13,7 +13,14 @@
  *
  * Pure byte handling without crypto, so the browser loads it only with the rest of the OHTTP code.
  */
-import { AEAD_AES_128_GCM, KDF_HKDF_SHA256, KEM_X25519_HKDF_SHA256 } from './envelope.js';
+import {
+  AEAD_AES_128_GCM,
+  encodeHeader,
+  HEADER_LENGTH,
+  KDF_HKDF_SHA256,
+  KEM_X25519_HKDF_SHA256,
+  labelledInfo,
+} from './envelope.js';
 
 export const OHTTP_REQUEST_TYPE = 'message/ohttp-req';
 export const OHTTP_RESPONSE_TYPE = 'message/ohttp-res';
@@ -35,7 +42,7 @@ export const PROBLEM_OHTTP_KEY = 'https://iana.org/assignments/http-problem-type
 
 export const OHTTP_PUBLIC_KEY_LENGTH = 32;
 export const OHTTP_ENC_LENGTH = 32;
-export const OHTTP_HEADER_LENGTH = 7;
+export const OHTTP_HEADER_LENGTH = HEADER_LENGTH;
 /** max(Nn, Nk) for AES-128-GCM: the response nonce and the exported secret's length. */
 export const OHTTP_RESPONSE_NONCE_LENGTH = 16;
 export const OHTTP_TAG_LENGTH = 16;
@@ -147,22 +154,15 @@ export function acceptsCandorSuite(config: OhttpKeyConfig): boolean {
   );
 }
 
-/** The request header for a key id with candor's suite (RFC 9458 section 4.3). */
+/**
+ * The request header for a key id with candor's suite (RFC 9458 section 4.3): the same seven bytes as the upload
+ * envelope's header.
+ */
 export function ohttpRequestHeader(keyId: number): Uint8Array {
-  const header = new Uint8Array(OHTTP_HEADER_LENGTH);
-  const view = new DataView(header.buffer);
-  view.setUint8(0, keyId);
-  view.setUint16(1, KEM_X25519_HKDF_SHA256);
-  view.setUint16(3, KDF_HKDF_SHA256);
-  view.setUint16(5, AEAD_AES_128_GCM);
-  return header;
+  return encodeHeader(keyId);
 }
 
 /** info = "message/bhttp request" || 0x00 || header. */
 export function ohttpRequestInfo(header: Uint8Array): Uint8Array {
-  const label = new TextEncoder().encode(OHTTP_REQUEST_LABEL);
-  const info = new Uint8Array(label.length + 1 + header.length);
-  info.set(label, 0);
-  info.set(header, label.length + 1);
-  return info;
+  return labelledInfo(OHTTP_REQUEST_LABEL, header);
 }

@@ -4,9 +4,7 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import {
-  AEAD_AES_128_GCM,
-  KDF_HKDF_SHA256,
-  KEM_X25519_HKDF_SHA256,
+  headerKeyId,
   OHTTP_ENC_LENGTH,
   OHTTP_HEADER_LENGTH,
   OHTTP_RESPONSE_LABEL,
@@ -37,13 +35,8 @@ export function decapsulateRequest(
   if (body.length < OHTTP_HEADER_LENGTH + OHTTP_ENC_LENGTH + OHTTP_TAG_LENGTH) {
     return { ok: false, failure: { reason: 'malformed', detail: 'body is shorter than an encapsulated request' } };
   }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const keyId = view.getUint8(0);
-  if (
-    view.getUint16(1) !== KEM_X25519_HKDF_SHA256 ||
-    view.getUint16(3) !== KDF_HKDF_SHA256 ||
-    view.getUint16(5) !== AEAD_AES_128_GCM
-  ) {
+  const keyId = headerKeyId(body);
+  if (keyId === null) {
     return { ok: false, failure: { reason: 'key', detail: 'only X25519 / HKDF-SHA256 / AES-128-GCM is accepted' } };
   }
   const recipient = recipientFor(keyId);

@@ -1,14 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  AEAD_AES_128_GCM,
-  ENC_LENGTH,
-  encodeHeader,
-  HEADER_LENGTH,
-  infoFor,
-  KDF_HKDF_SHA256,
-  KEM_X25519_HKDF_SHA256,
-  TAG_LENGTH,
-} from '@candor/protocol';
+import { ENC_LENGTH, encodeHeader, HEADER_LENGTH, headerKeyId, infoFor, TAG_LENGTH } from '@candor/protocol';
 import { HpkeOpenError, type HpkeRecipient, sealBase } from './hpke.js';
 
 const EMPTY_AAD = new Uint8Array(0);
@@ -35,13 +26,8 @@ export function openEnvelope(
   if (body.length < HEADER_LENGTH + ENC_LENGTH + TAG_LENGTH) {
     return { ok: false, failure: { reason: 'malformed', detail: 'body is shorter than an HPKE envelope' } };
   }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const keyId = view.getUint8(0);
-  if (
-    view.getUint16(1) !== KEM_X25519_HKDF_SHA256 ||
-    view.getUint16(3) !== KDF_HKDF_SHA256 ||
-    view.getUint16(5) !== AEAD_AES_128_GCM
-  ) {
+  const keyId = headerKeyId(body);
+  if (keyId === null) {
     return { ok: false, failure: { reason: 'unsupported-suite', detail: 'only X25519 / HKDF-SHA256 / AES-128-GCM' } };
   }
   const recipient = recipientFor(keyId);
