@@ -18,7 +18,7 @@ import {
 import { BHttpDecoder, BHttpEncoder } from 'bhttp-js';
 import { keyAgeMs } from '../transport/keys.js';
 import type { SenderHost } from '../transport/sender.js';
-import { KEEPALIVE_LIMIT, type UploadOutcome, uploadOutcome } from '../transport/upload.js';
+import { postBare, type UploadOutcome, uploadOutcome } from '../transport/upload.js';
 import { decapsulateResponse, encapsulateRequest } from './encapsulate.js';
 
 export interface RelayOptions {
@@ -111,16 +111,7 @@ export async function throughRelay(
     const { encapsulated, context } = await encapsulateRequest(config, inner);
     let response: Response;
     try {
-      response = await fetchImpl(relay.url, {
-        method: 'POST',
-        headers: { 'content-type': OHTTP_REQUEST_TYPE },
-        body: encapsulated as Uint8Array<ArrayBuffer>,
-        credentials: 'omit',
-        referrerPolicy: 'no-referrer',
-        cache: 'no-store',
-        keepalive: options.keepalive === true && encapsulated.length <= KEEPALIVE_LIMIT,
-        signal: options.signal,
-      });
+      response = await postBare(fetchImpl, relay.url, OHTTP_REQUEST_TYPE, encapsulated, options);
     } catch {
       return 'network';
     }

@@ -24,20 +24,31 @@ export async function uploadEnvelope(
 ): Promise<UploadOutcome> {
   let response: Response;
   try {
-    response = await fetchImpl(collector + PATHS.reports, {
-      method: 'POST',
-      headers: { 'content-type': SEALED_CONTENT_TYPE },
-      body: body as Uint8Array<ArrayBuffer>,
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-      cache: 'no-store',
-      keepalive: options.keepalive === true && body.length <= KEEPALIVE_LIMIT,
-      signal: options.signal,
-    });
+    response = await postBare(fetchImpl, collector + PATHS.reports, SEALED_CONTENT_TYPE, body, options);
   } catch {
     return { kind: 'retry', status: null };
   }
   return uploadOutcome(response);
+}
+
+/** A POST that carries its body and content type and nothing about the page or person (used by the relay too). */
+export function postBare(
+  fetchImpl: typeof fetch,
+  url: string,
+  contentType: string,
+  body: Uint8Array,
+  options: { keepalive?: boolean; signal?: AbortSignal },
+): Promise<Response> {
+  return fetchImpl(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: body as Uint8Array<ArrayBuffer>,
+    credentials: 'omit',
+    referrerPolicy: 'no-referrer',
+    cache: 'no-store',
+    keepalive: options.keepalive === true && body.length <= KEEPALIVE_LIMIT,
+    signal: options.signal,
+  });
 }
 
 /** What the collector's answer to an upload means for the queue (also the answer a relay carried back). */
