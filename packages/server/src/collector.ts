@@ -177,7 +177,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const plainSink = options.sink ?? new StoreSink(store, registries);
   const sink: ReportSink = leader ? new Prio3Sink(leader, plainSink) : plainSink;
   const now = options.now ?? Date.now;
-  const dedupe = new DedupeWindow(await DedupeWindow.secretIn(stateDir), now);
+  const dedupeSecret = await DedupeWindow.secretIn(stateDir);
+  const dedupe = new DedupeWindow(now);
   // Dedupe keys are durable with the rows they guard when the store keeps them (DuckDB); with another sink
   // (JetStream, which dedupes by message id itself) they are saved to a file on close.
   const keysInStore = !options.sink && store.dedupeKeys !== undefined;
@@ -210,9 +211,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const firewall = new PiiFirewall(registries.vocabulary());
   // A test clock cannot cross into worker threads; with one, inspections run on the main thread.
   const workers = options.now ? 0 : (options.workers ?? (poolAvailable() ? availableParallelism() : 0));
+  // A sink that takes rows gets them flattened by the inspection, on whichever thread runs it.
+  const flatten = sink.acceptRows !== undefined;
   const pool =
-    workers > 0 ? await InspectorPool.start(workers, { registries: registries.all(), keysDir, limits }) : null;
-  const inspectHere = createInspector({ registries: registries.all(), keys, limits, now });
+    workers > 0
+      ? await InspectorPool.start(workers, { registries: registries.all(), keysDir, limits, dedupeSecret, flatten })
+      : null;
+  const inspectHere = createInspector({ registries: registries.all(), keys, limits, now, dedupeSecret, flatten });
   const ingest = {
     registry: registries.vocabulary(),
     inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,

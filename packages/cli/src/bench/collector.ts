@@ -70,7 +70,7 @@ async function drive(url: string, bodies: Buffer[], contentType: string): Promis
   return { requests: latencies.length, ok, seconds, p50: at(0.5), p99: at(0.99) };
 }
 
-type StageMs = Record<'inspect' | 'open' | 'parse' | 'firewall' | 'check' | 'store', number>;
+type StageMs = Record<'inspect' | 'open' | 'parse' | 'firewall' | 'check' | 'prepare' | 'store', number>;
 
 async function withServer<T>(
   kind: 'collector' | 'bare',
@@ -192,12 +192,12 @@ export async function benchCollector(flags: string[]): Promise<void> {
     const stage = collector.stageMs;
     if (stage) {
       // Thread time per step (summed over uploads, across inspection threads), and main-thread waits.
-      const cpu = stage.open + stage.parse + stage.firewall + stage.check;
+      const cpu = stage.open + stage.parse + stage.firewall + stage.check + stage.prepare;
       const share = (ms: number) => `${((100 * ms) / cpu).toFixed(0)}%`;
       const per = (ms: number) => `${fmt((1000 * ms) / Math.max(1, c.requests), 0)} µs/upload`;
-      console.log('  profile split of inspection CPU time (open / parse / firewall / check):');
+      console.log('  profile split of inspection time (open / parse / firewall / check / dedupe keys and rows):');
       console.log(
-        `    open ${share(stage.open)} (${per(stage.open)})  parse ${share(stage.parse)} (${per(stage.parse)})  firewall ${share(stage.firewall)} (${per(stage.firewall)})  check ${share(stage.check)} (${per(stage.check)})`,
+        `    open ${share(stage.open)} (${per(stage.open)})  parse ${share(stage.parse)} (${per(stage.parse)})  firewall ${share(stage.firewall)} (${per(stage.firewall)})  check ${share(stage.check)} (${per(stage.check)})  prepare ${share(stage.prepare)} (${per(stage.prepare)})`,
       );
       console.log(
         `    wall time per upload on the main thread: inspection ${fmt(stage.inspect / Math.max(1, c.requests), 1)} ms (incl. queueing), durable store ${fmt(stage.store / Math.max(1, c.requests), 1)} ms (group commit)`,

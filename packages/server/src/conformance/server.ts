@@ -67,6 +67,9 @@ export async function startConformanceCollector(options: ConformanceOptions = {}
     registries,
     keys: { recipientFor: (id) => (id === keyId ? recipient : undefined), refreshIfStale: async () => {} },
     limits: DEFAULT_LIMITS,
+    // Only the verdict is used: nothing is stored or de-duplicated.
+    dedupeSecret: new Uint8Array(32),
+    flatten: false,
     now,
   });
 

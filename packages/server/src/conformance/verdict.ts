@@ -29,6 +29,9 @@ export function createVerdictChecker(options: VerdictOptions): (batch: unknown) 
     registries: [options.registry],
     keys: { recipientFor: (id) => (id === KEY_ID ? recipient : undefined), refreshIfStale: async () => {} },
     limits: DEFAULT_LIMITS,
+    // Only the verdict is used: nothing is stored or de-duplicated.
+    dedupeSecret: new Uint8Array(32),
+    flatten: false,
     ...(options.now ? { now: options.now } : {}),
   });
   const header = encodeHeader(KEY_ID);

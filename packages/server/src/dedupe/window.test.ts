@@ -3,47 +3,42 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { DedupeWindow } from './window.js';
+import { DedupeWindow, dedupeKeyOf } from './window.js';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
 const DAY_MS = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const secret = Buffer.alloc(32, 7);
+const key = (n: number, day = '2026-11-20') => ({ key: dedupeKeyOf(secret, id(n)), day });
 
 describe('dedupe window', () => {
   it('counts an id once within one upload and across uploads, and keeps it as long as its day is accepted', () => {
     let now = NOW;
-    const window = new DedupeWindow(secret, () => now);
-    const claimed = window.claim([
-      { id: id(1), day: '2026-11-20' },
-      { id: id(2), day: '2026-11-20' },
-      { id: id(1), day: '2026-11-20' },
-    ]);
+    const window = new DedupeWindow(() => now);
+    const claimed = window.claim([key(1), key(2), key(1)]);
     expect(claimed.fresh.map((f) => f.index)).toEqual([0, 1]);
     expect(claimed.duplicates).toHaveLength(1);
     now = NOW + REPORT_DAYS_LATE * DAY_MS; // the last day a report of 2026-11-20 is accepted
-    expect(window.claim([{ id: id(1), day: '2026-11-20' }]).duplicates).toHaveLength(1);
+    expect(window.claim([key(1)]).duplicates).toHaveLength(1);
     now = NOW + (REPORT_DAYS_LATE + 1) * DAY_MS; // the day is refused now, so its ids guard nothing
     window.claim([]);
     expect(window.size).toBe(0);
   });
 
   it('releases ids whose upload failed to store, so the retry counts', () => {
-    const window = new DedupeWindow(secret, () => NOW);
-    const { fresh } = window.claim([{ id: id(5), day: '2026-11-20' }]);
+    const window = new DedupeWindow(() => NOW);
+    const { fresh } = window.claim([key(5)]);
     window.release(fresh.map((f) => f.key));
-    expect(window.claim([{ id: id(5), day: '2026-11-20' }]).duplicates).toHaveLength(0);
+    expect(window.claim([key(5)]).duplicates).toHaveLength(0);
   });
 
   it('keeps keyed hashes, not ids: the same id under another secret is another key', () => {
-    const a = new DedupeWindow(secret, () => NOW);
-    const b = new DedupeWindow(Buffer.alloc(32, 8), () => NOW);
-    expect(a.keyOf(id(1))).toMatch(/^[0-9a-f]{32}$/);
-    expect(a.keyOf(id(1))).not.toBe(id(1));
-    expect(a.keyOf(id(1))).not.toBe(b.keyOf(id(1)));
-    const loaded = new DedupeWindow(secret, () => NOW);
-    loaded.load([{ key: a.keyOf(id(1)), day: '2026-11-20' }]);
-    expect(loaded.claim([{ id: id(1), day: '2026-11-20' }]).duplicates).toHaveLength(1);
+    expect(dedupeKeyOf(secret, id(1))).toMatch(/^[0-9a-f]{32}$/);
+    expect(dedupeKeyOf(secret, id(1))).not.toBe(id(1));
+    expect(dedupeKeyOf(secret, id(1))).not.toBe(dedupeKeyOf(Buffer.alloc(32, 8), id(1)));
+    const loaded = new DedupeWindow(() => NOW);
+    loaded.load([{ key: dedupeKeyOf(secret, id(1)), day: '2026-11-20' }]);
+    expect(loaded.claim([key(1)]).duplicates).toHaveLength(1);
   });
 
   it('creates its secret once, readable only by its owner', async () => {

@@ -5,10 +5,9 @@ import { acceptedDays } from '@candor/protocol';
 import { writePrivateFile } from '../keys/files.js';
 import type { DedupeKey } from '../store/types.js';
 
-/** A report as dedupe sees it: its random id and its day. */
-export interface DedupeCandidate {
-  id: string;
-  day: string;
+/** A report id's dedupe key: HMAC-SHA256 under the collector's dedupe secret, truncated to 128 bits. */
+export function dedupeKeyOf(secret: Uint8Array, id: string): string {
+  return createHmac('sha256', secret).update(id).digest('hex').slice(0, 32);
 }
 
 /**
@@ -26,10 +25,7 @@ export class DedupeWindow {
   private readonly storing = new Map<string, Promise<boolean>>();
   private oldestKept = '';
 
-  constructor(
-    private readonly secret: Uint8Array,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Loads the secret from `dir`, creating it (mode 0600) on first start. */
   static async secretIn(dir: string): Promise<Buffer> {
@@ -43,10 +39,6 @@ export class DedupeWindow {
     const secret = randomBytes(32);
     await writePrivateFile(dir, 'dedupe-secret', secret.toString('base64url'));
     return secret;
-  }
-
-  keyOf(id: string): string {
-    return createHmac('sha256', this.secret).update(id).digest('hex').slice(0, 32);
   }
 
   private forgetOldDays(): void {
@@ -70,19 +62,19 @@ export class DedupeWindow {
   }
 
   /**
-   * Claims the reports not seen before (also within `reports` itself: a second copy in one upload is a
-   * duplicate). Claimed keys count as seen at once, so a concurrent retry is a duplicate; `release` them if
-   * storing fails. `fresh` holds the index in `reports` of each report to store, with its key.
+   * Claims the reports not seen before (also within `keys` itself: a second copy in one upload is a duplicate),
+   * by their keys (`dedupeKeyOf`, made where the upload was inspected). Claimed keys count as seen at once, so a
+   * concurrent retry is a duplicate; `release` them if storing fails. `fresh` holds the index in `keys` of each
+   * report to store, with its key.
    */
-  claim(reports: readonly DedupeCandidate[]): {
+  claim(keys: readonly DedupeKey[]): {
     fresh: { index: number; key: DedupeKey }[];
     duplicates: DedupeKey[];
   } {
     this.forgetOldDays();
     const fresh: { index: number; key: DedupeKey }[] = [];
     const duplicates: DedupeKey[] = [];
-    reports.forEach((report, index) => {
-      const key = { key: this.keyOf(report.id), day: report.day };
+    keys.forEach((key, index) => {
       if (this.has(key)) duplicates.push(key);
       else {
         this.add(key);

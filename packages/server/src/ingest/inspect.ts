@@ -1,6 +1,7 @@
 import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report } from '@candor/protocol';
 import { structureProblem } from '../check/batch.js';
 import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
+import { dedupeKeyOf } from '../dedupe/window.js';
 import { PiiFirewall } from '../firewall/firewall.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
@@ -8,6 +9,8 @@ import { openEnvelope } from '../open/envelope.js';
 import { type Problem, problem } from '../problem.js';
 import { createRegistryChecker } from '../registry/check.js';
 import { RegistrySet } from '../registry/set.js';
+import { type PackedRows, RowPacker } from '../store/packed.js';
+import type { DedupeKey } from '../store/types.js';
 
 /** Milliseconds spent in each step of inspecting one upload. */
 export interface StageTimes {
@@ -15,12 +18,22 @@ export interface StageTimes {
   parse: number;
   firewall: number;
   check: number;
+  /** Dedupe keys and, when asked for, flattened rows. */
+  prepare: number;
+}
+
+/** What the main thread needs of checked reports besides themselves: made here so any thread can make it. */
+export interface Prepared {
+  /** Each report's dedupe key, in upload order. */
+  keys: DedupeKey[];
+  /** Each report's rows for the store, when the inspector flattens (`flatten`). */
+  rows: PackedRows | null;
 }
 
 /** What inspecting a sealed body found: the checked reports, or the problem to answer with. */
 export type Inspection =
   /** `text`: the opened upload as checked, which parses to `reports` (in another order when they name several registries). */
-  | { ok: true; reports: Report[]; text: string; times: StageTimes }
+  | { ok: true; reports: Report[]; text: string; prepared: Prepared; times: StageTimes }
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
 
 export interface InspectorDeps {
@@ -30,6 +43,10 @@ export interface InspectorDeps {
   limits: IngestLimits;
   /** The clock for the accepted-day window. */
   now?: () => number;
+  /** The secret dedupe keys are made with (dedupe/window.ts). */
+  dedupeSecret: Uint8Array;
+  /** Flatten reports into store rows here, for a sink that takes rows (see ReportSink.acceptRows). */
+  flatten: boolean;
 }
 
 /**
@@ -43,9 +60,19 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
   const firewall = new PiiFirewall(registries.vocabulary());
   const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
   const max = deps.limits.maxPlaintextBytes;
+  const packed = (reports: readonly Report[]): PackedRows => {
+    const packer = new RowPacker();
+    for (const report of reports) {
+      // Checked reports always name a loaded registry.
+      const registry = registries.get(report.app, report.registry);
+      if (!registry) throw new Error('a checked report names no loaded registry');
+      packer.add(report, registry);
+    }
+    return packer.done();
+  };
 
   return async (body) => {
-    const times: StageTimes = { open: 0, parse: 0, firewall: 0, check: 0 };
+    const times: StageTimes = { open: 0, parse: 0, firewall: 0, check: 0, prepare: 0 };
     const fail = (p: Problem, firewallHits?: string[]): Inspection => ({
       ok: false,
       problem: p,
@@ -136,6 +163,14 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
     const checked = check(parsed, { structureChecked: true });
     times.check = performance.now() - t;
     if (!checked.ok) return fail(checked.problem);
-    return { ok: true, reports: checked.batch.reports, text, times };
+
+    t = performance.now();
+    const checkedReports = checked.batch.reports;
+    const prepared: Prepared = {
+      keys: checkedReports.map((r) => ({ key: dedupeKeyOf(deps.dedupeSecret, r.id), day: r.day })),
+      rows: deps.flatten ? packed(checkedReports) : null,
+    };
+    times.prepare = performance.now() - t;
+    return { ok: true, reports: checkedReports, text, prepared, times };
   };
 }

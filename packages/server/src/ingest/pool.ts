@@ -12,6 +12,16 @@ export function poolAvailable(): boolean {
   return WORKER_FILE.endsWith('.js') && existsSync(WORKER_FILE);
 }
 
+/** What every inspection thread starts with. */
+export interface InspectorData {
+  registries: Registry[];
+  keysDir: string;
+  limits: IngestLimits;
+  dedupeSecret: Uint8Array;
+  /** Flatten checked reports into packed rows (see InspectorDeps.flatten). */
+  flatten: boolean;
+}
+
 /** One upload for a thread, and one answer from it. Both travel in batches (see `flush`). */
 export interface InspectRequest {
   id: number;
@@ -46,12 +56,9 @@ export class InspectorPool {
   private closed = false;
   private flushing = false;
 
-  private constructor(private readonly data: { registries: Registry[]; keysDir: string; limits: IngestLimits }) {}
+  private constructor(private readonly data: InspectorData) {}
 
-  static async start(
-    size: number,
-    data: { registries: Registry[]; keysDir: string; limits: IngestLimits },
-  ): Promise<InspectorPool> {
+  static async start(size: number, data: InspectorData): Promise<InspectorPool> {
     const pool = new InspectorPool(data);
     pool.threads = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     return pool;
@@ -66,8 +73,10 @@ export class InspectorPool {
         const waiting = thread.pending.get(answer.id);
         thread.pending.delete(answer.id);
         const result = answer.result;
-        // Reports come back as the checked text (see worker.ts).
-        if (result?.ok) result.reports = (JSON.parse(result.text) as { reports: Report[] }).reports;
+        // Without packed rows, reports come back as the checked text (see worker.ts).
+        if (result?.ok && !result.prepared.rows) {
+          result.reports = (JSON.parse(result.text) as { reports: Report[] }).reports;
+        }
         if (result) waiting?.resolve(result);
         else waiting?.reject(new Error(`inspection failed: ${answer.error}`));
       }

@@ -1,7 +1,7 @@
 import type { Report } from '@candor/protocol';
 import type { RegistrySet } from '../registry/set.js';
 import { flattenReport } from '../store/rows.js';
-import type { DedupeKey, ReportSink, ReportStore } from '../store/types.js';
+import type { DedupeKey, ReportSink, ReportStore, SampleRow } from '../store/types.js';
 
 /** The default sink: flatten reports and append them to the store; resolves once the store has them. */
 export class StoreSink implements ReportSink {
@@ -20,6 +20,10 @@ export class StoreSink implements ReportSink {
       rows.push(...flattenReport(report, registry));
     }
     await this.store.append(rows, dedupe);
+  }
+
+  acceptRows(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void> {
+    return this.store.append(rows, dedupe);
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,7 @@ import type { PiiFirewall } from '../firewall/firewall.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
+import { unpackRows } from '../store/packed.js';
 import type { ReportSink } from '../store/types.js';
 import type { Inspection } from './inspect.js';
 
@@ -29,7 +30,15 @@ export interface IngestStats {
    * Milliseconds summed over uploads per step. `inspect` is wall time on the main thread waiting for an
    * inspection (open + parse + firewall + check, plus the hop to a worker); `store` waits for a durable write.
    */
-  stageMs: { inspect: number; open: number; parse: number; firewall: number; check: number; store: number };
+  stageMs: {
+    inspect: number;
+    open: number;
+    parse: number;
+    firewall: number;
+    check: number;
+    prepare: number;
+    store: number;
+  };
 }
 
 export function emptyIngestStats(): IngestStats {
@@ -37,7 +46,7 @@ export function emptyIngestStats(): IngestStats {
     accepted: 0,
     duplicates: 0,
     rejected: {},
-    stageMs: { inspect: 0, open: 0, parse: 0, firewall: 0, check: 0, store: 0 },
+    stageMs: { inspect: 0, open: 0, parse: 0, firewall: 0, check: 0, prepare: 0, store: 0 },
   };
 }
 
@@ -110,15 +119,15 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
     stage.parse += inspection.times.parse;
     stage.firewall += inspection.times.firewall;
     stage.check += inspection.times.check;
+    stage.prepare += inspection.times.prepare;
     if (!inspection.ok) {
       if (inspection.firewallHits) deps.firewall.count(inspection.firewallHits);
       return reject(inspection.problem);
     }
 
-    const checkedReports = inspection.reports;
-    const { fresh, duplicates } = deps.dedupe.claim(checkedReports);
+    const { keys: reportKeys, rows } = inspection.prepared;
+    const { fresh, duplicates } = deps.dedupe.claim(reportKeys);
     // One report per fresh id: a second copy in the same upload is a duplicate, not a second report.
-    const toStore: Report[] = fresh.map((f) => checkedReports[f.index] as Report);
     const keys = fresh.map((f) => f.key);
     // A duplicate of a report a concurrent upload is still storing is acknowledged only once that store is
     // durable; if it fails, this upload must be retried rather than answered 2xx.
@@ -127,9 +136,22 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       reject(problem(503, 'unavailable', 'Storage is unavailable; retry later', { detail: 'nothing was stored' }), {
         'retry-after': '30',
       });
-    if (toStore.length) {
+    if (fresh.length) {
       t = performance.now();
-      const storing = deps.sink.accept(toStore, keys);
+      // Rows flattened by the inspection go straight to a sink that takes rows; other sinks take the reports.
+      const storing =
+        rows && deps.sink.acceptRows
+          ? deps.sink.acceptRows(
+              unpackRows(
+                rows,
+                fresh.map((f) => f.index),
+              ),
+              keys,
+            )
+          : deps.sink.accept(
+              fresh.map((f) => inspection.reports[f.index] as Report),
+              keys,
+            );
       deps.dedupe.trackStoring(keys, storing);
       try {
         await storing;
@@ -142,12 +164,12 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       stage.store += performance.now() - t;
     }
     if (!(await earlierStored)) return unavailable();
-    stats.accepted += toStore.length;
+    stats.accepted += fresh.length;
     stats.duplicates += duplicates.length;
     return {
       status: 202,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: toStore.length, duplicates: duplicates.length }),
+      body: JSON.stringify({ accepted: fresh.length, duplicates: duplicates.length }),
     };
   };
 }

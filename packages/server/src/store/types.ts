@@ -78,5 +78,10 @@ export type { Report };
 export interface ReportSink {
   /** `dedupe`: the reports' dedupe keys, for sinks whose store keeps them with the rows. */
   accept(reports: Report[], dedupe?: readonly DedupeKey[]): Promise<void>;
+  /**
+   * For a sink that stores flattened rows (store/rows.ts): the rows of reports already flattened, by an
+   * inspection thread, so the main thread does not flatten them again. A sink without it is given reports.
+   */
+  acceptRows?(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void>;
   close(): Promise<void>;
 }
