@@ -112,10 +112,13 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
   },
 ];
 
-/** Created on every open: the in-memory tables writes are appended to before they move into the stored ones. */
+/**
+ * Created on every open: the in-memory tables writes are appended to before they move into the stored ones. Rows
+ * and ids are staged under the number of the write that staged them (`batch`, see DuckDbStore.write).
+ */
 export const STAGING_TABLES_SQL = [
-  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM day_rows LIMIT 0',
-  'CREATE TEMP TABLE IF NOT EXISTS staging_ids AS SELECT * FROM report_ids LIMIT 0',
+  'CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT *, CAST(0 AS UBIGINT) AS batch FROM day_rows LIMIT 0',
+  'CREATE TEMP TABLE IF NOT EXISTS staging_ids AS SELECT *, CAST(0 AS UBIGINT) AS batch FROM report_ids LIMIT 0',
   'CREATE TEMP TABLE IF NOT EXISTS release_staging AS SELECT * FROM releases LIMIT 0',
 ];
 

@@ -100,6 +100,23 @@ describe('DuckDB store', () => {
     );
   });
 
+  it('rows a failed write left in staging are never counted by a later write', async () => {
+    const store = await open();
+    const report = flattenReport(sampleReport(seededRandom(5)), candorBrowserRegistry);
+    const base = report.find((r) => r.metric === 'page_load.count' && r.by === 'day') as SampleRow;
+    // What a write whose clean-up also failed would leave: staged rows under a write number not the next one's.
+    await store.connection.run(
+      `INSERT INTO staging VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', '${base.cell}', '', -1, 1000, 1000, 0)`,
+    );
+    await store.append(report, [{ key: 'e'.repeat(32), day: base.day }]);
+    const line = (await store.dayLines('candor-browser', base.day)).find(
+      (l) => l.metric === base.metric && l.by === 'day' && l.bucket === -1,
+    );
+    expect(line?.reports).toBe(1);
+    const count = async (sql: string) => Number((await store.connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
+    expect(await count('SELECT count(*) FROM staging')).toBe(0);
+  });
+
   it('a statement that fails inside the write transaction rolls back the statements before it', async () => {
     const store = await open();
     const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);

@@ -19,7 +19,10 @@ function toDate(day: string): DuckDBDateValue {
   return new DuckDBDateValue(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
 }
 
-/** One row of day_rows or releases, which share their columns: app, day, metric, dim, cell, detail, bucket, reports, value. */
+/**
+ * The columns of day_rows and releases, which share them: app, day, metric, dim, cell, detail, bucket, reports,
+ * value. The caller ends the row (staging adds a column).
+ */
 function appendCell(appender: DuckDBAppender, app: string, day: string, line: CellLine): void {
   appender.appendVarchar(app);
   appender.appendDate(toDate(day));
@@ -30,7 +33,6 @@ function appendCell(appender: DuckDBAppender, app: string, day: string, line: Ce
   appender.appendSmallInt(line.bucket);
   appender.appendBigInt(BigInt(line.reports));
   appender.appendDouble(line.value);
-  appender.endRow();
 }
 
 function dayString(value: unknown): string {
@@ -50,9 +52,9 @@ interface PendingAppend {
  * updated in place; a closed day is released once, its release stored and its rows deleted in one transaction.
  * Appends wait a few milliseconds for others (group commit), their rows are summed in memory and upserted in one
  * transaction together with their dedupe keys.
- * `append` resolves once its rows are committed. A write that fails leaves nothing behind (the transaction,
- * staging tables included, is rolled back) and is retried one append at a time, so one append that cannot be
- * stored fails alone. See docs/storage.md.
+ * `append` resolves once its rows are committed. A write that fails leaves nothing behind (the transaction is
+ * rolled back, and what it staged is never read again) and is retried one append at a time, so one append that
+ * cannot be stored fails alone. See docs/storage.md.
  */
 export class DuckDbStore implements ReportStore {
   private pending: PendingAppend[] = [];
@@ -65,6 +67,9 @@ export class DuckDbStore implements ReportStore {
   private drainQueued = false;
   private readonly flushIntervalMs: number;
   private readonly maxPendingRows: number;
+  /** Writes begun since open: each stages its rows under its own number. */
+  private writes = 0;
+  private appenders!: { rows: DuckDBAppender; ids: DuckDBAppender };
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -81,7 +86,9 @@ export class DuckDbStore implements ReportStore {
     const connection = await instance.connect();
     await migrate(connection);
     for (const sql of STAGING_TABLES_SQL) await connection.run(sql);
-    return new DuckDbStore(instance, connection, options);
+    const store = new DuckDbStore(instance, connection, options);
+    await store.openAppenders();
+    return store;
   }
 
   append(rows: SampleRow[], dedupe: readonly DedupeKey[] = []): Promise<void> {
@@ -154,31 +161,36 @@ export class DuckDbStore implements ReportStore {
     }
   }
 
-  /** Writes appends in one transaction: rolled-up rows into day_rows, dedupe keys into report_ids. */
+  /**
+   * Writes appends in one transaction: rolled-up rows into day_rows, dedupe keys into report_ids.
+   *
+   * Rows and keys are staged first, outside the transaction, through appenders kept open, then everything else is
+   * one round trip: each awaited statement or appender creation waited for a thread-pool hop, and under load those
+   * waits made most of a group commit's latency in `candor bench collector`. Staged rows carry this write's number
+   * and only those move on, so rows a failed write left in staging are never counted by a later write; the next
+   * write that succeeds deletes them. A failing statement stops the rest, COMMIT included, and is rolled back.
+   */
   private async write(appends: readonly PendingAppend[]): Promise<void> {
     const rollup = new Rollup();
     for (const append of appends) rollup.add(append.rows);
-    await this.connection.run('BEGIN TRANSACTION');
+    const batch = ++this.writes;
+    const { from } = acceptedDays(Date.now());
     try {
-      // Appenders write inside the open transaction, so a rollback also empties the staging tables.
-      await this.stageRows(rollup.sorted());
-      await this.stageDedupe(appends);
-      const { from } = acceptedDays(Date.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`not a day: ${from}`);
-      // One round trip for the rest of the transaction: each statement sent alone waited for a thread-pool hop,
-      // and under load those waits made most of a group commit's latency in `candor bench collector`. A failing
-      // statement stops the rest, COMMIT included, and the transaction is rolled back below.
+      this.stage(rollup.sorted(), appends, batch);
       const statements = [
+        'BEGIN TRANSACTION',
         // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
         ...(from !== this.keptKeysFrom ? [`DELETE FROM report_ids WHERE day < DATE '${from}'`] : []),
         // Rows are upserts keyed by their cell, so nothing on disk follows the order reports came in. Rows of a day
         // already released are not counted: the day was published once and stays as published.
         `INSERT INTO day_rows
-           SELECT s.* FROM staging s
-           WHERE NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
+           SELECT s.* EXCLUDE (batch) FROM staging s
+           WHERE s.batch = ${batch}
+             AND NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
            ORDER BY ALL
          ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
-        'INSERT INTO report_ids SELECT * FROM staging_ids ORDER BY key',
+        `INSERT INTO report_ids SELECT * EXCLUDE (batch) FROM staging_ids WHERE batch = ${batch} ORDER BY key`,
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
         'COMMIT',
@@ -187,36 +199,49 @@ export class DuckDbStore implements ReportStore {
       this.keptKeysFrom = from;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
-      // Belt and braces: nothing staged may outlive a failed write, whatever state the rollback left.
-      await this.connection.run('DELETE FROM staging').catch(() => undefined);
-      await this.connection.run('DELETE FROM staging_ids').catch(() => undefined);
+      // An append that threw mid-row leaves a partial row in its appender: both start afresh.
+      await this.openAppenders().catch(() => undefined);
+      // Staged rows of a failed write are never read (see above); they are dropped here when possible.
+      await this.connection.run('DELETE FROM staging; DELETE FROM staging_ids').catch(() => undefined);
       throw error;
     }
   }
 
-  private async stageDedupe(appends: readonly PendingAppend[]): Promise<void> {
-    const appender: DuckDBAppender = await this.connection.createAppender('staging_ids', 'main', 'temp');
-    try {
-      for (const append of appends) {
-        for (const d of append.dedupe) {
-          appender.appendUHugeInt(BigInt(`0x${d.key}`));
-          appender.appendDate(toDate(d.day));
-          appender.endRow();
-        }
-      }
-    } finally {
-      appender.closeSync();
+  /** Appends one write's rows and dedupe keys to the staging tables, numbered `batch`. */
+  private stage(rows: readonly RollupRow[], appends: readonly PendingAppend[], batch: number): void {
+    const number = BigInt(batch);
+    const { rows: rowAppender, ids } = this.appenders;
+    for (const r of rows) {
+      appendCell(rowAppender, r.app, r.day, r);
+      rowAppender.appendUBigInt(number);
+      rowAppender.endRow();
     }
+    rowAppender.flushSync();
+    for (const append of appends) {
+      for (const d of append.dedupe) {
+        ids.appendUHugeInt(BigInt(`0x${d.key}`));
+        ids.appendDate(toDate(d.day));
+        ids.appendUBigInt(number);
+        ids.endRow();
+      }
+    }
+    ids.flushSync();
   }
 
-  private async stageRows(rows: Iterable<RollupRow>): Promise<void> {
-    const appender: DuckDBAppender = await this.connection.createAppender('staging', 'main', 'temp');
-    try {
-      for (const r of rows) {
-        appendCell(appender, r.app, r.day, r);
+  /** (Re)creates the staging appenders, discarding whatever the old ones held. */
+  private async openAppenders(): Promise<void> {
+    const old = this.appenders;
+    this.appenders = {
+      rows: await this.connection.createAppender('staging', 'main', 'temp'),
+      ids: await this.connection.createAppender('staging_ids', 'main', 'temp'),
+    };
+    for (const appender of old ? [old.rows, old.ids] : []) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // An appender left in a failed state has nothing worth keeping.
       }
-    } finally {
-      appender.closeSync();
     }
   }
 
@@ -288,6 +313,7 @@ export class DuckDbStore implements ReportStore {
       try {
         for (const line of release.lines) {
           appendCell(appender, app, release.day, line);
+          appender.endRow();
         }
       } finally {
         appender.closeSync();
@@ -361,6 +387,8 @@ export class DuckDbStore implements ReportStore {
     if (this.timer) clearTimeout(this.timer);
     await this.flush();
     this.closed = true;
+    this.appenders.rows.closeSync();
+    this.appenders.ids.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }
