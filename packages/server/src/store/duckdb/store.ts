@@ -164,11 +164,12 @@ export class DuckDbStore implements ReportStore {
   /**
    * Writes appends in one transaction: rolled-up rows into day_rows, dedupe keys into report_ids.
    *
-   * Rows and keys are staged first, outside the transaction, through appenders kept open, then everything else is
-   * one round trip: each awaited statement or appender creation waited for a thread-pool hop, and under load those
-   * waits made most of a group commit's latency in `candor bench collector`. Staged rows carry this write's number
-   * and only those move on, so rows a failed write left in staging are never counted by a later write; the next
-   * write that succeeds deletes them. A failing statement stops the rest, COMMIT included, and is rolled back.
+   * The transaction is begun, rows and keys are staged through appenders kept open (inside the transaction: rows
+   * appended outside one stay in the temporary table as deleted rows, and every later write scanned them), and
+   * everything else is one round trip: each awaited statement or appender creation waited for a thread-pool hop,
+   * and under load those waits made most of a group commit's latency in `candor bench collector`. Staged rows
+   * carry this write's number and only those move on, so nothing a failed write staged can be counted by a later
+   * one, even if its rollback failed. A failing statement stops the rest, COMMIT included, and is rolled back.
    */
   private async write(appends: readonly PendingAppend[]): Promise<void> {
     const rollup = new Rollup();
@@ -177,19 +178,24 @@ export class DuckDbStore implements ReportStore {
     const { from } = acceptedDays(Date.now());
     try {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`not a day: ${from}`);
+      await this.connection.run('BEGIN TRANSACTION');
       this.stage(rollup.sorted(), appends, batch);
       const statements = [
-        'BEGIN TRANSACTION',
         // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
         ...(from !== this.keptKeysFrom ? [`DELETE FROM report_ids WHERE day < DATE '${from}'`] : []),
-        // Rows are upserts keyed by their cell, so nothing on disk follows the order reports came in. Rows of a day
-        // already released are not counted: the day was published once and stays as published.
-        `INSERT INTO day_rows
+        // Rows are upserts keyed by their cell, so nothing on disk follows the order reports came in (staged rows
+        // are sorted by their cell too). Rows of a day already released are not counted: the day was published
+        // once and stays as published. MERGE rather than INSERT ... ON CONFLICT: about a quarter less per write.
+        `MERGE INTO day_rows d
+         USING (
            SELECT s.* EXCLUDE (batch) FROM staging s
            WHERE s.batch = ${batch}
              AND NOT EXISTS (SELECT 1 FROM released_days r WHERE r.app = s.app AND r.day = s.day)
-           ORDER BY ALL
-         ON CONFLICT DO UPDATE SET reports = reports + EXCLUDED.reports, value = value + EXCLUDED.value`,
+         ) s
+         ON (d.app = s.app AND d.day = s.day AND d.metric = s.metric AND d.dim = s.dim AND d.cell = s.cell
+             AND d.detail = s.detail AND d.bucket = s.bucket)
+         WHEN MATCHED THEN UPDATE SET reports = d.reports + s.reports, value = d.value + s.value
+         WHEN NOT MATCHED THEN INSERT VALUES (s.app, s.day, s.metric, s.dim, s.cell, s.detail, s.bucket, s.reports, s.value)`,
         `INSERT INTO report_ids SELECT * EXCLUDE (batch) FROM staging_ids WHERE batch = ${batch} ORDER BY key`,
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
