@@ -21,18 +21,31 @@ async function main(message: Message): Promise<void> {
       log: { level: 'warn' },
       ...(message.workers !== undefined ? { workers: message.workers } : {}),
     });
-    const cpuAtStart = process.cpuUsage();
+    let cpuAtStart = process.cpuUsage();
+    let acceptedAtStart = 0;
+    let stageAtStart = { ...collector.stats.stageMs };
     process.send?.({ url: collector.url });
-    process.once('message', async () => {
+    process.on('message', async (command) => {
+      if (command === 'mark') {
+        cpuAtStart = process.cpuUsage();
+        acceptedAtStart = collector.stats.accepted;
+        stageAtStart = { ...collector.stats.stageMs };
+        process.send?.('marked');
+        return;
+      }
       const cpu = process.cpuUsage(cpuAtStart);
       await collector.close();
       clearInterval(sampler);
+      const stage = collector.stats.stageMs;
+      const stageMs = Object.fromEntries(
+        Object.entries(stage).map(([name, ms]) => [name, ms - stageAtStart[name as keyof typeof stage]]),
+      );
       process.send?.(
         {
           cpuMicros: cpu.user + cpu.system,
           peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
-          accepted: collector.stats.accepted,
-          stageMs: collector.stats.stageMs,
+          accepted: collector.stats.accepted - acceptedAtStart,
+          stageMs,
         },
         () => process.exit(0),
       );
@@ -40,6 +53,7 @@ async function main(message: Message): Promise<void> {
     return;
   }
   let parsed = 0;
+  let parsedAtStart = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,7 +72,13 @@ async function main(message: Message): Promise<void> {
     cpuAtStart = process.cpuUsage();
     process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   });
-  process.once('message', () => {
+  process.on('message', (command) => {
+    if (command === 'mark') {
+      cpuAtStart = process.cpuUsage();
+      parsedAtStart = parsed;
+      process.send?.('marked');
+      return;
+    }
     const cpu = process.cpuUsage(cpuAtStart);
     server.closeAllConnections();
     server.close();
@@ -67,7 +87,7 @@ async function main(message: Message): Promise<void> {
       {
         cpuMicros: cpu.user + cpu.system,
         peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
-        accepted: parsed,
+        accepted: parsed - parsedAtStart,
       },
       () => process.exit(0),
     );

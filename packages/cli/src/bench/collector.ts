@@ -15,6 +15,11 @@ const REPORTS_PER_UPLOAD = 10;
 const CONCURRENCY = 128;
 const DURATION_MS = 6_000;
 const MAX_REQUESTS = 20_000;
+/**
+ * Uploads sent to each server before measuring, not counted: without them the first few hundred uploads, answered
+ * while code is still being compiled on every thread, made most of the collector's p99.
+ */
+const WARMUP_UPLOADS = 1_000;
 
 interface Load {
   requests: number;
@@ -24,8 +29,15 @@ interface Load {
   p99: number;
 }
 
+/** Warms the server up with the first WARMUP_UPLOADS bodies, marks the start of measuring, measures on the rest. */
+async function drive(server: Started, bodies: Buffer[], contentType: string): Promise<Load> {
+  await load(server.url, bodies.slice(0, WARMUP_UPLOADS), contentType);
+  await server.mark();
+  return load(server.url, bodies.slice(WARMUP_UPLOADS), contentType);
+}
+
 /** Sends bodies with a fixed number of requests in flight until time or bodies run out. */
-async function drive(url: string, bodies: Buffer[], contentType: string): Promise<Load> {
+async function load(url: string, bodies: Buffer[], contentType: string): Promise<Load> {
   const target = new URL('/v1/reports', url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
@@ -72,10 +84,16 @@ async function drive(url: string, bodies: Buffer[], contentType: string): Promis
 
 type StageMs = Record<'inspect' | 'open' | 'parse' | 'firewall' | 'check' | 'prepare' | 'store', number>;
 
+interface Started {
+  url: string;
+  /** From now on the server counts CPU time, accepted reports and stage times. */
+  mark: () => Promise<void>;
+}
+
 async function withServer<T>(
   kind: 'collector' | 'bare',
   dir: string,
-  use: (url: string) => Promise<T>,
+  use: (server: Started) => Promise<T>,
   workers?: number,
 ): Promise<{ result: T; peakRss: number; accepted: number; cpuMicros: number; stageMs?: StageMs }> {
   const child = fork(fileURLToPath(new URL('./collector-child.js', import.meta.url)), [], {
@@ -90,7 +108,12 @@ async function withServer<T>(
     ...(workers !== undefined ? { workers } : {}),
   });
   const { url } = await first;
-  const result = await use(url);
+  const mark = () =>
+    new Promise<void>((marked) => {
+      child.once('message', () => marked());
+      child.send('mark');
+    });
+  const result = await use({ url, mark });
   type Last = { peakRss: number; accepted: number; cpuMicros: number; stageMs?: StageMs };
   const last = new Promise<Last>((resolve) => child.once('message', (m) => resolve(m as Last)));
   child.send('stop');
@@ -138,27 +161,29 @@ export async function benchCollector(flags: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'candor-bench-collector-'));
   try {
     const random = seededRandom(42);
-    const batches = Array.from({ length: MAX_REQUESTS }, () => sampleBatch(REPORTS_PER_UPLOAD, random));
+    const batches = Array.from({ length: WARMUP_UPLOADS + MAX_REQUESTS }, () =>
+      sampleBatch(REPORTS_PER_UPLOAD, random),
+    );
     const json = batches.map((b) => Buffer.from(JSON.stringify(b)));
 
-    const bare = await withServer('bare', dir, (url) => drive(url, json, 'application/json'));
+    const bare = await withServer('bare', dir, (server) => drive(server, json, 'application/json'));
     // Keys exist before the collector starts, so every upload is sealed before the clock runs.
     const key = await createKey(join(dir, 'keys'));
     const publicKey = Buffer.from(key.publicKey, 'base64url');
     const sealed = json.map((j) => sealEnvelope(key.id, publicKey, j));
     const workersFlag = flags.find((f) => f.startsWith('--workers='));
     const workers = workersFlag ? Number(workersFlag.slice('--workers='.length)) : undefined;
-    const collector = await withServer('collector', dir, (url) => drive(url, sealed, SEALED_CONTENT_TYPE), workers);
+    const collector = await withServer('collector', dir, (server) => drive(server, sealed, SEALED_CONTENT_TYPE), workers);
     // The same uploads inspected on the main thread only: the baseline for what the inspection threads buy.
     const single =
-      workers === 0 ? null : await withServer('collector', dir, (url) => drive(url, sealed, SEALED_CONTENT_TYPE), 0);
+      workers === 0 ? null : await withServer('collector', dir, (server) => drive(server, sealed, SEALED_CONTENT_TYPE), 0);
 
     const b = bare.result;
     const c = collector.result;
     const bareRate = b.requests / b.seconds;
     const collectorRate = c.ok / c.seconds;
     console.log(
-      `\nuploads of ${REPORTS_PER_UPLOAD} reports, ${CONCURRENCY} in flight, up to ${DURATION_MS / 1000} s or ${fmt(MAX_REQUESTS)} uploads each:`,
+      `\nuploads of ${REPORTS_PER_UPLOAD} reports, ${CONCURRENCY} in flight, up to ${DURATION_MS / 1000} s or ${fmt(MAX_REQUESTS)} uploads each, after ${fmt(WARMUP_UPLOADS)} uploads of warm-up (not counted):`,
     );
     console.log(
       `  bare node:http + JSON.parse   ${fmt(bareRate).padStart(8)} uploads/s  p50 ${fmt(b.p50, 1)} ms  p99 ${fmt(b.p99, 1)} ms  peak RSS ${fmt(bare.peakRss / 2 ** 20)} MiB`,
