@@ -173,10 +173,17 @@ export async function benchCollector(flags: string[]): Promise<void> {
     const sealed = json.map((j) => sealEnvelope(key.id, publicKey, j));
     const workersFlag = flags.find((f) => f.startsWith('--workers='));
     const workers = workersFlag ? Number(workersFlag.slice('--workers='.length)) : undefined;
-    const collector = await withServer('collector', dir, (server) => drive(server, sealed, SEALED_CONTENT_TYPE), workers);
+    const collector = await withServer(
+      'collector',
+      dir,
+      (server) => drive(server, sealed, SEALED_CONTENT_TYPE),
+      workers,
+    );
     // The same uploads inspected on the main thread only: the baseline for what the inspection threads buy.
     const single =
-      workers === 0 ? null : await withServer('collector', dir, (server) => drive(server, sealed, SEALED_CONTENT_TYPE), 0);
+      workers === 0
+        ? null
+        : await withServer('collector', dir, (server) => drive(server, sealed, SEALED_CONTENT_TYPE), 0);
 
     const b = bare.result;
     const c = collector.result;
