@@ -50,6 +50,11 @@ export interface FleetResult {
   consenting: number;
   uploadsAccepted: number;
   uploadsRejected: number;
+  /**
+   * Reports the phones' SDKs dropped unsent because their day was already outside the collector's accepted window
+   * when the phone was next used (each is a `late` entry in that phone's transparency log).
+   */
+  reportsLate: number;
   /** What the simulated people did, summed over the fleet. */
   activity: ActivityTally;
   /** What the people who consented did outside private mode: exactly what the collector may learn of. */
@@ -60,7 +65,8 @@ export interface FleetResult {
   truth: ActivityTruth;
   /**
    * The same, as far as the collector can know it: a day's report leaves at the phone's next use, so a phone next
-   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report.
+   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report (its SDK drops it
+   * unsent, `reportsLate`).
    */
   deliveredTruth: ActivityTruth;
 }
@@ -223,6 +229,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
+    let reportsLate = 0;
     for (const entry of phones) {
       const { phone, clock } = entry;
       if (!phone) continue;
@@ -239,6 +246,7 @@ export function createFleet(options: FleetOptions): Fleet {
         if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
       }
       await phone.candor.shutdown();
+      reportsLate += phone.candor.transparencyLog().filter((e) => e.status === 'late').length;
     }
     const reporting = phones.filter((entry) => entry.profile.consents);
     const [first, last] = [firstDay / DAY_MS, today / DAY_MS];
@@ -247,6 +255,7 @@ export function createFleet(options: FleetOptions): Fleet {
       consenting: phones.filter((p) => p.profile.consents).length,
       uploadsAccepted,
       uploadsRejected,
+      reportsLate,
       activity,
       reportableActivity,
       sdkErrors,
