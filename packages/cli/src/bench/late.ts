@@ -1,12 +1,12 @@
-// `candor bench late [--quick]`: what the collector's late window (REPORT_DAYS_LATE) costs in device-days and in
+// `candor bench late [--quick] [--growing]`: what the collector's late window (REPORT_DAYS_LATE) costs in device-days and in
 // the bias of the activity figures. A day's report leaves at the app's next use (browsers, and the simulator), so
 // it arrives when that is at most N days after the day; otherwise the SDK drops it unsent. This replays the
 // simulator's lifecycle (simulate/lifecycle.ts) for many phones, without SDKs or a collector (the released figures
 // track the delivered truth within their noise: cli/test/activity.test.ts), and compares what would arrive for
 // several windows with what people did. A longer window also delays every figure: a day is released N + 1 days
-// after it ends.
+// after it ends. `--growing` replays the demo's growing app (GROWING_APP) instead of the steady one.
 import { REPORT_DAYS_LATE } from '@candor/protocol';
-import { HABITS, randomLifecycle, usesOn } from '../simulate/lifecycle.js';
+import { GROWING_APP, randomLifecycle, STEADY_APP, usesOn } from '../simulate/lifecycle.js';
 import { seededRandom } from '../simulate/random.js';
 import { type ActivityTruth, activityTruth, type PhoneDays } from '../simulate/truth.js';
 
@@ -47,11 +47,12 @@ function retention(truth: ActivityTruth, k: number): number {
 
 export async function benchLate(flags: string[]): Promise<void> {
   const devices = flags.includes('--quick') ? 5_000 : 20_000;
+  const shape = flags.includes('--growing') ? GROWING_APP : STEADY_APP;
   const first = LAST - DAYS + 1;
   const random = seededRandom(15);
   const phones: Phone[] = Array.from({ length: devices }, () => {
     const own = seededRandom(Math.floor(random() * 2 ** 32));
-    const lifecycle = randomLifecycle(own, DAYS);
+    const lifecycle = randomLifecycle(own, DAYS, shape);
     const used: number[] = [];
     for (let day = 0; day < DAYS; day++) if (usesOn(lifecycle, day, own)) used.push(first + day);
     return { used, habit: lifecycle.habit, stopped: lifecycle.churnDay < DAYS };
@@ -59,7 +60,7 @@ export async function benchLate(flags: string[]): Promise<void> {
   const truth = activityTruth(phones, first, LAST);
   const deviceDays = phones.reduce((s, p) => s + p.used.length, 0);
   console.log(
-    `${devices.toLocaleString('en')} phones over ${DAYS} days (habits ${HABITS.map(([h, share]) => `${h} ${share}%`).join(', ')}), ${deviceDays.toLocaleString('en')} device-days; current window ${REPORT_DAYS_LATE} days`,
+    `${devices.toLocaleString('en')} phones of a ${shape === GROWING_APP ? 'growing' : 'steady'} app over ${DAYS} days (habits ${shape.habits.map(([h, share]) => `${h} ${share}%`).join(', ')}), ${deviceDays.toLocaleString('en')} device-days; current window ${REPORT_DAYS_LATE} days`,
   );
   console.log('  DAU, WAU, MAU: mean bias over the last 28 days; retention: released (real)\n');
   console.log(
@@ -83,7 +84,7 @@ export async function benchLate(flags: string[]): Promise<void> {
     );
   }
   console.log('\n  days lost with the current window, by habit:');
-  for (const [habit] of HABITS) {
+  for (const [habit] of shape.habits) {
     const own = phones.filter((p) => p.habit === habit);
     const all = own.reduce((s, p) => s + p.used.length, 0);
     const kept = own.reduce((s, p) => s + (delivered(p, REPORT_DAYS_LATE).delivered?.size ?? 0), 0);
