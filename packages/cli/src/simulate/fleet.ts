@@ -94,8 +94,12 @@ export interface Fleet {
    * each phone's report for today, sent once the day has ended; returns the uploads the flushes made.
    */
   wave(count: number, minutes: number): Promise<number>;
-  /** Ends each phone's last simulated day (so its report is sent), shuts every SDK down and sums up. */
-  finish(): Promise<FleetResult>;
+  /**
+   * Ends each phone's last simulated day (so its report is sent), shuts every SDK down and sums up. With `now`
+   * (ms), no phone's clock is set before it: a fleet that has gone live ends in real time, so a phone last used
+   * days ago logs that report as late instead of sending it to be refused.
+   */
+  finish(now?: number): Promise<FleetResult>;
 }
 
 /** The fleet behind `simulateFleet`, kept alive so later waves come from the same phones (and installs). */
@@ -244,7 +248,7 @@ export function createFleet(options: FleetOptions): Fleet {
     );
     return uploadsAccepted - before;
   };
-  const finish = async (): Promise<FleetResult> => {
+  const finish = async (now = 0): Promise<FleetResult> => {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
@@ -253,7 +257,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const { phone, clock } = entry;
       if (!phone) continue;
       // A day's report is sent at the first flush after the day ends: move past midnight and flush.
-      clock.now = (Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000;
+      clock.now = Math.max((Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000, now);
       entry.sending = entry.usedOn[entry.usedOn.length - 1] ?? null;
       await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
