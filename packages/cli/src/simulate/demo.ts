@@ -29,6 +29,11 @@ export const DEMO_HISTORY_DAYS = 63;
 /** Minutes each phone uses the app on its days of use. The time goes into uploads: one minute is no quicker. */
 const DEMO_MINUTES = 5;
 const DAY_MS = 86_400_000;
+/**
+ * Phones uploading at once while the history runs: about a busy day's phones, so the collector and both Prio3
+ * aggregators take each day's uploads in groups (one write for many) rather than a few at a time.
+ */
+const DEMO_CONCURRENCY = 128;
 
 /**
  * The history's length for one that ends on `lastDay` (ms): at least DEMO_HISTORY_DAYS, reaching back to a Monday,
@@ -69,6 +74,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): { ready: Promise<
     shape: GROWING_APP,
     now: lastDay,
     onDay: (dayStart) => options.setCollectorDay?.(dayStart + DAY_MS / 2),
+    concurrency: DEMO_CONCURRENCY,
     signal: controller.signal,
   });
   let wave = 0;
