@@ -18,6 +18,12 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * standard deviations, a false alarm about once in 1.7 million figures.
  */
 const BOUND = 5 / 1.96;
+/**
+ * The largest mean shortfall of released DAU, WAU and MAU against what people really did (docs/privacy.md,
+ * limits): measured 17%, 32% and 39% for this fleet with REPORT_DAYS_LATE = 3, as a 20,000-phone run of the same
+ * lifecycle gives (16%, 30%, 39%); a few points above, so noise passes and a change that loses more reports fails.
+ */
+const BIAS_BOUND = { dau: 0.2, wau: 0.35, mau: 0.43 };
 
 interface Comparison {
   kind: string;
@@ -186,8 +192,26 @@ describe('active devices and retention: released figures against the simulated f
     const did = fleet.truth.daily;
     const got = fleet.deliveredTruth.daily;
     for (const [i, d] of did.entries()) expect(got[i]?.dau ?? 0).toBeLessThanOrEqual(d.dau);
-    // The released DAU is the delivered truth, not the truth of use, whenever a report went missing.
+    // The released DAU is the delivered truth, not the truth of use, whenever a report went missing: dropped
+    // unsent by the phone as too late, or (a phone's last day, sent as the simulation ends) refused.
     const lost = did.reduce((s, d, i) => s + d.dau - (got[i]?.dau ?? 0), 0);
-    expect(lost).toBe(fleet.uploadsRejected);
+    expect(fleet.reportsLate).toBeGreaterThan(0);
+    expect(lost).toBe(fleet.reportsLate + fleet.uploadsRejected);
+  });
+
+  it('against what people really did, the released figures are low by no more than the stated bias', () => {
+    // docs/privacy.md (limits): a report leaves at the app's next use, so rarely used installs lose days. Over the
+    // last four weeks the mean shortfall of the released DAU, WAU and MAU against the real truth is bounded here;
+    // a change that loses more reports fails.
+    const truths = new Map(fleet.truth.daily.map((d) => [d.day, d]));
+    const recent = released.days.slice(-28);
+    const shortfall = (kind: 'dau' | 'wau' | 'mau') => {
+      const ratios = recent.map((d) => (d[kind]?.value ?? 0) / (truths.get(d.day)?.[kind] ?? 1));
+      return 1 - ratios.reduce((s, r) => s + r, 0) / ratios.length;
+    };
+    const measured = { dau: shortfall('dau'), wau: shortfall('wau'), mau: shortfall('mau') };
+    expect(measured.dau).toBeLessThan(BIAS_BOUND.dau);
+    expect(measured.wau).toBeLessThan(BIAS_BOUND.wau);
+    expect(measured.mau).toBeLessThan(BIAS_BOUND.mau);
   });
 });

@@ -145,3 +145,42 @@ describe('candor serve --simulate: live waves come from the same phones', () => 
     }
   });
 });
+
+describe('candor serve --simulate: stopping the demo', () => {
+  it('phones last used days ago log those reports as late at the end, and none is sent to be refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'candor-stop-'));
+    const lastDay = Date.UTC(2026, 10, 22, 12);
+    let clock = lastDay;
+    const collector = await startCollector({
+      port: 0,
+      keysDir: join(dir, 'keys'),
+      now: () => clock,
+      rateLimit: false,
+      log: { level: 'silent' },
+    });
+    try {
+      const fleet = createFleet({
+        target: collector.url,
+        devices: 60,
+        minutes: 1,
+        days: 14,
+        lifecycle: true,
+        seed: 11,
+        now: lastDay,
+        onDay: (start) => {
+          clock = start + 43_200_000;
+        },
+      });
+      await fleet.run();
+      // The demo goes live: the collector's clock is real time again, a few days after the history's last day.
+      const live = lastDay + 3 * 86_400_000;
+      clock = live;
+      const result = await fleet.finish(live);
+      expect(result.reportsLate).toBeGreaterThan(0);
+      expect(result.uploadsRejected).toBe(0);
+    } finally {
+      await collector.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

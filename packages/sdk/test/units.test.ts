@@ -146,6 +146,12 @@ describe('crash signatures', () => {
 
   it('reports the type name only when it looks like one', () => {
     expect(crashType(new RangeError('x'))).toBe('RangeError');
+    // Every built-in type keeps its name.
+    for (const name of ['Error', 'EvalError', 'SyntaxError', 'URIError', 'AggregateError', 'InternalError']) {
+      expect(crashType(Object.assign(new Error('x'), { name }))).toBe(name);
+    }
+    expect(crashType(new DOMException('x', 'AbortError'))).toBe('AbortError');
+    expect(crashType(Object.assign(new Error('x'), { name: 'DOMException' }))).toBe('DOMException');
     expect(crashType(Object.assign(new Error('x'), { name: 'QuotaExceededError' }))).toBe('QuotaExceededError');
     expect(crashType(Object.assign(new Error('x'), { name: 'alice@example.com' }))).toBe('Error');
     expect(crashType(Object.assign(new Error('x'), { name: 'AliceSmith' }))).toBe('Error');

@@ -14,6 +14,7 @@ const TARGETS: Record<string, () => Promise<Bench>> = {
   privacy: async () => (await import('../bench/privacy.js')).benchPrivacy,
   fuzz: async () => (await import('../bench/fuzz.js')).benchFuzz,
   prio3: async () => (await import('../bench/prio3.js')).benchPrio3,
+  late: async () => (await import('../bench/late.js')).benchLate,
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -36,7 +36,7 @@ export function describeFleetResult(result: FleetResult): string {
     `phones: ${result.phones} (${result.consenting} consented to telemetry)`,
     `people did: ${a.pageLoads} page loads, ${a.privatePageLoads} private page loads, ${a.searches} searches, ` +
       `${a.settingsChanges} settings changes, ${a.featureUses} feature uses, ${a.tracksPlayed} tracks, ${a.crashes} crashes`,
-    `uploads accepted: ${result.uploadsAccepted}, rejected: ${result.uploadsRejected}`,
+    `uploads accepted: ${result.uploadsAccepted}, rejected: ${result.uploadsRejected}; reports too late, not sent: ${result.reportsLate}`,
     activityLine(result),
     errors.length
       ? `sdk dropped samples: ${errors.map(([k, n]) => `${k}=${n}`).join(', ')}`

@@ -1,7 +1,7 @@
 import { candorBrowserRegistry, type Registry } from '@candor/protocol';
 import { createCandor } from '@candor/sdk';
 import { type ActivityTally, emptyTally, type PhoneProfile, randomProfile, SimulatedPhone } from './device.js';
-import { type Lifecycle, randomLifecycle, usesOn } from './lifecycle.js';
+import { type Lifecycle, type LifecycleShape, randomLifecycle, usesOn } from './lifecycle.js';
 import { seededRandom } from './random.js';
 import { type ActivityTruth, activityTruth } from './truth.js';
 
@@ -18,6 +18,8 @@ export interface FleetOptions {
    * phone is used on every day.
    */
   lifecycle?: boolean;
+  /** How the phones arrive and use the app, with `lifecycle` (default: the steady app). */
+  shape?: LifecycleShape;
   seed?: number;
   /** Phones uploading at once. */
   concurrency?: number;
@@ -50,6 +52,11 @@ export interface FleetResult {
   consenting: number;
   uploadsAccepted: number;
   uploadsRejected: number;
+  /**
+   * Reports the phones' SDKs dropped unsent because their day was already outside the collector's accepted window
+   * when the phone was next used (each is a `late` entry in that phone's transparency log).
+   */
+  reportsLate: number;
   /** What the simulated people did, summed over the fleet. */
   activity: ActivityTally;
   /** What the people who consented did outside private mode: exactly what the collector may learn of. */
@@ -60,7 +67,8 @@ export interface FleetResult {
   truth: ActivityTruth;
   /**
    * The same, as far as the collector can know it: a day's report leaves at the phone's next use, so a phone next
-   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report.
+   * used after the day's accepted window (REPORT_DAYS_LATE) has passed loses that day's report (its SDK drops it
+   * unsent, `reportsLate`).
    */
   deliveredTruth: ActivityTruth;
 }
@@ -86,8 +94,12 @@ export interface Fleet {
    * each phone's report for today, sent once the day has ended; returns the uploads the flushes made.
    */
   wave(count: number, minutes: number): Promise<number>;
-  /** Ends each phone's last simulated day (so its report is sent), shuts every SDK down and sums up. */
-  finish(): Promise<FleetResult>;
+  /**
+   * Ends each phone's last simulated day (so its report is sent), shuts every SDK down and sums up. With `now`
+   * (ms), no phone's clock is set before it: a fleet that has gone live ends in real time, so a phone last used
+   * days ago logs that report as late instead of sending it to be refused.
+   */
+  finish(now?: number): Promise<FleetResult>;
 }
 
 /** The fleet behind `simulateFleet`, kept alive so later waves come from the same phones (and installs). */
@@ -123,14 +135,25 @@ export function createFleet(options: FleetOptions): Fleet {
     delivered: Set<number>;
     /** The day whose report the next upload carries. */
     sending: number | null;
+    /** Ids of the reports its SDK dropped unsent as too late. */
+    late: Set<string>;
   }
   const everyDay: Lifecycle = { arrivalDay: 0, habit: 'daily', useChance: 1, churnDay: Number.POSITIVE_INFINITY };
   const phones: Entry[] = Array.from({ length: options.devices }, () => {
     const profile = randomProfile(random);
     const own = seededRandom(Math.floor(random() * 2 ** 32));
-    const lifecycle = options.lifecycle ? randomLifecycle(own, days) : everyDay;
+    const lifecycle = options.lifecycle ? randomLifecycle(own, days, options.shape) : everyDay;
     const clock = { now: firstDay + lifecycle.arrivalDay * DAY_MS };
-    return { profile, clock, lifecycle, random: own, usedOn: [], delivered: new Set<number>(), sending: null };
+    return {
+      profile,
+      clock,
+      lifecycle,
+      random: own,
+      usedOn: [],
+      delivered: new Set<number>(),
+      sending: null,
+      late: new Set<string>(),
+    };
   });
   const phoneOf = (entry: Entry): SimulatedPhone => {
     if (entry.phone) return entry.phone;
@@ -154,6 +177,12 @@ export function createFleet(options: FleetOptions): Fleet {
       },
       now: () => clock.now,
       flushIntervalMs: 0,
+      // The log is stored with the queue and rewritten at every storage update: a full one (100 reports) made
+      // the simulation spend most of its time copying it. Late entries are counted as they are logged.
+      transparencyLogSize: 4,
+    });
+    candor.onTransparencyLog((log) => {
+      for (const e of log) if (e.status === 'late') entry.late.add(e.report.id);
     });
     candor.setConsent(profile.consents ? 'granted' : 'denied');
     entry.phone = new SimulatedPhone(profile, candor, seededRandom(Math.floor(entry.random() * 2 ** 32)));
@@ -219,15 +248,16 @@ export function createFleet(options: FleetOptions): Fleet {
     );
     return uploadsAccepted - before;
   };
-  const finish = async (): Promise<FleetResult> => {
+  const finish = async (now = 0): Promise<FleetResult> => {
     const activity = emptyTally();
     const reportableActivity = emptyTally();
     const sdkErrors: Record<string, number> = {};
+    let reportsLate = 0;
     for (const entry of phones) {
       const { phone, clock } = entry;
       if (!phone) continue;
       // A day's report is sent at the first flush after the day ends: move past midnight and flush.
-      clock.now = (Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000;
+      clock.now = Math.max((Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000, now);
       entry.sending = entry.usedOn[entry.usedOn.length - 1] ?? null;
       await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
@@ -239,6 +269,7 @@ export function createFleet(options: FleetOptions): Fleet {
         if (n) sdkErrors[reason] = (sdkErrors[reason] ?? 0) + n;
       }
       await phone.candor.shutdown();
+      reportsLate += entry.late.size;
     }
     const reporting = phones.filter((entry) => entry.profile.consents);
     const [first, last] = [firstDay / DAY_MS, today / DAY_MS];
@@ -247,6 +278,7 @@ export function createFleet(options: FleetOptions): Fleet {
       consenting: phones.filter((p) => p.profile.consents).length,
       uploadsAccepted,
       uploadsRejected,
+      reportsLate,
       activity,
       reportableActivity,
       sdkErrors,

@@ -1,4 +1,5 @@
 import type { ActiveDaysShare, ActivityCohort, ActivityDay, ActivityResult, Estimate } from '@candor/protocol';
+import { REPORT_DAYS_LATE } from '@candor/protocol/report/day';
 import { fetchActivity } from '../api.js';
 import { type Child, h, uid } from '../dom.js';
 import { addFigure, axisLabel, type TableCell } from '../figure.js';
@@ -42,6 +43,7 @@ function activityNotes(result: ActivityResult): Child[] {
   return [
     `Each device-day is protected by ε = ${p.epsilon}, δ = ${p.delta} for all of its day’s figures together; the daily releases these are derived from (${p.releases.map((r) => r.metric).join(', ')}) use ε = ${formatNumber(spent)} of it, and deriving spends nothing more.`,
     `Numbers carry noise; ± and error bars are ${Math.round(p.confidence * 100)}% intervals. Released through ${result.releasedThrough}; later days are still open and not counted.`,
+    `Figures count the device-days whose report arrived within ${REPORT_DAYS_LATE} days. Where an app can only send at its next use (web pages), installs used less often than that, and each install’s last day before it stops, are not counted: active devices read low and retention high.`,
   ];
 }
 

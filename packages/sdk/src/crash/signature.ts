@@ -17,8 +17,7 @@ import { toHex, utf8 } from '../util/bytes.js';
 
 export const MAX_SIGNATURE_FRAMES = 8;
 const TYPE_PATTERN = /^[A-Za-z_$][\w$.]{0,63}$/;
-const KNOWN_TYPES =
-  /^(?:Error|EvalError|RangeError|ReferenceError|SyntaxError|TypeError|URIError|AggregateError|DOMException|InternalError)$/;
+/** Type names kept: the built-in ones (Error, TypeError, DOMException ...) and the app's own that read as such. */
 const TYPE_SUFFIX = /(?:Error|Exception|Abort|Failure|Fault)$/;
 const FOREIGN_SOURCE =
   /node_modules|^node:|^internal[/:]|extension:\/\/|^native|<anonymous>|\beval\b|^blob:|^data:|\[native code\]/;
@@ -30,7 +29,7 @@ export function crashType(error: unknown): string {
       ? (error as { name?: unknown }).name
       : undefined;
   if (typeof name !== 'string' || !TYPE_PATTERN.test(name)) return 'Error';
-  return KNOWN_TYPES.test(name) || TYPE_SUFFIX.test(name) ? name : 'Error';
+  return TYPE_SUFFIX.test(name) ? name : 'Error';
 }
 
 /**

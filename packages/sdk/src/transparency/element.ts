@@ -32,6 +32,7 @@ const STATUS: Record<TransparencyEntry['status'], string> = {
   retrying: 'not delivered yet; it will be sent again',
   rejected: 'refused by the collector; it will not be sent again',
   dropped: 'withdrawn when data sharing was turned off',
+  late: 'not sent: the app was next used too late for this day to be counted, so it was deleted here',
 };
 
 export const NEVER_SENT = [

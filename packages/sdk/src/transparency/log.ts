@@ -10,9 +10,11 @@ export interface TransparencyEntry {
   collector: string;
   /**
    * accepted (2xx); rejected (4xx, dropped); retrying (5xx or network error, it will be sent again); dropped
-   * (consent was withdrawn while it was being sent, so it will not be sent again).
+   * (consent was withdrawn while it was being sent, so it will not be sent again); late (not sent: its day was
+   * already outside the days the collector accepts, protocol report/day.ts, so it was dropped on the device;
+   * `sentAt` is then when it was dropped).
    */
-  status: 'accepted' | 'rejected' | 'retrying' | 'dropped';
+  status: 'accepted' | 'rejected' | 'retrying' | 'dropped' | 'late';
   httpStatus: number | null;
   /**
    * The report as recorded. A metric the registry marks `prio3` is this device's own record only: it left as two

@@ -191,7 +191,7 @@ export class Sender {
   ): Promise<UploadOutcome> {
     const host = this.host;
     const send = async (refresh: boolean) =>
-      (await import('./send.js')).sealAndSend(host, batch, key, refresh, keepalive, signal);
+      (await import('./send.js')).sealAndSend(host, batch, key, refresh, keepalive, signal, appendToLog);
     const first = await send(false);
     if (first.kind !== 'unknown-key') return first;
     // While hiding there is no time for another round trip: the reports stay stored for the next page.

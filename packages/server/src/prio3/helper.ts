@@ -16,7 +16,7 @@ import { discreteLaplace, type Noise } from '../release/noise.js';
 import { BatchMismatch, ownNoisedShare } from './leader.js';
 import { helperPrepare, readSharedSecret, vdafOf } from './prepare.js';
 import { plannedFor } from './release.js';
-import { Prio3Store } from './store.js';
+import { Prio3Store, type Row, valuesList } from './store.js';
 import {
   type AggregateItemResult,
   type AggregateRequest,
@@ -107,6 +107,27 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     const results: AggregateItemResult[] = [];
     const outputs: { id: string; metric: string; app: string; day: string; output: string | null }[] = [];
     const seenNow = new Set<string>();
+    // What the job needs to know of earlier ones, in two queries for the whole job rather than two per report.
+    const known = async (sql: string, column: string, values: string[], key: (r: Row) => string) => {
+      if (!values.length) return new Set<string>();
+      const list = valuesList(
+        values.map((v) => ({ [column]: v })),
+        [column],
+      );
+      return new Set((await store.query(`${sql} WHERE ${column} IN (${list.sql})`, list.params)).map(key));
+    };
+    const seenBefore = await known(
+      'SELECT id, metric FROM p3_outputs',
+      'id',
+      items.map((i) => i.id),
+      (r) => `${r.id}|${r.metric}`,
+    );
+    const collectedCells = await known(
+      'SELECT app, day, metric FROM p3_collected',
+      'day',
+      [...new Set(items.map((i) => i.day))],
+      (r) => `${r.app}|${r.day}|${r.metric}`,
+    );
     for (const item of items) {
       const key = `${item.id}|${item.metric}`;
       const reject = (reason: string) => {
@@ -115,23 +136,11 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
           outputs.push({ id: item.id, metric: item.metric, app: item.app, day: item.day, output: null });
         seenNow.add(key);
       };
-      const seen = await store.query('SELECT 1 FROM p3_outputs WHERE id = $id AND metric = $metric', {
-        id: item.id,
-        metric: item.metric,
-      });
-      if (seen.length || seenNow.has(key)) {
+      if (seenBefore.has(key) || seenNow.has(key)) {
         results.push({ id: item.id, metric: item.metric, ok: false, reason: 'report replayed' });
         continue;
       }
-      const collected = await store.query(
-        'SELECT 1 FROM p3_collected WHERE app = $app AND day = $day AND metric = $metric',
-        {
-          app: item.app,
-          day: item.day,
-          metric: item.metric,
-        },
-      );
-      if (collected.length) {
+      if (collectedCells.has(`${item.app}|${item.day}|${item.metric}`)) {
         reject('batch already collected');
         continue;
       }
@@ -183,8 +192,10 @@ export async function startHelper(options: HelperOptions): Promise<Helper> {
     const response: AggregateResponse = { items: results };
     // The outputs, the replay guard and the job's answer are kept in one transaction.
     await store.transaction(async (run) => {
-      for (const o of outputs)
-        await run('INSERT INTO p3_outputs VALUES ($id, $metric, $app, $day, $output) ON CONFLICT DO NOTHING', o);
+      if (outputs.length) {
+        const { sql, params } = valuesList(outputs, ['id', 'metric', 'app', 'day', 'output']);
+        await run(`INSERT INTO p3_outputs VALUES ${sql} ON CONFLICT DO NOTHING`, params);
+      }
       await run('INSERT INTO p3_jobs VALUES ($job, $response)', { job, response: JSON.stringify(response) });
     });
     const rejected = results.filter((r) => !r.ok).length;

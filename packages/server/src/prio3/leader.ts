@@ -7,7 +7,7 @@ import type { Noise } from '../release/noise.js';
 import type { CellLine, GroupingRelease } from '../release/types.js';
 import { type LeaderStart, leaderFinish, leaderInit, type SharedSecret, vdafOf } from './prepare.js';
 import { drawNoise, noiseScales, plannedFor, releaseLines } from './release.js';
-import type { Prio3Store } from './store.js';
+import { type Prio3Store, type Row, valuesList } from './store.js';
 import {
   type AggregateRequest,
   type AggregateResponse,
@@ -31,6 +31,9 @@ export interface LeaderOptions {
   fetch?: typeof fetch;
 }
 
+/** p3_reports' columns as a report brings them (then `job` and `state`). */
+const P3_REPORT_COLUMNS = ['id', 'metric', 'app', 'registry', 'day', 'public', 'leader', 'helper'];
+
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 
 /**
@@ -46,39 +49,55 @@ export class Prio3Leader {
   private again = false;
   private closed = false;
   private readonly fetch: typeof fetch;
+  /** Shares waiting for the next write, and that write (not started yet). */
+  private incoming: Row[] = [];
+  private keeping: Promise<void> | null = null;
 
   constructor(private readonly options: LeaderOptions) {
     this.fetch = options.fetch ?? fetch;
   }
 
-  /** Keeps the secret-shared values of accepted reports; called before their rows are stored. */
+  /**
+   * Keeps the secret-shared values of accepted reports; called before their rows are stored. Uploads arriving
+   * while a write waits share the next one (a group commit): one statement for all of them.
+   */
   async accept(reports: readonly Report[]): Promise<void> {
-    const rows: [Report, string, Prio3Value][] = [];
+    const rows: Row[] = [];
     for (const report of reports) {
       const registry = this.options.registries.get(report.app, report.registry);
       for (const [metric, value] of Object.entries(report.metrics)) {
-        if (registry?.metrics[metric]?.prio3) rows.push([report, metric, value as Prio3Value]);
+        if (!registry?.metrics[metric]?.prio3) continue;
+        const v = value as Prio3Value;
+        const { id, app, registry: version, day } = report;
+        rows.push({ id, metric, app, registry: version, day, public: v.public, leader: v.leader, helper: v.helper });
       }
     }
     if (!rows.length) return;
-    await this.options.store.transaction(async (run) => {
-      for (const [r, metric, v] of rows) {
+    this.incoming.push(...rows);
+    if (!this.keeping) {
+      const write = this.options.store.transaction(async (run) => {
+        // From here on arrivals wait for the next write.
+        this.keeping = null;
+        const seen = new Set<string>();
+        const batch = this.incoming.splice(0).filter((r) => {
+          const key = `${r.id}|${r.metric}`;
+          return !seen.has(key) && seen.add(key);
+        });
+        const { sql, params } = valuesList(batch, P3_REPORT_COLUMNS);
         await run(
-          `INSERT INTO p3_reports VALUES ($id, $metric, $app, $registry, $day, $public, $leader, $helper, NULL, 'pending')
-           ON CONFLICT DO NOTHING`,
-          {
-            id: r.id,
-            metric,
-            app: r.app,
-            registry: r.registry,
-            day: r.day,
-            public: v.public,
-            leader: v.leader,
-            helper: v.helper,
-          },
+          `INSERT INTO p3_reports SELECT *, NULL, 'pending' FROM (VALUES ${sql}) ON CONFLICT DO NOTHING`,
+          params,
         );
-      }
-    });
+      });
+      this.keeping = write;
+      // A write that failed before it took its rows fails every upload waiting on it: their rows go too.
+      write.catch(() => {
+        if (this.keeping !== write) return;
+        this.keeping = null;
+        this.incoming = [];
+      });
+    }
+    await this.keeping;
     this.soon(0);
   }
 
@@ -208,20 +227,19 @@ export class Prio3Leader {
         rejected.push([item.id, item.metric]);
       }
     }
+    // Every report of the job ends verified (its output share kept) or rejected; either way its shares are cleared.
     await store.transaction(async (run) => {
-      for (const o of outputs) {
-        await run('INSERT INTO p3_outputs VALUES ($id, $metric, $app, $day, $output) ON CONFLICT DO NOTHING', o);
-        await run(
-          `UPDATE p3_reports SET state = 'done', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`,
-          { id: o.id, metric: o.metric },
-        );
+      if (outputs.length) {
+        const { sql, params } = valuesList(outputs, ['id', 'metric', 'app', 'day', 'output']);
+        await run(`INSERT INTO p3_outputs VALUES ${sql} ON CONFLICT DO NOTHING`, params);
       }
-      for (const [id, metric] of rejected) {
-        await run(
-          `UPDATE p3_reports SET state = 'rejected', public = '', leader = '', helper = '' WHERE id = $id AND metric = $metric`,
-          { id: id as string, metric: metric as string },
-        );
-      }
+      const done = valuesList(outputs, ['id', 'metric']);
+      await run(
+        `UPDATE p3_reports SET state = CASE WHEN (id, metric) IN (${outputs.length ? done.sql : '(NULL, NULL)'})
+           THEN 'done' ELSE 'rejected' END, public = '', leader = '', helper = ''
+         WHERE job = $job AND state = 'pending'`,
+        { ...done.params, job },
+      );
     });
     if (rejected.length) this.options.log.warn({ rejected: rejected.length }, 'prio3 shares failed verification');
     return true;

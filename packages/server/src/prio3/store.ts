@@ -25,6 +25,22 @@ const SCHEMA = [
 
 export type Row = Record<string, string | number | null>;
 
+/**
+ * Rows as one `VALUES` list with named parameters, for one statement over many rows: DuckDB's cost is mostly per
+ * statement (a few ms each), so a statement per report was most of the Prio3 aggregators' time.
+ */
+export function valuesList(rows: readonly Row[], columns: readonly string[]): { sql: string; params: Row } {
+  const params: Row = {};
+  const tuples = rows.map((row, i) => {
+    const names = columns.map((column) => {
+      params[`${column}_${i}`] = row[column] ?? null;
+      return `$${column}_${i}`;
+    });
+    return `(${names.join(', ')})`;
+  });
+  return { sql: tuples.join(', '), params };
+}
+
 export class Prio3Store {
   private queue: Promise<unknown> = Promise.resolve();
 
