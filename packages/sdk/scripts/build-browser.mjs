@@ -4,9 +4,10 @@
 //   node scripts/build-browser.mjs            build into dist/browser and print sizes
 //   node scripts/build-browser.mjs --json     the same, sizes as JSON (used by `candor bench sdk`)
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { init, parse } from 'es-module-lexer';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,7 +43,7 @@ export async function buildBrowserBundle(outdir = join(root, 'dist/browser')) {
     plugins: [protocolFromSource],
     logLevel: 'warning',
   });
-  return bundleSizes(outdir);
+  return await bundleSizes(outdir);
 }
 
 /**
@@ -50,7 +51,7 @@ export async function buildBrowserBundle(outdir = join(root, 'dist/browser')) {
  * loading candor.min.js loads it too (the entry and the chunks it imports statically, transitively). The size
  * target is on those together; the rest loads on demand.
  */
-export function bundleSizes(dir) {
+export async function bundleSizes(dir) {
   const files = [];
   const walk = (d) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
@@ -63,17 +64,31 @@ export function bundleSizes(dir) {
     }
   };
   walk(dir);
-  const withCore = new Set();
+  const withCore = await coreFiles(dir, 'candor.min.js');
+  return files.map((f) => ({ ...f, withCore: withCore.has(f.file) })).sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/**
+ * The files a page loads along with `entry` (paths relative to `dir`, the entry included): every chunk reachable
+ * through static imports of any form (`import {x} from`, bare `import "./chunk.js"` kept for side effects,
+ * `export ... from`), transitively. Dynamic `import()` loads on demand and is not followed.
+ */
+export async function coreFiles(dir, entry) {
+  await init;
+  const core = new Set();
   const visit = (file) => {
-    if (withCore.has(file)) return;
-    withCore.add(file);
-    const text = readFileSync(join(dir, file), 'utf8');
-    for (const [, spec] of text.matchAll(/(?:^|[;}])\s*import\s*[^;(]*?from\s*"(\.[^"]+)"/g)) {
-      visit(join(file, '..', spec).replace(/^\.\//, ''));
+    if (core.has(file)) return;
+    core.add(file);
+    const [imports] = parse(readFileSync(join(dir, file), 'utf8'), file);
+    for (const { n: spec, d } of imports) {
+      // d === -1: a static import or re-export; dynamic imports and import.meta have d >= 0 / -2.
+      if (d !== -1 || !spec) continue;
+      if (!spec.startsWith('.')) throw new Error(`${file} imports ${spec}: a browser bundle chunk may import only chunks`);
+      visit(relative(dir, join(dir, dirname(file), spec)));
     }
   };
-  visit('candor.min.js');
-  return files.map((f) => ({ ...f, withCore: withCore.has(f.file) })).sort((a, b) => a.file.localeCompare(b.file));
+  visit(entry);
+  return core;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
