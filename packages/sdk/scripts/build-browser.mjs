@@ -83,7 +83,8 @@ export async function coreFiles(dir, entry) {
     for (const { n: spec, d } of imports) {
       // d === -1: a static import or re-export; dynamic imports and import.meta have d >= 0 / -2.
       if (d !== -1 || !spec) continue;
-      if (!spec.startsWith('.')) throw new Error(`${file} imports ${spec}: a browser bundle chunk may import only chunks`);
+      if (!spec.startsWith('.'))
+        throw new Error(`${file} imports ${spec}: a browser bundle chunk may import only chunks`);
       visit(relative(dir, join(dir, dirname(file), spec)));
     }
   };
