@@ -3,6 +3,8 @@ export * from './activity/history.js';
 export * from './activity/metrics.js';
 export * from './activity/section.js';
 export * from './metrics/buckets.js';
+export * from './metrics/release-buckets.js';
+export * from './prio3/schema.js';
 export * from './prio3/spec.js';
 export * from './privacy/contribution.js';
 export * from './privacy/facts.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RELEASE_BUCKET_COUNT } from '../metrics/buckets.js';
+import { RELEASE_BUCKET_COUNT } from '../metrics/release-buckets.js';
 import { defineRegistry, type MetricDefinition } from '../registry/schema.js';
 import { prio3Kind, prio3Measurement } from './spec.js';
 

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { RELEASE_BUCKET_COUNT, releaseBucket } from '../metrics/buckets.js';
+import { RELEASE_BUCKET_COUNT, releaseBucket } from '../metrics/release-buckets.js';
 import type { MetricDefinition, MetricType } from '../registry/schema.js';
 import type { Distribution } from '../report/schema.js';
 
@@ -129,22 +128,6 @@ export function prio3Measurement(
       throw new Error(`a ${def.type} cannot be secret-shared with Prio3`);
   }
 }
-
-const base64url = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/^[A-Za-z0-9_-]+$/, 'base64url without padding');
-
-/**
- * A secret-shared metric's value in a report: base64url strings, sized for the largest circuit (a Histogram over
- * the release buckets); exact lengths are checked when the shares are decoded for aggregation.
- */
-export const Prio3ValueSchema = z.strictObject({
-  public: base64url(128).or(z.literal('')),
-  leader: base64url(8192),
-  helper: base64url(1024),
-});
 
 /** What a secret-shared metric's value looks like in a report. */
 export interface Prio3Value {

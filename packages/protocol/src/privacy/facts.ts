@@ -1,4 +1,5 @@
-import { BUCKETS_PER_DOUBLING, bucketLowerBound, RELEASE_BUCKETS_PER_DOUBLING } from '../metrics/buckets.js';
+import { BUCKETS_PER_DOUBLING, bucketLowerBound } from '../metrics/buckets.js';
+import { RELEASE_BUCKETS_PER_DOUBLING } from '../metrics/release-buckets.js';
 import { DIMENSIONS, type Dimension } from '../query/types.js';
 import type { MetricDefinition, MetricType } from '../registry/schema.js';
 import { OS_NAMES } from '../report/schema.js';

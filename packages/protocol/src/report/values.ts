@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ActivitySchema, activityProblem } from '../activity/section.js';
 import { bucketIndex, bucketLowerBound, MAX_BUCKETED_VALUE } from '../metrics/buckets.js';
-import { Prio3ValueSchema } from '../prio3/spec.js';
+import { Prio3ValueSchema } from '../prio3/schema.js';
 import { type ContributionBounds, contributionBounds } from '../privacy/contribution.js';
 import type { MetricDefinition, Registry } from '../registry/schema.js';
 import { registrableDomain } from '../site.js';
