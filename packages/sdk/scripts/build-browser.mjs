@@ -12,6 +12,9 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const protocolSrc = fileURLToPath(new URL('../../protocol/src/', import.meta.url));
+/** Resolved by hand below, so esbuild does not read the package's `sideEffects` itself. */
+const protocolSideEffects =
+  JSON.parse(readFileSync(new URL('../../protocol/package.json', import.meta.url), 'utf8')).sideEffects !== false;
 
 /** Bundles from TypeScript sources (the protocol package included), so it never depends on a stale tsc build. */
 const protocolFromSource = {
@@ -19,7 +22,35 @@ const protocolFromSource = {
   setup(b) {
     b.onResolve({ filter: /^@candor\/protocol(\/.*)?$/ }, (args) => {
       const sub = args.path.slice('@candor/protocol'.length).replace(/^\//, '');
-      return { path: join(protocolSrc, `${sub || 'index'}.ts`) };
+      return { path: join(protocolSrc, `${sub || 'index'}.ts`), sideEffects: protocolSideEffects };
+    });
+  },
+};
+
+/**
+ * CommonJS packages in the bundle, with the names imported from them. esbuild puts its CommonJS interop helpers
+ * in a chunk that every entry imports, used or not, so the core page would load them for code only an on-demand
+ * chunk holds. Each package is bundled to ESM on its own first: the same code, with the interop inside it.
+ */
+const commonJsPackages = { buffer: ['Buffer'] };
+
+const commonJsAsEsm = {
+  name: 'candor-commonjs-as-esm',
+  setup(b) {
+    const filter = new RegExp(`^(${Object.keys(commonJsPackages).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'commonjs-as-esm', pluginData: args.resolveDir }));
+    b.onLoad({ filter: /.*/, namespace: 'commonjs-as-esm' }, async (args) => {
+      const names = commonJsPackages[args.path].join(', ');
+      const result = await build({
+        stdin: { contents: `export { ${names} } from '${args.path}';`, resolveDir: args.pluginData },
+        bundle: true,
+        format: 'esm',
+        target: 'es2022',
+        platform: 'browser',
+        write: false,
+        logLevel: 'warning',
+      });
+      return { contents: result.outputFiles[0].text, loader: 'js' };
     });
   },
 };
@@ -40,7 +71,7 @@ export async function buildBrowserBundle(outdir = join(root, 'dist/browser')) {
     outdir,
     entryNames: '[name].min',
     chunkNames: 'chunks/[name]-[hash].min',
-    plugins: [protocolFromSource],
+    plugins: [protocolFromSource, commonJsAsEsm],
     logLevel: 'warning',
   });
   return await bundleSizes(outdir);
