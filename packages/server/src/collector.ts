@@ -299,7 +299,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  const keyRefresh = setInterval(() => void keys.refresh().catch(() => {}), 60_000);
+  // Rotations done by another process (`candor keys rotate`): report keys and gateway keys alike.
+  const keyRefresh = setInterval(() => {
+    void keys.refresh().catch(() => {});
+    void ohttpKeys.refresh().catch(() => {});
+  }, 60_000);
   keyRefresh.unref();
   const releasing = setInterval(
     () => {
@@ -326,7 +330,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     store,
     stats,
     handle: async (request) => app.fetch(request),
-    reloadKeys: () => keys.refresh(),
+    reloadKeys: async () => {
+      await Promise.all([keys.refresh(), ohttpKeys.refresh()]);
+    },
     close() {
       closing ??= (async () => {
         clearInterval(keyRefresh);

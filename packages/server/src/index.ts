@@ -12,6 +12,7 @@ export {
   createKey,
   DEFAULT_GRACE_MS,
   ensureKey,
+  type KeyKind,
   KeyRing,
   readKeys,
   rotateKeys,

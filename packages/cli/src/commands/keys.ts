@@ -1,9 +1,10 @@
-// `candor keys`: HPKE key configs (create, rotate, list) and query tokens (create, list, revoke).
+// `candor keys`: HPKE report keys and Oblivious HTTP gateway keys (create, rotate, list) and query tokens.
 import { parseArgs } from 'node:util';
 import {
   createKey,
   createToken,
   DEFAULT_GRACE_MS,
+  type KeyKind,
   listTokens,
   readKeys,
   revokeToken,
@@ -13,10 +14,11 @@ import {
 const USAGE = `usage: candor keys <command> [--keys DIR]
 
 HPKE keys (private keys are written with mode 0600):
-  create                      add a key; it becomes the one clients seal to
-  rotate [--grace-days N]     add a key and retire the current ones after N days (default 7); devices that
-                              still hold an old config can upload until then
-  list                        list keys, newest first, with their state
+  create                      add a report key; it becomes the one clients seal to
+  rotate [--grace-days N]     add a report key and an Oblivious HTTP gateway key, and retire the current ones
+                              after N days (default 7); devices that still hold an old config can upload
+                              until then, and fetch the new one after
+  list                        list report keys and gateway keys, newest first, with their state
 
 query tokens (only a SHA-256 of each is stored):
   token create NAME           create a token and print it once
@@ -58,25 +60,38 @@ export async function run(argv: string[]): Promise<number> {
         console.error('candor keys rotate: --grace-days must be a number of days >= 0');
         return 2;
       }
-      const key = await rotateKeys(dir, days * 86_400_000);
+      // One instant for both, so the report key and the gateway key retire together.
+      const now = new Date();
+      const key = await rotateKeys(dir, days * 86_400_000, now);
+      const gateway = await rotateKeys(dir, days * 86_400_000, now, 'ohttp');
       console.log(
-        `created key ${key.id}; older keys retire in ${days} day(s). Running collectors pick it up within a minute.`,
+        `created report key ${key.id} and gateway key ${gateway.id}; older keys retire in ${days} day(s). ` +
+          'Running collectors pick them up within a minute.',
       );
       return 0;
     }
     case 'list': {
-      const keys = await readKeys(dir);
-      if (keys.length === 0) console.log(`no keys in ${dir} (candor keys create)`);
       const now = Date.now();
-      for (const key of keys) {
-        const state =
-          key.retiresAt === null
-            ? 'active'
-            : Date.parse(key.retiresAt) > now
-              ? `retiring ${key.retiresAt}`
-              : `retired ${key.retiresAt}`;
-        console.log(`${String(key.id).padStart(3)}  ${key.createdAt}  ${state.padEnd(34)}  ${key.publicKey}`);
+      const kinds: [KeyKind, string][] = [
+        ['hpke', 'report'],
+        ['ohttp', 'gateway'],
+      ];
+      let listed = 0;
+      for (const [kind, label] of kinds) {
+        for (const key of await readKeys(dir, kind)) {
+          const state =
+            key.retiresAt === null
+              ? 'active'
+              : Date.parse(key.retiresAt) > now
+                ? `retiring ${key.retiresAt}`
+                : `retired ${key.retiresAt}`;
+          console.log(
+            `${label.padEnd(7)}  ${String(key.id).padStart(3)}  ${key.createdAt}  ${state.padEnd(34)}  ${key.publicKey}`,
+          );
+          listed++;
+        }
       }
+      if (listed === 0) console.log(`no keys in ${dir} (candor keys create)`);
       return 0;
     }
     case 'token': {

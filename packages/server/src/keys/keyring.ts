@@ -13,20 +13,27 @@ import { writePrivateFile } from './files.js';
 /** How long a rotated-out key keeps opening reports, so devices holding the old config can still upload. */
 export const DEFAULT_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** One HPKE key as stored on disk in `hpke-<id>.json` (mode 0600). */
+/** One X25519 key as stored on disk in `<prefix>-<id>.json` (mode 0600). */
 export interface StoredKey {
   id: number;
   /** Raw X25519 keys, base64url. */
   publicKey: string;
   privateKey: string;
   createdAt: string;
-  /** Set when the key was rotated out: it opens reports until then, and is no longer served. */
+  /** Set when the key was rotated out: it opens requests until then, and is no longer served. */
   retiresAt: string | null;
 }
 
-const KEY_FILE = /^hpke-(\d{1,3})\.json$/;
+/**
+ * Which keys a set of files holds: `hpke` for the report keys, `ohttp` for the Oblivious HTTP gateway's keys
+ * (kept apart, so a relayed upload is opened with two independent keys). Both share one lifecycle: ids 0-255,
+ * newest first, rotation with a grace period.
+ */
+export type KeyKind = 'hpke' | 'ohttp';
 
-export async function readKeys(dir: string): Promise<StoredKey[]> {
+const keyFile = (kind: KeyKind) => new RegExp(`^${kind}-(\\d{1,3})\\.json$`);
+
+export async function readKeys(dir: string, kind: KeyKind = 'hpke'): Promise<StoredKey[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -34,17 +41,20 @@ export async function readKeys(dir: string): Promise<StoredKey[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  const pattern = keyFile(kind);
   const keys: StoredKey[] = [];
   for (const name of names) {
-    if (!KEY_FILE.test(name)) continue;
-    keys.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as StoredKey);
+    if (!pattern.test(name)) continue;
+    const key = JSON.parse(await readFile(join(dir, name), 'utf8')) as StoredKey;
+    // Gateway keys written before rotation existed carry no retiresAt: they are active.
+    keys.push({ ...key, retiresAt: key.retiresAt ?? null });
   }
   // Newest first: the order clients see in GET /v1/keys.
   return keys.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
 }
 
-async function writeKey(dir: string, key: StoredKey): Promise<void> {
-  await writePrivateFile(dir, `hpke-${key.id}.json`, `${JSON.stringify(key, null, 2)}\n`);
+async function writeKey(dir: string, key: StoredKey, kind: KeyKind): Promise<void> {
+  await writePrivateFile(dir, `${kind}-${key.id}.json`, `${JSON.stringify(key, null, 2)}\n`);
 }
 
 function nextKeyId(keys: StoredKey[]): number {
@@ -58,8 +68,8 @@ function nextKeyId(keys: StoredKey[]): number {
 }
 
 /** Creates a new key; it becomes the one served first. */
-export async function createKey(dir: string, now = new Date()): Promise<StoredKey> {
-  const existing = await readKeys(dir);
+export async function createKey(dir: string, now = new Date(), kind: KeyKind = 'hpke'): Promise<StoredKey> {
+  const existing = await readKeys(dir, kind);
   const { publicKey, privateKey } = generateX25519KeyPair();
   const key: StoredKey = {
     id: nextKeyId(existing),
@@ -69,26 +79,34 @@ export async function createKey(dir: string, now = new Date()): Promise<StoredKe
     createdAt: new Date(Math.max(now.getTime(), ...existing.map((k) => Date.parse(k.createdAt) + 1))).toISOString(),
     retiresAt: null,
   };
-  await writeKey(dir, key);
+  await writeKey(dir, key, kind);
   return key;
 }
 
 /** Creates a new key and gives every active key a retirement time `graceMs` from now. */
-export async function rotateKeys(dir: string, graceMs = DEFAULT_GRACE_MS, now = new Date()): Promise<StoredKey> {
-  const existing = await readKeys(dir);
+export async function rotateKeys(
+  dir: string,
+  graceMs = DEFAULT_GRACE_MS,
+  now = new Date(),
+  kind: KeyKind = 'hpke',
+): Promise<StoredKey> {
+  const existing = await readKeys(dir, kind);
   const retiresAt = new Date(now.getTime() + graceMs).toISOString();
   for (const key of existing) {
-    if (key.retiresAt === null) await writeKey(dir, { ...key, retiresAt });
+    if (key.retiresAt === null) await writeKey(dir, { ...key, retiresAt }, kind);
   }
-  return createKey(dir, now);
+  return createKey(dir, now, kind);
 }
 
-/** Creates a first key when the directory has none. */
-export async function ensureKey(dir: string): Promise<{ key: StoredKey; created: boolean }> {
-  const keys = await readKeys(dir);
+/** Creates a first key when the directory has none active. */
+export async function ensureKey(
+  dir: string,
+  kind: KeyKind = 'hpke',
+): Promise<{ key: StoredKey; created: boolean }> {
+  const keys = await readKeys(dir, kind);
   const active = keys.find((k) => k.retiresAt === null);
   if (active) return { key: active, created: false };
-  return { key: await createKey(dir), created: true };
+  return { key: await createKey(dir, new Date(), kind), created: true };
 }
 
 function toConfig(key: StoredKey): KeyConfig {
@@ -102,9 +120,9 @@ function toConfig(key: StoredKey): KeyConfig {
 }
 
 /**
- * The keys the running collector opens reports with. Rotation may happen in another process (`candor keys
- * rotate`), so the ring re-reads the directory periodically and when an unknown key id arrives (at most once a
- * few seconds, so unknown ids cannot make it hammer the disk).
+ * The keys the running collector opens reports (or, with kind `ohttp`, relayed requests) with. Rotation may
+ * happen in another process (`candor keys rotate`), so the ring re-reads the directory periodically and when an
+ * unknown key id arrives (at most once a few seconds, so unknown ids cannot make it hammer the disk).
  */
 export class KeyRing {
   private recipients = new Map<number, { key: StoredKey; recipient: HpkeRecipient }>();
@@ -114,10 +132,11 @@ export class KeyRing {
   private constructor(
     readonly dir: string,
     private readonly now: () => number,
+    readonly kind: KeyKind,
   ) {}
 
-  static async open(dir: string, now: () => number = Date.now): Promise<KeyRing> {
-    const ring = new KeyRing(dir, now);
+  static async open(dir: string, now: () => number = Date.now, kind: KeyKind = 'hpke'): Promise<KeyRing> {
+    const ring = new KeyRing(dir, now, kind);
     await ring.refresh();
     return ring;
   }
@@ -125,7 +144,7 @@ export class KeyRing {
   async refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       const next = new Map<number, { key: StoredKey; recipient: HpkeRecipient }>();
-      for (const key of await readKeys(this.dir)) {
+      for (const key of await readKeys(this.dir, this.kind)) {
         const previous = this.recipients.get(key.id);
         const recipient =
           previous && previous.key.privateKey === key.privateKey
@@ -156,12 +175,16 @@ export class KeyRing {
     return entry && this.usable(entry.key) ? entry.recipient : undefined;
   }
 
-  /** What GET /v1/keys serves: every usable key, newest first; clients seal to the first. */
-  configs(): KeyConfigList {
-    const keys = [...this.recipients.values()]
+  /** Every usable key, newest first. */
+  usableKeys(): StoredKey[] {
+    return [...this.recipients.values()]
       .map((e) => e.key)
       .filter((k) => this.usable(k))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return { keys: keys.map(toConfig) };
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+  }
+
+  /** What GET /v1/keys serves: every usable key, newest first; clients seal to the first. */
+  configs(): KeyConfigList {
+    return { keys: this.usableKeys().map(toConfig) };
   }
 }

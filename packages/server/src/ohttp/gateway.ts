@@ -79,7 +79,13 @@ export function mountGateway(app: Hono, deps: GatewayDeps): void {
     if (body === 'too-large') {
       return reject(c, problem(413, 'too-large', 'Encapsulated request too large', { field: 'body' }));
     }
-    const result = decapsulateRequest(body, (id) => deps.keys.recipientFor(id));
+    let result = decapsulateRequest(body, (id) => deps.keys.recipientFor(id));
+    if (!result.ok && result.failure.reason === 'key') {
+      // Perhaps a key rotated in by another process (`candor keys rotate`): re-read the keys (rate limited) and
+      // try once more. A retired key stays refused, so its clients fetch the configuration again.
+      await deps.keys.refreshIfStale();
+      result = decapsulateRequest(body, (id) => deps.keys.recipientFor(id));
+    }
     if (!result.ok) {
       const { reason, detail } = result.failure;
       if (reason === 'key') {
