@@ -4,7 +4,7 @@
 // collector must see no device address or user agent, in its requests, its logs or anything it stored.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import {
   PROBLEM_OHTTP_KEY,
 } from '@candor/protocol';
 import { createCandor, memoryQueueStorage } from '@candor/sdk';
-import { DuckDbStore } from '@candor/server';
+import { DuckDbStore, readKeys } from '@candor/server';
 import { freePort, waitFor } from '@candor/server/testing';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -231,6 +231,84 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
       expect(bytes.includes(DEVICE_ADDRESS), file).toBe(false);
       expect(bytes.includes('probe-ua-relay'), file).toBe(false);
     }
+  });
+
+  it('`candor keys rotate` while serving: a new gateway key is served, and a device refetches and still uploads', async () => {
+    const parties = await startParties();
+    const keysUrl = parties.collectorUrl + OHTTP_PATHS.keys;
+    const servedIds = async () =>
+      decodeKeyConfigs(new Uint8Array(await (await fetch(keysUrl)).arrayBuffer())).map((c) => c.keyId);
+    const [oldId] = await servedIds();
+    // The device's clock, two minutes either side of a UTC midnight: each flush sends the day before, and both
+    // the report key (max-age 5 min) and the gateway configuration (a day) fetched at t1 are still fresh at t2, so
+    // only the gateway's ohttp-key answer can make the device fetch the configuration again.
+    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const t1 = midnight - 120_000;
+    const t2 = midnight + 60_000;
+    let now = t1 - 86_400_000;
+    const requests: string[] = [];
+    const candor = createCandor({
+      registry: candorBrowserRegistry,
+      collector: parties.collectorUrl,
+      relay: { url: parties.relayUrl },
+      appVersion: '3.4.0',
+      system: { modelFamily: 'Redmi Note 8', os: 'android', osMajor: 14, language: 'en-GB' },
+      consent: { regime: 'opt-out' },
+      storage: memoryQueueStorage(),
+      flushIntervalMs: 0,
+      pageLifecycle: false,
+      fetch: deviceFetch([], requests),
+      now: () => now,
+    });
+    await candor.ready;
+    candor.counter('page_load.count').add(1);
+    await candor.flush();
+    now = t1;
+    await candor.flush();
+    expect(candor.transparencyLog().map((e) => e.status)).toEqual(['accepted']);
+    const hopsBefore = parties.gatewayHop.length;
+
+    // Another process rotates (report and gateway keys, a week's grace), and the running collector is told to
+    // re-read its keys: it serves the new gateway key only.
+    const keysDir = join(parties.dir, 'collector', 'keys');
+    const rotate = processes.run(['keys', 'rotate', '--keys', keysDir]);
+    const code = await new Promise<number | null>((done) => rotate.child.once('exit', done));
+    expect(code, rotate.output()).toBe(0);
+    const newId = Number(/gateway key (\d+)/.exec(rotate.output())?.[1]);
+    expect(newId).not.toBe(oldId);
+    const reloads = () => parties.collector.output().split('keys reloaded').length - 1;
+    const reload = async () => {
+      const before = reloads();
+      parties.collector.child.kill('SIGHUP');
+      await waitFor('keys reloaded', 10_000, async () => reloads() > before);
+    };
+    await reload();
+    expect(await servedIds()).toEqual([newId]);
+    // The week passes for the old gateway key (only it: the report key's grace is another matter).
+    const old = (await readKeys(keysDir, 'ohttp')).find((k) => k.id === oldId);
+    if (!old?.retiresAt) throw new Error('the old gateway key was not given a retirement time');
+    await writeFile(
+      join(keysDir, `ohttp-${oldId}.json`),
+      JSON.stringify({ ...old, retiresAt: new Date().toISOString() }),
+    );
+    await reload();
+
+    candor.counter('page_load.count').add(2);
+    now = t2;
+    await candor.flush();
+    const log = candor.transparencyLog();
+    await candor.shutdown();
+    expect(log.map((e) => [e.status, e.httpStatus])).toEqual([
+      ['accepted', 202],
+      ['accepted', 202],
+    ]);
+    // The first request after the rotation was encapsulated to the old key and refused; the device fetched the
+    // configuration again, straight from the collector, and everything after went to the new key.
+    const after = parties.gatewayHop.slice(hopsBefore).map((hop) => hop.body[0]);
+    expect(after[0]).toBe(oldId);
+    expect(after.slice(1).length).toBeGreaterThan(0);
+    expect(after.slice(1).every((id) => id === newId)).toBe(true);
+    expect(requests.filter((r) => r === `GET ${keysUrl}`)).toHaveLength(2);
   });
 
   it('serves one key configuration to every device, as application/ohttp-keys', async () => {
