@@ -99,10 +99,7 @@ export async function rotateKeys(
 }
 
 /** Creates a first key when the directory has none active. */
-export async function ensureKey(
-  dir: string,
-  kind: KeyKind = 'hpke',
-): Promise<{ key: StoredKey; created: boolean }> {
+export async function ensureKey(dir: string, kind: KeyKind = 'hpke'): Promise<{ key: StoredKey; created: boolean }> {
   const keys = await readKeys(dir, kind);
   const active = keys.find((k) => k.retiresAt === null);
   if (active) return { key: active, created: false };

@@ -19,6 +19,7 @@ import { Hono } from 'hono';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startCollector } from '../collector.js';
+import { rotateKeys } from '../keys/keyring.js';
 import { OhttpKeys } from '../keys/ohttp.js';
 import { RateLimiter } from '../limits/rate.js';
 import { sealForCollector } from '../testing/client.js';
@@ -55,8 +56,9 @@ async function encapsulate(keys: Uint8Array, request: Request) {
   return { body, open };
 }
 
-async function gatewayWithProbe(rate: RateLimiter | null = null) {
-  const { keys } = await OhttpKeys.open(join(await mkdtemp(join(tmpdir(), 'candor-gateway-')), 'keys'));
+async function gatewayWithProbe(rate: RateLimiter | null = null, dir?: string, now: () => number = Date.now) {
+  const keysDir = dir ?? join(await mkdtemp(join(tmpdir(), 'candor-gateway-')), 'keys');
+  const { keys } = await OhttpKeys.open(keysDir, now);
   const forwarded: Request[] = [];
   const app = new Hono();
   mountGateway(app, {
@@ -194,5 +196,44 @@ describe('the Oblivious HTTP gateway', () => {
     } finally {
       await collector.close();
     }
+  });
+});
+
+describe('gateway key rotation', () => {
+  it('opens the old key during its grace, serves the new one, then answers the old id with ohttp-key', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'candor-gateway-rotate-')), 'keys');
+    let now = Date.now();
+    const { keys, forwarded, post } = await gatewayWithProbe(null, dir, () => now);
+    const upload = () =>
+      new Request(`https://c.example${PATHS.reports}`, {
+        method: 'POST',
+        headers: { 'content-type': SEALED_CONTENT_TYPE },
+        body: new Uint8Array([1]),
+      });
+    const oldConfig = keys.encoded;
+    const oldId = keys.keyId;
+
+    // `candor keys rotate` in another process; a second gateway (another instance) already serves the new key.
+    const next = await rotateKeys(dir, 60_000, new Date(now), 'ohttp');
+    const elsewhere = (await OhttpKeys.open(dir)).keys;
+    expect(decodeKeyConfigs(elsewhere.encoded).map((c) => c.keyId)).toEqual([next.id]);
+    // An unknown key id makes this gateway re-read its keys, at most once every few seconds.
+    now += 5_000;
+    const fresh = await post((await encapsulate(elsewhere.encoded, upload())).body);
+    expect(fresh.status).toBe(200);
+    expect(decodeKeyConfigs(keys.encoded).map((c) => c.keyId)).toEqual([next.id]);
+
+    // A device still holding the old configuration uploads during the grace period.
+    const during = await post((await encapsulate(oldConfig, upload())).body);
+    expect(during.status).toBe(200);
+    expect(forwarded).toHaveLength(2);
+
+    // After it, the old id is refused with the problem that makes clients fetch the configuration again.
+    now += 60_000;
+    const after = await post((await encapsulate(oldConfig, upload())).body);
+    expect(after.status).toBe(400);
+    expect(await after.json()).toMatchObject({ type: PROBLEM_OHTTP_KEY, keys: OHTTP_PATHS.keys });
+    expect(forwarded).toHaveLength(2);
+    expect(oldId).not.toBe(next.id);
   });
 });
