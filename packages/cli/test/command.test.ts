@@ -165,6 +165,32 @@ describe.skipIf(!built())('the candor command', () => {
     expect(second.output()).not.toMatch(/of history/);
   });
 
+  it('rotates report and gateway keys together, and lists both kinds', async () => {
+    const keys = join(dir, 'rotate-keys');
+    expect(await candor(['keys', 'create', '--keys', keys], dir)).toMatchObject({ code: 0 });
+    const rotated = await candor(['keys', 'rotate', '--grace-days', '2', '--keys', keys], dir);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/created report key 2 and gateway key 1; older keys retire in 2 day\(s\)/);
+    const again = await candor(['keys', 'rotate', '--keys', keys], dir);
+    expect(again.stdout).toMatch(/created report key 3 and gateway key 2; older keys retire in 7 day\(s\)/);
+    const listed = await candor(['keys', 'list', '--keys', keys], dir);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'report 3',
+      'report 2',
+      'report 1',
+      'gateway 2',
+      'gateway 1',
+    ]);
+    expect(lines.map((l) => (l.includes('active') ? 'active' : l.includes('retiring') ? 'retiring' : '?'))).toEqual([
+      'active',
+      'retiring',
+      'retiring',
+      'active',
+      'retiring',
+    ]);
+  });
+
   it('says in one line that a port is busy, and exits 3', async () => {
     const port = await freePort();
     const holder: Server = createServer();
