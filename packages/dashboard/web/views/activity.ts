@@ -279,7 +279,7 @@ export async function renderActivity(ctx: ViewContext): Promise<void> {
     tileFor('mau', 'Monthly active devices', latest(result.days, 'mau')),
     {
       testId: 'stickiness',
-      label: 'Stickiness (mean DAU / MAU)',
+      label: 'Stickiness (DAU / MAU over the range)',
       value: result.stickiness.dauOverMau ? formatPercent(result.stickiness.dauOverMau.value) : '—',
       note: result.stickiness.dauOverMau
         ? formatInterval('share', result.stickiness.dauOverMau.value, [

@@ -108,4 +108,56 @@ describe('deriveActivity', () => {
     expect(result.days[10]?.wau?.value).toBe(1);
     expect(result.cohorts.map((c) => c.week)).toEqual(['2026-11-23']);
   });
+
+  it('the range’s stickiness is summed DAU over summed MAU: a day whose MAU is released near zero does not decide it', () => {
+    // Two devices: one used every day, one every other day, released without noise except one count (below).
+    const uses = (n: number) => [true, (n - MONDAY) % 2 === 0];
+    const histories: (ReturnType<typeof recordUse>['history'] | null)[] = [null, null];
+    const days: ActivityReleasedDay[] = [];
+    for (let n = MONDAY; n < MONDAY + 40; n++) {
+      const cells: Record<string, Record<string, ReleasedCount>> = {};
+      for (const [metric, def] of Object.entries(ACTIVITY_DEFINITIONS)) {
+        cells[metric] = Object.fromEntries((def.values ?? []).map((v) => [v, count(0)]));
+      }
+      let used = 0;
+      uses(n).forEach((use, device) => {
+        if (!use) return;
+        used++;
+        const next = recordUse(histories[device] ?? null, n);
+        histories[device] = next.history;
+        for (const [metric, cell] of Object.entries(activityCells({ day: dayOfNumber(n), activity: next.activity }))) {
+          const counts = cells[metric] as Record<string, ReleasedCount>;
+          counts[cell] = count((counts[cell]?.value ?? 0) + 1);
+        }
+      });
+      days.push({
+        day: dayOfNumber(n),
+        deviceDays: count(used),
+        cells: cells as NonNullable<ActivityReleasedDay['cells']>,
+      });
+    }
+    const from = dayOfNumber(MONDAY + 27);
+    const to = dayOfNumber(MONDAY + 39);
+    const exact = deriveActivity(days, from, to);
+    const dau = exact.days.reduce((s, d) => s + (d.dau?.value ?? 0), 0);
+    const mau = exact.days.reduce((s, d) => s + (d.mau?.value ?? 0), 0);
+    expect(exact.stickiness.dauOverMau?.value).toBeCloseTo(dau / mau, 3);
+    expect(dau / mau).toBeLessThan(0.8);
+    // Noise on two early days' counts (as releases may carry) leaves the MAU of two days in the range near zero:
+    // the mean of the daily ratios would be pulled to 100%; summed over the range the figure stays below it.
+    const noise = new Map([
+      [dayOfNumber(MONDAY + 1), -0.98],
+      [dayOfNumber(MONDAY + 2), -0.98],
+    ]);
+    const noisy = days.map((d) => {
+      const shift = noise.get(d.day);
+      return shift ? { ...d, deviceDays: count(d.deviceDays.value + shift) } : d;
+    });
+    const result = deriveActivity(noisy, from, to);
+    const ratios = result.days.flatMap((d) => (d.stickiness ? [d.stickiness.value] : []));
+    // The two days shown at the 100% cap: their released MAU is near zero.
+    expect(ratios.slice(0, 2)).toEqual([1, 1]);
+    expect(result.stickiness.dauOverMau?.value).toBeLessThan(0.95);
+    expect(result.stickiness.dauOverMau?.value).toBeGreaterThan(0.7);
+  });
 });

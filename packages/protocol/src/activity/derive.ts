@@ -116,13 +116,20 @@ export function deriveActivity(
   const last = dayNumber(to);
 
   const days: ActivityDay[] = [];
-  const ratios: { value: number; sd: number }[] = [];
+  // For the range's stickiness: DAU and MAU summed over the days that have both.
+  let dauSum = zero;
+  let mauSum = 0;
+  let mauSdSum = 0;
   for (let n = first; n <= last; n++) {
     const today = byDay.get(n);
     const wau = activeIn(byDay, n, 7);
     const mau = activeIn(byDay, n, ACTIVITY_WINDOW_DAYS);
     const sticky = today && mau ? ratio(today.deviceDays, mau) : null;
-    if (sticky) ratios.push(sticky);
+    if (sticky && today && mau) {
+      dauSum = add([dauSum, today.deviceDays]);
+      mauSum += mau.value;
+      mauSdSum += Math.sqrt(mau.variance);
+    }
     days.push({
       day: dayOfNumber(n),
       dau: today ? count(today.deviceDays) : null,
@@ -136,14 +143,11 @@ export function deriveActivity(
     const n = dayNumber(d.day);
     return d.cells && n >= first && n <= last;
   });
-  // Consecutive days' MAU share most of their cells, so their noise is correlated: the mean of the standard
-  // deviations bounds the mean ratio's (it would be smaller if they were independent).
-  const dauOverMau = ratios.length
-    ? share(
-        ratios.reduce((s, r) => s + r.value, 0) / ratios.length,
-        ratios.reduce((s, r) => s + r.sd, 0) / ratios.length,
-      )
-    : null;
+  // Summed DAU over summed MAU, not the mean of each day's ratio: one day whose released MAU is near zero would
+  // make that mean anything. Consecutive days' MAU share most of their cells, so their noise is correlated: the
+  // summed standard deviations bound the sum's (it would be smaller if they were independent).
+  const overall = ratio(dauSum, { value: mauSum, variance: mauSdSum * mauSdSum });
+  const dauOverMau = overall ? share(overall.value, overall.sd) : null;
 
   const deviceDays = add(inRange.map((d) => d.deviceDays));
   const unknown = add(inRange.map((d) => d.cells?.[ACTIVITY_METRICS.sincePrevious]?.[ACTIVITY_UNKNOWN] ?? zero));

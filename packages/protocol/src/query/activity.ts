@@ -40,7 +40,7 @@ export const ActiveDaysShareSchema = z.strictObject({
 export type ActiveDaysShare = z.infer<typeof ActiveDaysShareSchema>;
 
 export const ActivityStickinessSchema = z.strictObject({
-  /** Mean DAU / MAU over the days of the range where both are known. */
+  /** DAU over MAU for the range: summed over its days where both are known, so no one noisy day decides it. */
   dauOverMau: EstimateSchema.nullable(),
   /** Days of use in the last 7 (1..7), among devices active on the range's days (device-days). */
   activeDays7: z.array(ActiveDaysShareSchema),
