@@ -8,6 +8,7 @@ import {
   candorBrowserRegistry,
   DEFAULT_PRIVACY_BUDGET,
   PATHS,
+  PROBLEM_UNKNOWN_KEY,
   type PrivacyBudget,
   type Registry,
 } from '@candor/protocol';
@@ -16,7 +17,7 @@ import { Hono } from 'hono';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
-import { createInspector } from './ingest/inspect.js';
+import { createInspector, type Inspection } from './ingest/inspect.js';
 import { InspectorPool, poolAvailable } from './ingest/pool.js';
 import { uploadRoute } from './ingest/route.js';
 import { StoreSink } from './ingest/store-sink.js';
@@ -90,6 +91,24 @@ export interface CollectorOptions {
    * shared in `secretFile`; failed jobs are retried from `retryBaseMs` (default 500) doubling.
    */
   prio3?: { helper: string; secretFile: string; store: string; retryBaseMs?: number };
+}
+
+/**
+ * Inspections on the pool's threads. Each thread keeps its own copy of the keys and re-reads it at most every few
+ * seconds, while this thread serves a rotated key as soon as it reloads (SIGHUP, `reloadKeys`): an upload sealed to
+ * a key the thread does not know yet is inspected here instead of being refused, which would lose its reports.
+ */
+function inspectInPool(
+  pool: InspectorPool,
+  inspectHere: (body: Uint8Array) => Promise<Inspection>,
+): (body: Uint8Array) => Promise<Inspection> {
+  return async (body) => {
+    // The pool takes over the body's memory; the copy is for a second look here, which is rare.
+    const copy = body.slice();
+    const inspection = await pool.inspect(body);
+    if (inspection.ok || inspection.problem.type !== PROBLEM_UNKNOWN_KEY) return inspection;
+    return inspectHere(copy);
+  };
 }
 
 export interface Collector {
@@ -220,7 +239,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const inspectHere = createInspector({ registries: registries.all(), keys, limits, now, dedupeSecret, flatten });
   const ingest = {
     registry: registries.vocabulary(),
-    inspect: pool ? (body: Uint8Array) => pool.inspect(body) : inspectHere,
+    inspect: pool ? inspectInPool(pool, inspectHere) : inspectHere,
     firewall,
     dedupe,
     sink,

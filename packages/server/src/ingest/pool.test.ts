@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_DAYS_METRIC, type Report, type ReportBatch } from '@candor/protocol';
+import { DEVICE_DAYS_METRIC, headerKeyId, type Report, type ReportBatch } from '@candor/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as Server from '../index.js';
 import type { CellLine } from '../release/types.js';
@@ -71,5 +71,35 @@ describe.skipIf(!existsSync(BUILT))('inspection threads', () => {
     expect(deviceDays).toHaveLength(1);
     expect(deviceDays[0]).toMatchObject({ reports: 14 });
     expect(threaded.lines).toEqual(alone.lines);
+  });
+
+  it('accept an upload sealed to a key rotated in moments ago, which the threads have not read yet', async () => {
+    const { startCollector, rotateKeys } = (await import(BUILT)) as typeof Server;
+    const dir = await mkdtemp(join(tmpdir(), 'candor-pool-'));
+    dirs.push(dir);
+    const keysDir = join(dir, 'keys');
+    const collector = await startCollector({
+      keysDir,
+      store: 'duckdb::memory:',
+      rateLimit: false,
+      dashboardDir: null,
+      log: { level: 'silent' },
+      workers: 2,
+    });
+    try {
+      // `candor keys rotate`, then SIGHUP: the collector serves the new key at once; each thread re-reads its own
+      // copy of the keys at most every few seconds, and read it when it started, just now.
+      const rotated = await rotateKeys(keysDir, 60_000);
+      await collector.reloadKeys();
+      const sealed = await sealForCollector(collector.url, sampleBatch(3, seededRandom(7)));
+      expect(headerKeyId(sealed)).toBe(rotated.id);
+      const answer = await postRaw(collector.url, sealed);
+      expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({
+        status: 202,
+        body: { accepted: 3, duplicates: 0 },
+      });
+    } finally {
+      await collector.close();
+    }
   });
 });
