@@ -111,6 +111,27 @@ async function allFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/** A device whose uploads go through the parties' relay, on its own clock. */
+function relayedDevice(
+  parties: { collectorUrl: string; relayUrl: string },
+  fetchImpl: typeof fetch,
+  now: () => number,
+) {
+  return createCandor({
+    registry: candorBrowserRegistry,
+    collector: parties.collectorUrl,
+    relay: { url: parties.relayUrl },
+    appVersion: '3.4.0',
+    system: { modelFamily: 'Redmi Note 8', os: 'android', osMajor: 14, language: 'en-GB' },
+    consent: { regime: 'opt-out' },
+    storage: memoryQueueStorage(),
+    flushIntervalMs: 0,
+    pageLifecycle: false,
+    fetch: fetchImpl,
+    now,
+  });
+}
+
 async function startParties(relayArgs: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'candor-relay-'));
   closers.push(() => rm(dir, { recursive: true, force: true }));
@@ -154,19 +175,7 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     const requests: string[] = [];
     const yesterday = Date.now() - 86_400_000;
     let now = yesterday;
-    const candor = createCandor({
-      registry: candorBrowserRegistry,
-      collector: parties.collectorUrl,
-      relay: { url: parties.relayUrl },
-      appVersion: '3.4.0',
-      system: { modelFamily: 'Redmi Note 8', os: 'android', osMajor: 14, language: 'en-GB' },
-      consent: { regime: 'opt-out' },
-      storage: memoryQueueStorage(),
-      flushIntervalMs: 0,
-      pageLifecycle: false,
-      fetch: deviceFetch(sent, requests),
-      now: () => now,
-    });
+    const candor = relayedDevice(parties, deviceFetch(sent, requests), () => now);
     await candor.ready;
     candor.counter('page_load.count').add(3);
     candor.boolean('settings.dark_mode').set(true);
@@ -247,19 +256,7 @@ describe.skipIf(!existsSync(MAIN))('candor relay in front of candor serve (Obliv
     const t2 = midnight + 60_000;
     let now = t1 - 86_400_000;
     const requests: string[] = [];
-    const candor = createCandor({
-      registry: candorBrowserRegistry,
-      collector: parties.collectorUrl,
-      relay: { url: parties.relayUrl },
-      appVersion: '3.4.0',
-      system: { modelFamily: 'Redmi Note 8', os: 'android', osMajor: 14, language: 'en-GB' },
-      consent: { regime: 'opt-out' },
-      storage: memoryQueueStorage(),
-      flushIntervalMs: 0,
-      pageLifecycle: false,
-      fetch: deviceFetch([], requests),
-      now: () => now,
-    });
+    const candor = relayedDevice(parties, deviceFetch([], requests), () => now);
     await candor.ready;
     candor.counter('page_load.count').add(1);
     await candor.flush();
