@@ -44,30 +44,17 @@ function groupingsOf(registry: Registry): Map<string, Dimension[]> {
  * it moves a released histogram by at most that much however many samples it holds.
  */
 export function weightedHistogram(d: Distribution): Map<number, number> {
-  const fine = d.buckets;
-  // Most device-days' samples fall in one release bucket, which then gets the whole weight: found without
-  // building the coarse histogram (this was the largest cost of flattening in `candor bench collector`).
-  let only = -1;
-  for (const index of Object.keys(fine)) {
-    if ((fine[index] as number) <= 0) continue;
-    const bucket = releaseBucket(Number(index));
-    if (only === -1) only = bucket;
-    else if (bucket !== only) {
-      only = -2;
-      break;
-    }
-  }
-  if (only >= 0) return new Map([[only, HISTOGRAM_WEIGHT]]);
   const coarse = new Map<number, number>();
   let total = 0;
-  for (const index of Object.keys(fine)) {
-    const n = fine[index] as number;
-    if (n <= 0) continue;
+  for (const index in d.buckets) {
+    const n = d.buckets[index] as number;
     const bucket = releaseBucket(Number(index));
     coarse.set(bucket, (coarse.get(bucket) ?? 0) + n);
     total += n;
   }
   if (total <= 0) return new Map();
+  // Most device-days' samples fall in one release bucket: it gets the whole weight.
+  if (coarse.size === 1) return new Map([[coarse.keys().next().value as number, HISTOGRAM_WEIGHT]]);
   const parts = [...coarse].map(([bucket, n]) => {
     const exact = (n / total) * HISTOGRAM_WEIGHT;
     return { bucket, whole: Math.floor(exact), rest: exact - Math.floor(exact) };
