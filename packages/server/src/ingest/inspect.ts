@@ -32,8 +32,7 @@ export interface Prepared {
 
 /** What inspecting a sealed body found: the checked reports, or the problem to answer with. */
 export type Inspection =
-  /** `text`: the opened upload as checked, which parses to `reports` (in another order when they name several registries). */
-  | { ok: true; reports: Report[]; text: string; prepared: Prepared; times: StageTimes }
+  | { ok: true; reports: Report[]; prepared: Prepared; times: StageTimes }
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
 
 export interface InspectorDeps {
@@ -171,6 +170,6 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
       rows: deps.flatten ? packed(checkedReports) : null,
     };
     times.prepare = performance.now() - t;
-    return { ok: true, reports: checkedReports, text, prepared, times };
+    return { ok: true, reports: checkedReports, prepared, times };
   };
 }

@@ -30,6 +30,8 @@ export interface InspectRequest {
 export interface InspectAnswer {
   id: number;
   result?: Inspection;
+  /** Without packed rows: the checked reports as JSON, in the order of their dedupe keys (see worker.ts). */
+  reports?: string;
   error?: string;
 }
 
@@ -73,10 +75,7 @@ export class InspectorPool {
         const waiting = thread.pending.get(answer.id);
         thread.pending.delete(answer.id);
         const result = answer.result;
-        // Without packed rows, reports come back as the checked text (see worker.ts).
-        if (result?.ok && !result.prepared.rows) {
-          result.reports = (JSON.parse(result.text) as { reports: Report[] }).reports;
-        }
+        if (result?.ok && answer.reports) result.reports = JSON.parse(answer.reports) as Report[];
         if (result) waiting?.resolve(result);
         else waiting?.reject(new Error(`inspection failed: ${answer.error}`));
       }

@@ -21,10 +21,10 @@ async function answer(request: InspectRequest, transfer: ArrayBuffer[]): Promise
     const result = await inspect(request.body);
     if (!result.ok) return { id: request.id, result };
     const rows = result.prepared.rows;
-    if (rows) transfer.push(...packedBuffers(rows));
-    // The text is of the reports as checked, in the order their dedupe keys were made.
-    const text = rows ? '' : JSON.stringify({ reports: result.reports });
-    return { id: request.id, result: { ...result, reports: [], text } };
+    const sent = { id: request.id, result: { ...result, reports: [] } };
+    if (!rows) return { ...sent, reports: JSON.stringify(result.reports) };
+    transfer.push(...packedBuffers(rows));
+    return sent;
   } catch (error) {
     return { id: request.id, error: error instanceof Error ? error.name : 'Error' };
   }
