@@ -61,12 +61,7 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
   const max = deps.limits.maxPlaintextBytes;
   const packed = (reports: readonly Report[]): PackedRows => {
     const packer = new RowPacker();
-    for (const report of reports) {
-      // Checked reports always name a loaded registry.
-      const registry = registries.get(report.app, report.registry);
-      if (!registry) throw new Error('a checked report names no loaded registry');
-      packer.add(report, registry);
-    }
+    for (const report of reports) packer.add(report, registries.checkedAgainst(report));
     return packer.done();
   };
 

@@ -14,10 +14,8 @@ export class StoreSink implements ReportSink {
   async accept(reports: Report[], dedupe?: readonly DedupeKey[]): Promise<void> {
     const rows = [];
     for (const report of reports) {
-      // Checked reports always name a loaded registry; each is flattened by the version it was checked against.
-      const registry = this.registries.get(report.app, report.registry);
-      if (!registry) throw new Error(`no registry ${report.app} ${report.registry} for an accepted report`);
-      rows.push(...flattenReport(report, registry));
+      // Each report is flattened by the registry version it was checked against.
+      rows.push(...flattenReport(report, this.registries.checkedAgainst(report)));
     }
     await this.store.append(rows, dedupe);
   }

@@ -41,6 +41,13 @@ export class RegistrySet {
     return this.byKey.get(`${app}@${version}`);
   }
 
+  /** The registry a checked report was checked against: ingest refuses reports naming any other, so it exists. */
+  checkedAgainst(report: { app: string; registry: string }): Registry {
+    const registry = this.get(report.app, report.registry);
+    if (!registry) throw new Error(`no registry ${report.app} ${report.registry} for a checked report`);
+    return registry;
+  }
+
   /** The newest loaded version of an app. */
   latest(app: string): Registry | undefined {
     return this.newest.get(app);
