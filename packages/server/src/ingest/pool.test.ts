@@ -22,6 +22,25 @@ if (!existsSync(BUILT)) {
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'candor-pool-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** The built collector with `workers` inspection threads (0: all on the main thread), storing in memory. */
+async function start(keysDir: string, workers: number) {
+  const { startCollector } = (await import(BUILT)) as typeof Server;
+  return startCollector({
+    keysDir,
+    store: 'duckdb::memory:',
+    rateLimit: false,
+    dashboardDir: null,
+    log: { level: 'silent' },
+    workers,
+  });
+}
+
 /** Uploads in order, answered one after another: a batch with a report twice, its replay, a fresh one, a bad one. */
 function uploads(): (ReportBatch | string)[] {
   const random = seededRandom(31);
@@ -34,17 +53,7 @@ function uploads(): (ReportBatch | string)[] {
 }
 
 async function run(workers: number): Promise<{ answers: string[]; lines: CellLine[] }> {
-  const { startCollector } = (await import(BUILT)) as typeof Server;
-  const dir = await mkdtemp(join(tmpdir(), 'candor-pool-'));
-  dirs.push(dir);
-  const collector = await startCollector({
-    keysDir: join(dir, 'keys'),
-    store: 'duckdb::memory:',
-    rateLimit: false,
-    dashboardDir: null,
-    log: { level: 'silent' },
-    workers,
-  });
+  const collector = await start(join(await tempDir(), 'keys'), workers);
   try {
     const answers: string[] = [];
     for (const batch of uploads()) {
@@ -74,18 +83,9 @@ describe.skipIf(!existsSync(BUILT))('inspection threads', () => {
   });
 
   it('accept an upload sealed to a key rotated in moments ago, which the threads have not read yet', async () => {
-    const { startCollector, rotateKeys } = (await import(BUILT)) as typeof Server;
-    const dir = await mkdtemp(join(tmpdir(), 'candor-pool-'));
-    dirs.push(dir);
-    const keysDir = join(dir, 'keys');
-    const collector = await startCollector({
-      keysDir,
-      store: 'duckdb::memory:',
-      rateLimit: false,
-      dashboardDir: null,
-      log: { level: 'silent' },
-      workers: 2,
-    });
+    const { rotateKeys } = (await import(BUILT)) as typeof Server;
+    const keysDir = join(await tempDir(), 'keys');
+    const collector = await start(keysDir, 2);
     try {
       // `candor keys rotate`, then SIGHUP: the collector serves the new key at once; each thread re-reads its own
       // copy of the keys at most every few seconds, and read it when it started, just now.
