@@ -76,7 +76,7 @@ export class DuckDbStore implements ReportStore {
     readonly connection: DuckDBConnection,
     options: DuckDbStoreOptions,
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 5;
+    this.flushIntervalMs = options.flushIntervalMs ?? 25;
     this.maxPendingRows = options.maxPendingRows ?? 50_000;
   }
 
