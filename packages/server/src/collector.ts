@@ -106,7 +106,8 @@ function inspectInPool(
     // The pool takes over the body's memory; the copy is for a second look here, which is rare.
     const copy = body.slice();
     const inspection = await pool.inspect(body);
-    if (inspection.ok || inspection.problem.type !== PROBLEM_UNKNOWN_KEY) return inspection;
+    if (inspection.ok) return { ...inspection, recheck: () => inspectHere(copy) };
+    if (inspection.problem.type !== PROBLEM_UNKNOWN_KEY) return inspection;
     return inspectHere(copy);
   };
 }

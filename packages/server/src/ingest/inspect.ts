@@ -26,13 +26,21 @@ export interface StageTimes {
 export interface Prepared {
   /** Each report's dedupe key, in upload order. */
   keys: DedupeKey[];
-  /** Each report's rows for the store, when the inspector flattens (`flatten`). */
+  /** The rows of all the upload's reports for the store, summed per cell, when the inspector flattens (`flatten`). */
   rows: PackedRows | null;
 }
 
 /** What inspecting a sealed body found: the checked reports, or the problem to answer with. */
 export type Inspection =
-  | { ok: true; reports: Report[]; prepared: Prepared; times: StageTimes }
+  | {
+      ok: true;
+      /** The checked reports; empty when they were flattened in another thread (see `recheck`). */
+      reports: Report[];
+      prepared: Prepared;
+      times: StageTimes;
+      /** Inspects the same body again on this thread, for its reports: set when `reports` was left empty. */
+      recheck?: () => Promise<Inspection>;
+    }
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
 
 export interface InspectorDeps {

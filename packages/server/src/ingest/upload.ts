@@ -6,7 +6,7 @@ import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
 import { unpackRows } from '../store/packed.js';
-import type { ReportSink } from '../store/types.js';
+import type { DedupeKey, ReportSink } from '../store/types.js';
 import type { Inspection } from './inspect.js';
 
 export interface IngestDeps {
@@ -83,6 +83,33 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
     return { status: p.status, headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(p) };
   };
 
+  /**
+   * Hands the fresh reports to the sink. Rows the inspection summed over the whole upload go straight to a sink
+   * that takes rows; when some of the upload's reports are duplicates, the fresh ones are taken from the reports,
+   * inspected again here if they were left in another thread (rare: a device resends a batch whole).
+   */
+  const store = async (
+    inspection: Extract<Inspection, { ok: true }>,
+    fresh: readonly { index: number }[],
+    uploaded: number,
+    keys: DedupeKey[],
+  ): Promise<void> => {
+    const rows = inspection.prepared.rows;
+    if (rows && deps.sink.acceptRows && fresh.length === uploaded) {
+      return deps.sink.acceptRows(unpackRows(rows), keys);
+    }
+    let reports = inspection.reports;
+    if (reports.length !== uploaded) {
+      const again = await inspection.recheck?.();
+      if (!again?.ok || again.reports.length !== uploaded) throw new Error('the upload did not inspect the same twice');
+      reports = again.reports;
+    }
+    return deps.sink.accept(
+      fresh.map((f) => reports[f.index] as Report),
+      keys,
+    );
+  };
+
   return async (upload) => {
     const contentType = upload.contentType?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== SEALED_CONTENT_TYPE) {
@@ -125,7 +152,7 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       return reject(inspection.problem);
     }
 
-    const { keys: reportKeys, rows } = inspection.prepared;
+    const reportKeys = inspection.prepared.keys;
     const { fresh, duplicates } = deps.dedupe.claim(reportKeys);
     // One report per fresh id: a second copy in the same upload is a duplicate, not a second report.
     const keys = fresh.map((f) => f.key);
@@ -138,20 +165,7 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
       });
     if (fresh.length) {
       t = performance.now();
-      // Rows flattened by the inspection go straight to a sink that takes rows; other sinks take the reports.
-      const storing =
-        rows && deps.sink.acceptRows
-          ? deps.sink.acceptRows(
-              unpackRows(
-                rows,
-                fresh.map((f) => f.index),
-              ),
-              keys,
-            )
-          : deps.sink.accept(
-              fresh.map((f) => inspection.reports[f.index] as Report),
-              keys,
-            );
+      const storing = store(inspection, fresh, reportKeys.length, keys);
       deps.dedupe.trackStoring(keys, storing);
       try {
         await storing;

@@ -5,7 +5,7 @@ import type { CellLine, DayRelease, GroupingRelease } from '../release/types.js'
  * One stored row of an open day: one device-day's contribution to one cell of one grouping of one metric (see
  * rows.ts). Rows hold one dimension each, never a combination of device details, and no report id, address or
  * time. Every report adds exactly one summary row (bucket = -1) per cell it touches, so the device-days behind a
- * cell are a plain count of summary rows.
+ * cell are a count of summary rows (`reports` when rows of several reports were already summed).
  */
 export interface SampleRow {
   day: string;
@@ -20,6 +20,11 @@ export interface SampleRow {
   bucket: number;
   /** Summary row: the (clamped) summed value. Bucket row: the device-day's weight in that bucket. */
   value: number;
+  /**
+   * Device-days summed into this row, when it sums several reports' rows (store/packed.ts). Absent: one report's
+   * row, which counts 1 if it is a summary row and 0 if a bucket row.
+   */
+  reports?: number;
 }
 
 /** What a query reads: one grouping of one metric over a range of released days. */

@@ -48,7 +48,7 @@ export class Rollup {
       last = r;
       const byCell = inner(cells as Cells, r.detail, () => new Map<string, Map<number, RollupRow>>());
       const buckets = inner(byCell, r.cell, () => new Map<number, RollupRow>());
-      const reports = r.bucket < 0 ? 1 : 0;
+      const reports = r.reports ?? (r.bucket < 0 ? 1 : 0);
       const group = buckets.get(r.bucket);
       if (group) {
         group.reports += reports;
