@@ -62,6 +62,10 @@ export class RowPacker {
     let metricIndex = -1;
     let byIndex = -1;
     let rows: Map<number | string, number> | undefined;
+    // A summary row's histogram rows follow it with the same cell; details are empty but for crashes.
+    let lastCell = '';
+    let cellIndex = this.intern('');
+    const noDetail = cellIndex;
     writeRows(report, registry, (metric, by, cell, detail, bucket, value) => {
       if (metric !== lastMetric || by !== lastBy || !rows) {
         lastMetric = metric;
@@ -75,8 +79,11 @@ export class RowPacker {
           this.rowOf.set(run, rows);
         }
       }
-      const cellIndex = this.intern(cell);
-      const detailIndex = this.intern(detail);
+      if (cell !== lastCell) {
+        lastCell = cell;
+        cellIndex = this.intern(cell);
+      }
+      const detailIndex = detail === '' ? noDetail : this.intern(detail);
       const key = cellKey(cellIndex, detailIndex, bucket) ?? `${cellIndex} ${detailIndex} ${bucket}`;
       const reports = bucket < 0 ? 1 : 0;
       const row = rows.get(key);
