@@ -106,7 +106,9 @@ function inspectInPool(
     // The pool takes over the body's memory; the copy is for a second look here, which is rare.
     const copy = body.slice();
     const inspection = await pool.inspect(body);
-    if (inspection.ok) return { ...inspection, recheck: () => inspectHere(copy) };
+    // For an upload holding a duplicate (see upload.ts): its reports, from a thread like any inspection, so such
+    // uploads cannot make the main thread do the inspecting. The body was transferred away, so the copy goes.
+    if (inspection.ok) return { ...inspection, recheck: () => pool.inspect(copy, true) };
     if (inspection.problem.type !== PROBLEM_UNKNOWN_KEY) return inspection;
     return inspectHere(copy);
   };

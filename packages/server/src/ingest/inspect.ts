@@ -38,7 +38,7 @@ export type Inspection =
       reports: Report[];
       prepared: Prepared;
       times: StageTimes;
-      /** Inspects the same body again on this thread, for its reports: set when `reports` was left empty. */
+      /** Inspects the same body again for its reports, at most once: set when `reports` was left empty. */
       recheck?: () => Promise<Inspection>;
     }
   | { ok: false; problem: Problem; times: StageTimes; firewallHits?: string[] };
@@ -62,7 +62,9 @@ export interface InspectorDeps {
  * run the PII firewall, then the schema, day window and contribution bounds. Nothing here keeps state about an
  * upload, so any thread can inspect any upload.
  */
-export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Promise<Inspection> {
+export function createInspector(
+  deps: InspectorDeps,
+): (body: Uint8Array, options?: { flatten: boolean }) => Promise<Inspection> {
   const registries = new RegistrySet(deps.registries);
   const firewall = new PiiFirewall(registries.vocabulary());
   const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
@@ -73,7 +75,8 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
     return packer.done();
   };
 
-  return async (body) => {
+  return async (body, options) => {
+    const flatten = options?.flatten ?? deps.flatten;
     const times: StageTimes = { open: 0, parse: 0, firewall: 0, check: 0, prepare: 0 };
     const fail = (p: Problem, firewallHits?: string[]): Inspection => ({
       ok: false,
@@ -170,7 +173,7 @@ export function createInspector(deps: InspectorDeps): (body: Uint8Array) => Prom
     const checkedReports = checked.batch.reports;
     const prepared: Prepared = {
       keys: checkedReports.map((r) => ({ key: dedupeKeyOf(deps.dedupeSecret, r.id), day: r.day })),
-      rows: deps.flatten ? packed(checkedReports) : null,
+      rows: flatten ? packed(checkedReports) : null,
     };
     times.prepare = performance.now() - t;
     return { ok: true, reports: checkedReports, prepared, times };

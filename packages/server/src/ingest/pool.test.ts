@@ -41,15 +41,19 @@ async function start(keysDir: string, workers: number) {
   });
 }
 
-/** Uploads in order, answered one after another: a batch with a report twice, its replay, a fresh one, a bad one. */
+/**
+ * Uploads in order, answered one after another: a batch with a report twice, its replay, a fresh one, one holding
+ * a stored report among new ones, a bad one.
+ */
 function uploads(): (ReportBatch | string)[] {
   const random = seededRandom(31);
   const first = sampleBatch(8, random);
   const withCopy = { ...first, reports: [...first.reports, first.reports[2] as Report] };
   const second = sampleBatch(6, random);
+  const mixed = { ...second, reports: [...sampleBatch(3, random).reports, first.reports[5] as Report] };
   const overBound = sampleBatch(2, random);
   (overBound.reports[0] as Report).metrics['page_load.count'] = 10 ** 9;
-  return [withCopy, JSON.stringify(withCopy), second, overBound, 'not json'];
+  return [withCopy, JSON.stringify(withCopy), second, mixed, overBound, 'not json'];
 }
 
 async function run(workers: number): Promise<{ answers: string[]; lines: CellLine[] }> {
@@ -73,12 +77,19 @@ describe.skipIf(!existsSync(BUILT))('inspection threads', () => {
   it('store the same rows and answer the same as the main thread alone', async () => {
     const threaded = await run(2);
     const alone = await run(0);
-    expect(threaded.answers).toEqual(['202 8/1', '202 0/9', '202 6/0', '422 invalid-value', '400 malformed']);
+    expect(threaded.answers).toEqual([
+      '202 8/1',
+      '202 0/9',
+      '202 6/0',
+      '202 3/1',
+      '422 invalid-value',
+      '400 malformed',
+    ]);
     expect(alone.answers).toEqual(threaded.answers);
-    // 14 distinct reports were stored, each once.
+    // 17 distinct reports were stored, each once.
     const deviceDays = threaded.lines.filter((l) => l.metric === DEVICE_DAYS_METRIC && l.by === 'day');
     expect(deviceDays).toHaveLength(1);
-    expect(deviceDays[0]).toMatchObject({ reports: 14 });
+    expect(deviceDays[0]).toMatchObject({ reports: 17 });
     expect(threaded.lines).toEqual(alone.lines);
   });
 

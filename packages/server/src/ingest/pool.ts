@@ -26,6 +26,8 @@ export interface InspectorData {
 export interface InspectRequest {
   id: number;
   body: Uint8Array;
+  /** Answer with the checked reports rather than packed rows (see Inspection `recheck`). */
+  reports?: true;
 }
 export interface InspectAnswer {
   id: number;
@@ -104,7 +106,8 @@ export class InspectorPool {
     });
   }
 
-  inspect(body: Uint8Array): Promise<Inspection> {
+  /** Inspects one upload on the least busy thread; `reports`: answer with the checked reports, not rows. */
+  inspect(body: Uint8Array, reports = false): Promise<Inspection> {
     let thread: Thread | undefined;
     for (const t of this.threads) if (!t.exited && (!thread || t.pending.size < thread.pending.size)) thread = t;
     if (!thread) return Promise.reject(new Error('no inspection thread is running'));
@@ -112,7 +115,7 @@ export class InspectorPool {
     const chosen = thread;
     return new Promise((resolve, reject) => {
       chosen.pending.set(id, { resolve, reject });
-      chosen.outbox.push({ id, body });
+      chosen.outbox.push(reports ? { id, body, reports } : { id, body });
       const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
       if (whole && body.buffer instanceof ArrayBuffer) chosen.transfer.push(body.buffer);
       if (!this.flushing) {

@@ -18,7 +18,7 @@ const inspect = createInspector({ registries, keys, limits, dedupeSecret, flatte
  */
 async function answer(request: InspectRequest, transfer: ArrayBuffer[]): Promise<InspectAnswer> {
   try {
-    const result = await inspect(request.body);
+    const result = await inspect(request.body, { flatten: flatten && !request.reports });
     if (!result.ok) return { id: request.id, result };
     const rows = result.prepared.rows;
     const sent = { id: request.id, result: { ...result, reports: [] } };
