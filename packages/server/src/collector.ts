@@ -103,11 +103,11 @@ function inspectInPool(
   inspectHere: (body: Uint8Array) => Promise<Inspection>,
 ): (body: Uint8Array) => Promise<Inspection> {
   return async (body) => {
-    // The pool takes over the body's memory; the copy is for a second look here, which is rare.
+    // The pool takes over the body's memory; the copy is for a second look, which is rare.
     const copy = body.slice();
     const inspection = await pool.inspect(body);
-    // For an upload holding a duplicate (see upload.ts): its reports, from a thread like any inspection, so such
-    // uploads cannot make the main thread do the inspecting. The body was transferred away, so the copy goes.
+    // An upload holding a duplicate (see upload.ts) needs its reports: from a thread like any inspection, so such
+    // uploads cannot make the main thread do the inspecting.
     if (inspection.ok) return { ...inspection, recheck: () => pool.inspect(copy, true) };
     if (inspection.problem.type !== PROBLEM_UNKNOWN_KEY) return inspection;
     return inspectHere(copy);

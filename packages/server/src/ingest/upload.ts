@@ -85,8 +85,9 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
 
   /**
    * Hands the fresh reports to the sink. Rows the inspection summed over the whole upload go straight to a sink
-   * that takes rows; when some of the upload's reports are duplicates, the fresh ones are taken from the reports,
-   * inspected again here if they were left in another thread (rare: a device resends a batch whole).
+   * that takes rows. When some of the upload's reports are duplicates (rare: a device resends a batch whole), the
+   * sums cannot be split, so the fresh reports go to the sink as reports, inspected again (`recheck`) if they were
+   * left in another thread. A second inspection that disagrees stores nothing (503, retried).
    */
   const store = async (
     inspection: Extract<Inspection, { ok: true }>,
