@@ -21,7 +21,15 @@ export interface FirewallHit {
   field: string;
 }
 
-const BUCKET_KEY = /^\d{1,3}$/;
+/** A distribution's bucket key: one to three digits. A char test, not a regex: it runs for every bucket. */
+function isBucketKey(key: string): boolean {
+  if (key.length === 0 || key.length > 3) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 /**
  * The activity section's field names are the report schema's own words, not data ("activity" is also a field name
  * the detectors read as an Android screen). Any other key there is checked like data, then refused by the schema.
@@ -54,6 +62,12 @@ function knownWords(registry: Registry): Set<string> {
   return words;
 }
 
+/** `parent.key`, or whichever of them is not empty. */
+function joinField(parent: string, key: string): string {
+  if (!key) return parent;
+  return parent ? `${parent}.${key}` : key;
+}
+
 /**
  * The PII firewall: every string in an upload, and every object key that is data (labels, sites, event extras),
  * passes the detectors `candor audit` uses, before anything is validated, stored or echoed in an error. Metric
@@ -64,8 +78,10 @@ function knownWords(registry: Registry): Set<string> {
 export class PiiFirewall {
   /** Hits per "category/detector" since start. */
   readonly hits = new Map<string, number>();
-  // Detectors are pure, and most strings repeat (labels, sites, model families): clean results are cached.
-  private readonly clean = new Set<string>();
+  // Detectors are pure, and most strings repeat (labels, sites, model families): clean results are cached, per
+  // field (a map of sets, so no key string is built per lookup).
+  private readonly clean = new Map<string, Set<string>>();
+  private cleanCount = 0;
   private readonly words: Set<string>;
 
   constructor(private readonly registry: Registry) {
@@ -76,7 +92,7 @@ export class PiiFirewall {
   scan(parsed: unknown): FirewallHit | null {
     if (typeof parsed !== 'object' || parsed === null) return null;
     const reports = (parsed as { reports?: unknown }).reports;
-    if (!Array.isArray(reports)) return this.walk(parsed, '', '(batch)');
+    if (!Array.isArray(reports)) return this.walk(parsed, '', '', '(batch)');
     for (const report of reports) {
       if (typeof report !== 'object' || report === null) continue;
       for (const [name, value] of Object.entries(report)) {
@@ -88,11 +104,11 @@ export class PiiFirewall {
             }
             // Secret shares are random bytes by design; their shape is all there is to check (prio3/spec.ts).
             if (this.registry.metrics[metric]?.prio3 && Prio3ValueSchema.safeParse(metricValue).success) continue;
-            const hit = this.walk(metricValue, `metrics.${metric}`, metric);
+            const hit = this.walk(metricValue, 'metrics', metric, metric);
             if (hit) return hit;
           }
         } else {
-          const hit = this.walk(value, name, '(report)');
+          const hit = this.walk(value, '', name, '(report)');
           if (hit) return hit;
         }
       }
@@ -102,29 +118,40 @@ export class PiiFirewall {
 
   /**
    * Recursive, but only ever on input whose depth was checked (check/structure.ts); the cap below makes that a
-   * guarantee rather than an assumption.
+   * guarantee rather than an assumption. The value's field is `parent.key` (or `parent` when `key` is empty),
+   * joined only when something needs it: a distribution's buckets hold nothing to check, and joining their
+   * field for every distribution was a good part of the walk.
    */
-  private walk(value: unknown, field: string, metric: string, depth = 0): FirewallHit | null {
-    if (typeof value === 'string') return this.check(value, field, metric, field);
-    if (typeof value !== 'object' || value === null) return null;
+  private walk(value: unknown, parent: string, key: string, metric: string, depth = 0): FirewallHit | null {
+    if (typeof value !== 'object' || value === null) {
+      if (typeof value !== 'string') return null;
+      const field = joinField(parent, key);
+      return this.check(value, field, metric, field);
+    }
     if (depth > MAX_JSON_DEPTH) return { detector: 'structure/too-deep', detectors: [], metric, field: '' };
+    let field: string | undefined;
     if (Array.isArray(value)) {
+      field = joinField(parent, key);
       for (const item of value) {
-        const hit = this.walk(item, field, metric, depth + 1);
+        const hit = this.walk(item, field, '', metric, depth + 1);
         if (hit) return hit;
       }
       return null;
     }
-    for (const key of Object.keys(value)) {
-      if (!this.words.has(key) && !BUCKET_KEY.test(key) && !(field === 'activity' && ACTIVITY_KEYS.has(key))) {
-        // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
-        const hit = this.check(key, field, metric, field ? `${field}.(key)` : '(key)');
-        if (hit) return hit;
+    for (const name of Object.keys(value)) {
+      const inner = (value as Record<string, unknown>)[name];
+      if (!this.words.has(name) && !isBucketKey(name)) {
+        field ??= joinField(parent, key);
+        if (!(field === 'activity' && ACTIVITY_KEYS.has(name))) {
+          // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
+          const hit = this.check(name, field, metric, field ? `${field}.(key)` : '(key)');
+          if (hit) return hit;
+        }
       }
-      const inner = (value as Record<string, unknown>)[key];
-      // Numbers, booleans and null hold nothing to scan: no path is built for them.
+      // Numbers, booleans and null hold nothing to scan.
       if (typeof inner !== 'string' && (typeof inner !== 'object' || inner === null)) continue;
-      const hit = this.walk(inner, field ? `${field}.${key}` : key, metric, depth + 1);
+      field ??= joinField(parent, key);
+      const hit = this.walk(inner, field, name, metric, depth + 1);
       if (hit) return hit;
     }
     return null;
@@ -137,14 +164,23 @@ export class PiiFirewall {
 
   private check(value: string, field: string, metric: string, reportedField: string): FirewallHit | null {
     if (this.words.has(value)) return null;
-    const cacheKey = `${field}\u0000${value}`;
-    if (this.clean.has(cacheKey)) return null;
+    const cleanInField = this.clean.get(field);
+    if (cleanInField?.has(value)) return null;
     const found = detectPersonalData(value, field);
     if (found.length === 0) {
       // Report ids are unique by design; caching them would only evict useful entries.
       if (field !== 'id') {
-        if (this.clean.size >= MAX_CACHE) this.clean.clear();
-        this.clean.add(cacheKey);
+        if (this.cleanCount >= MAX_CACHE) {
+          this.clean.clear();
+          this.cleanCount = 0;
+        }
+        let set = this.clean.get(field);
+        if (!set) {
+          set = new Set();
+          this.clean.set(field, set);
+        }
+        set.add(value);
+        this.cleanCount++;
       }
       return null;
     }
