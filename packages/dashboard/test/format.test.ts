@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayUnit, formatField, formatInterval, formatKey, formatNumber } from '../web/format.js';
+import { displayUnit, formatCountTotal, formatField, formatInterval, formatKey, formatNumber } from '../web/format.js';
 
 describe('number formatting shared by the views and the browser tests', () => {
   it('rounds at 100 and above, keeps one decimal below', () => {
@@ -19,6 +19,14 @@ describe('number formatting shared by the views and the browser tests', () => {
     expect(formatInterval('sum', 1000, [800, 1200])).toBe('±200');
     expect(formatInterval('p50', 1216.7, [860.1, 1721.2])).toBe('860–1,721');
     expect(formatInterval('share', 0.3, [0.25, 0.35])).toBe('25.0%–35.0%');
+  });
+
+  it('never shows a count below zero: a noisy total under zero is 0 with its interval cut at 0', () => {
+    expect(formatCountTotal(21_505, 8_480)).toEqual({ value: '21,505', interval: '±8,480 (95%)' });
+    // The demo's crashes over 30 days: a rare event, whose noisy daily sums added up below zero.
+    expect(formatCountTotal(-1_315, 1_907)).toEqual({ value: '0', interval: '0–592 (95%)' });
+    expect(formatCountTotal(-50, 20)).toEqual({ value: '0', interval: '0–0 (95%)' });
+    expect(formatCountTotal(10, 30)).toEqual({ value: '10', interval: '0–40 (95%)' });
   });
 
   it('names keys for people, without hiding what they are', () => {

@@ -89,3 +89,13 @@ export function formatKey(key: string): string {
   }
   return key.replaceAll('_', ' ');
 }
+
+/**
+ * A count summed over released days, with its 95% half-width. Noise can take the sum of a rare event's days below
+ * zero; no count is, so the figure and its interval are cut at zero (post-processing of released figures costs no
+ * privacy, and the cut interval still holds the true count as often as the whole one).
+ */
+export function formatCountTotal(value: number, half: number): { value: string; interval: string } {
+  const interval = value - half >= 0 ? `±${formatNumber(half)}` : `0–${formatNumber(Math.max(0, value + half))}`;
+  return { value: formatNumber(Math.max(0, value)), interval: `${interval} (95%)` };
+}

@@ -1,5 +1,5 @@
 import type { QueryResult } from '@candor/protocol';
-import { formatNumber } from '../format.js';
+import { formatCountTotal, formatNumber } from '../format.js';
 import { askAll, percentileFigure, reportsFigure, section, sumFigure, tiles, type ViewContext } from './kit.js';
 
 /** A total over released days with its 95% half-width: each day's noise is independent, so variances add. */
@@ -20,12 +20,12 @@ function releasedTotal(answer: QueryResult | Error | undefined, field: 'sum' | '
   return { value, half: Math.sqrt(variance) };
 }
 
-function shown(total: Total | null, unit = ''): string {
-  return total === null ? '—' : `${formatNumber(total.value)}${unit}`;
+function shown(total: Total | null): string {
+  return total === null ? '—' : formatCountTotal(total.value, total.half).value;
 }
 
 function plusMinus(total: Total | null): string | undefined {
-  return total === null ? undefined : `±${formatNumber(total.half)} (95%)`;
+  return total === null ? undefined : formatCountTotal(total.value, total.half).interval;
 }
 
 function latestReleased(answer: QueryResult | Error | undefined) {
