@@ -1,5 +1,6 @@
 import {
   estimateFromRandomized,
+  HISTOGRAM_WEIGHT,
   type Interval,
   isMultiKey,
   keyDimension,
@@ -75,13 +76,22 @@ function sumDays(days: readonly ReleasedDay[], derivedDay: boolean): Summed[] {
 }
 
 /**
+ * Percentiles are given only when the buckets kept hold at least this share of the weight the cell's device-days
+ * put in (each puts HISTOGRAM_WEIGHT per key). Below it, what is left is the few buckets that cleared the noise
+ * floor, or one that noise alone pushed over it: the demo's 108 device-days of one day answered a median page load
+ * of 14.7 minutes from a single such bucket.
+ */
+const MIN_KEPT_SHARE = 0.5;
+
+/**
  * Percentile p (0..100) of a noisy histogram, and an interval for it. Every released bucket carries noise, most of
  * them over no data; buckets under four standard deviations of their noise are taken as empty (post-processing,
  * no budget), so that noise does not pile up into the tails (at two, one of 49 empty buckets in 30 would pass and
- * pull p95 to it). The interval is the percentiles at p ± Z standard
- * deviations of the noise left on the cumulative weight, relative to the total.
+ * pull p95 to it). Null when the kept buckets hold less than `minKept` of weight (see MIN_KEPT_SHARE). The
+ * interval is the percentiles at p ± Z standard deviations of the noise left on the cumulative weight, relative to
+ * the total.
  */
-function percentile(buckets: readonly number[], bucketVariance: number, p: number) {
+function percentile(buckets: readonly number[], bucketVariance: number, p: number, minKept: number) {
   const floor = 4 * Math.sqrt(bucketVariance);
   const kept = buckets.map((w) => (w > floor ? w : 0));
   const cumulative: number[] = [];
@@ -90,7 +100,7 @@ function percentile(buckets: readonly number[], bucketVariance: number, p: numbe
     total += w;
     cumulative.push(total);
   }
-  if (total <= 0) return null;
+  if (total <= 0 || total < minKept) return null;
   const at = (q: number) => {
     const rank = Math.min(1, Math.max(0, q / 100)) * total;
     const index = cumulative.findIndex((c) => c >= rank);
@@ -128,7 +138,7 @@ export function answerCells(
     }
     if (kind === 'histogram') {
       for (const p of [50, 75, 95, 99] as const) {
-        const result = percentile(c.buckets, c.bucketVariance, p);
+        const result = percentile(c.buckets, c.bucketVariance, p, c.reports * HISTOGRAM_WEIGHT * MIN_KEPT_SHARE);
         if (!result) continue;
         cell[`p${p}`] = result.value;
         cell[`p${p}Interval`] = result.interval;
