@@ -14,6 +14,7 @@ import {
 } from '@candor/protocol';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { Logger } from 'pino';
 import { DedupeWindow } from './dedupe/window.js';
 import { PiiFirewall } from './firewall/firewall.js';
 import { createApp } from './http/app.js';
@@ -130,7 +131,10 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-async function openStore(store: string | ReportStore | undefined): Promise<{ store: ReportStore; owned: boolean }> {
+async function openStore(
+  store: string | ReportStore | undefined,
+  log: Logger,
+): Promise<{ store: ReportStore; owned: boolean }> {
   if (store && typeof store !== 'string') return { store, owned: false };
   const spec = store ?? 'duckdb::memory:';
   if (!spec.startsWith('duckdb:')) throw new Error(`unknown store "${spec}"; use duckdb:PATH or duckdb::memory:`);
@@ -140,7 +144,10 @@ async function openStore(store: string | ReportStore | undefined): Promise<{ sto
     const { mkdir } = await import('node:fs/promises');
     await mkdir(dirname(resolve(path)), { recursive: true });
   }
-  return { store: await DuckDbStore.open(path), owned: true };
+  // Only the kind of failure is logged: a database error can quote stored values.
+  const onMergeFailed = (error: unknown) =>
+    log.error({ err: error instanceof Error ? error.name : 'Error' }, 'store merge failed; rows stay journaled');
+  return { store: await DuckDbStore.open(path, { onMergeFailed }), owned: true };
 }
 
 async function readSavedKeys(path: string): Promise<DedupeKey[]> {
@@ -185,7 +192,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     queryToken = await createToken(keysDir, 'dashboard');
   }
 
-  const { store, owned } = await openStore(options.store);
+  const { store, owned } = await openStore(options.store, log);
   const leader = options.prio3
     ? new Prio3Leader({
         store: await Prio3Store.open(options.prio3.store),

@@ -110,6 +110,13 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
       )`,
     ],
   },
+  {
+    version: 6,
+    description: 'write-ahead journal position',
+    // The last journal segment whose records are in day_rows and report_ids (store/duckdb/journal.ts); written
+    // in the same transaction as those rows, so a segment is replayed after a crash exactly when it is not merged.
+    sql: ['CREATE TABLE journal_state (merged_through UBIGINT NOT NULL)'],
+  },
 ];
 
 /**

@@ -117,28 +117,38 @@ describe('DuckDB store', () => {
     expect(await count('SELECT count(*) FROM staging')).toBe(0);
   });
 
-  it('a statement that fails inside the write transaction rolls back the statements before it', async () => {
+  it('a merge that fails rolls back everything it did, keeps the rows journaled, and stores them once later', async () => {
     const store = await open();
     const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
     const base = honest(1).find((r) => r.metric === 'page_load.count' && r.by === 'day') as SampleRow;
-    // A cell already at the largest count: adding to it overflows in the upsert, after staging succeeded.
-    const poison: SampleRow[] = [{ ...base, cell: 'full-cell' }];
+    // A database no append could make: a cell already at the largest count, so adding to it overflows in the
+    // upsert, after staging succeeded.
+    const full: SampleRow[] = [{ ...base, cell: 'full-cell' }];
     await store.connection.run(
       `INSERT INTO day_rows VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', 'full-cell', '', -1, 9223372036854775807, 0)`,
     );
-    const results = await Promise.allSettled([
+    await Promise.all([
       store.append(honest(2), [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]),
-      store.append(poison, [{ key: 'b'.repeat(32), day: SAMPLE_DAY }]),
+      store.append(full, [{ key: 'b'.repeat(32), day: SAMPLE_DAY }]),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
-    await store.append(honest(3), [{ key: 'c'.repeat(32), day: SAMPLE_DAY }]);
+    await expect(store.flush()).rejects.toThrow();
     const count = async (sql: string) => Number((await store.connection.runAndReadAll(sql)).getRowsJS()[0]?.[0]);
+    const dayCell = async () =>
+      (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
+        (l) => l.metric === 'page_load.count' && l.by === 'day' && l.cell === SAMPLE_DAY && l.bucket === -1,
+      )?.reports;
     expect(await count('SELECT count(*) FROM staging')).toBe(0);
     expect(await count('SELECT count(*) FROM staging_ids')).toBe(0);
-    const days = (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
-      (l) => l.metric === 'page_load.count' && l.by === 'day' && l.cell === SAMPLE_DAY && l.bucket === -1,
+    expect(await count('SELECT count(*) FROM report_ids')).toBe(0);
+    expect(await count(`SELECT count(*) FROM day_rows WHERE cell = '${SAMPLE_DAY}'`)).toBe(0);
+    // Appends go on while merges fail; once the cell is repaired, everything journaled is stored once.
+    await store.append(honest(3), [{ key: 'c'.repeat(32), day: SAMPLE_DAY }]);
+    await expect(store.flush()).rejects.toThrow();
+    await store.connection.run("UPDATE day_rows SET reports = 0 WHERE cell = 'full-cell'");
+    expect(await dayCell()).toBe(2);
+    expect(await count("SELECT reports FROM day_rows WHERE cell = 'full-cell'")).toBe(1);
+    expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(
+      ['a', 'b', 'c'].map((c) => c.repeat(32)),
     );
-    expect(days?.reports).toBe(2);
-    expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(['a', 'c'].map((c) => c.repeat(32)));
   });
 });

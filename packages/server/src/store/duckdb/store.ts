@@ -3,6 +3,7 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInst
 import type { CellLine, DayRelease } from '../../release/types.js';
 import { daysToRelease } from '../days.js';
 import type { DedupeKey, ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
+import { encodeRecord, Journal, type JournalRecord } from './journal.js';
 import { migrate, STAGING_TABLES_SQL } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
 
@@ -10,14 +11,24 @@ const DAY_MS = 86_400_000;
 
 export interface DuckDbStoreOptions {
   /**
-   * How long appended rows wait for more to roll up with before being written (group commit; default 20 ms). A
-   * commit costs about 8-10 ms of CPU whatever its size, so under load longer waits mean fewer commits; but every
-   * upload waits for its commit, and in `candor bench collector` (128 uploads in flight) 50 ms cost more
-   * throughput than it saved CPU, while 15-25 ms did best.
+   * How long appended rows wait for others to share one journal write (group commit; default 5 ms). A journal
+   * write is a file append and a sync, a fraction of a millisecond, and every upload waits for its write.
    */
   flushIntervalMs?: number;
-  /** Write at once when this many distinct rollup rows are pending. */
+  /**
+   * How long journaled rows wait before they are merged into the database (default 1,000 ms). A merge costs about
+   * 8-10 ms of CPU whatever its size (see docs/collector.md), and nothing waits for it but reads.
+   */
+  mergeIntervalMs?: number;
+  /** Merge at once when this many journaled rows are waiting. */
   maxPendingRows?: number;
+  /**
+   * Refuse appends while this many journaled rows wait for a merge that keeps failing (the database is full or
+   * broken): memory stays bounded and uploads get 503, to be retried.
+   */
+  maxBacklogRows?: number;
+  /** Called when a merge started by the timer fails (the rows stay journaled and are merged later). */
+  onMergeFailed?: (error: unknown) => void;
 }
 
 function toDate(day: string): DuckDBDateValue {
@@ -44,7 +55,23 @@ function dayString(value: unknown): string {
   return String(value).slice(0, 10);
 }
 
-/** One `append` waiting for the next write. */
+const SMALLINT_MAX = 32_767;
+
+/**
+ * Why a row cannot be stored, or null. Checked before a row is journaled: once journaled it is acknowledged, so
+ * anything the merge could not write must be refused here, alone. Ingest never makes such rows.
+ */
+export function rowProblem(row: SampleRow): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(row.day) || Number.isNaN(Date.parse(`${row.day}T00:00:00Z`))) return 'day';
+  if (!Number.isInteger(row.bucket) || row.bucket < -1 || row.bucket > SMALLINT_MAX) return 'bucket';
+  // At most 2^32 device-days a row: no cell's sum can reach the 2^63 of its column within a day.
+  const reports = row.reports ?? 0;
+  if (!Number.isInteger(reports) || reports < 0 || reports > 2 ** 32) return 'reports';
+  if (!Number.isFinite(row.value) || row.value < 0 || row.value > Number.MAX_SAFE_INTEGER) return 'value';
+  return null;
+}
+
+/** One `append` waiting for the next journal write. */
 interface PendingAppend {
   rows: readonly SampleRow[];
   dedupe: readonly DedupeKey[];
@@ -55,23 +82,36 @@ interface PendingAppend {
 /**
  * The embedded store. An open day is kept as per-cell totals, one row per (metric, grouping, cell, bucket),
  * updated in place; a closed day is released once, its release stored and its rows deleted in one transaction.
- * Appends wait a few milliseconds for others (group commit), their rows are summed in memory and upserted in one
- * transaction together with their dedupe keys.
- * `append` resolves once its rows are committed. A write that fails leaves nothing behind (the transaction is
- * rolled back, and what it staged is never read again) and is retried one append at a time, so one append that
- * cannot be stored fails alone. See docs/storage.md.
+ *
+ * Appends wait a few milliseconds for others (group commit); their rows are summed per cell and written, with
+ * their dedupe keys, as one record of the write-ahead journal (journal.ts). `append` resolves once that record is
+ * synced. About once a second every journaled record is merged into day_rows and report_ids in one transaction,
+ * which also records how far the journal is merged; reads merge first. A store in memory has no journal.
+ * A merge that fails leaves nothing behind (the transaction is rolled back, and what it staged is never read
+ * again) and is tried again later; while it keeps failing, appends are refused once `maxBacklogRows` wait.
+ * See docs/storage.md.
  */
 export class DuckDbStore implements ReportStore {
   private pending: PendingAppend[] = [];
   private pendingRows = 0;
+  /** Journaled records not yet in the database, oldest first. */
+  private unmerged: JournalRecord[] = [];
+  private unmergedRows = 0;
   /** The oldest day whose dedupe keys are kept, as of the last write. */
   private keptKeysFrom = '';
-  private timer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private mergeTimer: NodeJS.Timeout | null = null;
+  /** Journal writes, one at a time. */
+  private journaling: Promise<void> = Promise.resolve();
+  /** Merges and releases, one at a time. */
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
-  private drainQueued = false;
+  private journalQueued = false;
+  private mergeQueued = false;
   private readonly flushIntervalMs: number;
+  private readonly mergeIntervalMs: number;
   private readonly maxPendingRows: number;
+  private readonly maxBacklogRows: number;
   /** Writes begun since open: each stages its rows under its own number. */
   private writes = 0;
   private appenders!: { rows: DuckDBAppender; ids: DuckDBAppender };
@@ -79,59 +119,128 @@ export class DuckDbStore implements ReportStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
-    options: DuckDbStoreOptions,
+    private readonly journal: Journal | null,
+    private readonly options: DuckDbStoreOptions,
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 20;
-    this.maxPendingRows = options.maxPendingRows ?? 50_000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 5;
+    this.mergeIntervalMs = options.mergeIntervalMs ?? 1_000;
+    this.maxPendingRows = options.maxPendingRows ?? 200_000;
+    this.maxBacklogRows = options.maxBacklogRows ?? 5_000_000;
   }
 
-  /** Opens (creating if needed) a database file, or ':memory:', and applies pending migrations. */
+  /**
+   * Opens (creating if needed) a database file, or ':memory:', and applies pending migrations. A file's journal
+   * segments not yet merged (the process stopped without closing) are merged before it returns.
+   */
   static async open(path: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await migrate(connection);
     for (const sql of STAGING_TABLES_SQL) await connection.run(sql);
-    const store = new DuckDbStore(instance, connection, options);
+    let journal: Journal | null = null;
+    let replay: JournalRecord[] = [];
+    let read = 0;
+    if (path !== ':memory:') {
+      const state = await connection.runAndReadAll('SELECT max(merged_through) FROM journal_state');
+      const mergedThrough = Number(state.getRowsJS()[0]?.[0] ?? 0);
+      const opened = await Journal.open(path, mergedThrough);
+      journal = opened.journal;
+      replay = opened.unmerged.flatMap((segment) => segment.records);
+      read = Math.max(mergedThrough, ...opened.unmerged.map((segment) => segment.generation));
+    }
+    const store = new DuckDbStore(instance, connection, journal, options);
     await store.openAppenders();
+    if (journal) {
+      store.unmerged = replay;
+      await store.merge();
+      // Read segments hold nothing more: merged now, or torn bytes no append was acknowledged for.
+      if (store.unmerged.length === 0) await journal.removeThrough(read);
+    }
     return store;
   }
 
   append(rows: SampleRow[], dedupe: readonly DedupeKey[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (rows.length === 0 && dedupe.length === 0) return Promise.resolve();
+    for (const row of rows) {
+      const field = rowProblem(row);
+      if (field) return Promise.reject(new Error(`a row the store cannot hold (${field})`));
+    }
+    if (this.unmergedRows > this.maxBacklogRows) {
+      return Promise.reject(new Error('the store is not merging: too many journaled rows wait'));
+    }
     const done = new Promise<void>((resolve, reject) => this.pending.push({ rows, dedupe, resolve, reject }));
     this.pendingRows += rows.length;
-    if (this.pendingRows >= this.maxPendingRows) this.flushSoon(0);
-    else this.flushSoon(this.flushIntervalMs);
+    this.journalSoon(this.pendingRows >= this.maxPendingRows ? 0 : this.flushIntervalMs);
     return done;
   }
 
-  private flushSoon(delay: number): void {
-    if (this.timer && delay > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush();
+  private journalSoon(delay: number): void {
+    if (this.flushTimer && delay > 0) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.writeJournal();
     }, delay);
   }
 
-  /**
-   * Writes everything pending. Writes never interleave; while one runs, new rows keep rolling up in memory and
-   * the next write takes all of them at once (group commit), so a slow commit makes batches bigger, not queues
-   * longer.
-   */
-  flush(): Promise<void> {
-    if (!this.drainQueued) {
-      this.drainQueued = true;
-      this.writing = this.writing.then(() => {
-        this.drainQueued = false;
-        return this.drain();
-      });
-    }
-    return this.writing;
+  private mergeSoon(delay: number): void {
+    if (this.mergeTimer && delay > 0) return;
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
+    this.mergeTimer = setTimeout(() => {
+      this.mergeTimer = null;
+      void this.merge().catch((error: unknown) => this.options.onMergeFailed?.(error));
+    }, delay);
+    this.mergeTimer.unref();
   }
 
-  /** Runs `task` after every write queued so far, and before any queued later. */
+  /**
+   * Journals everything pending. Journal writes never interleave; while one runs, new appends gather and the next
+   * write takes all of them at once (group commit), so a slow disk makes writes bigger, not queues longer.
+   */
+  private writeJournal(): Promise<void> {
+    if (!this.journalQueued) {
+      this.journalQueued = true;
+      this.journaling = this.journaling.then(() => {
+        this.journalQueued = false;
+        return this.journalPending();
+      });
+    }
+    return this.journaling;
+  }
+
+  private async journalPending(): Promise<void> {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingRows = 0;
+    const rollup = new Rollup();
+    for (const append of batch) rollup.add(append.rows);
+    // Sorted by cell, so the journal follows no arrival order either.
+    const record: JournalRecord = { rows: rollup.sorted(), keys: batch.flatMap((append) => append.dedupe) };
+    try {
+      await this.journal?.append(encodeRecord(record));
+    } catch (error) {
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    this.unmerged.push(record);
+    this.unmergedRows += record.rows.length;
+    for (const append of batch) append.resolve();
+    this.mergeSoon(this.unmergedRows >= this.maxPendingRows ? 0 : this.mergeIntervalMs);
+  }
+
+  /** Journals what is pending and merges every journaled record into the database; reads call it first. */
+  async flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    await this.writeJournal();
+    await this.merge();
+  }
+
+  /** Runs `task` after every merge or release queued so far, and before any queued later. */
   private serially<T>(task: () => Promise<T>): Promise<T> {
     const result = this.writing.then(task);
     this.writing = result.then(
@@ -141,50 +250,80 @@ export class DuckDbStore implements ReportStore {
     return result;
   }
 
-  private async drain(): Promise<void> {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    this.pendingRows = 0;
-    try {
-      await this.write(batch);
-      for (const append of batch) append.resolve();
-    } catch (error) {
-      if (batch.length === 1) {
-        (batch[0] as PendingAppend).reject(error);
-        return;
+  /**
+   * Moves every journaled record into the database in one transaction. Appends go on meanwhile, into a new journal
+   * segment. A merge that fails leaves nothing behind and everything journaled, and the next merge tries again; no
+   * append can make a merge fail, as `rowProblem` refuses every row the database could not hold (the bounds leave
+   * no sum that could overflow within a day).
+   */
+  merge(): Promise<void> {
+    if (this.mergeQueued) return this.writing;
+    this.mergeQueued = true;
+    return this.serially(async () => {
+      this.mergeQueued = false;
+      if (this.mergeTimer) {
+        clearTimeout(this.mergeTimer);
+        this.mergeTimer = null;
       }
-      // Whatever failed, it was one append or the database: alone, each honest append is stored or fails alone.
-      for (const append of batch) {
-        try {
-          await this.write([append]);
-          append.resolve();
-        } catch (alone) {
-          append.reject(alone);
-        }
+      // Taken between journal writes, so every record taken is in a segment up to `through`.
+      const { records, through } = await this.betweenJournalWrites(async () => {
+        const taken = this.unmerged;
+        this.unmerged = [];
+        this.unmergedRows = 0;
+        return { records: taken, through: taken.length && this.journal ? await this.journal.rotate() : null };
+      });
+      if (records.length === 0) return;
+      try {
+        await this.write(records, through);
+      } catch (error) {
+        // Still journaled, and first in line for the next merge.
+        this.unmerged = [...records, ...this.unmerged];
+        this.unmergedRows += records.reduce((n, r) => n + r.rows.length, 0);
+        if (!this.closed) this.mergeSoon(this.mergeIntervalMs);
+        throw error;
       }
-    }
+      if (this.journal && through !== null) await this.journal.removeThrough(through);
+    });
+  }
+
+  /** Runs `task` after the journal write under way, if any, and before the next. */
+  private betweenJournalWrites<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.journaling.then(task);
+    this.journaling = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   /**
-   * Writes appends in one transaction: rolled-up rows into day_rows, dedupe keys into report_ids.
+   * Writes records in one transaction: their rows, summed per cell, into day_rows; their dedupe keys into
+   * report_ids; and, from a journal, how far it is merged (`through`). `dryRun` rolls it all back at the end.
    *
    * The transaction is begun, rows and keys are staged through appenders kept open (inside the transaction: rows
    * appended outside one stay in the temporary table as deleted rows, and every later write scanned them), and
-   * everything else is one round trip: each awaited statement or appender creation waited for a thread-pool hop,
-   * and under load those waits made most of a group commit's latency in `candor bench collector`. Staged rows
-   * carry this write's number and only those move on, so nothing a failed write staged can be counted by a later
-   * one, even if its rollback failed. A failing statement stops the rest, COMMIT included, and is rolled back.
+   * everything else is one round trip: each awaited statement or appender creation waited for a thread-pool hop.
+   * Staged rows carry this write's number and only those move on, so nothing a failed write staged can be counted
+   * by a later one, even if its rollback failed. A failing statement stops the rest, COMMIT included, and is
+   * rolled back.
    */
-  private async write(appends: readonly PendingAppend[]): Promise<void> {
+  private async write(
+    records: readonly JournalRecord[],
+    through: number | null,
+    { dryRun = false }: { dryRun?: boolean } = {},
+  ): Promise<void> {
     const rollup = new Rollup();
-    for (const append of appends) rollup.add(append.rows);
+    for (const record of records) rollup.add(record.rows);
     const batch = ++this.writes;
     const { from } = acceptedDays(Date.now());
     try {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`not a day: ${from}`);
       await this.connection.run('BEGIN TRANSACTION');
-      this.stage(rollup.sorted(), appends, batch);
+      this.stage(
+        rollup.sorted(),
+        records.flatMap((r) => r.keys),
+        batch,
+      );
       const statements = [
         // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
         ...(from !== this.keptKeysFrom ? [`DELETE FROM report_ids WHERE day < DATE '${from}'`] : []),
@@ -202,12 +341,15 @@ export class DuckDbStore implements ReportStore {
          WHEN MATCHED THEN UPDATE SET reports = d.reports + s.reports, value = d.value + s.value
          WHEN NOT MATCHED THEN INSERT VALUES (s.app, s.day, s.metric, s.dim, s.cell, s.detail, s.bucket, s.reports, s.value)`,
         `INSERT INTO report_ids SELECT * EXCLUDE (batch) FROM staging_ids WHERE batch = ${batch} ORDER BY key`,
+        ...(through !== null
+          ? ['DELETE FROM journal_state', `INSERT INTO journal_state VALUES (${Math.trunc(through)})`]
+          : []),
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
-        'COMMIT',
+        dryRun ? 'ROLLBACK' : 'COMMIT',
       ];
       await this.connection.run(statements.join(';\n'));
-      this.keptKeysFrom = from;
+      if (!dryRun) this.keptKeysFrom = from;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       // An append that threw mid-row leaves a partial row in its appender: both start afresh.
@@ -219,7 +361,7 @@ export class DuckDbStore implements ReportStore {
   }
 
   /** Appends one write's rows and dedupe keys to the staging tables, numbered `batch`. */
-  private stage(rows: readonly RollupRow[], appends: readonly PendingAppend[], batch: number): void {
+  private stage(rows: readonly RollupRow[], keys: readonly DedupeKey[], batch: number): void {
     const number = BigInt(batch);
     const { rows: rowAppender, ids } = this.appenders;
     for (const r of rows) {
@@ -228,13 +370,11 @@ export class DuckDbStore implements ReportStore {
       rowAppender.endRow();
     }
     rowAppender.flushSync();
-    for (const append of appends) {
-      for (const d of append.dedupe) {
-        ids.appendUHugeInt(BigInt(`0x${d.key}`));
-        ids.appendDate(toDate(d.day));
-        ids.appendUBigInt(number);
-        ids.endRow();
-      }
+    for (const d of keys) {
+      ids.appendUHugeInt(BigInt(`0x${d.key}`));
+      ids.appendDate(toDate(d.day));
+      ids.appendUBigInt(number);
+      ids.endRow();
     }
     ids.flushSync();
   }
@@ -395,9 +535,19 @@ export class DuckDbStore implements ReportStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    await this.flush();
-    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      // Whatever a failed last merge left stays journaled, and is merged on the next open.
+      this.closed = true;
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      if (this.mergeTimer) clearTimeout(this.mergeTimer);
+      await this.journal?.close();
+      this.closeDatabase();
+    }
+  }
+
+  private closeDatabase(): void {
     this.appenders.rows.closeSync();
     this.appenders.ids.closeSync();
     this.connection.closeSync();

@@ -1,0 +1,116 @@
+import { fork } from 'node:child_process';
+import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { candorBrowserRegistry } from '@candor/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
+import { flattenReport } from '../rows.js';
+import type { DedupeKey, SampleRow } from '../types.js';
+import { decodeRecords, encodeRecord, type JournalRecord } from './journal.js';
+import { Rollup } from './rollup.js';
+import { DuckDbStore } from './store.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'candor-journal-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function record(seed: number, keys: DedupeKey[] = []): JournalRecord {
+  const rollup = new Rollup();
+  rollup.add(flattenReport(sampleReport(seededRandom(seed)), candorBrowserRegistry));
+  return { rows: rollup.sorted(), keys };
+}
+
+const dayCount = async (store: DuckDbStore) =>
+  (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
+    (l) => l.metric === '$daily_activity' && l.by === 'day' && l.bucket === -1,
+  )?.reports ?? 0;
+
+describe('write-ahead journal', () => {
+  it('reads back every whole record, and stops at a record cut short or altered', () => {
+    const records = [record(1, [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]), record(2), record(3)];
+    const bytes = Buffer.concat(records.map(encodeRecord));
+    expect(decodeRecords(bytes)).toEqual({ records, tornBytes: 0 });
+    const cut = bytes.subarray(0, bytes.length - 3);
+    const last = encodeRecord(records[2] as JournalRecord).length;
+    expect(decodeRecords(cut)).toEqual({ records: records.slice(0, 2), tornBytes: last - 3 });
+    const altered = Buffer.from(bytes);
+    const second = encodeRecord(records[0] as JournalRecord).length + 20;
+    altered[second] = (altered[second] as number) ^ 1;
+    expect(decodeRecords(altered).records).toEqual(records.slice(0, 1));
+  });
+
+  it('an acknowledged append survives kill -9 and is merged once on the next open, with its dedupe keys', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'candor.duckdb');
+    const child = fork(fileURLToPath(new URL('../../../test/fixtures/store-child.ts', import.meta.url)), [path], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const messages: unknown[] = [];
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      child.on('message', (m) => {
+        messages.push(m);
+        if (m === 'ready') {
+          for (let n = 0; n < 3; n++) {
+            const rows: SampleRow[] = flattenReport(sampleReport(seededRandom(10 + n)), candorBrowserRegistry);
+            child.send({ rows, keys: [{ key: String(n).repeat(32), day: SAMPLE_DAY }], n });
+          }
+        }
+        if (messages.filter((x) => typeof x === 'object' && x && 'acknowledged' in x).length === 3) resolve();
+        if (typeof m === 'object' && m && 'failed' in m) reject(new Error(JSON.stringify(m)));
+      });
+      child.once('exit', (code) => reject(new Error(`store child exited (${code})`)));
+    });
+    await acknowledged;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    // Nothing was merged: the rows are only in the journal.
+    expect((await readdir(dir)).filter((f) => f.includes('.journal.')).length).toBeGreaterThan(0);
+
+    const store = await DuckDbStore.open(path);
+    try {
+      expect(await dayCount(store)).toBe(3);
+      expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key).sort()).toEqual(
+        ['0', '1', '2'].map((c) => c.repeat(32)),
+      );
+    } finally {
+      await store.close();
+    }
+    // Merged once: a second open replays nothing, and no segment is left behind.
+    const again = await DuckDbStore.open(path);
+    try {
+      expect(await dayCount(again)).toBe(3);
+    } finally {
+      await again.close();
+    }
+    expect((await readdir(dir)).filter((f) => f.includes('.journal.'))).toEqual([]);
+  }, 60_000);
+
+  it('a record torn by a crash mid-write is dropped, the whole ones before it are kept', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'candor.duckdb');
+    await (await DuckDbStore.open(path)).close();
+    const segment = join(dir, 'candor.duckdb.journal.7');
+    const whole = encodeRecord(record(4, [{ key: 'e'.repeat(32), day: SAMPLE_DAY }]));
+    const torn = encodeRecord(record(5, [{ key: 'f'.repeat(32), day: SAMPLE_DAY }]));
+    await writeFile(segment, Buffer.concat([whole, torn]));
+    await truncate(segment, whole.length + torn.length - 10);
+    const store = await DuckDbStore.open(path);
+    try {
+      expect(await dayCount(store)).toBe(1);
+      expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key)).toEqual(['e'.repeat(32)]);
+    } finally {
+      await store.close();
+    }
+  });
+});
