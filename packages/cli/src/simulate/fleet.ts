@@ -131,10 +131,11 @@ export function createFleet(options: FleetOptions): Fleet {
     phone?: SimulatedPhone;
     /** UTC day numbers the app was used on. */
     usedOn: number[];
-    /** Days whose report the collector accepted. */
+    /**
+     * Days whose report the collector accepted, as the SDK's transparency log says: a report answered 5xx, or lost
+     * to a timeout, and accepted on a later try counts on its own day.
+     */
     delivered: Set<number>;
-    /** The day whose report the next upload carries. */
-    sending: number | null;
     /** Ids of the reports its SDK dropped unsent as too late. */
     late: Set<string>;
   }
@@ -151,7 +152,6 @@ export function createFleet(options: FleetOptions): Fleet {
       random: own,
       usedOn: [],
       delivered: new Set<number>(),
-      sending: null,
       late: new Set<string>(),
     };
   });
@@ -166,15 +166,7 @@ export function createFleet(options: FleetOptions): Fleet {
       system: { modelFamily: profile.model, os: profile.os, osMajor: profile.osMajor, language: profile.language },
       consent: { regime: 'opt-in' },
       mode: 'production',
-      fetch: async (input, init) => {
-        const response = await countingFetch(input, init);
-        // One upload a day of use at most: the report of the phone's previous day of use.
-        if (init?.method === 'POST' && entry.sending !== null) {
-          if (response.ok) entry.delivered.add(entry.sending);
-          entry.sending = null;
-        }
-        return response;
-      },
+      fetch: countingFetch,
       now: () => clock.now,
       flushIntervalMs: 0,
       // The log is stored with the queue and rewritten at every storage update: a full one (100 reports) made
@@ -182,7 +174,10 @@ export function createFleet(options: FleetOptions): Fleet {
       transparencyLogSize: 4,
     });
     candor.onTransparencyLog((log) => {
-      for (const e of log) if (e.status === 'late') entry.late.add(e.report.id);
+      for (const e of log) {
+        if (e.status === 'late') entry.late.add(e.report.id);
+        if (e.status === 'accepted') entry.delivered.add(Math.floor(Date.parse(e.report.day) / DAY_MS));
+      }
     });
     candor.setConsent(profile.consents ? 'granted' : 'denied');
     entry.phone = new SimulatedPhone(profile, candor, seededRandom(Math.floor(entry.random() * 2 ** 32)));
@@ -195,11 +190,8 @@ export function createFleet(options: FleetOptions): Fleet {
     const phone = phoneOf(entry);
     const day = Math.floor(entry.clock.now / DAY_MS);
     const previous = entry.usedOn[entry.usedOn.length - 1];
-    if (previous !== day) {
-      // The previous day of use has ended: this flush sends its report.
-      entry.sending = previous ?? null;
-      entry.usedOn.push(day);
-    }
+    // The previous day of use has ended: this flush sends its report.
+    if (previous !== day) entry.usedOn.push(day);
     for (let minute = 0; minute < minutes; minute++) {
       await phone.actOneMinute();
       entry.clock.now += 60_000;
@@ -258,7 +250,6 @@ export function createFleet(options: FleetOptions): Fleet {
       if (!phone) continue;
       // A day's report is sent at the first flush after the day ends: move past midnight and flush.
       clock.now = Math.max((Math.floor(clock.now / DAY_MS) + 1) * DAY_MS + 60_000, now);
-      entry.sending = entry.usedOn[entry.usedOn.length - 1] ?? null;
       await phone.candor.flush();
       for (const key of Object.keys(activity) as (keyof ActivityTally)[]) {
         activity[key] += phone.tally[key];
