@@ -100,6 +100,31 @@ describe('DuckDB store', () => {
     );
   });
 
+  it('refuses, before journaling, every row the database could not hold, and nothing of it is stored', async () => {
+    const store = await open();
+    const base = flattenReport(sampleReport(seededRandom(6)), candorBrowserRegistry).find(
+      (r) => r.metric === 'page_load.count' && r.by === 'day',
+    ) as SampleRow;
+    const bad: [string, Partial<SampleRow>][] = [
+      ['day', { day: '2026-02-30' }],
+      ['day', { day: '2026-13-45' }],
+      ['day', { day: 'today' }],
+      ['bucket', { bucket: 1.5 }],
+      ['bucket', { bucket: -2 }],
+      ['reports', { reports: -1 }],
+      ['reports', { reports: 2 ** 40 }],
+      ['value', { value: Number.NaN }],
+      ['value', { value: -1 }],
+      ['value', { value: Number.POSITIVE_INFINITY }],
+    ];
+    for (const [field, change] of bad) {
+      await expect(store.append([{ ...base, cell: 'bad', ...change }])).rejects.toThrow(`(${field})`);
+    }
+    await store.append([{ ...base, cell: 'good' }]);
+    const lines = await store.dayLines('candor-browser', base.day);
+    expect(lines.filter((l) => l.metric === base.metric && l.by === 'day').map((l) => l.cell)).toEqual(['good']);
+  });
+
   it('rows a failed write left in staging are never counted by a later write', async () => {
     const store = await open();
     const report = flattenReport(sampleReport(seededRandom(5)), candorBrowserRegistry);
