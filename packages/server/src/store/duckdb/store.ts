@@ -84,6 +84,29 @@ export function rowProblem(row: SampleRow): string | null {
   return null;
 }
 
+/** Journaled records summed for the next merge. */
+class Unmerged {
+  readonly rollup = new Rollup();
+  readonly keys: DedupeKey[] = [];
+  records = 0;
+  /** Rows summed in (before summing): what bounds the backlog. */
+  rows = 0;
+
+  add(record: JournalRecord): void {
+    this.rollup.add(record.rows);
+    for (const key of record.keys) this.keys.push(key);
+    this.records++;
+    this.rows += record.rows.length;
+  }
+
+  /** Adds what `later` holds, after this. */
+  addAll(later: Unmerged): void {
+    if (later.records === 0) return;
+    this.add({ rows: later.rollup.sorted(), keys: later.keys });
+    this.records += later.records - 1;
+  }
+}
+
 /** One `append` waiting for the next journal write. */
 interface PendingAppend {
   rows: readonly SampleRow[];
@@ -107,9 +130,11 @@ interface PendingAppend {
 export class DuckDbStore implements ReportStore {
   private pending: PendingAppend[] = [];
   private pendingRows = 0;
-  /** Journaled records not yet in the database, oldest first. */
-  private unmerged: JournalRecord[] = [];
-  private unmergedRows = 0;
+  /**
+   * Journaled rows not yet in the database, summed as they are journaled (so a merge does not stop the main thread
+   * to sum a second's records at once), with their dedupe keys.
+   */
+  private unmerged = new Unmerged();
   /** The oldest day whose dedupe keys are kept, as of the last write. */
   private keptKeysFrom = '';
   private flushTimer: NodeJS.Timeout | null = null;
@@ -164,10 +189,10 @@ export class DuckDbStore implements ReportStore {
     const store = new DuckDbStore(instance, connection, journal, options);
     await store.openAppenders();
     if (journal) {
-      store.unmerged = replay;
+      for (const record of replay) store.unmerged.add(record);
       await store.merge();
       // Read segments hold nothing more: merged now, or torn bytes no append was acknowledged for.
-      if (store.unmerged.length === 0) await journal.removeThrough(read);
+      await journal.removeThrough(read);
     }
     return store;
   }
@@ -179,7 +204,7 @@ export class DuckDbStore implements ReportStore {
       const field = rowProblem(row);
       if (field) return Promise.reject(new Error(`a row the store cannot hold (${field})`));
     }
-    if (this.unmergedRows > this.maxBacklogRows) {
+    if (this.unmerged.rows > this.maxBacklogRows) {
       return Promise.reject(new Error('the store is not merging: too many journaled rows wait'));
     }
     const done = new Promise<void>((resolve, reject) => this.pending.push({ rows, dedupe, resolve, reject }));
@@ -237,10 +262,9 @@ export class DuckDbStore implements ReportStore {
       for (const append of batch) append.reject(error);
       return;
     }
-    this.unmerged.push(record);
-    this.unmergedRows += record.rows.length;
     for (const append of batch) append.resolve();
-    this.mergeSoon(this.unmergedRows >= this.maxPendingRows ? 0 : this.mergeIntervalMs);
+    this.unmerged.add(record);
+    this.mergeSoon(this.unmerged.rows >= this.maxPendingRows ? 0 : this.mergeIntervalMs);
   }
 
   /** Journals what is pending and merges every journaled record into the database; reads call it first. */
@@ -279,19 +303,18 @@ export class DuckDbStore implements ReportStore {
         this.mergeTimer = null;
       }
       // Taken between journal writes, so every record taken is in a segment up to `through`.
-      const { records, through } = await this.betweenJournalWrites(async () => {
+      const { taken, through } = await this.betweenJournalWrites(async () => {
         const taken = this.unmerged;
-        this.unmerged = [];
-        this.unmergedRows = 0;
-        return { records: taken, through: taken.length && this.journal ? await this.journal.rotate() : null };
+        this.unmerged = new Unmerged();
+        return { taken, through: taken.records && this.journal ? await this.journal.rotate() : null };
       });
-      if (records.length === 0) return;
+      if (taken.records === 0) return;
       try {
-        await this.write(records, through);
+        await this.write(taken.rollup.sorted(), taken.keys, through);
       } catch (error) {
         // Still journaled, and first in line for the next merge.
-        this.unmerged = [...records, ...this.unmerged];
-        this.unmergedRows += records.reduce((n, r) => n + r.rows.length, 0);
+        taken.addAll(this.unmerged);
+        this.unmerged = taken;
         if (!this.closed) this.mergeSoon(this.mergeIntervalMs);
         throw error;
       }
@@ -310,8 +333,8 @@ export class DuckDbStore implements ReportStore {
   }
 
   /**
-   * Writes records in one transaction: their rows, summed per cell, into day_rows; their dedupe keys into
-   * report_ids; and, from a journal, how far it is merged (`through`). `dryRun` rolls it all back at the end.
+   * Writes in one transaction: rows summed per cell into day_rows, dedupe keys into report_ids, and, from a
+   * journal, how far it is merged (`through`).
    *
    * The transaction is begun, rows and keys are staged through appenders kept open (inside the transaction: rows
    * appended outside one stay in the temporary table as deleted rows, and every later write scanned them), and
@@ -320,23 +343,13 @@ export class DuckDbStore implements ReportStore {
    * by a later one, even if its rollback failed. A failing statement stops the rest, COMMIT included, and is
    * rolled back.
    */
-  private async write(
-    records: readonly JournalRecord[],
-    through: number | null,
-    { dryRun = false }: { dryRun?: boolean } = {},
-  ): Promise<void> {
-    const rollup = new Rollup();
-    for (const record of records) rollup.add(record.rows);
+  private async write(rows: readonly RollupRow[], keys: readonly DedupeKey[], through: number | null): Promise<void> {
     const batch = ++this.writes;
     const { from } = acceptedDays(Date.now());
     try {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`not a day: ${from}`);
       await this.connection.run('BEGIN TRANSACTION');
-      this.stage(
-        rollup.sorted(),
-        records.flatMap((r) => r.keys),
-        batch,
-      );
+      this.stage(rows, keys, batch);
       const statements = [
         // Keys of days no longer accepted guard nothing: a report of such a day is refused anyway.
         ...(from !== this.keptKeysFrom ? [`DELETE FROM report_ids WHERE day < DATE '${from}'`] : []),
@@ -359,10 +372,10 @@ export class DuckDbStore implements ReportStore {
           : []),
         'DELETE FROM staging',
         'DELETE FROM staging_ids',
-        dryRun ? 'ROLLBACK' : 'COMMIT',
+        'COMMIT',
       ];
       await this.connection.run(statements.join(';\n'));
-      if (!dryRun) this.keptKeysFrom = from;
+      this.keptKeysFrom = from;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       // An append that threw mid-row leaves a partial row in its appender: both start afresh.
