@@ -176,4 +176,24 @@ describe('DuckDB store', () => {
       ['a', 'b', 'c'].map((c) => c.repeat(32)),
     );
   });
+
+  it('while merges keep failing, appends are refused once the backlog is full, and accepted again after', async () => {
+    const store = await DuckDbStore.open(':memory:', { maxBacklogRows: 1 });
+    stores.push(store);
+    const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
+    const base = honest(1).find((r) => r.metric === 'page_load.count' && r.by === 'day') as SampleRow;
+    await store.connection.run(
+      `INSERT INTO day_rows VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', 'full-cell', '', -1, 9223372036854775807, 0)`,
+    );
+    await store.append([{ ...base, cell: 'full-cell' }, { ...base, cell: 'other' }]);
+    await expect(store.flush()).rejects.toThrow();
+    await expect(store.append(honest(2))).rejects.toThrow('not merging');
+    await store.connection.run("UPDATE day_rows SET reports = 0 WHERE cell = 'full-cell'");
+    await store.flush();
+    await store.append(honest(3));
+    const days = (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
+      (l) => l.metric === 'page_load.count' && l.by === 'day' && l.cell === SAMPLE_DAY && l.bucket === -1,
+    );
+    expect(days?.reports).toBe(1);
+  });
 });
