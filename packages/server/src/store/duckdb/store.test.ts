@@ -185,7 +185,10 @@ describe('DuckDB store', () => {
     await store.connection.run(
       `INSERT INTO day_rows VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', 'full-cell', '', -1, 9223372036854775807, 0)`,
     );
-    await store.append([{ ...base, cell: 'full-cell' }, { ...base, cell: 'other' }]);
+    await store.append([
+      { ...base, cell: 'full-cell' },
+      { ...base, cell: 'other' },
+    ]);
     await expect(store.flush()).rejects.toThrow();
     await expect(store.append(honest(2))).rejects.toThrow('not merging');
     await store.connection.run("UPDATE day_rows SET reports = 0 WHERE cell = 'full-cell'");
