@@ -84,6 +84,25 @@ export function rowProblem(row: SampleRow): string | null {
   return null;
 }
 
+/** Tasks run one at a time, in the order given; one that fails does not stop those after it. */
+class Serial {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Settles once every task given so far has. */
+  get settled(): Promise<void> {
+    return this.tail;
+  }
+}
+
 /** Journaled records summed for the next merge. */
 class Unmerged {
   readonly rollup = new Rollup();
@@ -140,9 +159,9 @@ export class DuckDbStore implements ReportStore {
   private flushTimer: NodeJS.Timeout | null = null;
   private mergeTimer: NodeJS.Timeout | null = null;
   /** Journal writes, one at a time. */
-  private journaling: Promise<void> = Promise.resolve();
+  private readonly journalQueue = new Serial();
   /** Merges and releases, one at a time. */
-  private writing: Promise<void> = Promise.resolve();
+  private readonly databaseQueue = new Serial();
   private closed = false;
   private journalQueued = false;
   private mergeQueued = false;
@@ -239,12 +258,12 @@ export class DuckDbStore implements ReportStore {
   private writeJournal(): Promise<void> {
     if (!this.journalQueued) {
       this.journalQueued = true;
-      this.journaling = this.journaling.then(() => {
+      void this.journalQueue.run(() => {
         this.journalQueued = false;
         return this.journalPending();
       });
     }
-    return this.journaling;
+    return this.journalQueue.settled;
   }
 
   private async journalPending(): Promise<void> {
@@ -277,16 +296,6 @@ export class DuckDbStore implements ReportStore {
     await this.merge();
   }
 
-  /** Runs `task` after every merge or release queued so far, and before any queued later. */
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.writing.then(task);
-    this.writing = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-
   /**
    * Moves every journaled record into the database in one transaction. Appends go on meanwhile, into a new journal
    * segment. A merge that fails leaves nothing behind and everything journaled, and the next merge tries again; no
@@ -294,16 +303,16 @@ export class DuckDbStore implements ReportStore {
    * no sum that could overflow within a day).
    */
   merge(): Promise<void> {
-    if (this.mergeQueued) return this.writing;
+    if (this.mergeQueued) return this.databaseQueue.settled;
     this.mergeQueued = true;
-    return this.serially(async () => {
+    return this.databaseQueue.run(async () => {
       this.mergeQueued = false;
       if (this.mergeTimer) {
         clearTimeout(this.mergeTimer);
         this.mergeTimer = null;
       }
       // Taken between journal writes, so every record taken is in a segment up to `through`.
-      const { taken, through } = await this.betweenJournalWrites(async () => {
+      const { taken, through } = await this.journalQueue.run(async () => {
         const taken = this.unmerged;
         this.unmerged = new Unmerged();
         return { taken, through: taken.records && this.journal ? await this.journal.rotate() : null };
@@ -320,16 +329,6 @@ export class DuckDbStore implements ReportStore {
       }
       if (this.journal && through !== null) await this.journal.removeThrough(through);
     });
-  }
-
-  /** Runs `task` after the journal write under way, if any, and before the next. */
-  private betweenJournalWrites<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.journaling.then(task);
-    this.journaling = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
   }
 
   /**
@@ -485,7 +484,7 @@ export class DuckDbStore implements ReportStore {
   }
 
   saveRelease(app: string, release: DayRelease): Promise<void> {
-    return this.serially(async () => {
+    return this.databaseQueue.run(async () => {
       const appender = await this.connection.createAppender('release_staging', 'main', 'temp');
       try {
         for (const line of release.lines) {
