@@ -199,4 +199,21 @@ describe('DuckDB store', () => {
     );
     expect(days?.reports).toBe(1);
   });
+
+  it('everyone waiting on a merge learns that it failed, so no read goes on without the journaled rows', async () => {
+    const store = await open();
+    const base = flattenReport(sampleReport(seededRandom(7)), candorBrowserRegistry).find(
+      (r) => r.metric === 'page_load.count' && r.by === 'day',
+    ) as SampleRow;
+    await store.connection.run(
+      `INSERT INTO day_rows VALUES ('${base.app}', DATE '${base.day}', '${base.metric}', '${base.by}', 'full-cell', '', -1, 9223372036854775807, 0)`,
+    );
+    await store.append([{ ...base, cell: 'full-cell' }]);
+    // The second caller comes while the first merge is queued: it must not be told all is merged.
+    const [first, second] = [store.merge(), store.merge()];
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow();
+    await store.connection.run("UPDATE day_rows SET reports = 0 WHERE cell = 'full-cell'");
+    await store.flush();
+  });
 });

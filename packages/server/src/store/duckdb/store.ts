@@ -1,4 +1,4 @@
-import { acceptedDays, type Dimension } from '@candor/protocol';
+import { acceptedDays, type Dimension, parseDay } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { CellLine, DayRelease } from '../../release/types.js';
 import { daysToRelease } from '../days.js';
@@ -62,9 +62,7 @@ const realDays = new Set<string>();
 
 function isRealDay(day: string): boolean {
   if (realDays.has(day)) return true;
-  // Round trip: Date.parse takes 2026-02-30 as March 2.
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) return false;
+  if (parseDay(day) === null) return false;
   if (realDays.size > 10_000) realDays.clear();
   realDays.add(day);
   return true;
@@ -96,33 +94,28 @@ class Serial {
     );
     return result;
   }
-
-  /** Settles once every task given so far has. */
-  get settled(): Promise<void> {
-    return this.tail;
-  }
 }
 
 /** Journaled records summed for the next merge. */
 class Unmerged {
   readonly rollup = new Rollup();
   readonly keys: DedupeKey[] = [];
-  records = 0;
   /** Rows summed in (before summing): what bounds the backlog. */
   rows = 0;
 
   add(record: JournalRecord): void {
     this.rollup.add(record.rows);
     for (const key of record.keys) this.keys.push(key);
-    this.records++;
     this.rows += record.rows.length;
   }
 
   /** Adds what `later` holds, after this. */
   addAll(later: Unmerged): void {
-    if (later.records === 0) return;
     this.add({ rows: later.rollup.sorted(), keys: later.keys });
-    this.records += later.records - 1;
+  }
+
+  get empty(): boolean {
+    return this.rows === 0 && this.keys.length === 0;
   }
 }
 
@@ -163,8 +156,9 @@ export class DuckDbStore implements ReportStore {
   /** Merges and releases, one at a time. */
   private readonly databaseQueue = new Serial();
   private closed = false;
-  private journalQueued = false;
-  private mergeQueued = false;
+  /** The journal write or merge queued and not yet begun: later callers wait for the same one. */
+  private queuedJournalWrite: Promise<void> | null = null;
+  private queuedMerge: Promise<void> | null = null;
   private readonly flushIntervalMs: number;
   private readonly mergeIntervalMs: number;
   private readonly maxPendingRows: number;
@@ -256,14 +250,11 @@ export class DuckDbStore implements ReportStore {
    * write takes all of them at once (group commit), so a slow disk makes writes bigger, not queues longer.
    */
   private writeJournal(): Promise<void> {
-    if (!this.journalQueued) {
-      this.journalQueued = true;
-      void this.journalQueue.run(() => {
-        this.journalQueued = false;
-        return this.journalPending();
-      });
-    }
-    return this.journalQueue.settled;
+    this.queuedJournalWrite ??= this.journalQueue.run(() => {
+      this.queuedJournalWrite = null;
+      return this.journalPending();
+    });
+    return this.queuedJournalWrite;
   }
 
   private async journalPending(): Promise<void> {
@@ -303,10 +294,9 @@ export class DuckDbStore implements ReportStore {
    * no sum that could overflow within a day).
    */
   merge(): Promise<void> {
-    if (this.mergeQueued) return this.databaseQueue.settled;
-    this.mergeQueued = true;
-    return this.databaseQueue.run(async () => {
-      this.mergeQueued = false;
+    // The task runs later (after the queue ahead of it), so the promise is kept before it clears it.
+    this.queuedMerge ??= this.databaseQueue.run(async () => {
+      this.queuedMerge = null;
       if (this.mergeTimer) {
         clearTimeout(this.mergeTimer);
         this.mergeTimer = null;
@@ -315,9 +305,9 @@ export class DuckDbStore implements ReportStore {
       const { taken, through } = await this.journalQueue.run(async () => {
         const taken = this.unmerged;
         this.unmerged = new Unmerged();
-        return { taken, through: taken.records && this.journal ? await this.journal.rotate() : null };
+        return { taken, through: !taken.empty && this.journal ? await this.journal.rotate() : null };
       });
-      if (taken.records === 0) return;
+      if (taken.empty) return;
       try {
         await this.write(taken.rollup.sorted(), taken.keys, through);
       } catch (error) {
@@ -329,6 +319,7 @@ export class DuckDbStore implements ReportStore {
       }
       if (this.journal && through !== null) await this.journal.removeThrough(through);
     });
+    return this.queuedMerge;
   }
 
   /**
