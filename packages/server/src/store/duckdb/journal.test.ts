@@ -1,11 +1,13 @@
 import { fork } from 'node:child_process';
-import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { candorBrowserRegistry } from '@candor/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
+import { startCollector } from '../../collector.js';
+import { postRaw, sealForCollector } from '../../testing/client.js';
+import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
 import type { DedupeKey, SampleRow } from '../types.js';
 import { decodeRecords, encodeRecord, type JournalRecord } from './journal.js';
@@ -110,6 +112,42 @@ describe('write-ahead journal', () => {
       expect(await dayCount(store)).toBe(1);
       expect((await store.dedupeKeys(SAMPLE_DAY)).map((k) => k.key)).toEqual(['e'.repeat(32)]);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('someone reading the journal of a running collector finds no report id or address, and rows in cell order', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'candor.duckdb');
+    // Never merged while the test reads: the journal is all there is of these uploads on disk.
+    const store = await DuckDbStore.open(path, { mergeIntervalMs: 3_600_000 });
+    const collector = await startCollector({
+      keysDir: join(dir, 'keys'),
+      store,
+      dashboardDir: null,
+      log: { level: 'silent' },
+    });
+    try {
+      const batches = [sampleBatch(5, seededRandom(21)), sampleBatch(5, seededRandom(22))];
+      for (const batch of batches) {
+        const answer = await postRaw(collector.url, await sealForCollector(collector.url, batch), {
+          localAddress: '127.0.0.77',
+        });
+        expect(answer.status).toBe(202);
+      }
+      const segments = (await readdir(dir)).filter((f) => f.includes('.journal.'));
+      const bytes = Buffer.concat(await Promise.all(segments.map((f) => readFile(join(dir, f)))));
+      const { records } = decodeRecords(bytes);
+      expect(records.flatMap((r) => r.keys)).toHaveLength(10);
+      const text = bytes.toString('latin1');
+      for (const report of batches.flatMap((b) => b.reports)) expect(text).not.toContain(report.id);
+      expect(text).not.toContain('127.0.0.77');
+      for (const record of records) {
+        const order = record.rows.map((r) => [r.day, r.app, r.metric, r.by, r.cell, r.detail, r.bucket].join('\u0000'));
+        expect(order).toEqual([...order].sort());
+      }
+    } finally {
+      await collector.close();
       await store.close();
     }
   });
