@@ -458,9 +458,10 @@ export class DuckDbStore implements ReportStore {
 
   async dayLines(app: string, day: string): Promise<CellLine[]> {
     await this.flush();
+    // In a fixed order: however the rows were merged, the same day gives the same lines (and release input).
     const result = await this.connection.runAndReadAll(
       `SELECT metric, dim, cell, detail, bucket, sum(reports), sum(value) FROM day_rows
-       WHERE app = $app AND day = CAST($day AS DATE) GROUP BY ALL`,
+       WHERE app = $app AND day = CAST($day AS DATE) GROUP BY ALL ORDER BY ALL`,
       { app, day },
     );
     return result.getRowsJS().map(([metric, by, cell, detail, bucket, reports, value]) => ({
