@@ -15,8 +15,11 @@ export function bucketIndex(value: number): number {
   return Math.floor(BUCKETS_PER_DOUBLING * Math.log2(v + 1));
 }
 
+/** Every bucket's lower bound, made once: checking a distribution's sum looks up two per bucket. */
+const LOWER_BOUNDS = Array.from({ length: MAX_BUCKET_INDEX + 2 }, (_, i) => 2 ** (i / BUCKETS_PER_DOUBLING) - 1);
+
 export function bucketLowerBound(index: number): number {
-  return 2 ** (index / BUCKETS_PER_DOUBLING) - 1;
+  return LOWER_BOUNDS[index] ?? 2 ** (index / BUCKETS_PER_DOUBLING) - 1;
 }
 
 /** A geometric midpoint stands for every value in a bucket when estimating percentiles. */

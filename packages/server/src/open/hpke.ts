@@ -52,13 +52,38 @@ function expand(prk: Uint8Array, info: Uint8Array, length: number): Buffer {
   return createHmac('sha256', prk).update(info).update(Buffer.of(1)).digest().subarray(0, length);
 }
 
+/** "HPKE-v1" || suite || label, made once per suite and label: every open uses the same five. */
+const labelPrefixes = new Map<Buffer, Map<string, Buffer>>();
+
+function labelPrefix(suite: Buffer, label: string): Buffer {
+  let bySuite = labelPrefixes.get(suite);
+  if (!bySuite) {
+    bySuite = new Map();
+    labelPrefixes.set(suite, bySuite);
+  }
+  let prefix = bySuite.get(label);
+  if (!prefix) {
+    prefix = Buffer.concat([HPKE_V1, suite, Buffer.from(label)]);
+    bySuite.set(label, prefix);
+  }
+  return prefix;
+}
+
 function labeledExtract(suite: Buffer, salt: Uint8Array, label: string, ikm: Uint8Array): Buffer {
-  return extract(salt, Buffer.concat([HPKE_V1, suite, Buffer.from(label), ikm]));
+  return createHmac('sha256', salt.length ? salt : ZERO_SALT)
+    .update(labelPrefix(suite, label))
+    .update(ikm)
+    .digest();
 }
 
 function labeledExpand(suite: Buffer, prk: Uint8Array, label: string, info: Uint8Array, length: number): Buffer {
-  const prefix = Buffer.from([length >> 8, length & 0xff]);
-  return expand(prk, Buffer.concat([prefix, HPKE_V1, suite, Buffer.from(label), info]), length);
+  return createHmac('sha256', prk)
+    .update(Buffer.of(length >> 8, length & 0xff))
+    .update(labelPrefix(suite, label))
+    .update(info)
+    .update(Buffer.of(1))
+    .digest()
+    .subarray(0, length);
 }
 
 /**
@@ -118,13 +143,18 @@ export function exportSecret(exporterSecret: Uint8Array, exporterContext: Uint8A
   return labeledExpand(HPKE_SUITE, exporterSecret, 'sec', exporterContext, length);
 }
 
+/** The key schedule; the exporter secret is derived when first read, as opening an upload never needs it. */
 function scheduleFromSecret(sharedSecret: Buffer, context: Buffer): KeySchedule {
   const secret = labeledExtract(HPKE_SUITE, sharedSecret, 'secret', EMPTY);
+  let exporterSecret: Buffer | undefined;
   return {
     sharedSecret,
     key: labeledExpand(HPKE_SUITE, secret, 'key', context, KEY_LENGTH),
     baseNonce: labeledExpand(HPKE_SUITE, secret, 'base_nonce', context, NONCE_LENGTH),
-    exporterSecret: labeledExpand(HPKE_SUITE, secret, 'exp', context, 32),
+    get exporterSecret() {
+      exporterSecret ??= labeledExpand(HPKE_SUITE, secret, 'exp', context, 32);
+      return exporterSecret;
+    },
   };
 }
 

@@ -30,6 +30,18 @@ function cellKey(cell: number, detail: number, bucket: number): number | null {
   return (cell * 2 ** DETAIL_BITS + detail) * 2 ** BUCKET_BITS + b;
 }
 
+const RUN_BITS = 12;
+
+/**
+ * One key for a run's day, app, metric and grouping (indices into the upload's strings): a number when all four
+ * fit, as a run is looked up for most rows and joining a string for each cost more than the rest of packing.
+ */
+function runKey(day: number, app: number, metric: number, by: number): number | string {
+  const limit = 2 ** RUN_BITS;
+  if (day >= limit || app >= limit || metric >= limit || by >= limit) return `${day} ${app} ${metric} ${by}`;
+  return ((day * limit + app) * limit + metric) * limit + by;
+}
+
 /**
  * Packs the rows of one upload's reports as they are flattened (rows.ts `writeRows`), summing rows of the same
  * cell, with no row object made. Every string is kept once per upload; a row repeats the previous row's metric and
@@ -41,7 +53,7 @@ export class RowPacker {
   private readonly text: number[] = [];
   private readonly numbers: number[] = [];
   /** Per day, app, metric and grouping: the row of each cell, detail and bucket. */
-  private readonly rowOf = new Map<string, Map<number | string, number>>();
+  private readonly rowOf = new Map<number | string, Map<number | string, number>>();
 
   private intern(s: string): number {
     let i = this.indexOf.get(s);
@@ -72,7 +84,7 @@ export class RowPacker {
         lastBy = by;
         metricIndex = this.intern(metric);
         byIndex = this.intern(by);
-        const run = `${day} ${app} ${metricIndex} ${byIndex}`;
+        const run = runKey(day, app, metricIndex, byIndex);
         rows = this.rowOf.get(run);
         if (!rows) {
           rows = new Map();
