@@ -6,10 +6,41 @@ import { startCollector } from '@candor/server';
 
 type Message = { kind: 'collector'; dir: string; storeName: string; workers?: number } | { kind: 'bare' };
 
+/** What the parent asks for: a snapshot of the counters, or the last one before the process exits. */
+type Command = 'sample' | 'stop';
+
+/** Counters since the server started; the parent takes the difference between two snapshots around a window. */
+export interface ServerSample {
+  cpuMicros: number;
+  accepted: number;
+  /** The collector's summed stage times (IngestStats.stageMs). */
+  stageMs?: Record<string, number>;
+  peakRss: number;
+}
+
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
+
+function cpuMicros(): number {
+  const cpu = process.cpuUsage();
+  return cpu.user + cpu.system;
+}
+
+/** Answers each command with a snapshot; on `stop` the server is closed after it, and the process exits. */
+function serve(snapshot: () => Promise<Omit<ServerSample, 'peakRss'>>, close: () => Promise<void>): void {
+  process.on('message', async (command: Command) => {
+    const counters = await snapshot();
+    if (command === 'stop') {
+      await close();
+      clearInterval(sampler);
+    }
+    const sample: ServerSample = { ...counters, peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) };
+    if (command === 'stop') process.send?.(sample, () => process.exit(0));
+    else process.send?.(sample);
+  });
+}
 
 async function main(message: Message): Promise<void> {
   if (message.kind === 'collector') {
@@ -21,39 +52,23 @@ async function main(message: Message): Promise<void> {
       log: { level: 'warn' },
       ...(message.workers !== undefined ? { workers: message.workers } : {}),
     });
-    let cpuAtStart = process.cpuUsage();
-    let acceptedAtStart = 0;
-    let stageAtStart = { ...collector.stats.stageMs };
     process.send?.({ url: collector.url });
-    process.on('message', async (command) => {
-      if (command === 'mark') {
-        cpuAtStart = process.cpuUsage();
-        acceptedAtStart = collector.stats.accepted;
-        stageAtStart = { ...collector.stats.stageMs };
-        process.send?.('marked');
-        return;
-      }
-      const cpu = process.cpuUsage(cpuAtStart);
-      await collector.close();
-      clearInterval(sampler);
-      const stage = collector.stats.stageMs;
-      const stageMs = Object.fromEntries(
-        Object.entries(stage).map(([name, ms]) => [name, ms - stageAtStart[name as keyof typeof stage]]),
-      );
-      process.send?.(
-        {
-          cpuMicros: cpu.user + cpu.system,
-          peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
-          accepted: collector.stats.accepted - acceptedAtStart,
-          stageMs,
-        },
-        () => process.exit(0),
-      );
-    });
+    serve(
+      async () => {
+        // A read merges everything journaled first (store/duckdb), so the merge a window's uploads cause is
+        // counted in that window rather than slowing the next server's.
+        await collector.store.unreleasedDays('', '0000-01-01');
+        return {
+          cpuMicros: cpuMicros(),
+          accepted: collector.stats.accepted,
+          stageMs: { ...collector.stats.stageMs },
+        };
+      },
+      () => collector.close(),
+    );
     return;
   }
   let parsed = 0;
-  let parsedAtStart = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -67,31 +82,16 @@ async function main(message: Message): Promise<void> {
       }
     });
   });
-  let cpuAtStart = process.cpuUsage();
   server.listen(0, '127.0.0.1', () => {
-    cpuAtStart = process.cpuUsage();
     process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   });
-  process.on('message', (command) => {
-    if (command === 'mark') {
-      cpuAtStart = process.cpuUsage();
-      parsedAtStart = parsed;
-      process.send?.('marked');
-      return;
-    }
-    const cpu = process.cpuUsage(cpuAtStart);
-    server.closeAllConnections();
-    server.close();
-    clearInterval(sampler);
-    process.send?.(
-      {
-        cpuMicros: cpu.user + cpu.system,
-        peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
-        accepted: parsed - parsedAtStart,
-      },
-      () => process.exit(0),
-    );
-  });
+  serve(
+    async () => ({ cpuMicros: cpuMicros(), accepted: parsed }),
+    async () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  );
 }
 
 process.once('message', (message: Message) => {
