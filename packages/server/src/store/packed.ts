@@ -30,16 +30,15 @@ function cellKey(cell: number, detail: number, bucket: number): number | null {
   return (cell * 2 ** DETAIL_BITS + detail) * 2 ** BUCKET_BITS + b;
 }
 
-const RUN_BITS = 12;
+const PAIR_LIMIT = 2 ** 15;
 
 /**
- * One key for a run's day, app, metric and grouping (indices into the upload's strings): a number when all four
- * fit, as a run is looked up for most rows and joining a string for each cost more than the rest of packing.
+ * One key for two indices into the upload's strings: a small integer when both fit, which V8 keeps unboxed and
+ * hashes cheaply. Runs are looked up for most rows, and a string joined per lookup cost more than the rest of
+ * packing (a larger number, outside that range, is boxed on every lookup and measured little better).
  */
-function runKey(day: number, app: number, metric: number, by: number): number | string {
-  const limit = 2 ** RUN_BITS;
-  if (day >= limit || app >= limit || metric >= limit || by >= limit) return `${day} ${app} ${metric} ${by}`;
-  return ((day * limit + app) * limit + metric) * limit + by;
+function pairKey(a: number, b: number): number | string {
+  return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
 }
 
 /**
@@ -52,8 +51,8 @@ export class RowPacker {
   private readonly indexOf = new Map<string, number>();
   private readonly text: number[] = [];
   private readonly numbers: number[] = [];
-  /** Per day, app, metric and grouping: the row of each cell, detail and bucket. */
-  private readonly rowOf = new Map<number | string, Map<number | string, number>>();
+  /** Per day and app, then per metric and grouping: the row of each cell, detail and bucket. */
+  private readonly rowOf = new Map<number | string, Map<number | string, Map<number | string, number>>>();
 
   private intern(s: string): number {
     let i = this.indexOf.get(s);
@@ -69,6 +68,13 @@ export class RowPacker {
   add(report: Report, registry: Registry): void {
     const day = this.intern(report.day);
     const app = this.intern(report.app);
+    const dayApp = pairKey(day, app);
+    let runs = this.rowOf.get(dayApp);
+    if (!runs) {
+      runs = new Map();
+      this.rowOf.set(dayApp, runs);
+    }
+    const runsOfDay = runs;
     let lastMetric = '';
     let lastBy = '';
     let metricIndex = -1;
@@ -84,11 +90,11 @@ export class RowPacker {
         lastBy = by;
         metricIndex = this.intern(metric);
         byIndex = this.intern(by);
-        const run = runKey(day, app, metricIndex, byIndex);
-        rows = this.rowOf.get(run);
+        const run = pairKey(metricIndex, byIndex);
+        rows = runsOfDay.get(run);
         if (!rows) {
           rows = new Map();
-          this.rowOf.set(run, rows);
+          runsOfDay.set(run, rows);
         }
       }
       if (cell !== lastCell) {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdtemp, readdir, readFile, readlink, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { postRaw, sealForCollector } from '../../testing/client.js';
 import { SAMPLE_DAY, sampleBatch, sampleReport, seededRandom } from '../../testing/reports.js';
 import { flattenReport } from '../rows.js';
 import type { DedupeKey, SampleRow } from '../types.js';
-import { decodeRecords, encodeRecord, type JournalRecord } from './journal.js';
+import { decodeRecords, encodeRecord, Journal, type JournalRecord } from './journal.js';
 import { Rollup } from './rollup.js';
 import { DuckDbStore } from './store.js';
 
@@ -97,6 +98,28 @@ describe('write-ahead journal', () => {
     }
     expect((await readdir(dir)).filter((f) => f.includes('.journal.'))).toEqual([]);
   }, 60_000);
+
+  it('writes each record with synchronized data writes: an append resolves once the record is on disk', async (context) => {
+    // Linux reports an open file's flags in /proc; elsewhere the journal syncs after each write instead.
+    if (process.platform !== 'linux' || constants.O_DSYNC === undefined) context.skip();
+    const base = join(await tempDir(), 'store.duckdb');
+    const { journal } = await Journal.open(base, 0);
+    try {
+      const segment = `${base}.journal.${journal.generation}`;
+      const fds = await readdir('/proc/self/fd');
+      const flags: number[] = [];
+      for (const fd of fds) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target !== segment) continue;
+        const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+        flags.push(Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(info)?.[1] ?? '0', 8));
+      }
+      expect(flags).toHaveLength(1);
+      expect((flags[0] as number) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    } finally {
+      await journal.close();
+    }
+  });
 
   it('a record torn by a crash mid-write is dropped, the whole ones before it are kept', async () => {
     const dir = await tempDir();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Dimension } from '@candor/protocol';
@@ -112,6 +113,12 @@ export function decodeRecords(bytes: Buffer): { records: JournalRecord[]; tornBy
 }
 
 /**
+ * Segments are opened for synchronized data writes where the platform has them (O_DSYNC): a write returns once the
+ * record is on disk, as a write and an fdatasync would, in one trip to the I/O thread pool instead of two.
+ */
+const SYNCED_WRITES: number | undefined = constants.O_DSYNC;
+
+/**
  * The embedded store's write-ahead journal: a group write is durable once its record is appended here and the file
  * synced (a fraction of a millisecond), and the records move into DuckDB in one transaction about once a second
  * (DuckDbStore.merge), which costs the same CPU whether it holds one record or a thousand. Segments are numbered;
@@ -174,7 +181,7 @@ export class Journal {
     if (!handle) throw new Error('journal is closed');
     try {
       await handle.write(record, 0, record.length, this.size);
-      await handle.datasync();
+      if (!SYNCED_WRITES) await handle.datasync();
       this.size += record.length;
     } catch (error) {
       await handle.truncate(this.size).catch(() => undefined);
@@ -186,7 +193,9 @@ export class Journal {
   async rotate(): Promise<number> {
     const previous = this.current;
     const next = previous + 1;
-    const handle = await open(Journal.path(this.base, next), 'wx', 0o600);
+    const { O_WRONLY, O_CREAT, O_EXCL } = constants;
+    const flags = O_WRONLY | O_CREAT | O_EXCL | (SYNCED_WRITES ?? 0);
+    const handle = await open(Journal.path(this.base, next), flags, 0o600);
     await this.handle?.close();
     this.handle = handle;
     this.current = next;

@@ -10,10 +10,12 @@ export type RollupRow = SampleRow & {
 type Cells = Map<string, Map<string, Map<number, RollupRow>>>;
 
 /** Gets `key` of `map`, adding an empty map for it first if needed. */
-function inner<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K, empty: () => V): V {
+function inner<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K, empty: new () => V): V {
   let found = map.get(key);
   if (!found) {
-    found = empty();
+    // A constructor, not a factory closure: a closure was made for every call, several per row (a group write's
+    // rollup measured about 6% faster without).
+    found = new empty();
     map.set(key, found);
   }
   return found;
@@ -36,18 +38,22 @@ export class Rollup {
   add(rows: readonly SampleRow[]): void {
     let last: SampleRow | undefined;
     let cells: Cells | undefined;
+    let buckets: Map<number, RollupRow> | undefined;
     for (const r of rows) {
       if (!last || r.day !== last.day || r.app !== last.app || r.metric !== last.metric || r.by !== last.by) {
-        const metrics = inner(this.prefixes, `${r.day}\u0000${r.app}`, () => new Map<string, Map<string, Cells>>());
-        cells = inner(
-          inner(metrics, r.metric, () => new Map<string, Cells>()),
-          r.by,
-          () => new Map() as Cells,
+        const metrics = inner(this.prefixes, `${r.day}\u0000${r.app}`, Map<string, Map<string, Cells>>);
+        cells = inner(inner(metrics, r.metric, Map<string, Cells>), r.by, Map as new () => Cells);
+        buckets = undefined;
+      }
+      // A summary row's histogram rows follow it in the same cell: its buckets are looked up once for all of them.
+      if (!buckets || r.cell !== last?.cell || r.detail !== last.detail) {
+        buckets = inner(
+          inner(cells as Cells, r.detail, Map<string, Map<number, RollupRow>>),
+          r.cell,
+          Map<number, RollupRow>,
         );
       }
       last = r;
-      const byCell = inner(cells as Cells, r.detail, () => new Map<string, Map<number, RollupRow>>());
-      const buckets = inner(byCell, r.cell, () => new Map<number, RollupRow>());
       const reports = r.reports ?? (r.bucket < 0 ? 1 : 0);
       const group = buckets.get(r.bucket);
       if (group) {

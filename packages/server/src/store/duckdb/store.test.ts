@@ -75,6 +75,34 @@ describe('DuckDB store', () => {
     expect(await store.dayLines('candor-browser', '2026-11-20')).toEqual([]);
   });
 
+  it('stages a large merge in turns, so uploads are answered meanwhile, and stores every key', async () => {
+    const store = await open();
+    const day = new Date().toISOString().slice(0, 10);
+    const keys = Array.from({ length: 3_500 }, (_, i) => ({ key: i.toString(16).padStart(32, '0'), day }));
+    await store.append([], keys);
+    // Counts turns of the event loop while the merge runs, and notes the count as each key is staged.
+    let turns = 0;
+    let merging = true;
+    const tick = () => {
+      turns++;
+      if (merging) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const ids = (store as unknown as { appenders: { ids: { endRow: () => void } } }).appenders.ids;
+    const endRow = ids.endRow.bind(ids);
+    const turnAtKey: number[] = [];
+    ids.endRow = () => {
+      turnAtKey.push(turns);
+      endRow();
+    };
+    await store.flush();
+    merging = false;
+    expect(turnAtKey).toHaveLength(keys.length);
+    // Other work ran between the first key staged and the last: at least once per 1,000 keys.
+    expect((turnAtKey.at(-1) as number) - (turnAtKey[0] as number)).toBeGreaterThanOrEqual(3);
+    expect((await store.dedupeKeys(day)).length).toBe(keys.length);
+  });
+
   it('a write that fails leaves nothing behind and does not affect the appends beside it or after it', async () => {
     const store = await open();
     const honest = (n: number) => flattenReport(sampleReport(seededRandom(n)), candorBrowserRegistry);
