@@ -1,4 +1,4 @@
-import { candorBrowserRegistry, type Registry } from '@candor/protocol';
+import { candorBrowserRegistry, parseDay, type Registry } from '@candor/protocol';
 import { createCandor } from '@candor/sdk';
 import { type ActivityTally, emptyTally, type PhoneProfile, randomProfile, SimulatedPhone } from './device.js';
 import { type Lifecycle, type LifecycleShape, randomLifecycle, usesOn } from './lifecycle.js';
@@ -176,7 +176,9 @@ export function createFleet(options: FleetOptions): Fleet {
     candor.onTransparencyLog((log) => {
       for (const e of log) {
         if (e.status === 'late') entry.late.add(e.report.id);
-        if (e.status === 'accepted') entry.delivered.add(Math.floor(Date.parse(e.report.day) / DAY_MS));
+        if (e.status !== 'accepted') continue;
+        const day = parseDay(e.report.day);
+        if (day !== null) entry.delivered.add(day);
       }
     });
     candor.setConsent(profile.consents ? 'granted' : 'denied');

@@ -8,8 +8,6 @@ import { encodeRecord, Journal, type JournalRecord } from './journal.js';
 import { migrate, STAGING_TABLES_SQL } from './migrations.js';
 import { Rollup, type RollupRow } from './rollup.js';
 
-const DAY_MS = 86_400_000;
-
 export interface DuckDbStoreOptions {
   /**
    * How long appended rows wait for others to share one journal write (group commit; default 5 ms). A journal
@@ -32,21 +30,29 @@ export interface DuckDbStoreOptions {
   onMergeFailed?: (error: unknown) => void;
 }
 
-function toDate(day: string): DuckDBDateValue {
-  return new DuckDBDateValue(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
+/**
+ * The DuckDB date of each real calendar day seen, or null for a string that is no date (protocol `parseDay`). One
+ * cache serves both checking rows before they are journaled and staging them: an upload's rows and a merge's
+ * thousands of rows and keys share a few days, and parsing each one's day cost 5% of ingest.
+ */
+const dates = new Map<string, DuckDBDateValue | null>();
+
+function dateOf(day: string): DuckDBDateValue | null {
+  let date = dates.get(day);
+  if (date === undefined) {
+    const number = parseDay(day);
+    date = number === null ? null : new DuckDBDateValue(number);
+    if (dates.size > 10_000) dates.clear();
+    dates.set(day, date);
+  }
+  return date;
 }
 
-/** `toDate` once per day string: a merge stages thousands of rows and keys of a few days. */
-function dateCache(): (day: string) => DuckDBDateValue {
-  const dates = new Map<string, DuckDBDateValue>();
-  return (day) => {
-    let date = dates.get(day);
-    if (!date) {
-      date = toDate(day);
-      dates.set(day, date);
-    }
-    return date;
-  };
+/** The date of a day the store was given: rows are checked before they are journaled, so this never throws there. */
+function toDate(day: string): DuckDBDateValue {
+  const date = dateOf(day);
+  if (!date) throw new Error('not a calendar day');
+  return date;
 }
 
 /**
@@ -78,23 +84,12 @@ function dayString(value: unknown): string {
 
 const SMALLINT_MAX = 32_767;
 
-/** Days already found to be dates: an upload's rows share one or two, and parsing each row's cost 5% of ingest. */
-const realDays = new Set<string>();
-
-function isRealDay(day: string): boolean {
-  if (realDays.has(day)) return true;
-  if (parseDay(day) === null) return false;
-  if (realDays.size > 10_000) realDays.clear();
-  realDays.add(day);
-  return true;
-}
-
 /**
  * Why a row cannot be stored, or null. Checked before a row is journaled: once journaled it is acknowledged, so
  * anything the merge could not write must be refused here, alone. Ingest never makes such rows.
  */
 export function rowProblem(row: SampleRow): string | null {
-  if (!isRealDay(row.day)) return 'day';
+  if (!dateOf(row.day)) return 'day';
   if (!Number.isInteger(row.bucket) || row.bucket < -1 || row.bucket > SMALLINT_MAX) return 'bucket';
   // At most 2^32 device-days a row: no cell's sum can reach the 2^63 of its column within a day.
   const reports = row.reports ?? 0;
@@ -404,10 +399,9 @@ export class DuckDbStore implements ReportStore {
   private async stage(rows: readonly RollupRow[], keys: readonly DedupeKey[], batch: number): Promise<void> {
     const number = BigInt(batch);
     const { rows: rowAppender, ids } = this.appenders;
-    const dateOf = dateCache();
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as RollupRow;
-      appendCell(rowAppender, r.app, dateOf(r.day), r);
+      appendCell(rowAppender, r.app, toDate(r.day), r);
       rowAppender.appendUBigInt(number);
       rowAppender.endRow();
       if ((i + 1) % STAGE_CHUNK === 0) await nextTurn();
@@ -416,7 +410,7 @@ export class DuckDbStore implements ReportStore {
     for (let i = 0; i < keys.length; i++) {
       const d = keys[i] as DedupeKey;
       ids.appendUHugeInt(BigInt(`0x${d.key}`));
-      ids.appendDate(dateOf(d.day));
+      ids.appendDate(toDate(d.day));
       ids.appendUBigInt(number);
       ids.endRow();
       if ((i + 1) % STAGE_CHUNK === 0) await nextTurn();
@@ -508,8 +502,9 @@ export class DuckDbStore implements ReportStore {
     return this.databaseQueue.run(async () => {
       const appender = await this.connection.createAppender('release_staging', 'main', 'temp');
       try {
+        const date = toDate(release.day);
         for (const line of release.lines) {
-          appendCell(appender, app, toDate(release.day), line);
+          appendCell(appender, app, date, line);
           appender.endRow();
         }
       } finally {
