@@ -42,8 +42,8 @@ describe('packed rows', () => {
 
   it('keep cells apart when there are too many strings to key a cell by one number', () => {
     const random = seededRandom(7);
-    // 600 reports of 5 sites each never seen before: over 2,500 strings before the first crash, so its type is a
-    // detail past the range `cellKey` packs into one number, and its cells are keyed by text.
+    // 600 reports of 5 sites each never seen before: over 2,500 strings, so most cells are past the range `rowKey`
+    // packs into one number, and their rows are keyed by text (as crash rows, with their type, always are).
     const reports = Array.from({ length: 600 }, (_, i) => {
       const report = sampleReport(random);
       report.metrics['page_load.time_by_site'] = Object.fromEntries(

@@ -19,40 +19,50 @@ export interface PackedRows {
 
 const TEXT_FIELDS = 6;
 const NUMBER_FIELDS = 3;
-/** Cell, detail and bucket make one number when they fit (see `cellKey`); other cells are keyed by a string. */
-const DETAIL_BITS = 11;
-const BUCKET_BITS = 10;
+/** Rows room is first made for: about what an upload of ten reports packs into. */
+const FIRST_CAPACITY = 128;
+/** A row's run, cell and bucket make one small integer when each fits in this many bits (see `rowKey`). */
+const KEY_BITS = 10;
+const KEY_LIMIT = 2 ** KEY_BITS;
 
-/** One number for a cell, detail and bucket within one run of rows, or null when any is out of range. */
-function cellKey(cell: number, detail: number, bucket: number): number | null {
+/**
+ * One key for a row within the upload: its run (day, app, metric and grouping), cell, detail and bucket. A small
+ * integer, which V8 keeps unboxed and hashes cheaply, when the row has no detail and each part fits; text for the
+ * rest (crash types, uploads of very many distinct strings). A string joined for every row, or a Map per run,
+ * made packing slower and allocate more (measured on the bench's uploads).
+ */
+function rowKey(run: number, cell: number, detail: number, hasDetail: boolean, bucket: number): number | string {
   const b = bucket + 1;
-  if (detail >= 2 ** DETAIL_BITS || b < 0 || b >= 2 ** BUCKET_BITS || !Number.isInteger(b)) return null;
-  return (cell * 2 ** DETAIL_BITS + detail) * 2 ** BUCKET_BITS + b;
+  if (!hasDetail && run < KEY_LIMIT && cell < KEY_LIMIT && b >= 0 && b < KEY_LIMIT && Number.isInteger(b)) {
+    return (run * KEY_LIMIT + cell) * KEY_LIMIT + b;
+  }
+  return `${run} ${cell} ${detail} ${bucket}`;
 }
 
 const PAIR_LIMIT = 2 ** 15;
 
-/**
- * One key for two indices into the upload's strings: a small integer when both fit, which V8 keeps unboxed. Runs
- * are looked up for most rows; a string joined per lookup made packing about 13% slower (measured on the bench's
- * uploads).
- */
+/** One key for two indices into the upload's strings: a small integer when both fit. */
 function pairKey(a: number, b: number): number | string {
   return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
 }
 
 /**
  * Packs the rows of one upload's reports as they are flattened (rows.ts `writeRows`), summing rows of the same
- * cell, with no row object made. Every string is kept once per upload; a row repeats the previous row's metric and
- * grouping more often than not, so the day, app, metric and grouping are looked up once per run of rows.
+ * cell, with no row object made, straight into the typed arrays that cross threads. Every string is kept once
+ * per upload; a row repeats the previous row's metric and grouping more often than not, so the day, app, metric
+ * and grouping are looked up once per run of rows.
  */
 export class RowPacker {
   private readonly strings: string[] = [];
   private readonly indexOf = new Map<string, number>();
-  private readonly text: number[] = [];
-  private readonly numbers: number[] = [];
-  /** Per day and app, then per metric and grouping: the row of each cell, detail and bucket. */
-  private readonly rowOf = new Map<number | string, Map<number | string, Map<number | string, number>>>();
+  private text = new Uint32Array(FIRST_CAPACITY * TEXT_FIELDS);
+  private numbers = new Float64Array(FIRST_CAPACITY * NUMBER_FIELDS);
+  private count = 0;
+  /** Per day and app, then per metric and grouping: the number of the run. */
+  private readonly runOf = new Map<number | string, Map<number | string, number>>();
+  private runs = 0;
+  /** The row of each run, cell, detail and bucket (see `rowKey`). */
+  private readonly rowOf = new Map<number | string, number>();
 
   private intern(s: string): number {
     let i = this.indexOf.get(s);
@@ -64,64 +74,87 @@ export class RowPacker {
     return i;
   }
 
+  private grow(): void {
+    const text = new Uint32Array(this.text.length * 2);
+    text.set(this.text);
+    this.text = text;
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+  }
+
   /** Adds one report's rows (one device-day) to the sums. */
   add(report: Report, registry: Registry): void {
     const day = this.intern(report.day);
     const app = this.intern(report.app);
     const dayApp = pairKey(day, app);
-    let runs = this.rowOf.get(dayApp);
+    let runs = this.runOf.get(dayApp);
     if (!runs) {
       runs = new Map();
-      this.rowOf.set(dayApp, runs);
+      this.runOf.set(dayApp, runs);
     }
     const runsOfDay = runs;
     let lastMetric = '';
     let lastBy = '';
     let metricIndex = -1;
     let byIndex = -1;
-    let rows: Map<number | string, number> | undefined;
+    let run = -1;
     // A summary row's histogram rows follow it with the same cell; details are empty but for crashes.
     let lastCell = '';
     let cellIndex = this.intern('');
     const noDetail = cellIndex;
     writeRows(report, registry, (metric, by, cell, detail, bucket, value) => {
-      if (metric !== lastMetric || by !== lastBy || !rows) {
+      if (metric !== lastMetric || by !== lastBy || run < 0) {
         lastMetric = metric;
         lastBy = by;
         metricIndex = this.intern(metric);
         byIndex = this.intern(by);
-        const run = pairKey(metricIndex, byIndex);
-        rows = runsOfDay.get(run);
-        if (!rows) {
-          rows = new Map();
-          runsOfDay.set(run, rows);
-        }
+        const pair = pairKey(metricIndex, byIndex);
+        const known = runsOfDay.get(pair);
+        if (known === undefined) {
+          run = this.runs++;
+          runsOfDay.set(pair, run);
+        } else run = known;
       }
       if (cell !== lastCell) {
         lastCell = cell;
         cellIndex = this.intern(cell);
       }
       const detailIndex = detail === '' ? noDetail : this.intern(detail);
-      const key = cellKey(cellIndex, detailIndex, bucket) ?? `${cellIndex} ${detailIndex} ${bucket}`;
+      const key = rowKey(run, cellIndex, detailIndex, detailIndex !== noDetail, bucket);
       const reports = bucket < 0 ? 1 : 0;
-      const row = rows.get(key);
+      const row = this.rowOf.get(key);
       if (row !== undefined) {
         const at = row * NUMBER_FIELDS;
         this.numbers[at + 1] = (this.numbers[at + 1] as number) + value;
         this.numbers[at + 2] = (this.numbers[at + 2] as number) + reports;
         return;
       }
-      rows.set(key, this.numbers.length / NUMBER_FIELDS);
-      this.text.push(day, app, metricIndex, byIndex, cellIndex, detailIndex);
-      this.numbers.push(bucket, value, reports);
+      const at = this.count++;
+      this.rowOf.set(key, at);
+      if (this.count * NUMBER_FIELDS > this.numbers.length) this.grow();
+      const t = at * TEXT_FIELDS;
+      const text = this.text;
+      text[t] = day;
+      text[t + 1] = app;
+      text[t + 2] = metricIndex;
+      text[t + 3] = byIndex;
+      text[t + 4] = cellIndex;
+      text[t + 5] = detailIndex;
+      const n = at * NUMBER_FIELDS;
+      const numbers = this.numbers;
+      numbers[n] = bucket;
+      numbers[n + 1] = value;
+      numbers[n + 2] = reports;
     });
   }
 
+  /** The packed rows; the packer is done with once they are taken (their memory may be transferred). */
   done(): PackedRows {
     return {
       strings: this.strings,
-      text: Uint32Array.from(this.text),
-      numbers: Float64Array.from(this.numbers),
+      text: this.text.subarray(0, this.count * TEXT_FIELDS),
+      numbers: this.numbers.subarray(0, this.count * NUMBER_FIELDS),
     };
   }
 }
