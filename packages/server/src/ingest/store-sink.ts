@@ -1,7 +1,8 @@
 import type { Report } from '@candor/protocol';
 import type { RegistrySet } from '../registry/set.js';
+import { type PackedRows, unpackRows } from '../store/packed.js';
 import { flattenReport } from '../store/rows.js';
-import type { DedupeKey, ReportSink, ReportStore, SampleRow } from '../store/types.js';
+import type { DedupeKey, ReportSink, ReportStore } from '../store/types.js';
 
 /** The default sink: flatten reports and append them to the store; resolves once the store has them. */
 export class StoreSink implements ReportSink {
@@ -20,8 +21,10 @@ export class StoreSink implements ReportSink {
     await this.store.append(rows, dedupe);
   }
 
-  acceptRows(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void> {
-    return this.store.append(rows, dedupe);
+  acceptRows(rows: PackedRows, dedupe?: readonly DedupeKey[]): Promise<void> {
+    return this.store.appendPacked
+      ? this.store.appendPacked(rows, dedupe)
+      : this.store.append(unpackRows(rows), dedupe);
   }
 
   async close(): Promise<void> {}

@@ -5,7 +5,6 @@ import type { PiiFirewall } from '../firewall/firewall.js';
 import type { IngestLimits } from '../limits/limits.js';
 import type { RateLimiter } from '../limits/rate.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, problem } from '../problem.js';
-import { unpackRows } from '../store/packed.js';
 import type { DedupeKey, ReportSink } from '../store/types.js';
 import type { Inspection } from './inspect.js';
 
@@ -97,7 +96,7 @@ export function createUploadProcessor(deps: IngestDeps, stats: IngestStats): (up
   ): Promise<void> => {
     const rows = inspection.prepared.rows;
     if (rows && deps.sink.acceptRows && fresh.length === uploaded) {
-      return deps.sink.acceptRows(unpackRows(rows), keys);
+      return deps.sink.acceptRows(rows, keys);
     }
     let reports = inspection.reports;
     if (reports.length !== uploaded) {

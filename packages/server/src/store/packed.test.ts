@@ -13,11 +13,16 @@ function oneByOne(reports: Report[]) {
   return rollup.sorted();
 }
 
+/** The reports packed as an inspection thread packs them, summed as the store sums them, and as rows again. */
 function packed(reports: Report[]) {
   const packer = new RowPacker();
   for (const report of reports) packer.add(report, candorBrowserRegistry);
+  const rows = packer.done();
   const rollup = new Rollup();
-  rollup.add(unpackRows(packer.done()));
+  rollup.addPacked(rows);
+  const again = new Rollup();
+  again.add(unpackRows(rows));
+  expect(again.sorted()).toEqual(rollup.sorted());
   return rollup.sorted();
 }
 

@@ -17,8 +17,9 @@ export interface PackedRows {
   numbers: Float64Array;
 }
 
-const TEXT_FIELDS = 6;
-const NUMBER_FIELDS = 3;
+/** Numbers per row in `PackedRows.text` and in `PackedRows.numbers`. */
+export const TEXT_FIELDS = 6;
+export const NUMBER_FIELDS = 3;
 /** Rows room is first made for: about what an upload of ten reports packs into. */
 const FIRST_CAPACITY = 128;
 /** A row's run, cell and bucket make one small integer when each fits in this many bits (see `rowKey`). */

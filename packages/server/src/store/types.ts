@@ -1,5 +1,6 @@
 import type { Dimension, Report } from '@candor/protocol';
 import type { CellLine, DayRelease, GroupingRelease } from '../release/types.js';
+import type { PackedRows } from './packed.js';
 
 /**
  * One stored row of an open day: one device-day's contribution to one cell of one grouping of one metric (see
@@ -60,6 +61,8 @@ export interface ReportStore {
    * keeps dedupe keys writes `dedupe` in the same transaction as the rows, so either both are kept or neither.
    */
   append(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void>;
+  /** `append` for rows an inspection thread flattened and packed (store/packed.ts), for a store that sums them so. */
+  appendPacked?(rows: PackedRows, dedupe?: readonly DedupeKey[]): Promise<void>;
   /** Dedupe keys kept with the rows, of reports whose day is `fromDay` or later (stores that keep them). */
   dedupeKeys?(fromDay: string): Promise<DedupeKey[]>;
   /** Days up to `through` that hold raw rows or have not been released, oldest first. */
@@ -87,6 +90,6 @@ export interface ReportSink {
    * For a sink that stores flattened rows (store/rows.ts): the rows of reports already flattened, by an
    * inspection thread, so the main thread does not flatten them again. A sink without it is given reports.
    */
-  acceptRows?(rows: SampleRow[], dedupe?: readonly DedupeKey[]): Promise<void>;
+  acceptRows?(rows: PackedRows, dedupe?: readonly DedupeKey[]): Promise<void>;
   close(): Promise<void>;
 }

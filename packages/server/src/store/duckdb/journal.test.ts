@@ -26,11 +26,15 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-function record(seed: number, keys: DedupeKey[] = []): JournalRecord {
+/** A group write's rollup of one report, with its record as read back. */
+function record(seed: number, keys: DedupeKey[] = []): JournalRecord & { rollup: Rollup } {
   const rollup = new Rollup();
   rollup.add(flattenReport(sampleReport(seededRandom(seed)), candorBrowserRegistry));
-  return { rows: rollup.sorted(), keys };
+  return { rows: rollup.sorted(), keys, rollup };
 }
+
+const encoded = (r: ReturnType<typeof record>) => encodeRecord(r.rollup, r.keys);
+const readBack = ({ rows, keys }: JournalRecord): JournalRecord => ({ rows, keys });
 
 const dayCount = async (store: DuckDbStore) =>
   (await store.dayLines('candor-browser', SAMPLE_DAY)).find(
@@ -39,14 +43,15 @@ const dayCount = async (store: DuckDbStore) =>
 
 describe('write-ahead journal', () => {
   it('reads back every whole record, and stops at a record cut short or altered', () => {
-    const records = [record(1, [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]), record(2), record(3)];
-    const bytes = Buffer.concat(records.map(encodeRecord));
+    const written = [record(1, [{ key: 'a'.repeat(32), day: SAMPLE_DAY }]), record(2), record(3)];
+    const records = written.map(readBack);
+    const bytes = Buffer.concat(written.map(encoded));
     expect(decodeRecords(bytes)).toEqual({ records, tornBytes: 0 });
     const cut = bytes.subarray(0, bytes.length - 3);
-    const last = encodeRecord(records[2] as JournalRecord).length;
+    const last = encoded(written[2] as (typeof written)[number]).length;
     expect(decodeRecords(cut)).toEqual({ records: records.slice(0, 2), tornBytes: last - 3 });
     const altered = Buffer.from(bytes);
-    const second = encodeRecord(records[0] as JournalRecord).length + 20;
+    const second = encoded(written[0] as (typeof written)[number]).length + 20;
     altered[second] = (altered[second] as number) ^ 1;
     expect(decodeRecords(altered).records).toEqual(records.slice(0, 1));
   });
@@ -126,8 +131,8 @@ describe('write-ahead journal', () => {
     const path = join(dir, 'candor.duckdb');
     await (await DuckDbStore.open(path)).close();
     const segment = join(dir, 'candor.duckdb.journal.7');
-    const whole = encodeRecord(record(4, [{ key: 'e'.repeat(32), day: SAMPLE_DAY }]));
-    const torn = encodeRecord(record(5, [{ key: 'f'.repeat(32), day: SAMPLE_DAY }]));
+    const whole = encoded(record(4, [{ key: 'e'.repeat(32), day: SAMPLE_DAY }]));
+    const torn = encoded(record(5, [{ key: 'f'.repeat(32), day: SAMPLE_DAY }]));
     await writeFile(segment, Buffer.concat([whole, torn]));
     await truncate(segment, whole.length + torn.length - 10);
     const store = await DuckDbStore.open(path);

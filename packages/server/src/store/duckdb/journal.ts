@@ -4,7 +4,7 @@ import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Dimension } from '@candor/protocol';
 import type { DedupeKey } from '../types.js';
-import type { RollupRow } from './rollup.js';
+import type { Rollup, RollupRow } from './rollup.js';
 
 /** One group write: its rows summed per cell, and the dedupe keys of the reports behind them. */
 export interface JournalRecord {
@@ -29,27 +29,11 @@ function checksum(payload: Uint8Array): number {
 
 /**
  * A record as framed bytes: length, checksum, then JSON with every string once (rows repeat their day, app,
- * metric and grouping) and nine numbers per row.
+ * metric and grouping) and nine numbers per row, in the rollup's fixed order.
  */
-export function encodeRecord(record: JournalRecord): Buffer {
-  const strings: string[] = [];
-  const indexOf = new Map<string, number>();
-  const intern = (s: string): number => {
-    let i = indexOf.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      indexOf.set(s, i);
-    }
-    return i;
-  };
-  const rows: number[] = [];
-  for (const r of record.rows) {
-    rows.push(intern(r.day), intern(r.app), intern(r.metric), intern(r.by), intern(r.cell), intern(r.detail));
-    rows.push(r.bucket, r.reports, r.value);
-  }
-  const keys = record.keys.map((k) => [k.key, k.day]);
-  const payload = Buffer.from(JSON.stringify({ strings, rows, keys }));
+export function encodeRecord(rows: Rollup, keys: readonly DedupeKey[]): Buffer {
+  const table = rows.table();
+  const payload = Buffer.from(JSON.stringify({ ...table, keys: keys.map((k) => [k.key, k.day]) }));
   const frame = Buffer.allocUnsafe(FRAME_BYTES);
   frame.writeUInt32BE(payload.length, 0);
   frame.writeUInt32BE(checksum(payload), 4);

@@ -15,17 +15,24 @@ const row = fc.record({
   value: fc.integer({ min: 0, max: 100 }),
 });
 
-/** The plain way: one map keyed by all seven dimensions, then sorted by that key. */
+const DIMENSIONS = ['day', 'app', 'metric', 'by', 'cell', 'detail'] as const;
+
+/** The plain way: one map keyed by all seven dimensions as JSON, then sorted dimension by dimension as text. */
 function reference(batches: SampleRow[][]) {
   const groups = new Map<string, SampleRow & { reports: number }>();
   for (const r of batches.flat()) {
-    const id = `${r.day}\u0000${r.app}\u0000${r.metric}\u0000${r.by}\u0000${r.cell}\u0000${r.detail}\u0000${r.bucket}`;
+    const id = JSON.stringify([r.day, r.app, r.metric, r.by, r.cell, r.detail, r.bucket]);
     const group = groups.get(id) ?? { ...r, reports: 0, value: 0 };
     group.reports += r.bucket < 0 ? 1 : 0;
     group.value += r.value;
     groups.set(id, group);
   }
-  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  const text = (g: SampleRow) => [...DIMENSIONS.map((d) => g[d]), String(g.bucket)];
+  return [...groups.values()].sort((a, b) => {
+    const [x, y] = [text(a), text(b)];
+    const i = x.findIndex((v, k) => v !== y[k]);
+    return i < 0 ? 0 : (x[i] as string) < (y[i] as string) ? -1 : 1;
+  });
 }
 
 describe('rollup', () => {
@@ -39,6 +46,34 @@ describe('rollup', () => {
         expect(rollup.size).toBe(expected.length);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('adds another rollup as its rows, and writes the same rows as a table, strings numbered in row order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(row, { maxLength: 30 }), { maxLength: 10 }), (batches) => {
+        const whole = new Rollup();
+        const halves = [new Rollup(), new Rollup()];
+        batches.forEach((rows, i) => {
+          whole.add(rows);
+          halves[i % 2]?.add(rows);
+        });
+        const [first, second] = halves as [Rollup, Rollup];
+        first.addRollup(second);
+        expect(first.sorted()).toEqual(whole.sorted());
+
+        const { strings, rows } = whole.table();
+        const fromTable = [];
+        for (let i = 0; i < rows.length; i += 9) {
+          const [day, app, metric, by, cell, detail] = rows.slice(i, i + 6).map((n) => strings[n]);
+          const [bucket, reports, value] = rows.slice(i + 6, i + 9);
+          fromTable.push({ day, app, metric, by, cell, detail, bucket, reports, value });
+        }
+        expect(fromTable).toEqual(whole.sorted());
+        const firstUse = [...new Set(rows.filter((_, i) => i % 9 < 6))];
+        expect(firstUse).toEqual(strings.map((_, n) => n));
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,3 +1,5 @@
+import type { Dimension } from '@candor/protocol';
+import type { PackedRows } from '../packed.js';
 import type { SampleRow } from '../types.js';
 
 /** A rolled-up group of sample rows with identical dimensions: what one stored row holds. */
@@ -6,95 +8,295 @@ export type RollupRow = SampleRow & {
   reports: number;
 };
 
-/** Groups of one (day, app, metric, grouping), by detail (a crash type, or ''), cell, then bucket. */
-type Cells = Map<string, Map<string, Map<number, RollupRow>>>;
+const TEXT_FIELDS = 6;
+const NUMBER_FIELDS = 3;
+const FIRST_CAPACITY = 512;
+/** Two string numbers make one small integer key when both are below this (see `pairKey`). */
+const PAIR_LIMIT = 2 ** 15;
+/** A cell's number and its bucket make one small integer key when they fit (see `cellKey`). */
+const BUCKET_LIMIT = 2 ** 11;
+const CELL_LIMIT = 2 ** 19;
 
-/** Gets `key` of `map`, adding an empty map for it first if needed. */
-function inner<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K, empty: new () => V): V {
-  let found = map.get(key);
-  if (!found) {
-    // A constructor, not a factory closure: a closure was made for every call, several per row (a group write's
-    // rollup measured about 6% faster without).
-    found = new empty();
-    map.set(key, found);
+/** One key for two string numbers: a small integer when both fit, which V8 keeps unboxed. */
+function pairKey(a: number, b: number): number | string {
+  return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
+}
+
+/** One key for a row within its run: a small integer when it has no detail and fits, text otherwise. */
+function cellKey(cell: number, detail: number, hasDetail: boolean, bucket: number): number | string {
+  const b = bucket + 1;
+  if (!hasDetail && cell < CELL_LIMIT && b >= 0 && b < BUCKET_LIMIT && Number.isInteger(b)) {
+    return cell * BUCKET_LIMIT + b;
   }
-  return found;
+  return `${cell} ${detail} ${bucket}`;
+}
+
+/** Buckets compare as text, as they did when rows were ordered by one joined key. */
+function compareBuckets(a: number, b: number): number {
+  if (a === b) return 0;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
  * Sums sample rows with the same dimensions before they are written, so what is written is per-cell totals and
  * never one report's rows side by side.
  *
- * Nested maps rather than one map keyed by all seven dimensions joined: joining and hashing a fresh key string per
- * row was the largest cost of the main thread in `candor bench collector`. Every level is looked up by a string as
- * it is (metric names and groupings are the registry's own strings, whose hashes V8 keeps), and a report's rows come
- * in runs that share day, app, metric and grouping, so those levels are looked up once per run.
+ * Sums live in typed arrays, each string once, and a row object is made only when the sums are taken (`sorted`):
+ * a merge's rollup holds up to a second of uploads, and as objects every one of its rows was copied by each young
+ * collection until promoted, which made the collector's main-thread collections the most costly of the process
+ * (measured with --trace-gc under `candor bench collector`). Rows are keyed per run (day, app, metric and
+ * grouping) by small integers; a report's rows come in runs, so a run is looked up once for all its rows.
  */
 export class Rollup {
-  /** Day and app, then metric, then grouping. */
-  private readonly prefixes = new Map<string, Map<string, Map<string, Cells>>>();
+  private readonly strings: string[] = [];
+  private readonly numberOf = new Map<string, number>();
+  /** Per day and app, then per metric and grouping: the run's number. */
+  private readonly runOf = new Map<number | string, Map<number | string, number>>();
+  /** Per run: the row of each cell, detail and bucket. */
+  private readonly rowsOfRun: Map<number | string, number>[] = [];
+  /** Six per row: day, app, metric, grouping, cell and detail, as string numbers. */
+  private text = new Uint32Array(FIRST_CAPACITY * TEXT_FIELDS);
+  /** Three per row: bucket, device-days and summed value. */
+  private numbers = new Float64Array(FIRST_CAPACITY * NUMBER_FIELDS);
   private count = 0;
+  private readonly empty = this.intern('');
+
+  private intern(s: string): number {
+    let n = this.numberOf.get(s);
+    if (n === undefined) {
+      n = this.strings.length;
+      this.strings.push(s);
+      this.numberOf.set(s, n);
+    }
+    return n;
+  }
+
+  private run(day: number, app: number, metric: number, by: number): number {
+    const dayApp = pairKey(day, app);
+    let runs = this.runOf.get(dayApp);
+    if (!runs) {
+      runs = new Map();
+      this.runOf.set(dayApp, runs);
+    }
+    const metricBy = pairKey(metric, by);
+    let run = runs.get(metricBy);
+    if (run === undefined) {
+      run = this.rowsOfRun.length;
+      this.rowsOfRun.push(new Map());
+      runs.set(metricBy, run);
+    }
+    return run;
+  }
+
+  /** Adds one row's value and device-days to its cell; the strings are this rollup's numbers for them. */
+  private sum(
+    run: number,
+    day: number,
+    app: number,
+    metric: number,
+    by: number,
+    cell: number,
+    detail: number,
+    bucket: number,
+    reports: number,
+    value: number,
+  ): void {
+    const rows = this.rowsOfRun[run] as Map<number | string, number>;
+    const key = cellKey(cell, detail, detail !== this.empty, bucket);
+    const row = rows.get(key);
+    if (row !== undefined) {
+      const at = row * NUMBER_FIELDS;
+      this.numbers[at + 1] = (this.numbers[at + 1] as number) + reports;
+      this.numbers[at + 2] = (this.numbers[at + 2] as number) + value;
+      return;
+    }
+    const at = this.count++;
+    rows.set(key, at);
+    if (this.count * NUMBER_FIELDS > this.numbers.length) this.grow();
+    const t = at * TEXT_FIELDS;
+    const text = this.text;
+    text[t] = day;
+    text[t + 1] = app;
+    text[t + 2] = metric;
+    text[t + 3] = by;
+    text[t + 4] = cell;
+    text[t + 5] = detail;
+    const n = at * NUMBER_FIELDS;
+    const numbers = this.numbers;
+    numbers[n] = bucket;
+    numbers[n + 1] = reports;
+    numbers[n + 2] = value;
+  }
+
+  private grow(): void {
+    const text = new Uint32Array(this.text.length * 2);
+    text.set(this.text);
+    this.text = text;
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+  }
 
   add(rows: readonly SampleRow[]): void {
     let last: SampleRow | undefined;
-    let cells: Cells | undefined;
-    let buckets: Map<number, RollupRow> | undefined;
+    let run = -1;
+    let day = 0;
+    let app = 0;
+    let metric = 0;
+    let by = 0;
+    let cell = 0;
     for (const r of rows) {
       if (!last || r.day !== last.day || r.app !== last.app || r.metric !== last.metric || r.by !== last.by) {
-        const metrics = inner(this.prefixes, `${r.day}\u0000${r.app}`, Map<string, Map<string, Cells>>);
-        cells = inner(inner(metrics, r.metric, Map<string, Cells>), r.by, Map as new () => Cells);
-        buckets = undefined;
-      }
-      // A summary row's histogram rows follow it in the same cell: its buckets are looked up once for all of them.
-      if (!buckets || r.cell !== last?.cell || r.detail !== last.detail) {
-        buckets = inner(
-          inner(cells as Cells, r.detail, Map<string, Map<number, RollupRow>>),
-          r.cell,
-          Map<number, RollupRow>,
-        );
-      }
+        day = this.intern(r.day);
+        app = this.intern(r.app);
+        metric = this.intern(r.metric);
+        by = this.intern(r.by);
+        run = this.run(day, app, metric, by);
+        cell = this.intern(r.cell);
+      } else if (r.cell !== last.cell) cell = this.intern(r.cell);
       last = r;
-      const reports = r.reports ?? (r.bucket < 0 ? 1 : 0);
-      const group = buckets.get(r.bucket);
-      if (group) {
-        group.reports += reports;
-        group.value += r.value;
-      } else {
-        this.count++;
-        // Explicit fields: object spread is far slower here.
-        buckets.set(r.bucket, {
-          day: r.day,
-          app: r.app,
-          metric: r.metric,
-          by: r.by,
-          cell: r.cell,
-          detail: r.detail,
-          bucket: r.bucket,
-          reports,
-          value: r.value,
-        });
-      }
+      const detail = r.detail === '' ? this.empty : this.intern(r.detail);
+      this.sum(run, day, app, metric, by, cell, detail, r.bucket, r.reports ?? (r.bucket < 0 ? 1 : 0), r.value);
     }
+  }
+
+  /** Adds an inspection thread's packed rows (store/packed.ts), whose own sums count the device-days. */
+  addPacked(packed: PackedRows): void {
+    // Packed numbers are bucket, value, device-days.
+    this.addTable(packed.strings, packed.text, packed.numbers, 2, 1);
+  }
+
+  /** Adds another rollup's sums. */
+  addRollup(other: Rollup): void {
+    this.addTable(other.strings, other.text.subarray(0, other.count * TEXT_FIELDS), other.numbers, 1, 2);
+  }
+
+  /** Adds rows held as string numbers and numbers (bucket first; `reportsAt` and `valueAt` say where the rest are). */
+  private addTable(
+    strings: readonly string[],
+    text: Uint32Array,
+    numbers: Float64Array,
+    reportsAt: number,
+    valueAt: number,
+  ): void {
+    // Each string is looked up once, not once per row.
+    const own = new Int32Array(strings.length).fill(-1);
+    const numberOf = (i: number): number => {
+      let n = own[i] as number;
+      if (n < 0) {
+        n = this.intern(strings[i] as string);
+        own[i] = n;
+      }
+      return n;
+    };
+    const count = text.length / TEXT_FIELDS;
+    let run = -1;
+    let day = -1;
+    let app = -1;
+    let metric = -1;
+    let by = -1;
+    for (let row = 0; row < count; row++) {
+      const t = row * TEXT_FIELDS;
+      const rowDay = numberOf(text[t] as number);
+      const rowApp = numberOf(text[t + 1] as number);
+      const rowMetric = numberOf(text[t + 2] as number);
+      const rowBy = numberOf(text[t + 3] as number);
+      // Rows of one run mostly sit together, as they were flattened: a run is looked up once for all of them.
+      if (rowDay !== day || rowApp !== app || rowMetric !== metric || rowBy !== by) {
+        day = rowDay;
+        app = rowApp;
+        metric = rowMetric;
+        by = rowBy;
+        run = this.run(day, app, metric, by);
+      }
+      const n = row * NUMBER_FIELDS;
+      this.sum(
+        run,
+        day,
+        app,
+        metric,
+        by,
+        numberOf(text[t + 4] as number),
+        numberOf(text[t + 5] as number),
+        numbers[n] as number,
+        numbers[n + reportsAt] as number,
+        numbers[n + valueAt] as number,
+      );
+    }
+  }
+
+  /** Row numbers in a fixed order (by their dimensions as text, then bucket), whatever order rows came in. */
+  private order(): number[] {
+    const { strings, text, numbers } = this;
+    // Each string's rank in text order, so rows compare by numbers.
+    const byText = strings
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = strings[a] as string;
+        const y = strings[b] as string;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+    const rank = new Uint32Array(strings.length);
+    byText.forEach((n, r) => {
+      rank[n] = r;
+    });
+    const order = Array.from({ length: this.count }, (_, i) => i);
+    return order.sort((a, b) => {
+      for (let f = 0; f < TEXT_FIELDS; f++) {
+        const d =
+          (rank[text[a * TEXT_FIELDS + f] as number] as number) - (rank[text[b * TEXT_FIELDS + f] as number] as number);
+        if (d !== 0) return d;
+      }
+      return compareBuckets(numbers[a * NUMBER_FIELDS] as number, numbers[b * NUMBER_FIELDS] as number);
+    });
   }
 
   /** The groups in a fixed order (by their dimensions), so nothing written follows the order reports came in. */
   sorted(): RollupRow[] {
-    const keyed: [string, RollupRow][] = [];
-    for (const metrics of this.prefixes.values()) {
-      for (const groupings of metrics.values()) {
-        for (const cells of groupings.values()) {
-          for (const byCell of cells.values()) {
-            for (const buckets of byCell.values()) {
-              for (const r of buckets.values()) {
-                const id = `${r.day}\u0000${r.app}\u0000${r.metric}\u0000${r.by}\u0000${r.cell}\u0000${r.detail}\u0000${r.bucket}`;
-                keyed.push([id, r]);
-              }
-            }
-          }
+    const { strings, text, numbers } = this;
+    return this.order().map((row) => {
+      const t = row * TEXT_FIELDS;
+      const n = row * NUMBER_FIELDS;
+      return {
+        day: strings[text[t] as number] as string,
+        app: strings[text[t + 1] as number] as string,
+        metric: strings[text[t + 2] as number] as string,
+        by: strings[text[t + 3] as number] as Dimension,
+        cell: strings[text[t + 4] as number] as string,
+        detail: strings[text[t + 5] as number] as string,
+        bucket: numbers[n] as number,
+        reports: numbers[n + 1] as number,
+        value: numbers[n + 2] as number,
+      };
+    });
+  }
+
+  /**
+   * `sorted` without an object per row, for the journal: every string once, numbered in the order rows first use
+   * them (so neither follows arrival order), and per row its six string numbers, bucket, device-days and value.
+   */
+  table(): { strings: string[]; rows: number[] } {
+    const { text, numbers } = this;
+    const renumbered = new Int32Array(this.strings.length).fill(-1);
+    const strings: string[] = [];
+    const rows: number[] = [];
+    for (const row of this.order()) {
+      for (let f = 0; f < TEXT_FIELDS; f++) {
+        const own = text[row * TEXT_FIELDS + f] as number;
+        let n = renumbered[own] as number;
+        if (n < 0) {
+          n = strings.length;
+          strings.push(this.strings[own] as string);
+          renumbered[own] = n;
         }
+        rows.push(n);
       }
+      const at = row * NUMBER_FIELDS;
+      rows.push(numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number);
     }
-    return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    return { strings, rows };
   }
 
   get size(): number {

@@ -3,6 +3,7 @@ import { acceptedDays, type Dimension, parseDay } from '@candor/protocol';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBInstance } from '@duckdb/node-api';
 import type { CellLine, DayRelease } from '../../release/types.js';
 import { daysToRelease } from '../days.js';
+import { NUMBER_FIELDS, type PackedRows, TEXT_FIELDS } from '../packed.js';
 import type { DedupeKey, ReleasedDay, ReleasedRequest, ReportStore, SampleRow } from '../types.js';
 import { encodeRecord, Journal, type JournalRecord } from './journal.js';
 import { migrate, STAGING_TABLES_SQL } from './migrations.js';
@@ -90,11 +91,34 @@ const SMALLINT_MAX = 32_767;
  */
 export function rowProblem(row: SampleRow): string | null {
   if (!dateOf(row.day)) return 'day';
-  if (!Number.isInteger(row.bucket) || row.bucket < -1 || row.bucket > SMALLINT_MAX) return 'bucket';
+  return numbersProblem(row.bucket, row.reports ?? 0, row.value);
+}
+
+function numbersProblem(bucket: number, reports: number, value: number): string | null {
+  if (!Number.isInteger(bucket) || bucket < -1 || bucket > SMALLINT_MAX) return 'bucket';
   // At most 2^32 device-days a row: no cell's sum can reach the 2^63 of its column within a day.
-  const reports = row.reports ?? 0;
   if (!Number.isInteger(reports) || reports < 0 || reports > 2 ** 32) return 'reports';
-  if (!Number.isFinite(row.value) || row.value < 0 || row.value > Number.MAX_SAFE_INTEGER) return 'value';
+  if (!Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) return 'value';
+  return null;
+}
+
+/** `rowProblem` for packed rows (store/packed.ts): each day is checked once per run of rows that share it. */
+export function packedProblem(packed: PackedRows): string | null {
+  const { strings, text, numbers } = packed;
+  const count = numbers.length / NUMBER_FIELDS;
+  if (!Number.isInteger(count) || text.length !== count * TEXT_FIELDS) return 'shape';
+  for (let i = 0; i < text.length; i++) if ((text[i] as number) >= strings.length) return 'text';
+  let checkedDay = -1;
+  for (let row = 0; row < count; row++) {
+    const day = text[row * TEXT_FIELDS] as number;
+    if (day !== checkedDay) {
+      if (!dateOf(strings[day] as string)) return 'day';
+      checkedDay = day;
+    }
+    const n = row * NUMBER_FIELDS;
+    const problem = numbersProblem(numbers[n] as number, numbers[n + 2] as number, numbers[n + 1] as number);
+    if (problem) return problem;
+  }
   return null;
 }
 
@@ -119,15 +143,26 @@ class Unmerged {
   /** Rows summed in (before summing): what bounds the backlog. */
   rows = 0;
 
+  /** Adds a record read back from the journal. */
   add(record: JournalRecord): void {
     this.rollup.add(record.rows);
-    for (const key of record.keys) this.keys.push(key);
-    this.rows += record.rows.length;
+    this.addKeys(record.keys, record.rows.length);
+  }
+
+  /** Adds a group write's rollup, as journaled. */
+  addRollup(rollup: Rollup, keys: readonly DedupeKey[]): void {
+    this.rollup.addRollup(rollup);
+    this.addKeys(keys, rollup.size);
+  }
+
+  private addKeys(keys: readonly DedupeKey[], rows: number): void {
+    for (const key of keys) this.keys.push(key);
+    this.rows += rows;
   }
 
   /** Adds what `later` holds, after this. */
   addAll(later: Unmerged): void {
-    this.add({ rows: later.rollup.sorted(), keys: later.keys });
+    this.addRollup(later.rollup, later.keys);
   }
 
   get empty(): boolean {
@@ -135,9 +170,9 @@ class Unmerged {
   }
 }
 
-/** One `append` waiting for the next journal write. */
+/** One `append` waiting for the next journal write: rows, or rows packed by an inspection thread. */
 interface PendingAppend {
-  rows: readonly SampleRow[];
+  rows: readonly SampleRow[] | PackedRows;
   dedupe: readonly DedupeKey[];
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -233,11 +268,25 @@ export class DuckDbStore implements ReportStore {
       const field = rowProblem(row);
       if (field) return Promise.reject(new Error(`a row the store cannot hold (${field})`));
     }
+    return this.enqueue(rows, rows.length, dedupe);
+  }
+
+  /** `append` for rows an inspection thread packed, summed without a row object made for each. */
+  appendPacked(rows: PackedRows, dedupe: readonly DedupeKey[] = []): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const count = rows.numbers.length / NUMBER_FIELDS;
+    if (count === 0 && dedupe.length === 0) return Promise.resolve();
+    const field = packedProblem(rows);
+    if (field) return Promise.reject(new Error(`a row the store cannot hold (${field})`));
+    return this.enqueue(rows, count, dedupe);
+  }
+
+  private enqueue(rows: PendingAppend['rows'], count: number, dedupe: readonly DedupeKey[]): Promise<void> {
     if (this.unmerged.rows > this.maxBacklogRows) {
       return Promise.reject(new Error('the store is not merging: too many journaled rows wait'));
     }
     const done = new Promise<void>((resolve, reject) => this.pending.push({ rows, dedupe, resolve, reject }));
-    this.pendingRows += rows.length;
+    this.pendingRows += count;
     this.journalSoon(this.pendingRows >= this.maxPendingRows ? 0 : this.flushIntervalMs);
     return done;
   }
@@ -279,17 +328,20 @@ export class DuckDbStore implements ReportStore {
     this.pending = [];
     this.pendingRows = 0;
     const rollup = new Rollup();
-    for (const append of batch) rollup.add(append.rows);
-    // Sorted by cell, so the journal follows no arrival order either.
-    const record: JournalRecord = { rows: rollup.sorted(), keys: batch.flatMap((append) => append.dedupe) };
+    for (const append of batch) {
+      if (Array.isArray(append.rows)) rollup.add(append.rows);
+      else rollup.addPacked(append.rows as PackedRows);
+    }
+    const keys = batch.flatMap((append) => append.dedupe);
     try {
-      await this.journal?.append(encodeRecord(record));
+      // Written in the rollup's fixed order, so the journal follows no arrival order either.
+      await this.journal?.append(encodeRecord(rollup, keys));
     } catch (error) {
       for (const append of batch) append.reject(error);
       return;
     }
     for (const append of batch) append.resolve();
-    this.unmerged.add(record);
+    this.unmerged.addRollup(rollup, keys);
     this.mergeSoon(this.unmerged.rows >= this.maxPendingRows ? 0 : this.mergeIntervalMs);
   }
 
