@@ -40,6 +40,18 @@ function rowKey(run: number, cell: number, detail: number, hasDetail: boolean, b
   return `${run} ${cell} ${detail} ${bucket}`;
 }
 
+/**
+ * Room for `rows` rows: numbers first, then text, in one buffer, as a buffer costs about as much to make as
+ * packing a report's rows (sampled in `candor bench collector`), and one crosses threads whole.
+ */
+function rowArrays(rows: number): [Uint32Array, Float64Array] {
+  const buffer = new ArrayBuffer(rows * (NUMBER_FIELDS * 8 + TEXT_FIELDS * 4));
+  return [
+    new Uint32Array(buffer, rows * NUMBER_FIELDS * 8, rows * TEXT_FIELDS),
+    new Float64Array(buffer, 0, rows * NUMBER_FIELDS),
+  ];
+}
+
 const PAIR_LIMIT = 2 ** 15;
 
 /** One key for two indices into the upload's strings: a small integer when both fit. */
@@ -56,8 +68,8 @@ function pairKey(a: number, b: number): number | string {
 export class RowPacker {
   private readonly strings: string[] = [];
   private readonly indexOf = new Map<string, number>();
-  private text = new Uint32Array(FIRST_CAPACITY * TEXT_FIELDS);
-  private numbers = new Float64Array(FIRST_CAPACITY * NUMBER_FIELDS);
+  private text: Uint32Array;
+  private numbers: Float64Array;
   private count = 0;
   /** Per day and app, then per metric and grouping: the number of the run. */
   private readonly runOf = new Map<number | string, Map<number | string, number>>();
@@ -75,12 +87,15 @@ export class RowPacker {
     return i;
   }
 
+  constructor() {
+    [this.text, this.numbers] = rowArrays(FIRST_CAPACITY);
+  }
+
   private grow(): void {
-    const text = new Uint32Array(this.text.length * 2);
+    const [text, numbers] = rowArrays((this.numbers.length / NUMBER_FIELDS) * 2);
     text.set(this.text);
-    this.text = text;
-    const numbers = new Float64Array(this.numbers.length * 2);
     numbers.set(this.numbers);
+    this.text = text;
     this.numbers = numbers;
   }
 
@@ -186,5 +201,6 @@ export function unpackRows(packed: PackedRows): SampleRow[] {
 
 /** The buffers to transfer rather than copy when posting `packed` to another thread. */
 export function packedBuffers(packed: PackedRows): ArrayBuffer[] {
-  return [packed.text.buffer, packed.numbers.buffer] as ArrayBuffer[];
+  // Each once: a transfer list naming a buffer twice is refused.
+  return [...new Set([packed.text.buffer, packed.numbers.buffer])] as ArrayBuffer[];
 }
