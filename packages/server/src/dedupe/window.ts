@@ -5,6 +5,8 @@ import { acceptedDays } from '@candor/protocol';
 import { writePrivateFile } from '../keys/files.js';
 import type { DedupeKey } from '../store/types.js';
 
+const HOUR_MS = 3_600_000;
+
 /** A report id's dedupe key: HMAC-SHA256 under the collector's dedupe secret, truncated to 128 bits. */
 export function dedupeKeyOf(secret: Uint8Array, id: string): string {
   return createHmac('sha256', secret).update(id).digest('hex').slice(0, 32);
@@ -24,6 +26,7 @@ export class DedupeWindow {
   /** Keys claimed by an upload whose reports are not yet durable, with that store's outcome. */
   private readonly storing = new Map<string, Promise<boolean>>();
   private oldestKept = '';
+  private checkedHour = -1;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -42,7 +45,11 @@ export class DedupeWindow {
   }
 
   private forgetOldDays(): void {
-    const { from } = acceptedDays(this.now());
+    // The window moves once a day: worked out again only when the clock's hour has changed, not for every upload.
+    const hour = Math.floor(this.now() / HOUR_MS);
+    if (hour === this.checkedHour) return;
+    this.checkedHour = hour;
+    const { from } = acceptedDays(hour * HOUR_MS);
     if (from === this.oldestKept) return;
     this.oldestKept = from;
     for (const day of this.days.keys()) if (day < from) this.days.delete(day);
