@@ -13,14 +13,16 @@ export interface DayLineRow {
 }
 
 /**
- * A day's raw lines, summed per grouping, cell and bucket (the same sums as the DuckDB store, so the release
- * gives the same answers on either). Rows are summed here whether or not ClickHouse has merged them yet.
+ * A day's raw lines, summed per grouping, cell and bucket (the same sums as the DuckDB store, in the same fixed
+ * order, so the release gives the same answers on either and reads no order left to the server). Rows are summed
+ * here whether or not ClickHouse has merged them yet.
  */
 export function dayLinesSql(table: string, app: string, day: string): string {
   return `SELECT metric, dim, key, detail, bucket, sum(reports) AS reports, sum(value) AS value
 FROM ${table}
 WHERE app = ${stringLiteral(app)} AND day = ${dayLiteral(day)}
-GROUP BY metric, dim, key, detail, bucket`;
+GROUP BY metric, dim, key, detail, bucket
+ORDER BY metric, dim, key, detail, bucket`;
 }
 
 /** Released lines of one grouping over a range: of each released day, the one completed attempt served. */
