@@ -1,6 +1,8 @@
 import { candorBrowserRegistry, HISTOGRAM_WEIGHT, type MetricDefinition } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
+import { discreteLaplace, type RandomSource } from '../release/noise.js';
 import type { ReleasedDay } from '../store/types.js';
+import { seededRandom } from '../testing/reports.js';
 import { answerCells } from './answer.js';
 
 const METRIC = 'page_load.time';
@@ -8,7 +10,7 @@ const def = candorBrowserRegistry.metrics[METRIC] as MetricDefinition;
 const DAY = '2026-11-17';
 
 /** One released day of `page_load.time` by day: `deviceDays` counted, and these noisy bucket weights. */
-function released(deviceDays: number, buckets: Record<number, number>): ReleasedDay {
+function released(deviceDays: number, buckets: Record<number, number>, valueScale = 100): ReleasedDay {
   const line = (bucket: number, reports: number, value: number) => ({
     metric: METRIC,
     by: 'day' as const,
@@ -21,7 +23,7 @@ function released(deviceDays: number, buckets: Record<number, number>): Released
   return {
     day: DAY,
     // Bucket noise of scale 100: its standard deviation is about 141, so the floor is about 566.
-    grouping: { metric: METRIC, by: 'day', epsilon: 0.2, delta: 1e-6, reportsScale: 10, valueScale: 100, threshold: 0 },
+    grouping: { metric: METRIC, by: 'day', epsilon: 0.2, delta: 1e-6, reportsScale: 10, valueScale, threshold: 0 },
     lines: [line(-1, deviceDays, 0), ...Object.entries(buckets).map(([b, w]) => line(Number(b), 0, w))],
   };
 }
@@ -33,6 +35,30 @@ describe('percentiles of a released histogram', () => {
     expect(cells[0]).toMatchObject({ key: DAY, reports: 108 });
     expect(cells[0]?.p50).toBeUndefined();
     expect(cells[0]?.p95).toBeUndefined();
+  });
+
+  it('come from data, not from a bucket noise alone lifted over the floor', () => {
+    // The demo's scale: bucket noise of scale 600 on all 49 release buckets of a day's histogram.
+    const random = seededRandom(11);
+    const source: RandomSource = { below: (n) => Math.floor(random() * n) };
+    const noise = discreteLaplace(source);
+    const noisy = (truth: Record<number, number>) =>
+      Object.fromEntries(Array.from({ length: 49 }, (_, b) => [b, (truth[b] ?? 0) + noise(600)]));
+    const days = 1_000;
+    // 63 device-days spread over eight buckets: no bucket's data clears the noise, so no percentile is known.
+    let phantom = 0;
+    for (let i = 0; i < days; i++) {
+      const truth = Object.fromEntries([12, 14, 16, 17, 18, 19, 20, 22].map((b) => [b, (63 * HISTOGRAM_WEIGHT) / 8]));
+      if (answerCells(def, 'day', [released(63, noisy(truth), 600)], false).cells[0]?.p50 !== undefined) phantom++;
+    }
+    // At a floor of four standard deviations one day in eight had a median, from noise (121 of these 1,000).
+    expect(phantom / days).toBeLessThan(0.02);
+    // 2,000 device-days in three buckets clear it: the median is given, and in the bucket that holds it.
+    for (let i = 0; i < 100; i++) {
+      const truth = { 17: 800 * HISTOGRAM_WEIGHT, 18: 700 * HISTOGRAM_WEIGHT, 19: 500 * HISTOGRAM_WEIGHT };
+      const cell = answerCells(def, 'day', [released(2_000, noisy(truth), 600)], false).cells[0];
+      expect(cell?.p50).toBe(answerCells(def, 'day', [released(2_000, truth, 600)], false).cells[0]?.p50);
+    }
   });
 
   it('are given when the kept buckets hold most of it', () => {
