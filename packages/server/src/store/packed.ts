@@ -1,4 +1,5 @@
 import type { Dimension, Registry, Report } from '@candor/protocol';
+import { NUMBER_FIELDS, RowArrays, Runs, StringNumbers, TEXT_FIELDS } from './row-arrays.js';
 import { writeRows } from './rows.js';
 import type { SampleRow } from './types.js';
 
@@ -17,9 +18,6 @@ export interface PackedRows {
   numbers: Float64Array;
 }
 
-/** Numbers per row in `PackedRows.text` and in `PackedRows.numbers`. */
-export const TEXT_FIELDS = 6;
-export const NUMBER_FIELDS = 3;
 /** Rows room is first made for: about what an upload of ten reports packs into. */
 const FIRST_CAPACITY = 128;
 /** A row's run, cell and bucket make one small integer when each fits in this many bits (see `rowKey`). */
@@ -41,75 +39,26 @@ function rowKey(run: number, cell: number, detail: number, hasDetail: boolean, b
 }
 
 /**
- * Room for `rows` rows: numbers first, then text, in one buffer, as a buffer costs about as much to make as
- * packing a report's rows (sampled in `candor bench collector`), and one crosses threads whole.
- */
-function rowArrays(rows: number): [Uint32Array, Float64Array] {
-  const buffer = new ArrayBuffer(rows * (NUMBER_FIELDS * 8 + TEXT_FIELDS * 4));
-  return [
-    new Uint32Array(buffer, rows * NUMBER_FIELDS * 8, rows * TEXT_FIELDS),
-    new Float64Array(buffer, 0, rows * NUMBER_FIELDS),
-  ];
-}
-
-const PAIR_LIMIT = 2 ** 15;
-
-/** One key for two indices into the upload's strings: a small integer when both fit. */
-function pairKey(a: number, b: number): number | string {
-  return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
-}
-
-/**
  * Packs the rows of one upload's reports as they are flattened (rows.ts `writeRows`), summing rows of the same
  * cell, with no row object made, straight into the typed arrays that cross threads. Every string is kept once
- * per upload; a row repeats the previous row's metric and grouping more often than not, so the day, app, metric
- * and grouping are looked up once per run of rows.
+ * per upload; a row repeats the previous row's metric and grouping more often than not, so its run is looked up
+ * once for all of them.
  */
 export class RowPacker {
-  private readonly strings: string[] = [];
-  private readonly indexOf = new Map<string, number>();
-  private text: Uint32Array;
-  private numbers: Float64Array;
-  private count = 0;
-  /** Per day and app, then per metric and grouping: the number of the run. */
-  private readonly runOf = new Map<number | string, Map<number | string, number>>();
-  private runs = 0;
+  private readonly strings = new StringNumbers();
+  private readonly rows = new RowArrays(FIRST_CAPACITY);
+  private readonly runs = new Runs();
   /** The row of each run, cell, detail and bucket (see `rowKey`). */
   private readonly rowOf = new Map<number | string, number>();
 
   private intern(s: string): number {
-    let i = this.indexOf.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.indexOf.set(s, i);
-    }
-    return i;
-  }
-
-  constructor() {
-    [this.text, this.numbers] = rowArrays(FIRST_CAPACITY);
-  }
-
-  private grow(): void {
-    const [text, numbers] = rowArrays((this.numbers.length / NUMBER_FIELDS) * 2);
-    text.set(this.text);
-    numbers.set(this.numbers);
-    this.text = text;
-    this.numbers = numbers;
+    return this.strings.of(s);
   }
 
   /** Adds one report's rows (one device-day) to the sums. */
   add(report: Report, registry: Registry): void {
     const day = this.intern(report.day);
     const app = this.intern(report.app);
-    const dayApp = pairKey(day, app);
-    let runs = this.runOf.get(dayApp);
-    if (!runs) {
-      runs = new Map();
-      this.runOf.set(dayApp, runs);
-    }
-    const runsOfDay = runs;
     let lastMetric = '';
     let lastBy = '';
     let metricIndex = -1;
@@ -125,12 +74,7 @@ export class RowPacker {
         lastBy = by;
         metricIndex = this.intern(metric);
         byIndex = this.intern(by);
-        const pair = pairKey(metricIndex, byIndex);
-        const known = runsOfDay.get(pair);
-        if (known === undefined) {
-          run = this.runs++;
-          runsOfDay.set(pair, run);
-        } else run = known;
+        run = this.runs.of(day, app, metricIndex, byIndex);
       }
       if (cell !== lastCell) {
         lastCell = cell;
@@ -140,38 +84,19 @@ export class RowPacker {
       const key = rowKey(run, cellIndex, detailIndex, detailIndex !== noDetail, bucket);
       const reports = bucket < 0 ? 1 : 0;
       const row = this.rowOf.get(key);
-      if (row !== undefined) {
-        const at = row * NUMBER_FIELDS;
-        this.numbers[at + 1] = (this.numbers[at + 1] as number) + value;
-        this.numbers[at + 2] = (this.numbers[at + 2] as number) + reports;
-        return;
+      if (row !== undefined) this.rows.add(row, value, reports);
+      else {
+        this.rowOf.set(
+          key,
+          this.rows.push(day, app, metricIndex, byIndex, cellIndex, detailIndex, bucket, value, reports),
+        );
       }
-      const at = this.count++;
-      this.rowOf.set(key, at);
-      if (this.count * NUMBER_FIELDS > this.numbers.length) this.grow();
-      const t = at * TEXT_FIELDS;
-      const text = this.text;
-      text[t] = day;
-      text[t + 1] = app;
-      text[t + 2] = metricIndex;
-      text[t + 3] = byIndex;
-      text[t + 4] = cellIndex;
-      text[t + 5] = detailIndex;
-      const n = at * NUMBER_FIELDS;
-      const numbers = this.numbers;
-      numbers[n] = bucket;
-      numbers[n + 1] = value;
-      numbers[n + 2] = reports;
     });
   }
 
   /** The packed rows; the packer is done with once they are taken (their memory may be transferred). */
   done(): PackedRows {
-    return {
-      strings: this.strings,
-      text: this.text.subarray(0, this.count * TEXT_FIELDS),
-      numbers: this.numbers.subarray(0, this.count * NUMBER_FIELDS),
-    };
+    return { strings: this.strings.list, ...this.rows.used() };
   }
 }
 

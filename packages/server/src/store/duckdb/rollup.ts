@@ -1,5 +1,6 @@
 import type { Dimension } from '@candor/protocol';
 import type { PackedRows } from '../packed.js';
+import { NUMBER_FIELDS, RowArrays, Runs, StringNumbers, TEXT_FIELDS } from '../row-arrays.js';
 import type { SampleRow } from '../types.js';
 
 /** A rolled-up group of sample rows with identical dimensions: what one stored row holds. */
@@ -8,19 +9,10 @@ export type RollupRow = SampleRow & {
   reports: number;
 };
 
-const TEXT_FIELDS = 6;
-const NUMBER_FIELDS = 3;
 const FIRST_CAPACITY = 512;
-/** Two string numbers make one small integer key when both are below this (see `pairKey`). */
-const PAIR_LIMIT = 2 ** 15;
 /** A cell's number and its bucket make one small integer key when they fit (see `cellKey`). */
 const BUCKET_LIMIT = 2 ** 11;
 const CELL_LIMIT = 2 ** 19;
-
-/** One key for two string numbers: a small integer when both fit, which V8 keeps unboxed. */
-function pairKey(a: number, b: number): number | string {
-  return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
-}
 
 /** One key for a row within its run: a small integer when it has no detail and fits, text otherwise. */
 function cellKey(cell: number, detail: number, hasDetail: boolean, bucket: number): number | string {
@@ -50,43 +42,25 @@ function compareBuckets(a: number, b: number): number {
  * grouping) by small integers; a report's rows come in runs, so a run is looked up once for all its rows.
  */
 export class Rollup {
-  private readonly strings: string[] = [];
-  private readonly numberOf = new Map<string, number>();
-  /** Per day and app, then per metric and grouping: the run's number. */
-  private readonly runOf = new Map<number | string, Map<number | string, number>>();
+  private readonly names = new StringNumbers();
+  private readonly runs = new Runs();
   /** Per run: the row of each cell, detail and bucket. */
   private readonly rowsOfRun: Map<number | string, number>[] = [];
-  /** Six per row: day, app, metric, grouping, cell and detail, as string numbers. */
-  private text = new Uint32Array(FIRST_CAPACITY * TEXT_FIELDS);
-  /** Three per row: bucket, device-days and summed value. */
-  private numbers = new Float64Array(FIRST_CAPACITY * NUMBER_FIELDS);
-  private count = 0;
+  /** The sums: bucket, value and device-days per row, in the layout of packed rows. */
+  private readonly rows = new RowArrays(FIRST_CAPACITY);
   private readonly empty = this.intern('');
 
   private intern(s: string): number {
-    let n = this.numberOf.get(s);
-    if (n === undefined) {
-      n = this.strings.length;
-      this.strings.push(s);
-      this.numberOf.set(s, n);
-    }
-    return n;
+    return this.names.of(s);
+  }
+
+  private get strings(): string[] {
+    return this.names.list;
   }
 
   private run(day: number, app: number, metric: number, by: number): number {
-    const dayApp = pairKey(day, app);
-    let runs = this.runOf.get(dayApp);
-    if (!runs) {
-      runs = new Map();
-      this.runOf.set(dayApp, runs);
-    }
-    const metricBy = pairKey(metric, by);
-    let run = runs.get(metricBy);
-    if (run === undefined) {
-      run = this.rowsOfRun.length;
-      this.rowsOfRun.push(new Map());
-      runs.set(metricBy, run);
-    }
+    const run = this.runs.of(day, app, metric, by);
+    if (run === this.rowsOfRun.length) this.rowsOfRun.push(new Map());
     return run;
   }
 
@@ -100,43 +74,14 @@ export class Rollup {
     cell: number,
     detail: number,
     bucket: number,
-    reports: number,
     value: number,
+    reports: number,
   ): void {
     const rows = this.rowsOfRun[run] as Map<number | string, number>;
     const key = cellKey(cell, detail, detail !== this.empty, bucket);
     const row = rows.get(key);
-    if (row !== undefined) {
-      const at = row * NUMBER_FIELDS;
-      this.numbers[at + 1] = (this.numbers[at + 1] as number) + reports;
-      this.numbers[at + 2] = (this.numbers[at + 2] as number) + value;
-      return;
-    }
-    const at = this.count++;
-    rows.set(key, at);
-    if (this.count * NUMBER_FIELDS > this.numbers.length) this.grow();
-    const t = at * TEXT_FIELDS;
-    const text = this.text;
-    text[t] = day;
-    text[t + 1] = app;
-    text[t + 2] = metric;
-    text[t + 3] = by;
-    text[t + 4] = cell;
-    text[t + 5] = detail;
-    const n = at * NUMBER_FIELDS;
-    const numbers = this.numbers;
-    numbers[n] = bucket;
-    numbers[n + 1] = reports;
-    numbers[n + 2] = value;
-  }
-
-  private grow(): void {
-    const text = new Uint32Array(this.text.length * 2);
-    text.set(this.text);
-    this.text = text;
-    const numbers = new Float64Array(this.numbers.length * 2);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
+    if (row !== undefined) this.rows.add(row, value, reports);
+    else rows.set(key, this.rows.push(day, app, metric, by, cell, detail, bucket, value, reports));
   }
 
   add(rows: readonly SampleRow[]): void {
@@ -158,29 +103,23 @@ export class Rollup {
       } else if (r.cell !== last.cell) cell = this.intern(r.cell);
       last = r;
       const detail = r.detail === '' ? this.empty : this.intern(r.detail);
-      this.sum(run, day, app, metric, by, cell, detail, r.bucket, r.reports ?? (r.bucket < 0 ? 1 : 0), r.value);
+      this.sum(run, day, app, metric, by, cell, detail, r.bucket, r.value, r.reports ?? (r.bucket < 0 ? 1 : 0));
     }
   }
 
   /** Adds an inspection thread's packed rows (store/packed.ts), whose own sums count the device-days. */
   addPacked(packed: PackedRows): void {
-    // Packed numbers are bucket, value, device-days.
-    this.addTable(packed.strings, packed.text, packed.numbers, 2, 1);
+    this.addTable(packed.strings, packed.text, packed.numbers);
   }
 
   /** Adds another rollup's sums. */
   addRollup(other: Rollup): void {
-    this.addTable(other.strings, other.text.subarray(0, other.count * TEXT_FIELDS), other.numbers, 1, 2);
+    const { text, numbers } = other.rows.used();
+    this.addTable(other.strings, text, numbers);
   }
 
-  /** Adds rows held as string numbers and numbers (bucket first; `reportsAt` and `valueAt` say where the rest are). */
-  private addTable(
-    strings: readonly string[],
-    text: Uint32Array,
-    numbers: Float64Array,
-    reportsAt: number,
-    valueAt: number,
-  ): void {
+  /** Adds rows held as string numbers into `strings` and numbers (bucket, value, device-days). */
+  private addTable(strings: readonly string[], text: Uint32Array, numbers: Float64Array): void {
     // Each string is looked up once, not once per row.
     const own = new Int32Array(strings.length).fill(-1);
     const numberOf = (i: number): number => {
@@ -221,15 +160,16 @@ export class Rollup {
         numberOf(text[t + 4] as number),
         numberOf(text[t + 5] as number),
         numbers[n] as number,
-        numbers[n + reportsAt] as number,
-        numbers[n + valueAt] as number,
+        numbers[n + 1] as number,
+        numbers[n + 2] as number,
       );
     }
   }
 
   /** Row numbers in a fixed order (by their dimensions as text, then bucket), whatever order rows came in. */
   private order(): number[] {
-    const { strings, text, numbers } = this;
+    const { strings } = this;
+    const { text, numbers } = this.rows;
     // Each string's rank in text order, so rows compare by numbers.
     const byText = strings
       .map((_, i) => i)
@@ -242,7 +182,7 @@ export class Rollup {
     byText.forEach((n, r) => {
       rank[n] = r;
     });
-    const order = Array.from({ length: this.count }, (_, i) => i);
+    const order = Array.from({ length: this.rows.count }, (_, i) => i);
     return order.sort((a, b) => {
       for (let f = 0; f < TEXT_FIELDS; f++) {
         const d =
@@ -255,7 +195,8 @@ export class Rollup {
 
   /** The groups in a fixed order (by their dimensions), so nothing written follows the order reports came in. */
   sorted(): RollupRow[] {
-    const { strings, text, numbers } = this;
+    const { strings } = this;
+    const { text, numbers } = this.rows;
     return this.order().map((row) => {
       const t = row * TEXT_FIELDS;
       const n = row * NUMBER_FIELDS;
@@ -267,8 +208,8 @@ export class Rollup {
         cell: strings[text[t + 4] as number] as string,
         detail: strings[text[t + 5] as number] as string,
         bucket: numbers[n] as number,
-        reports: numbers[n + 1] as number,
-        value: numbers[n + 2] as number,
+        reports: numbers[n + 2] as number,
+        value: numbers[n + 1] as number,
       };
     });
   }
@@ -278,7 +219,7 @@ export class Rollup {
    * them (so neither follows arrival order), and per row its six string numbers, bucket, device-days and value.
    */
   table(): { strings: string[]; rows: number[] } {
-    const { text, numbers } = this;
+    const { text, numbers } = this.rows;
     const renumbered = new Int32Array(this.strings.length).fill(-1);
     const strings: string[] = [];
     const rows: number[] = [];
@@ -294,12 +235,12 @@ export class Rollup {
         rows.push(n);
       }
       const at = row * NUMBER_FIELDS;
-      rows.push(numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number);
+      rows.push(numbers[at] as number, numbers[at + 2] as number, numbers[at + 1] as number);
     }
     return { strings, rows };
   }
 
   get size(): number {
-    return this.count;
+    return this.rows.count;
   }
 }
