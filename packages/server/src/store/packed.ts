@@ -83,14 +83,7 @@ export class RowPacker {
       const detailIndex = detail === '' ? noDetail : this.intern(detail);
       const key = rowKey(run, cellIndex, detailIndex, detailIndex !== noDetail, bucket);
       const reports = bucket < 0 ? 1 : 0;
-      const row = this.rowOf.get(key);
-      if (row !== undefined) this.rows.add(row, value, reports);
-      else {
-        this.rowOf.set(
-          key,
-          this.rows.push(day, app, metricIndex, byIndex, cellIndex, detailIndex, bucket, value, reports),
-        );
-      }
+      this.rows.sum(this.rowOf, key, day, app, metricIndex, byIndex, cellIndex, detailIndex, bucket, value, reports);
     });
   }
 

@@ -10,7 +10,7 @@ export const NUMBER_FIELDS = 3;
 const PAIR_LIMIT = 2 ** 15;
 
 /** One key for two string numbers: a small integer when both fit, which V8 keeps unboxed and hashes cheaply. */
-export function pairKey(a: number, b: number): number | string {
+function pairKey(a: number, b: number): number | string {
   return a < PAIR_LIMIT && b < PAIR_LIMIT ? a * PAIR_LIMIT + b : `${a} ${b}`;
 }
 
@@ -65,8 +65,13 @@ export class RowArrays {
     [this.text, this.numbers] = allocate(capacity);
   }
 
-  /** Appends a row; returns its number. */
-  push(
+  /**
+   * Adds a value and device-days to the row `index` holds under `key`, or appends the row and records it there:
+   * how the packer and the rollup sum rows, each with its own key for a cell.
+   */
+  sum(
+    index: Map<number | string, number>,
+    key: number | string,
     day: number,
     app: number,
     metric: number,
@@ -76,8 +81,16 @@ export class RowArrays {
     bucket: number,
     value: number,
     reports: number,
-  ): number {
+  ): void {
+    const found = index.get(key);
+    if (found !== undefined) {
+      const n = found * NUMBER_FIELDS;
+      this.numbers[n + 1] = (this.numbers[n + 1] as number) + value;
+      this.numbers[n + 2] = (this.numbers[n + 2] as number) + reports;
+      return;
+    }
     const row = this.count++;
+    index.set(key, row);
     if (this.count * NUMBER_FIELDS > this.numbers.length) this.grow();
     const t = row * TEXT_FIELDS;
     const text = this.text;
@@ -92,14 +105,6 @@ export class RowArrays {
     numbers[n] = bucket;
     numbers[n + 1] = value;
     numbers[n + 2] = reports;
-    return row;
-  }
-
-  /** Adds to a row's value and device-days. */
-  add(row: number, value: number, reports: number): void {
-    const n = row * NUMBER_FIELDS;
-    this.numbers[n + 1] = (this.numbers[n + 1] as number) + value;
-    this.numbers[n + 2] = (this.numbers[n + 2] as number) + reports;
   }
 
   /** The rows so far, as views of the arrays. */

@@ -48,15 +48,7 @@ export class Rollup {
   private readonly rowsOfRun: Map<number | string, number>[] = [];
   /** The sums: bucket, value and device-days per row, in the layout of packed rows. */
   private readonly rows = new RowArrays(FIRST_CAPACITY);
-  private readonly empty = this.intern('');
-
-  private intern(s: string): number {
-    return this.names.of(s);
-  }
-
-  private get strings(): string[] {
-    return this.names.list;
-  }
+  private readonly empty = this.names.of('');
 
   private run(day: number, app: number, metric: number, by: number): number {
     const run = this.runs.of(day, app, metric, by);
@@ -64,24 +56,14 @@ export class Rollup {
     return run;
   }
 
-  /** Adds one row's value and device-days to its cell; the strings are this rollup's numbers for them. */
-  private sum(
-    run: number,
-    day: number,
-    app: number,
-    metric: number,
-    by: number,
-    cell: number,
-    detail: number,
-    bucket: number,
-    value: number,
-    reports: number,
-  ): void {
-    const rows = this.rowsOfRun[run] as Map<number | string, number>;
-    const key = cellKey(cell, detail, detail !== this.empty, bucket);
-    const row = rows.get(key);
-    if (row !== undefined) this.rows.add(row, value, reports);
-    else rows.set(key, this.rows.push(day, app, metric, by, cell, detail, bucket, value, reports));
+  /** The index of a run's rows by cell, detail and bucket. */
+  private cellsOf(run: number): Map<number | string, number> {
+    return this.rowsOfRun[run] as Map<number | string, number>;
+  }
+
+  /** One key for a row within its run (see `cellKey`). */
+  private keyOf(cell: number, detail: number, bucket: number): number | string {
+    return cellKey(cell, detail, detail !== this.empty, bucket);
   }
 
   add(rows: readonly SampleRow[]): void {
@@ -94,16 +76,18 @@ export class Rollup {
     let cell = 0;
     for (const r of rows) {
       if (!last || r.day !== last.day || r.app !== last.app || r.metric !== last.metric || r.by !== last.by) {
-        day = this.intern(r.day);
-        app = this.intern(r.app);
-        metric = this.intern(r.metric);
-        by = this.intern(r.by);
+        day = this.names.of(r.day);
+        app = this.names.of(r.app);
+        metric = this.names.of(r.metric);
+        by = this.names.of(r.by);
         run = this.run(day, app, metric, by);
-        cell = this.intern(r.cell);
-      } else if (r.cell !== last.cell) cell = this.intern(r.cell);
+        cell = this.names.of(r.cell);
+      } else if (r.cell !== last.cell) cell = this.names.of(r.cell);
       last = r;
-      const detail = r.detail === '' ? this.empty : this.intern(r.detail);
-      this.sum(run, day, app, metric, by, cell, detail, r.bucket, r.value, r.reports ?? (r.bucket < 0 ? 1 : 0));
+      const detail = r.detail === '' ? this.empty : this.names.of(r.detail);
+      const reports = r.reports ?? (r.bucket < 0 ? 1 : 0);
+      const key = this.keyOf(cell, detail, r.bucket);
+      this.rows.sum(this.cellsOf(run), key, day, app, metric, by, cell, detail, r.bucket, r.value, reports);
     }
   }
 
@@ -115,7 +99,7 @@ export class Rollup {
   /** Adds another rollup's sums. */
   addRollup(other: Rollup): void {
     const { text, numbers } = other.rows.used();
-    this.addTable(other.strings, text, numbers);
+    this.addTable(other.names.list, text, numbers);
   }
 
   /** Adds rows held as string numbers into `strings` and numbers (bucket, value, device-days). */
@@ -125,7 +109,7 @@ export class Rollup {
     const numberOf = (i: number): number => {
       let n = own[i] as number;
       if (n < 0) {
-        n = this.intern(strings[i] as string);
+        n = this.names.of(strings[i] as string);
         own[i] = n;
       }
       return n;
@@ -150,16 +134,22 @@ export class Rollup {
         by = rowBy;
         run = this.run(day, app, metric, by);
       }
+      const cell = numberOf(text[t + 4] as number);
+      const detail = numberOf(text[t + 5] as number);
       const n = row * NUMBER_FIELDS;
-      this.sum(
-        run,
+      const bucket = numbers[n] as number;
+      const key = this.keyOf(cell, detail, bucket);
+      const cells = this.cellsOf(run);
+      this.rows.sum(
+        cells,
+        key,
         day,
         app,
         metric,
         by,
-        numberOf(text[t + 4] as number),
-        numberOf(text[t + 5] as number),
-        numbers[n] as number,
+        cell,
+        detail,
+        bucket,
         numbers[n + 1] as number,
         numbers[n + 2] as number,
       );
@@ -168,7 +158,7 @@ export class Rollup {
 
   /** Row numbers in a fixed order (by their dimensions as text, then bucket), whatever order rows came in. */
   private order(): number[] {
-    const { strings } = this;
+    const strings = this.names.list;
     const { text, numbers } = this.rows;
     // Each string's rank in text order, so rows compare by numbers.
     const byText = strings
@@ -195,7 +185,7 @@ export class Rollup {
 
   /** The groups in a fixed order (by their dimensions), so nothing written follows the order reports came in. */
   sorted(): RollupRow[] {
-    const { strings } = this;
+    const strings = this.names.list;
     const { text, numbers } = this.rows;
     return this.order().map((row) => {
       const t = row * TEXT_FIELDS;
@@ -220,7 +210,7 @@ export class Rollup {
    */
   table(): { strings: string[]; rows: number[] } {
     const { text, numbers } = this.rows;
-    const renumbered = new Int32Array(this.strings.length).fill(-1);
+    const renumbered = new Int32Array(this.names.list.length).fill(-1);
     const strings: string[] = [];
     const rows: number[] = [];
     for (const row of this.order()) {
@@ -229,7 +219,7 @@ export class Rollup {
         let n = renumbered[own] as number;
         if (n < 0) {
           n = strings.length;
-          strings.push(this.strings[own] as string);
+          strings.push(this.names.list[own] as string);
           renumbered[own] = n;
         }
         rows.push(n);
