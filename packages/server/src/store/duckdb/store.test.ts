@@ -4,6 +4,7 @@ import { releaseDay } from '../../release/release.js';
 import { Releaser } from '../../release/releaser.js';
 import { NO_NOISE_FOR_PLUMBING_TESTS } from '../../testing/release.js';
 import { SAMPLE_DAY, sampleReport, seededRandom } from '../../testing/reports.js';
+import type { PackedRows } from '../packed.js';
 import { flattenReport } from '../rows.js';
 import type { SampleRow } from '../types.js';
 import { DuckDbStore } from './store.js';
@@ -128,7 +129,7 @@ describe('DuckDB store', () => {
     );
   });
 
-  it('refuses, before journaling, every row the database could not hold, and nothing of it is stored', async () => {
+  it('refuses, before journaling, every row the database could not hold, plain or packed, and stores nothing of it', async () => {
     const store = await open();
     const base = flattenReport(sampleReport(seededRandom(6)), candorBrowserRegistry).find(
       (r) => r.metric === 'page_load.count' && r.by === 'day',
@@ -145,12 +146,24 @@ describe('DuckDB store', () => {
       ['value', { value: -1 }],
       ['value', { value: Number.POSITIVE_INFINITY }],
     ];
+    // The same row as an inspection thread packs it (store/packed.ts), for the store's packed path.
+    const packed = (r: SampleRow): PackedRows => ({
+      strings: [r.day, r.app, r.metric, r.by, r.cell, r.detail],
+      text: Uint32Array.of(0, 1, 2, 3, 4, 5),
+      numbers: Float64Array.of(r.bucket, r.value, r.reports ?? 1),
+    });
     for (const [field, change] of bad) {
-      await expect(store.append([{ ...base, cell: 'bad', ...change }])).rejects.toThrow(`(${field})`);
+      const row = { ...base, cell: 'bad', ...change };
+      await expect(store.append([row])).rejects.toThrow(`(${field})`);
+      await expect(store.appendPacked(packed(row))).rejects.toThrow(`(${field})`);
     }
+    const pointsPastItsStrings = { ...packed({ ...base, cell: 'bad' }), text: Uint32Array.of(0, 1, 2, 3, 4, 6) };
+    await expect(store.appendPacked(pointsPastItsStrings)).rejects.toThrow('(text)');
     await store.append([{ ...base, cell: 'good' }]);
+    await store.appendPacked(packed({ ...base, cell: 'good too' }));
     const lines = await store.dayLines('candor-browser', base.day);
-    expect(lines.filter((l) => l.metric === base.metric && l.by === 'day').map((l) => l.cell)).toEqual(['good']);
+    const cells = lines.filter((l) => l.metric === base.metric && l.by === 'day').map((l) => l.cell);
+    expect(cells).toEqual(['good', 'good too']);
   });
 
   it('rows a failed write left in staging are never counted by a later write', async () => {
