@@ -144,6 +144,24 @@ describe('write-ahead journal', () => {
     }
   });
 
+  it('someone holding the disk cannot tell from a record the order its uploads came in', () => {
+    const uploads = [21, 22, 23].map((seed) => {
+      const reports = sampleBatch(4, seededRandom(seed)).reports;
+      const rows = reports.flatMap((r) => flattenReport(r, candorBrowserRegistry));
+      const keys = reports.map((r, i) => ({ key: `${seed}${i}`.padStart(32, 'c'), day: r.day }));
+      return { rows, keys };
+    });
+    const record = (order: typeof uploads) => {
+      const rollup = new Rollup();
+      for (const upload of order) rollup.add(upload.rows);
+      return encodeRecord(
+        rollup,
+        order.flatMap((upload) => upload.keys),
+      );
+    };
+    expect(record([...uploads].reverse())).toEqual(record(uploads));
+  });
+
   it('someone reading the journal of a running collector finds no report id or address, and rows in cell order', async () => {
     const dir = await tempDir();
     const path = join(dir, 'candor.duckdb');

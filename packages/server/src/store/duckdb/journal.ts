@@ -29,11 +29,13 @@ function checksum(payload: Uint8Array): number {
 
 /**
  * A record as framed bytes: length, checksum, then JSON with every string once (rows repeat their day, app,
- * metric and grouping) and nine numbers per row, in the rollup's fixed order.
+ * metric and grouping) and nine numbers per row, in the rollup's fixed order, and the dedupe keys sorted: nothing
+ * in it follows the order the group's uploads came in.
  */
 export function encodeRecord(rows: Rollup, keys: readonly DedupeKey[]): Buffer {
   const table = rows.table();
-  const payload = Buffer.from(JSON.stringify({ ...table, keys: keys.map((k) => [k.key, k.day]) }));
+  const sortedKeys = keys.map((k) => [k.key, k.day]).sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0));
+  const payload = Buffer.from(JSON.stringify({ ...table, keys: sortedKeys }));
   const frame = Buffer.allocUnsafe(FRAME_BYTES);
   frame.writeUInt32BE(payload.length, 0);
   frame.writeUInt32BE(checksum(payload), 4);
