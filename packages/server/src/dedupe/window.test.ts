@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { DedupeWindow, dedupeKeyOf } from './window.js';
+import { DedupeKeys, DedupeWindow, dedupeKeyOf } from './window.js';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
 const DAY_MS = 86_400_000;
@@ -32,13 +32,26 @@ describe('dedupe window', () => {
     expect(window.claim([key(5)]).duplicates).toHaveLength(0);
   });
 
-  it('keeps keyed hashes, not ids: the same id under another secret is another key', () => {
+  it('keeps keys made under a secret, not ids: the same id under another secret is another key', () => {
     expect(dedupeKeyOf(secret, id(1))).toMatch(/^[0-9a-f]{32}$/);
     expect(dedupeKeyOf(secret, id(1))).not.toBe(id(1));
     expect(dedupeKeyOf(secret, id(1))).not.toBe(dedupeKeyOf(Buffer.alloc(32, 8), id(1)));
     const loaded = new DedupeWindow(() => NOW);
     loaded.load([{ key: dedupeKeyOf(secret, id(1)), day: '2026-11-20' }]);
     expect(loaded.claim([key(1)]).duplicates).toHaveLength(1);
+  });
+
+  it('makes each id the same key whether alone or in an upload, in any order, and refuses an id that is not one', () => {
+    const keys = new DedupeKeys(secret);
+    const ids = Array.from({ length: 25 }, (_, n) => id(n * 7919 + 1));
+    const alone = ids.map((i) => dedupeKeyOf(secret, i));
+    expect(new Set(alone).size).toBe(ids.length);
+    expect(keys.of(ids)).toEqual(alone);
+    expect(keys.of([...ids].reverse())).toEqual([...alone].reverse());
+    expect(keys.of([ids[3] as string])).toEqual([alone[3]]);
+    for (const bad of ['', 'ABCDEF0123456789abcdef0123456789', `${id(1)}0`, 'zz'.repeat(16)]) {
+      expect(() => keys.of([bad])).toThrow(/32 lowercase hex digits/);
+    }
   });
 
   it('creates its secret once, readable only by its owner', async () => {

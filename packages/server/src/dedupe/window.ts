@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { type Cipher, createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acceptedDays } from '@candor/protocol';
@@ -7,18 +7,51 @@ import type { DedupeKey } from '../store/types.js';
 
 const HOUR_MS = 3_600_000;
 
-/** A report id's dedupe key: HMAC-SHA256 under the collector's dedupe secret, truncated to 128 bits. */
+const ID_BYTES = 16;
+const ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/**
+ * Report ids' dedupe keys: each id's 128 bits encrypted as one AES-128 block under a key derived from the
+ * collector's dedupe secret, as 32 hex digits. A block cipher under a secret key is a keyed pseudorandom
+ * permutation, so a key says nothing of its id without the secret and two ids never share a key. Chosen over
+ * HMAC-SHA256 per id because every report ingested needs one: a whole upload's ids go through one cipher call,
+ * about a quarter of ten HMACs' cost (measured on the bench's uploads).
+ */
+export class DedupeKeys {
+  // ECB is right here, and only here: every input is one independent, unique, random block (a report id).
+  private readonly cipher: Cipher;
+
+  constructor(secret: Uint8Array) {
+    const key = createHmac('sha256', secret).update('candor dedupe keys').digest().subarray(0, ID_BYTES);
+    this.cipher = createCipheriv('aes-128-ecb', key, null);
+    this.cipher.setAutoPadding(false);
+  }
+
+  /** The keys of `ids`, in their order; each id is 32 lowercase hex digits (the report schema's rule). */
+  of(ids: readonly string[]): string[] {
+    const blocks = Buffer.allocUnsafe(ids.length * ID_BYTES);
+    ids.forEach((id, i) => {
+      if (!ID_PATTERN.test(id)) throw new Error('a report id is 32 lowercase hex digits');
+      blocks.write(id, i * ID_BYTES, ID_BYTES, 'hex');
+    });
+    // Whole blocks without padding: the cipher answers each update in full and keeps no state between them.
+    const hex = this.cipher.update(blocks).toString('hex');
+    return ids.map((_, i) => hex.slice(i * 2 * ID_BYTES, (i + 1) * 2 * ID_BYTES));
+  }
+}
+
+/** One report id's dedupe key (see DedupeKeys). */
 export function dedupeKeyOf(secret: Uint8Array, id: string): string {
-  return createHmac('sha256', secret).update(id).digest('hex').slice(0, 32);
+  return new DedupeKeys(secret).of([id])[0] as string;
 }
 
 /**
  * Report ids already stored, so a retried or replayed upload counts once. An id is remembered for as long as its
  * report's day is accepted at all (report/day.ts), so no replay can land while its day still counts.
  *
- * Ids are kept as keyed hashes (HMAC-SHA256 under a secret in the state directory, truncated to 128 bits): the
- * store writes them in the same transaction as the rows they guard, ordered by hash, so neither a raw id from a
- * device's transparency log nor arrival order can be matched against the stored table without the secret.
+ * Ids are kept as keys made under a secret in the state directory (DedupeKeys): the store writes them in the same
+ * transaction as the rows they guard, ordered by key, so neither a raw id from a device's transparency log nor
+ * arrival order can be matched against the stored table without the secret.
  */
 export class DedupeWindow {
   /** Keys per report day. */

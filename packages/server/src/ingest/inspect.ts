@@ -1,7 +1,7 @@
 import { PATHS, PROBLEM_UNKNOWN_KEY, type Registry, type Report } from '@candor/protocol';
 import { structureProblem } from '../check/batch.js';
-import { findStructureProblem, MAX_JSON_DEPTH, mayHoldForbiddenKey, nestsDeeperThan } from '../check/structure.js';
-import { dedupeKeyOf } from '../dedupe/window.js';
+import { findStructureProblem, mayHoldForbiddenKey } from '../check/structure.js';
+import { DedupeKeys } from '../dedupe/window.js';
 import { PiiFirewall } from '../firewall/firewall.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
@@ -58,8 +58,8 @@ export interface InspectorDeps {
 
 /**
  * The CPU-bound part of ingest, the same on the main thread and in the worker pool (ingest/pool.ts): open the
- * HPKE envelope (decompressing within the limit), check the depth on the text, parse, refuse `__proto__` keys,
- * run the PII firewall, then the schema, day window and contribution bounds. Nothing here keeps state about an
+ * HPKE envelope (decompressing within the limit), parse, refuse `__proto__` keys, run the PII firewall (which
+ * also refuses nesting deeper than any report), then the schema, day window and contribution bounds. Nothing here keeps state about an
  * upload, so any thread can inspect any upload.
  */
 export function createInspector(
@@ -69,6 +69,7 @@ export function createInspector(
   const firewall = new PiiFirewall(registries.vocabulary());
   const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
   const max = deps.limits.maxPlaintextBytes;
+  const dedupeKeys = new DedupeKeys(deps.dedupeSecret);
   const packed = (reports: readonly Report[]): PackedRows => {
     const packer = new RowPacker();
     for (const report of reports) packer.add(report, registries.checkedAgainst(report));
@@ -122,10 +123,6 @@ export function createInspector(
     }
 
     t = performance.now();
-    // Depth is checked on the text, before parsing, so no later walk can be made to recurse without bound.
-    if (nestsDeeperThan(opened.plaintext, MAX_JSON_DEPTH)) {
-      return fail(structureProblem({ problem: 'too-deep', path: 'body' }));
-    }
     const text = opened.plaintext.toString('utf8');
     let parsed: unknown;
     try {
@@ -150,8 +147,11 @@ export function createInspector(
     times.parse = performance.now() - t;
 
     t = performance.now();
+    // The firewall's is the first walk of the parsed upload; it refuses nesting deeper than any report, so no later
+    // walk can be made to recurse without bound.
     const hit = firewall.scan(parsed);
     times.firewall = performance.now() - t;
+    if (hit && 'tooDeep' in hit) return fail(structureProblem({ problem: 'too-deep', path: 'body' }));
     if (hit) {
       return fail(
         problem(422, 'personal-data', 'The upload carries personal data', {
@@ -171,8 +171,9 @@ export function createInspector(
 
     t = performance.now();
     const checkedReports = checked.batch.reports;
+    const keys = dedupeKeys.of(checkedReports.map((r) => r.id));
     const prepared: Prepared = {
-      keys: checkedReports.map((r) => ({ key: dedupeKeyOf(deps.dedupeSecret, r.id), day: r.day })),
+      keys: checkedReports.map((r, i) => ({ key: keys[i] as string, day: r.day })),
       rows: flatten ? packed(checkedReports) : null,
     };
     times.prepare = performance.now() - t;

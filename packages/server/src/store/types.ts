@@ -45,7 +45,7 @@ export interface ReleasedDay {
   lines: CellLine[];
 }
 
-/** A report id as dedupe remembers it: a keyed hash of the id (see dedupe/window.ts) and the report's day. */
+/** A report id as dedupe remembers it: the id encrypted under a secret key (see dedupe/window.ts) and the report's day. */
 export interface DedupeKey {
   key: string;
   day: string;

@@ -56,7 +56,7 @@ export const MIGRATIONS: { version: number; description: string; sql: string[] }
   {
     version: 4,
     description: 'dedupe keys, written with the rows they guard',
-    // A keyed hash of each stored report id (dedupe/window.ts), kept while the report's day is accepted; each
+    // The dedupe key of each stored report id (dedupe/window.ts), kept while the report's day is accepted; each
     // write adds its keys sorted by hash, not in arrival order. No primary key: the collector owning the file
     // claims every key in memory before writing it (loaded from here on start), and an index cost a quarter of
     // each write in `candor bench collector`.
