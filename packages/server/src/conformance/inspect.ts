@@ -147,6 +147,10 @@ export function inspectUpload(headers: Headers, body: Uint8Array, ctx: InspectCo
     }
   }
   const hit = ctx.firewall.scan(parsed);
+  if (hit && 'tooDeep' in hit) {
+    deviations.push({ rule: 'batch.schema', detail: 'the batch nests deeper than any report' });
+    return done(encHex);
+  }
   if (hit) {
     deviations.push({
       rule: 'report.personal-data',

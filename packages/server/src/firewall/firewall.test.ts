@@ -1,5 +1,7 @@
 import { candorBrowserRegistry } from '@candor/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findStructureProblem, MAX_JSON_DEPTH } from '../check/structure.js';
 import { sampleBatch, seededRandom } from '../testing/reports.js';
 import { PiiFirewall } from './firewall.js';
 
@@ -55,6 +57,47 @@ describe('PII firewall', () => {
     ],
   ])('finds an email address %s', (_where, put) => {
     const hit = new PiiFirewall(candorBrowserRegistry).scan(batchWith(put));
-    expect(hit?.detector).toBe('contact/email');
+    expect(hit && 'detector' in hit ? hit.detector : hit).toBe('contact/email');
+  });
+
+  it('refuses nesting deeper than any report wherever it is, as the iterative structure check does', () => {
+    /** Container depth, the slow way. */
+    const depthOf = (value: unknown): number => {
+      if (typeof value !== 'object' || value === null) return 0;
+      const inner = Array.isArray(value) ? value : Object.values(value);
+      return 1 + Math.max(0, ...inner.map(depthOf));
+    };
+    // The batch's and a report's own field names, so the scan's paths for batches, reports and metrics are taken.
+    const key = fc.constantFrom('v', 'reports', 'metrics', 'system', 'page_load.time', 'a');
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', maxDepth: 6 },
+        fc.integer(),
+        fc.boolean(),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 3 }),
+      ),
+    })).node;
+    // A tree wrapped in up to twelve arrays and objects, so about half the cases cross the limit.
+    const value = fc
+      .tuple(tree, fc.array(fc.option(key), { maxLength: 12 }))
+      .map(([inner, wraps]) => wraps.reduce<unknown>((v, k) => (k === null ? [v] : { [k]: v }), inner));
+    const firewall = new PiiFirewall(candorBrowserRegistry);
+    let deep = 0;
+    fc.assert(
+      fc.property(value, (v) => {
+        const tooDeep = depthOf(v) > MAX_JSON_DEPTH;
+        if (tooDeep) deep++;
+        const found = firewall.scan(v);
+        expect({ tooDeep: found !== null && 'tooDeep' in found }).toEqual({ tooDeep });
+        expect(findStructureProblem(v)?.problem === 'too-deep').toBe(tooDeep);
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(deep).toBeGreaterThan(100);
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect(firewall.scan(JSON.parse(`{"v":1,"reports":[${nested(100_000)}]}`))).toEqual({ tooDeep: true });
+    expect(firewall.scan(JSON.parse(`{"v":1,"x":${nested(9)},"reports":[]}`))).toEqual({ tooDeep: true });
+    expect(firewall.scan(JSON.parse(`{"v":1,"x":${nested(7)},"reports":[]}`))).toBeNull();
   });
 });

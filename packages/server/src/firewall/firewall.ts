@@ -21,6 +21,12 @@ export interface FirewallHit {
   field: string;
 }
 
+/** The scan met a container nested deeper than any report (MAX_JSON_DEPTH): a structure problem, not data. */
+export interface TooDeep {
+  tooDeep: true;
+}
+const TOO_DEEP: TooDeep = { tooDeep: true };
+
 /** A distribution's bucket key: one to three digits. A char test, not a regex: it runs for every bucket. */
 function isBucketKey(key: string): boolean {
   if (key.length === 0 || key.length > 3) return false;
@@ -88,11 +94,24 @@ export class PiiFirewall {
     this.words = knownWords(registry);
   }
 
-  /** Scans a parsed upload ({ v, reports: [...] }); returns the first hit, or null when clean. */
-  scan(parsed: unknown): FirewallHit | null {
+  /**
+   * Scans a parsed upload ({ v, reports: [...] }); returns the first hit, or null when clean. It is the first walk
+   * of an upload, so it also measures depth: a container nested deeper than MAX_JSON_DEPTH (the batch itself is at
+   * depth 1) ends the scan with TooDeep before anything recurses further. JSON.parse itself is iterative.
+   */
+  scan(parsed: unknown): FirewallHit | TooDeep | null {
     if (typeof parsed !== 'object' || parsed === null) return null;
     const reports = (parsed as { reports?: unknown }).reports;
-    if (!Array.isArray(reports)) return this.walk(parsed, '', '', '(batch)');
+    if (!Array.isArray(reports)) return this.walk(parsed, '', '', '(batch)', 1);
+    const batch = parsed as Record<string, unknown>;
+    for (const name of Object.keys(batch)) {
+      if (name === 'reports') continue;
+      const hit = this.words.has(name) ? null : this.check(name, '', '(batch)', '(key)');
+      if (hit) return hit;
+      const inner = this.walk(batch[name], '', name, '(batch)', 2);
+      if (inner) return inner;
+    }
+    // The reports array is at depth 2, a report at 3, its fields' values at 4 and a metric's value at 5.
     for (const report of reports) {
       if (typeof report !== 'object' || report === null) continue;
       // Keys, not entries: a pair array per field and per metric was most of what the scan allocated.
@@ -108,11 +127,11 @@ export class PiiFirewall {
             }
             // Secret shares are random bytes by design; their shape is all there is to check (prio3/spec.ts).
             if (this.registry.metrics[metric]?.prio3 && Prio3ValueSchema.safeParse(metricValue).success) continue;
-            const hit = this.walk(metricValue, 'metrics', metric, metric);
+            const hit = this.walk(metricValue, 'metrics', metric, metric, 5);
             if (hit) return hit;
           }
         } else {
-          const hit = this.walk(value, '', name, '(report)');
+          const hit = this.walk(value, '', name, '(report)', 4);
           if (hit) return hit;
         }
       }
@@ -121,18 +140,24 @@ export class PiiFirewall {
   }
 
   /**
-   * Recursive, but only ever on input whose depth was checked (check/structure.ts); the cap below makes that a
-   * guarantee rather than an assumption. The value's field is `parent.key` (or `parent` when `key` is empty),
+   * Recursive, and never deeper than MAX_JSON_DEPTH: `depth` is the depth of `value` if it is a container, and a
+   * container deeper than that ends the walk. The value's field is `parent.key` (or `parent` when `key` is empty),
    * joined only when something needs it: a distribution's buckets hold nothing to check, and joining their
    * field for every distribution was a good part of the walk.
    */
-  private walk(value: unknown, parent: string, key: string, metric: string, depth = 0): FirewallHit | null {
+  private walk(
+    value: unknown,
+    parent: string,
+    key: string,
+    metric: string,
+    depth: number,
+  ): FirewallHit | TooDeep | null {
     if (typeof value !== 'object' || value === null) {
       if (typeof value !== 'string') return null;
       const field = joinField(parent, key);
       return this.check(value, field, metric, field);
     }
-    if (depth > MAX_JSON_DEPTH) return { detector: 'structure/too-deep', detectors: [], metric, field: '' };
+    if (depth > MAX_JSON_DEPTH) return TOO_DEEP;
     let field: string | undefined;
     if (Array.isArray(value)) {
       field = joinField(parent, key);

@@ -44,6 +44,7 @@ export function createMessageChecker(registries: readonly Registry[]): (data: Ui
     const structure = findStructureProblem(batch);
     if (structure) return { ok: false, reason: structureProblem(structure).detail ?? 'bad structure' };
     const hit = firewall.scan(batch);
+    if (hit && 'tooDeep' in hit) return { ok: false, reason: 'nested deeper than any report' };
     if (hit) {
       return { ok: false, personal: true, reason: `${hit.metric} ${hit.field}: looks like ${hit.detector}` };
     }
