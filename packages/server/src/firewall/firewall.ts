@@ -74,6 +74,41 @@ function joinField(parent: string, key: string): string {
   return parent ? `${parent}.${key}` : key;
 }
 
+/** Field names kept, at most; past it the table starts over (sites and labels are a device's to choose). */
+const MAX_FIELDS = 10_000;
+
+/**
+ * The same joined field each time for the same parent and key. A field is the clean cache's key: a string joined
+ * afresh for every value was flattened and hashed again for every lookup, where a kept one has its hash already
+ * (the walk's largest cost after the detectors, in `candor bench collector`).
+ */
+class FieldNames {
+  private readonly byParent = new Map<string, Map<string, string>>();
+  private count = 0;
+
+  of(parent: string, key: string): string {
+    let byKey = this.byParent.get(parent);
+    if (!byKey) {
+      if (this.count >= MAX_FIELDS) this.clear();
+      byKey = new Map();
+      this.byParent.set(parent, byKey);
+    }
+    let field = byKey.get(key);
+    if (field === undefined) {
+      if (this.count >= MAX_FIELDS) this.clear();
+      field = joinField(parent, key);
+      byKey.set(key, field);
+      this.count++;
+    }
+    return field;
+  }
+
+  private clear(): void {
+    this.byParent.clear();
+    this.count = 0;
+  }
+}
+
 /**
  * The PII firewall: every string in an upload, and every object key that is data (labels, sites, event extras),
  * passes the detectors `candor audit` uses, before anything is validated, stored or echoed in an error. Metric
@@ -89,6 +124,7 @@ export class PiiFirewall {
   private readonly clean = new Map<string, Set<string>>();
   private cleanCount = 0;
   private readonly words: Set<string>;
+  private readonly fields = new FieldNames();
 
   constructor(private readonly registry: Registry) {
     this.words = knownWords(registry);
@@ -154,13 +190,13 @@ export class PiiFirewall {
   ): FirewallHit | TooDeep | null {
     if (typeof value !== 'object' || value === null) {
       if (typeof value !== 'string') return null;
-      const field = joinField(parent, key);
+      const field = this.fields.of(parent, key);
       return this.check(value, field, metric, field);
     }
     if (depth > MAX_JSON_DEPTH) return TOO_DEEP;
     let field: string | undefined;
     if (Array.isArray(value)) {
-      field = joinField(parent, key);
+      field = this.fields.of(parent, key);
       for (const item of value) {
         const hit = this.walk(item, field, '', metric, depth + 1);
         if (hit) return hit;
@@ -170,7 +206,7 @@ export class PiiFirewall {
     for (const name of Object.keys(value)) {
       const inner = (value as Record<string, unknown>)[name];
       if (!this.words.has(name) && !isBucketKey(name)) {
-        field ??= joinField(parent, key);
+        field ??= this.fields.of(parent, key);
         if (!(field === 'activity' && ACTIVITY_KEYS.has(name))) {
           // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
           const hit = this.check(name, field, metric, field ? `${field}.(key)` : '(key)');
@@ -179,7 +215,7 @@ export class PiiFirewall {
       }
       // Numbers, booleans and null hold nothing to scan.
       if (typeof inner !== 'string' && (typeof inner !== 'object' || inner === null)) continue;
-      field ??= joinField(parent, key);
+      field ??= this.fields.of(parent, key);
       const hit = this.walk(inner, field, name, metric, depth + 1);
       if (hit) return hit;
     }
