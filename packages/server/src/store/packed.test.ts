@@ -1,4 +1,4 @@
-import { candorBrowserRegistry, type Report } from '@candor/protocol';
+import { candorBrowserRegistry, type Registry, type Report } from '@candor/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { distribution, sampleReport, seededRandom } from '../testing/reports.js';
@@ -63,5 +63,21 @@ describe('packed rows', () => {
     expect(rows).toEqual(oneByOne(reports));
     const crashes = rows.filter((r) => r.metric === 'crash.app' && r.bucket < 0 && r.by !== 'day');
     expect(crashes.reduce((s, r) => s + r.reports, 0)).toBeGreaterThan(0);
+  });
+
+  it('keep runs apart when an upload holds reports of two registries', () => {
+    // Without page_load.count every later metric's runs are numbered differently (rows.ts RunSlots).
+    const { 'page_load.count': _dropped, ...metrics } = candorBrowserRegistry.metrics;
+    const other: Registry = { ...candorBrowserRegistry, version: '2026.11.99', metrics };
+    const random = seededRandom(11);
+    const reports = Array.from({ length: 12 }, () => sampleReport(random));
+    const registryOf = (i: number) => (i % 3 === 1 ? other : candorBrowserRegistry);
+    const packer = new RowPacker();
+    for (const [i, report] of reports.entries()) packer.add(report, registryOf(i));
+    const summed = new Rollup();
+    summed.addPacked(packer.done());
+    const expected = new Rollup();
+    for (const [i, report] of reports.entries()) expected.add(flattenReport(report, registryOf(i)));
+    expect(summed.sorted()).toEqual(expected.sorted());
   });
 });

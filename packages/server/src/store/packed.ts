@@ -1,6 +1,6 @@
 import type { Dimension, Registry, Report } from '@candor/protocol';
 import { NUMBER_FIELDS, RowArrays, Runs, StringNumbers, TEXT_FIELDS } from './row-arrays.js';
-import { writeRows } from './rows.js';
+import { runSlotsOf, writeRows } from './rows.js';
 import type { SampleRow } from './types.js';
 
 /**
@@ -50,6 +50,15 @@ export class RowPacker {
   private readonly runs = new Runs();
   /** The row of each run, cell, detail and bucket (see `rowKey`). */
   private readonly rowOf = new Map<number | string, number>();
+  /**
+   * Per run slot (rows.ts RunSlots) of the registry, day and app of the last report: its run, metric and grouping
+   * numbers, or -1. A report's rows change run every row or two; two string lookups and two map lookups per change
+   * were most of what packing spent outside summing (measured on the bench's uploads).
+   */
+  private slotRuns = new Int32Array(0);
+  private slotMetrics = new Int32Array(0);
+  private slotGroupings = new Int32Array(0);
+  private slotsFor: { registry: Registry; day: number; app: number } | null = null;
 
   private intern(s: string): number {
     return this.strings.of(s);
@@ -59,8 +68,19 @@ export class RowPacker {
   add(report: Report, registry: Registry): void {
     const day = this.intern(report.day);
     const app = this.intern(report.app);
-    let lastMetric = '';
-    let lastBy = '';
+    const known = this.slotsFor;
+    if (!known || known.registry !== registry || known.day !== day || known.app !== app) {
+      const count = runSlotsOf(registry).count;
+      if (this.slotRuns.length !== count) {
+        this.slotRuns = new Int32Array(count);
+        this.slotMetrics = new Int32Array(count);
+        this.slotGroupings = new Int32Array(count);
+      }
+      this.slotRuns.fill(-1);
+      this.slotsFor = { registry, day, app };
+    }
+    const { slotRuns, slotMetrics, slotGroupings } = this;
+    let lastSlot = -1;
     let metricIndex = -1;
     let byIndex = -1;
     let run = -1;
@@ -68,13 +88,21 @@ export class RowPacker {
     let lastCell = '';
     let cellIndex = this.intern('');
     const noDetail = cellIndex;
-    writeRows(report, registry, (metric, by, cell, detail, bucket, value) => {
-      if (metric !== lastMetric || by !== lastBy || run < 0) {
-        lastMetric = metric;
-        lastBy = by;
-        metricIndex = this.intern(metric);
-        byIndex = this.intern(by);
-        run = this.runs.of(day, app, metricIndex, byIndex);
+    writeRows(report, registry, (metric, by, cell, detail, bucket, value, slot) => {
+      if (slot !== lastSlot) {
+        lastSlot = slot;
+        run = slotRuns[slot] as number;
+        if (run < 0) {
+          metricIndex = this.intern(metric);
+          byIndex = this.intern(by);
+          run = this.runs.of(day, app, metricIndex, byIndex);
+          slotRuns[slot] = run;
+          slotMetrics[slot] = metricIndex;
+          slotGroupings[slot] = byIndex;
+        } else {
+          metricIndex = slotMetrics[slot] as number;
+          byIndex = slotGroupings[slot] as number;
+        }
       }
       if (cell !== lastCell) {
         lastCell = cell;

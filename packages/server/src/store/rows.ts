@@ -40,6 +40,28 @@ function groupingsOf(registry: Registry): Map<string, Dimension[]> {
   return groupings;
 }
 
+/** A number for each metric and grouping a registry's rows can have: numbered runs, from `first` of the metric. */
+export interface RunSlots {
+  /** The slot of a metric's first grouping; its other groupings follow in their `groupingsOf` order. */
+  first: Map<string, number>;
+  count: number;
+}
+
+const runSlotsCache = new WeakMap<Registry, RunSlots>();
+
+export function runSlotsOf(registry: Registry): RunSlots {
+  let slots = runSlotsCache.get(registry);
+  if (!slots) {
+    slots = { first: new Map(), count: 0 };
+    for (const [metric, list] of groupingsOf(registry)) {
+      slots.first.set(metric, slots.count);
+      slots.count += list.length;
+    }
+    runSlotsCache.set(registry, slots);
+  }
+  return slots;
+}
+
 /** A histogram on release buckets, flat: bucket, weight, bucket, weight, ... (no Map per device-day). */
 export type Weights = number[];
 
@@ -127,6 +149,8 @@ interface MetricPlan {
   bounds: ContributionBounds;
   /** The largest value one device-day may contribute to one key. */
   maxValue: number;
+  /** The run slot of the first grouping (see RunSlots). */
+  firstSlot: number;
 }
 
 const plansCache = new WeakMap<Registry, Map<string, MetricPlan>>();
@@ -137,6 +161,7 @@ function plansOf(registry: Registry): Map<string, MetricPlan> {
   if (!plans) {
     plans = new Map();
     const groupings = groupingsOf(registry);
+    const slots = runSlotsOf(registry);
     for (const [metric, def] of Object.entries(registry.metrics)) {
       const released = groupings.get(metric);
       if (!released || def.prio3) continue;
@@ -147,6 +172,7 @@ function plansOf(registry: Registry): Map<string, MetricPlan> {
         key: keyDimension(def.type),
         bounds,
         maxValue: Math.floor(bounds.value),
+        firstSlot: slots.first.get(metric) ?? 0,
       });
     }
     plansCache.set(registry, plans);
@@ -306,7 +332,10 @@ function activityCellsOf(report: Report): Record<string, string> {
   return cells;
 }
 
-/** Receives one row of a report's day and app (see `writeRows`). */
+/**
+ * Receives one row of a report's day and app (see `writeRows`), with the run slot of its metric and grouping
+ * (RunSlots), which a writer may key its runs by instead of the two strings.
+ */
 export type RowWriter = (
   metric: string,
   by: Dimension,
@@ -314,6 +343,7 @@ export type RowWriter = (
   detail: string,
   bucket: number,
   value: number,
+  slot: number,
 ) => void;
 
 /** A report's cell in each device grouping (and the day), made once per report. */
@@ -349,9 +379,16 @@ class DeviceCells {
   }
 }
 
-function pushWeights(push: RowWriter, metric: string, by: Dimension, cell: string, weights: Weights): void {
+function pushWeights(
+  push: RowWriter,
+  metric: string,
+  by: Dimension,
+  cell: string,
+  weights: Weights,
+  slot: number,
+): void {
   for (let i = 0; i < weights.length; i += 2)
-    push(metric, by, cell, '', weights[i] as number, weights[i + 1] as number);
+    push(metric, by, cell, '', weights[i] as number, weights[i + 1] as number, slot);
 }
 
 /**
@@ -377,12 +414,21 @@ export function flattenReport(report: Report, registry: Registry): SampleRow[] {
 export function writeRows(report: Report, registry: Registry, push: RowWriter): void {
   const groupings = groupingsOf(registry);
   const plans = plansOf(registry);
+  const slots = runSlotsOf(registry).first;
   const cells = new DeviceCells(report);
 
-  for (const by of groupings.get(DAILY_ACTIVITY_METRIC) ?? []) push(DAILY_ACTIVITY_METRIC, by, cells.of(by), '', -1, 1);
+  const daily = groupings.get(DAILY_ACTIVITY_METRIC) ?? [];
+  const dailySlot = slots.get(DAILY_ACTIVITY_METRIC) ?? 0;
+  for (let g = 0; g < daily.length; g++) {
+    const by = daily[g] as Dimension;
+    push(DAILY_ACTIVITY_METRIC, by, cells.of(by), '', -1, 1, dailySlot + g);
+  }
   const activity = activityCellsOf(report);
   for (const metric of Object.keys(activity)) {
-    for (const by of groupings.get(metric) ?? []) push(metric, by, activity[metric] as string, '', -1, 1);
+    const list = groupings.get(metric) ?? [];
+    const first = slots.get(metric) ?? 0;
+    for (let g = 0; g < list.length; g++)
+      push(metric, list[g] as Dimension, activity[metric] as string, '', -1, 1, first + g);
   }
   const metrics = report.metrics;
   const parts = contributionScratch;
@@ -394,13 +440,15 @@ export function writeRows(report: Report, registry: Registry, push: RowWriter): 
     // The device-day's whole contribution to the metric, the same in every grouping but its key: made once.
     let total = -1;
     let whole: Weights | null = null;
-    for (const by of plan.groupings) {
+    for (let g = 0; g < plan.groupings.length; g++) {
+      const by = plan.groupings[g] as Dimension;
+      const slot = plan.firstSlot + g;
       if (by === plan.key) {
         for (let i = 0; i < parts.length; i++) {
           const key = parts.keys[i] as string;
-          push(metric, by, key, parts.details[i] as string, -1, parts.values[i] as number);
+          push(metric, by, key, parts.details[i] as string, -1, parts.values[i] as number, slot);
           const histogram = parts.histograms[i];
-          if (histogram) pushWeights(push, metric, by, key, histogram);
+          if (histogram) pushWeights(push, metric, by, key, histogram, slot);
         }
         continue;
       }
@@ -409,8 +457,8 @@ export function writeRows(report: Report, registry: Registry, push: RowWriter): 
         whole = parts.mergedHistogram();
       }
       const cell = cells.of(by);
-      push(metric, by, cell, '', -1, total);
-      if (whole) pushWeights(push, metric, by, cell, whole);
+      push(metric, by, cell, '', -1, total, slot);
+      if (whole) pushWeights(push, metric, by, cell, whole, slot);
     }
   }
 }
