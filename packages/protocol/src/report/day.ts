@@ -13,8 +13,19 @@ export const REPORT_DAYS_EARLY = 1;
 const DAY_MS = 86_400_000;
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** The last day parsed and its result: a collector checks one day per report, and an upload's reports share it. */
+let lastDay = '';
+let lastParsed: number | null = null;
+
 /** Days since the epoch of a strict `YYYY-MM-DD` calendar date, or null when it is no real date (`2026-02-30`). */
 export function parseDay(day: string): number | null {
+  if (day === lastDay) return lastParsed;
+  lastParsed = parseDayUncached(day);
+  lastDay = day;
+  return lastParsed;
+}
+
+function parseDayUncached(day: string): number | null {
   const match = DAY_PATTERN.exec(day);
   if (!match) return null;
   const year = Number(match[1]);
