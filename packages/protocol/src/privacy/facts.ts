@@ -40,10 +40,16 @@ export const DEVICE_DIMENSIONS: readonly Dimension[] = [
 /** Dimensions whose cell is one of the metric's own keys (a label, value, site, signature or event shape). */
 export const KEY_DIMENSIONS: readonly Dimension[] = ['label', 'value', 'site', 'signature'];
 
+/** The values a release bucket holds: from its lower bound up to the next bucket's. */
+export function releaseBucketBounds(index: number): [low: number, high: number] {
+  const width = BUCKETS_PER_DOUBLING / RELEASE_BUCKETS_PER_DOUBLING;
+  return [bucketLowerBound(index * width), bucketLowerBound((index + 1) * width)];
+}
+
 /** The value a release bucket stands for in percentiles: its geometric midpoint. */
 export function releaseBucketMidpoint(index: number): number {
-  const width = BUCKETS_PER_DOUBLING / RELEASE_BUCKETS_PER_DOUBLING;
-  return Math.sqrt((bucketLowerBound(index * width) + 1) * (bucketLowerBound((index + 1) * width) + 1)) - 1;
+  const [low, high] = releaseBucketBounds(index);
+  return Math.sqrt((low + 1) * (high + 1)) - 1;
 }
 /**
  * Each device-day's histogram (per key) is weighted to this total before it is summed, so one device-day moves a

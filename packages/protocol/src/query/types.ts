@@ -41,6 +41,7 @@ export interface QueryCell {
   p75?: number;
   p95?: number;
   p99?: number;
+  /** 95% intervals of the percentiles, from the lower bound of one release bucket to the upper bound of another. */
   p50Interval?: Interval;
   p75Interval?: Interval;
   p95Interval?: Interval;

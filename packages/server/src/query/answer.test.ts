@@ -72,4 +72,23 @@ describe('percentiles of a released histogram', () => {
     expect(cells[0]?.p50).toBeGreaterThan(0);
     expect(cells[0]?.p95).toBeLessThan(1_000_000);
   });
+
+  it('state an interval no narrower than the bucket a percentile falls in, which holds the percentile', () => {
+    const weight = 500 * HISTOGRAM_WEIGHT;
+    // All the weight in one bucket: no noise moves the rank out of it, yet the value is only known to lie in it.
+    const one = answerCells(def, 'day', [released(500, { 17: weight })], false).cells[0];
+    const [low, high] = one?.p50Interval ?? [0, 0];
+    expect(high).toBeGreaterThan(low);
+    expect(one?.p50).toBeGreaterThan(low);
+    expect(one?.p50).toBeLessThan(high);
+    expect(one?.p99Interval).toEqual(one?.p50Interval);
+    // Spread over several buckets, each percentile lies inside its interval too.
+    const spread = answerCells(def, 'day', [released(500, { 15: weight / 4, 17: weight / 2, 20: weight / 4 })], false)
+      .cells[0];
+    for (const p of [50, 95, 99] as const) {
+      const value = spread?.[`p${p}`] ?? Number.NaN;
+      const [from, to] = spread?.[`p${p}Interval`] ?? [Number.NaN, Number.NaN];
+      expect({ p, inside: from < value && value < to }).toEqual({ p, inside: true });
+    }
+  });
 });

@@ -7,6 +7,7 @@ import {
   type MetricDefinition,
   type QueryCell,
   RELEASE_BUCKET_COUNT,
+  releaseBucketBounds,
   releaseBucketMidpoint,
   releasedValue,
 } from '@candor/protocol';
@@ -102,8 +103,8 @@ function noiseFloor(bucketVariance: number, count: number): number {
  * Percentile p (0..100) of a noisy histogram, and an interval for it. Every released bucket carries noise, most of
  * them over no data; buckets under the noise floor are taken as empty (post-processing, no budget), so that noise
  * does not pile up into the tails or stand in for data. Null when the kept buckets hold less than `minKept` of
- * weight (see MIN_KEPT_SHARE). The interval is the percentiles at p ± Z standard deviations of the noise left on
- * the cumulative weight, relative to the total.
+ * weight (see MIN_KEPT_SHARE). The interval runs from the lower bound of the bucket at p - Z standard deviations of
+ * the noise left on the cumulative weight (relative to the total) to the upper bound of the bucket at p + Z.
  */
 function percentile(buckets: readonly number[], bucketVariance: number, p: number, minKept: number) {
   const floor = noiseFloor(bucketVariance, buckets.length);
@@ -115,14 +116,19 @@ function percentile(buckets: readonly number[], bucketVariance: number, p: numbe
     cumulative.push(total);
   }
   if (total <= 0 || total < minKept) return null;
-  const at = (q: number) => {
+  const bucketAt = (q: number) => {
     const rank = Math.min(1, Math.max(0, q / 100)) * total;
     const index = cumulative.findIndex((c) => c >= rank);
-    return Math.round(releaseBucketMidpoint(index < 0 ? buckets.length - 1 : index) * 10) / 10;
+    return index < 0 ? buckets.length - 1 : index;
   };
+  const tenth = (v: number) => Math.round(v * 10) / 10;
   const nonEmpty = kept.filter((w) => w > 0).length;
   const spread = ((Z * Math.sqrt(bucketVariance * nonEmpty)) / total) * 100;
-  return { value: at(p), interval: [at(p - spread), at(p + spread)] as Interval };
+  // A bucket says only that its values lie between its bounds, so the interval spans the buckets at its ends
+  // whole: however little noise there is, it is never narrower than the bucket the percentile falls in.
+  const [low] = releaseBucketBounds(bucketAt(p - spread));
+  const [, high] = releaseBucketBounds(bucketAt(p + spread));
+  return { value: tenth(releaseBucketMidpoint(bucketAt(p))), interval: [tenth(low), tenth(high)] as Interval };
 }
 
 /** Builds the answer's cells from the released days of one grouping. */
