@@ -66,7 +66,7 @@ export interface IngestAnswer {
 
 /**
  * Where a report is received. Steps, cheapest first: content type, rate limit, body size, then the inspection
- * (ingest/inspect.ts: open, decompress within a cap, depth, parse, PII firewall, schema, day window and bounds),
+ * (ingest/inspect.ts: open, decompress within a cap, parse, PII firewall and depth, schema, day window and bounds),
  * dedupe, sink. Rejections are problem+json naming the metric and field; a rejected upload leaves nothing
  * behind, and logs carry only the problem type, a registry metric name and the detector: never anything the
  * client chose (a value, a key, an unknown metric name), an address or a user agent.
