@@ -1,4 +1,4 @@
-import { candorBrowserRegistry, parseDay, type Registry } from '@candor/protocol';
+import { candorBrowserRegistry, MAX_REPORTS_PER_BATCH, parseDay, type Registry } from '@candor/protocol';
 import { createCandor } from '@candor/sdk';
 import { type ActivityTally, emptyTally, type PhoneProfile, randomProfile, SimulatedPhone } from './device.js';
 import { type Lifecycle, type LifecycleShape, randomLifecycle, usesOn } from './lifecycle.js';
@@ -169,9 +169,11 @@ export function createFleet(options: FleetOptions): Fleet {
       fetch: countingFetch,
       now: () => clock.now,
       flushIntervalMs: 0,
-      // The log is stored with the queue and rewritten at every storage update: a full one (100 reports) made
-      // the simulation spend most of its time copying it. Late entries are counted as they are logged.
-      transparencyLogSize: 4,
+      // The truth of what was delivered is read from this log, so it must hold a whole upload's entries: an upload
+      // of more reports than the log holds (a backlog after refused or failed sends) lost the oldest from the
+      // truth. No bigger: the log is stored with the queue and rewritten at every storage update, and a default
+      // one (100 reports) made the simulation spend most of its time copying it.
+      transparencyLogSize: MAX_REPORTS_PER_BATCH,
     });
     candor.onTransparencyLog((log) => {
       for (const e of log) {
