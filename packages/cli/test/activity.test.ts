@@ -119,6 +119,8 @@ describe('active devices and retention: released figures against the simulated f
       lifecycle: true,
       seed: 15,
       now: LAST_DAY,
+      // Every figure is checked against the truth, so none of it may be lost (see FleetOptions.exactTruth).
+      exactTruth: true,
       onDay: (start) => {
         clock = start + DAY_MS / 2;
       },
