@@ -189,7 +189,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   if (ohttpCreated) log.info({ keyId: ohttpKeys.keyId }, 'created Oblivious HTTP gateway key');
   let queryToken: string | undefined;
   if ((options.createQueryToken ?? true) && (await listTokens(keysDir)).length === 0) {
-    queryToken = await createToken(keysDir, 'dashboard');
+    // Collectors sharing a keys directory may start together: the one that writes the token first shows it.
+    queryToken = await createToken(keysDir, 'dashboard').catch(async (error: unknown) => {
+      if ((await listTokens(keysDir)).some((t) => t.name === 'dashboard')) return undefined;
+      throw error;
+    });
   }
 
   const { store, owned } = await openStore(options.store, log);
