@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_DAYS_LATE } from '@candor/protocol';
 import { describe, expect, it } from 'vitest';
-import { DedupeKeys, DedupeWindow, dedupeKeyOf } from './window.js';
+import { DedupeKeys, DedupeWindow } from './window.js';
+
+/** One id's key under `secret`, as an inspection thread makes it. */
+const dedupeKeyOf = (secret: Uint8Array, id: string) => new DedupeKeys(secret).of([id])[0] as string;
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
 const DAY_MS = 86_400_000;

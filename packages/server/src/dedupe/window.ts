@@ -40,11 +40,6 @@ export class DedupeKeys {
   }
 }
 
-/** One report id's dedupe key (see DedupeKeys). */
-export function dedupeKeyOf(secret: Uint8Array, id: string): string {
-  return new DedupeKeys(secret).of([id])[0] as string;
-}
-
 /**
  * Report ids already stored, so a retried or replayed upload counts once. An id is remembered for as long as its
  * report's day is accepted at all (report/day.ts), so no replay can land while its day still counts.
@@ -103,7 +98,7 @@ export class DedupeWindow {
 
   /**
    * Claims the reports not seen before (also within `keys` itself: a second copy in one upload is a duplicate),
-   * by their keys (`dedupeKeyOf`, made where the upload was inspected). Claimed keys count as seen at once, so a
+   * by their keys (`DedupeKeys`, made where the upload was inspected). Claimed keys count as seen at once, so a
    * concurrent retry is a duplicate; `release` them if storing fails. `fresh` holds the index in `keys` of each
    * report to store, with its key.
    */
