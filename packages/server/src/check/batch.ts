@@ -41,6 +41,8 @@ export function structureProblem(found: NonNullable<ReturnType<typeof findStruct
 export interface BatchCheckOptions {
   /** The caller already ran findStructureProblem (or a cheaper equivalent) on this input. */
   structureChecked?: boolean;
+  /** The caller already ran the shape check (registry/check.ts `createShapeGate`): its verdict. */
+  shaped?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function createBatchChecker(
     }
     // The hand-written shape check passes honest batches without zod's copy; anything it refuses goes to zod,
     // whose issues name what is wrong.
-    if (shaped(parsed)) return checkReports(parsed, true);
+    if (check.shaped ?? shaped(parsed)) return checkReports(parsed as ReportBatch, true);
     const result = ReportBatchSchema.safeParse(parsed);
     if (!result.success) {
       const errors = result.error.issues.slice(0, 20).map(locate);

@@ -1,9 +1,24 @@
-import { candorBrowserRegistry } from '@candor/protocol';
+import { candorBrowserRegistry, type ReportBatch } from '@candor/protocol';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { findStructureProblem, MAX_JSON_DEPTH } from '../check/structure.js';
+import { createShapeGate } from '../registry/check.js';
+import { RegistrySet } from '../registry/set.js';
 import { sampleBatch, seededRandom } from '../testing/reports.js';
 import { PiiFirewall } from './firewall.js';
+
+/** Every string the detectors are asked about, with its field, in order: what a scan inspected. */
+const detectorCalls = vi.hoisted(() => ({ list: [] as string[] }));
+vi.mock('@candor/audit', async (importOriginal) => {
+  const audit = await importOriginal<typeof import('@candor/audit')>();
+  return {
+    ...audit,
+    detectPersonalData: (value: string, field: string) => {
+      detectorCalls.list.push(`${field} = ${value}`);
+      return audit.detectPersonalData(value, field);
+    },
+  };
+});
 
 const EMAIL = 'jane@example.com';
 
@@ -58,6 +73,54 @@ describe('PII firewall', () => {
   ])('finds an email address %s', (_where, put) => {
     const hit = new PiiFirewall(candorBrowserRegistry).scan(batchWith(put));
     expect(hit && 'detector' in hit ? hit.detector : hit).toBe('contact/email');
+  });
+
+  it('asks the detectors about the same strings, in the same order, whether or not the batch is known to be shaped', () => {
+    const shapeOf = createShapeGate(new RegistrySet([candorBrowserRegistry]));
+    // Shaped values that are data: model families (one a MAC address), sites, crash types and signatures.
+    const family = fc.constantFrom('pixel', 'galaxy a', '00-14-22-01-23-45', 'mi');
+    const site = fc.constantFrom('bbc.co.uk', 'patient-4711.small-town-clinic.org', 'example.net', 'mail.example.org');
+    const crash = fc.record({
+      type: fc.constantFrom('TypeError', 'jane_doe', 'OutOfMemory'),
+      signature: fc.constantFrom('0123456789abcdef', 'fedcba9876543210'),
+      count: fc.integer({ min: 1, max: 3 }),
+    });
+    const batch = fc
+      .record({
+        seed: fc.integer({ min: 1, max: 2 ** 30 }),
+        size: fc.integer({ min: 1, max: 6 }),
+        families: fc.array(family, { minLength: 6, maxLength: 6 }),
+        sites: fc.array(fc.uniqueArray(site, { maxLength: 3 }), { minLength: 6, maxLength: 6 }),
+        crashes: fc.array(fc.array(crash, { maxLength: 2 }), { minLength: 6, maxLength: 6 }),
+      })
+      .map(({ seed, size, families, sites, crashes }) => {
+        const b = sampleBatch(size, seededRandom(seed)) as ReportBatch;
+        b.reports.forEach((report, i) => {
+          report.system.modelFamily = families[i] as string;
+          const bySite: Record<string, unknown> = {};
+          for (const name of sites[i] ?? []) bySite[name] = { sum: 100, count: 1, buckets: { '53': 1 } };
+          if (Object.keys(bySite).length) report.metrics['page_load.time_by_site'] = bySite as never;
+          if (crashes[i]?.length) report.metrics['crash.app'] = crashes[i] as never;
+        });
+        return JSON.parse(JSON.stringify(b)) as unknown;
+      });
+    let hits = 0;
+    fc.assert(
+      fc.property(batch, (b) => {
+        expect(shapeOf(b)).toBe(true);
+        detectorCalls.list = [];
+        const whole = new PiiFirewall(candorBrowserRegistry).scan(b);
+        const wholeCalls = detectorCalls.list;
+        detectorCalls.list = [];
+        const shaped = new PiiFirewall(candorBrowserRegistry).scan(b, true);
+        expect(shaped).toEqual(whole);
+        expect(detectorCalls.list).toEqual(wholeCalls);
+        if (whole) hits++;
+      }),
+      { numRuns: 300 },
+    );
+    // Some batches are refused (the MAC address), so both verdicts are exercised.
+    expect(hits).toBeGreaterThan(10);
   });
 
   it('refuses nesting deeper than any report wherever it is, as the iterative structure check does', () => {

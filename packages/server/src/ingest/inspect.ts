@@ -7,7 +7,7 @@ import type { KeyRing } from '../keys/keyring.js';
 import type { IngestLimits } from '../limits/limits.js';
 import { openEnvelope } from '../open/envelope.js';
 import { type Problem, problem } from '../problem.js';
-import { createRegistryChecker } from '../registry/check.js';
+import { createRegistryChecker, createShapeGate } from '../registry/check.js';
 import { RegistrySet } from '../registry/set.js';
 import { type PackedRows, RowPacker } from '../store/packed.js';
 import type { DedupeKey } from '../store/types.js';
@@ -68,6 +68,7 @@ export function createInspector(
   const registries = new RegistrySet(deps.registries);
   const firewall = new PiiFirewall(registries.vocabulary());
   const check = createRegistryChecker(registries, deps.now ? { now: deps.now } : {});
+  const shapeOf = createShapeGate(registries);
   const max = deps.limits.maxPlaintextBytes;
   const dedupeKeys = new DedupeKeys(deps.dedupeSecret);
   const packed = (reports: readonly Report[]): PackedRows => {
@@ -147,9 +148,12 @@ export function createInspector(
     times.parse = performance.now() - t;
 
     t = performance.now();
-    // The firewall's is the first walk of the parsed upload; it refuses nesting deeper than any report, so no later
-    // walk can be made to recurse without bound.
-    const hit = firewall.scan(parsed);
+    // The shape check reads only the schema's structure; the firewall's is then the first walk of anything else,
+    // and it refuses nesting deeper than any report, so no later walk can be made to recurse without bound.
+    const shaped = shapeOf(parsed);
+    const shapeMs = performance.now() - t;
+    t = performance.now();
+    const hit = firewall.scan(parsed, shaped);
     times.firewall = performance.now() - t;
     if (hit && 'tooDeep' in hit) return fail(structureProblem({ problem: 'too-deep', path: 'body' }));
     if (hit) {
@@ -165,8 +169,8 @@ export function createInspector(
     }
 
     t = performance.now();
-    const checked = check(parsed, { structureChecked: true });
-    times.check = performance.now() - t;
+    const checked = check(parsed, { structureChecked: true, shaped });
+    times.check = shapeMs + performance.now() - t;
     if (!checked.ok) return fail(checked.problem);
 
     t = performance.now();

@@ -1,4 +1,10 @@
-import { MAX_REPORTS_PER_BATCH, type Registry, type Report, type ReportCheckerOptions } from '@candor/protocol';
+import {
+  createShapeCheck,
+  MAX_REPORTS_PER_BATCH,
+  type Registry,
+  type Report,
+  type ReportCheckerOptions,
+} from '@candor/protocol';
 import { type BatchCheck, type BatchCheckOptions, createBatchChecker } from '../check/batch.js';
 import { type Problem, problem } from '../problem.js';
 import type { RegistrySet } from './set.js';
@@ -94,5 +100,51 @@ export function createRegistryChecker(
       accepted.push(...result.batch.reports);
     }
     return { ok: true, batch: { v: v as 1, reports: accepted } };
+  };
+}
+
+/**
+ * Whether a parsed batch has the shape of the registries its reports name (report/shape.ts): a yes/no check that
+ * reads only the schema's own structure, never deeper, so it may run before the firewall and tell it which values
+ * hold nothing to check (PiiFirewall.scan `shaped`). False for anything else, which then gets the whole walk and
+ * zod's named problems.
+ */
+export function createShapeGate(registries: RegistrySet): (parsed: unknown) => boolean {
+  const checks = new Map<Registry, (batch: unknown) => boolean>();
+  const checkFor = (registry: Registry) => {
+    let check = checks.get(registry);
+    if (!check) {
+      check = createShapeCheck(registry);
+      checks.set(registry, check);
+    }
+    return check;
+  };
+  return (parsed) => {
+    const reports = (parsed as { reports?: unknown } | null)?.reports;
+    if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH) return false;
+    let only: Registry | undefined;
+    let groups: Map<Registry, unknown[]> | undefined;
+    for (const report of reports as Located[]) {
+      if (typeof report !== 'object' || report === null) return false;
+      const { app, registry: version } = report;
+      if (typeof app !== 'string' || typeof version !== 'string') return false;
+      const registry = registries.get(app, version);
+      if (!registry) return false;
+      only ??= registry;
+      if (registry !== only) groups ??= new Map();
+    }
+    if (!only) return false;
+    if (!groups) return checkFor(only)(parsed);
+    // Reports of several registries: each group has its registry's shape, in a batch of nothing but v and reports.
+    const batch = parsed as Record<string, unknown>;
+    for (const name of Object.keys(batch)) if (name !== 'v' && name !== 'reports') return false;
+    for (const report of reports as Located[]) {
+      const registry = registries.get(report.app as string, report.registry as string) as Registry;
+      const group = groups.get(registry);
+      if (group) group.push(report);
+      else groups.set(registry, [report]);
+    }
+    for (const [registry, group] of groups) if (!checkFor(registry)({ v: batch.v, reports: group })) return false;
+    return true;
   };
 }
