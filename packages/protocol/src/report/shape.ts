@@ -22,7 +22,6 @@ const REGISTRY_VERSION = /^\d{4}\.\d{1,2}\.\d+$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MODEL_FAMILY = /^[a-z0-9][a-z0-9 -]{0,31}$/;
 const LANGUAGE = /^[a-z]{2,3}$/;
-const BUCKET_KEY = /^(?:0|[1-9]\d{0,2})$/;
 const CRASH_TYPE = /^[A-Za-z_$][\w$.]{0,63}$/;
 const SIGNATURE = /^[0-9a-f]{16}$/;
 const OS = new Set<string>(OS_NAMES);
@@ -47,12 +46,29 @@ function hasOnlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string
 
 const DISTRIBUTION_KEYS = new Set(['sum', 'count', 'buckets']);
 
+/**
+ * A bucket key's index, or -1 unless the key is the schema's /^(?:0|[1-9]\d{0,2})$/ (one to three digits, no
+ * leading zero). A char test, not the regex and Number(): it runs for every bucket of every distribution.
+ */
+function bucketKeyIndex(key: string): number {
+  const length = key.length;
+  if (length === 0 || length > 3 || (length > 1 && key.charCodeAt(0) === 48)) return -1;
+  let index = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = key.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    index = index * 10 + digit;
+  }
+  return index;
+}
+
 function isDistribution(value: unknown): boolean {
   if (!isRecord(value) || !hasOnlyKeys(value, DISTRIBUTION_KEYS, 3)) return false;
   const { sum, count, buckets } = value;
   if (!isNumber(sum) || sum < 0 || !isInt(count) || count <= 0 || !isRecord(buckets)) return false;
   for (const key of Object.keys(buckets)) {
-    if (!BUCKET_KEY.test(key) || Number(key) > MAX_BUCKET_INDEX) return false;
+    const index = bucketKeyIndex(key);
+    if (index < 0 || index > MAX_BUCKET_INDEX) return false;
     const n = buckets[key];
     if (!isInt(n) || n <= 0) return false;
   }

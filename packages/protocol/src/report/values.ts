@@ -78,6 +78,8 @@ export interface ValueIssue {
 }
 
 type Issue = { field: string; message: string };
+/** What a clean value has to say, shared: never added to. */
+const NO_ISSUES: readonly Issue[] = Object.freeze([]);
 
 // Sums of float samples are compared with bucket bounds up to rounding: one part in 10^9, plus a micro-unit.
 const within = (value: number, low: number, high: number) =>
@@ -89,11 +91,11 @@ const within = (value: number, low: number, high: number) =>
  * possible samples of those buckets add up to. So sum, count and buckets cannot be moved apart to skew a mean
  * against a percentile, and nothing summed can exceed count * value bound.
  */
-function distributionIssues(d: Distribution, bounds: ContributionBounds, prefix: string): Issue[] {
-  const issues: Issue[] = [];
-  if (d.count > bounds.samples) {
-    issues.push({ field: `${prefix}count`, message: `at most ${bounds.samples} samples per device-day` });
-  }
+function distributionIssues(d: Distribution, bounds: ContributionBounds, prefix: string): readonly Issue[] {
+  const tooMany: Issue | null =
+    d.count > bounds.samples
+      ? { field: `${prefix}count`, message: `at most ${bounds.samples} samples per device-day` }
+      : null;
   const largest = Math.min(bounds.value, MAX_BUCKETED_VALUE);
   const highestBucket = bucketIndex(largest);
   let counted = 0;
@@ -103,23 +105,26 @@ function distributionIssues(d: Distribution, bounds: ContributionBounds, prefix:
     const index = Number(key);
     const n = d.buckets[key] as number;
     if (index > highestBucket) {
-      issues.push({ field: `${prefix}buckets.${key}`, message: `above the largest sample value ${largest}` });
-      return issues;
+      const above = { field: `${prefix}buckets.${key}`, message: `above the largest sample value ${largest}` };
+      return tooMany ? [tooMany, above] : [above];
     }
     counted += n;
     low += n * bucketLowerBound(index);
     high += n * Math.min(bucketLowerBound(index + 1), largest);
   }
-  if (counted !== d.count) {
-    issues.push({ field: `${prefix}buckets`, message: `bucket counts add up to ${counted}, not count ${d.count}` });
-  } else if (!within(d.sum, low, high)) {
-    issues.push({ field: `${prefix}sum`, message: 'sum is outside what samples in these buckets can add up to' });
-  }
-  return issues;
+  const disagreement: Issue | null =
+    counted !== d.count
+      ? { field: `${prefix}buckets`, message: `bucket counts add up to ${counted}, not count ${d.count}` }
+      : !within(d.sum, low, high)
+        ? { field: `${prefix}sum`, message: 'sum is outside what samples in these buckets can add up to' }
+        : null;
+  // No array for a clean distribution: this runs for every distribution of every report.
+  if (!tooMany && !disagreement) return NO_ISSUES;
+  return [tooMany, disagreement].filter((issue): issue is Issue => issue !== null);
 }
 
 /** Checks that need the whole value: totals, key counts, site keys, distribution agreement. */
-function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: unknown): Issue[] {
+function boundIssues(def: MetricDefinition, bounds: ContributionBounds, value: unknown): readonly Issue[] {
   if (def.prio3) return [];
   switch (def.type) {
     case 'labeled_counter': {
