@@ -90,7 +90,11 @@ export function createRegistryChecker(
     const accepted: Report[] = [];
     for (const [registry, group] of groups) {
       // One group is the whole batch as sent; the schema's problems then name the batch's own report indexes.
-      const result = checkerFor(registry)(groups.size === 1 ? parsed : { v, reports: group }, check);
+      // Several keep every key of the batch but its reports, so a key beside them is refused as in one group.
+      const result = checkerFor(registry)(
+        groups.size === 1 ? parsed : { ...(parsed as object), reports: group },
+        check,
+      );
       if (!result.ok) return result;
       // Expiry is judged only on reports whose day the checker accepted as a real day inside the window.
       for (const report of result.batch.reports) {
