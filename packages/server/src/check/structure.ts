@@ -1,7 +1,8 @@
 /**
  * Structural limits on an opened upload. JSON.parse itself is iterative, but later walks recurse, so nesting deeper
- * than any real report is refused by the first walk (the PII firewall's, firewall/firewall.ts) before any other.
- * A real batch nests six containers deep: batch, reports, report, metrics, site, buckets.
+ * than any real report is refused by the first walk (the PII firewall's, firewall/firewall.ts) before any other; the
+ * shape check run before it reads only the schema's own structure. A real batch nests seven containers deep: batch,
+ * reports, report, metrics, a metric's sites, a site's distribution, its buckets.
  */
 export const MAX_JSON_DEPTH = 8;
 
