@@ -19,11 +19,12 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  */
 const BOUND = 5 / 1.96;
 /**
- * The largest mean shortfall of released DAU, WAU and MAU against what people really did (docs/privacy.md,
- * limits): measured 17%, 32% and 39% for this fleet with REPORT_DAYS_LATE = 3, as a 20,000-phone run of the same
- * lifecycle gives (16%, 30%, 39%); a few points above, so noise passes and a change that loses more reports fails.
+ * The largest mean shortfall of delivered DAU, WAU and MAU against what people really did (docs/privacy.md,
+ * limits): 16.8%, 32.2% and 40.3% for this seeded fleet with REPORT_DAYS_LATE = 3, the same in every run (a
+ * 20,000-phone run of the same lifecycle gives 16%, 30%, 39%); a point or two above, so a change that loses more
+ * reports fails.
  */
-const BIAS_BOUND = { dau: 0.2, wau: 0.35, mau: 0.43 };
+const BIAS_BOUND = { dau: 0.18, wau: 0.34, mau: 0.42 };
 
 interface Comparison {
   kind: string;
@@ -203,12 +204,16 @@ describe('active devices and retention: released figures against the simulated f
 
   it('against what people really did, the released figures are low by no more than the stated bias', () => {
     // docs/privacy.md (limits): a report leaves at the app's next use, so rarely used installs lose days. Over the
-    // last four weeks the mean shortfall of the released DAU, WAU and MAU against the real truth is bounded here;
-    // a change that loses more reports fails.
+    // last four weeks the mean shortfall of DAU, WAU and MAU against the real truth is bounded here; a change that
+    // loses more reports fails. Measured on what was delivered, which the released figures match within their
+    // intervals (above): on the released figures themselves, noise shared by consecutive WAU and MAU moved the
+    // four-week mean by several points from run to run, past the bound in one run.
     const truths = new Map(fleet.truth.daily.map((d) => [d.day, d]));
-    const recent = released.days.slice(-28);
+    const delivered = new Map(fleet.deliveredTruth.daily.map((d) => [d.day, d]));
+    const recent = released.days.slice(-28).map((d) => d.day);
+    expect(recent).toHaveLength(28);
     const shortfall = (kind: 'dau' | 'wau' | 'mau') => {
-      const ratios = recent.map((d) => (d[kind]?.value ?? 0) / (truths.get(d.day)?.[kind] ?? 1));
+      const ratios = recent.map((d) => (delivered.get(d)?.[kind] ?? 0) / (truths.get(d)?.[kind] ?? 1));
       return 1 - ratios.reduce((s, r) => s + r, 0) / ratios.length;
     };
     const measured = { dau: shortfall('dau'), wau: shortfall('wau'), mau: shortfall('mau') };
