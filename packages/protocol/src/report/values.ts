@@ -78,8 +78,11 @@ export interface ValueIssue {
 }
 
 type Issue = { field: string; message: string };
-/** What a clean value has to say, shared: never added to. */
-const NO_ISSUES: readonly Issue[] = Object.freeze([]);
+/**
+ * What a clean value has to say, shared, and readonly by type only: a frozen array has an elements kind of its own,
+ * and the checker's loop over issues, seeing both kinds, ran the whole check about a tenth slower.
+ */
+const NO_ISSUES: readonly Issue[] = [];
 
 // Sums of float samples are compared with bucket bounds up to rounding: one part in 10^9, plus a micro-unit.
 const within = (value: number, low: number, high: number) =>
