@@ -213,6 +213,8 @@ describe.skipIf(!available)('browser build in Chromium against the real collecto
       dispatchEvent(new Event('pagehide'));
     });
     const journal = () => Object.keys(localStorage).filter((key) => key.includes(':pending:'));
+    // Another tab's localStorage write reaches this tab's view a moment later (Chromium keeps a copy per renderer).
+    await tab1.waitForFunction(() => Object.keys(localStorage).some((key) => key.includes(':pending:')));
     expect(await tab1.evaluate(journal)).toHaveLength(1);
     await tab1.evaluate(() => candorOf().setConsent('denied'));
     await tab2.waitForFunction(() => candorOf().consent === 'denied');
