@@ -34,6 +34,22 @@ describe('key ring', () => {
 });
 
 describe('query tokens', () => {
+  it('keeps every token made at once, and every revocation, however the calls interleave', async () => {
+    const dir = await tempDir();
+    const names = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    const tokens = await Promise.all(names.map((name) => createToken(dir, name)));
+    expect((await listTokens(dir)).map((t) => t.name).sort()).toEqual([...names].sort());
+    const verifier = new TokenVerifier(dir);
+    for (const token of tokens) expect(await verifier.verify(token)).toBe(true);
+    // Half revoked while the rest are made again under new names: nothing of either is lost.
+    const again = names.map((name) => `${name}-again`);
+    await Promise.all([
+      ...names.slice(0, 6).map((name) => revokeToken(dir, name)),
+      ...again.map((name) => createToken(dir, name)),
+    ]);
+    expect((await listTokens(dir)).map((t) => t.name).sort()).toEqual([...names.slice(6), ...again].sort());
+  });
+
   it('stores only hashes, verifies, and revokes', async () => {
     const dir = await tempDir();
     const token = await createToken(dir, 'dashboard');

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writePrivateFile } from './files.js';
+import { lock } from 'proper-lockfile';
+import { ensurePrivateDir, writePrivateFile } from './files.js';
 
 /**
  * Query tokens. Only a SHA-256 of each token is stored (`tokens.json`, mode 0600), so reading the file does not
@@ -31,22 +32,45 @@ async function writeTokens(dir: string, tokens: StoredToken[]): Promise<void> {
   await writePrivateFile(dir, TOKENS_FILE, `${JSON.stringify({ tokens }, null, 2)}\n`);
 }
 
+/**
+ * Reads the tokens, changes them and writes them back while holding a lock on the file, so two changes at once
+ * (two commands, collectors sharing a keys directory, or calls within one process) cannot both read the old list
+ * and keep only one of their tokens. A lock left by a process that died is taken over once stale.
+ */
+async function changeTokens<T>(dir: string, change: (tokens: StoredToken[]) => { tokens?: StoredToken[]; result: T }) {
+  await ensurePrivateDir(dir);
+  const release = await lock(join(dir, TOKENS_FILE), {
+    realpath: false,
+    stale: 10_000,
+    retries: { retries: 100, factor: 1.2, minTimeout: 5, maxTimeout: 50 },
+  });
+  try {
+    const { tokens, result } = change(await listTokens(dir));
+    if (tokens) await writeTokens(dir, tokens);
+    return result;
+  } finally {
+    await release();
+  }
+}
+
 /** Creates a token and returns it in clear; this is the only time it is visible. */
 export async function createToken(dir: string, name: string): Promise<string> {
   if (!/^[\w.-]{1,64}$/.test(name)) throw new Error('token names are 1-64 letters, digits, "_", "." or "-"');
-  const tokens = await listTokens(dir);
-  if (tokens.some((t) => t.name === name)) throw new Error(`a token named "${name}" already exists`);
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  await writeTokens(dir, [...tokens, { name, sha256: hashToken(token), createdAt: new Date().toISOString() }]);
-  return token;
+  return changeTokens(dir, (tokens) => {
+    if (tokens.some((t) => t.name === name)) throw new Error(`a token named "${name}" already exists`);
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    return {
+      tokens: [...tokens, { name, sha256: hashToken(token), createdAt: new Date().toISOString() }],
+      result: token,
+    };
+  });
 }
 
 export async function revokeToken(dir: string, name: string): Promise<boolean> {
-  const tokens = await listTokens(dir);
-  const kept = tokens.filter((t) => t.name !== name);
-  if (kept.length === tokens.length) return false;
-  await writeTokens(dir, kept);
-  return true;
+  return changeTokens(dir, (tokens) => {
+    const kept = tokens.filter((t) => t.name !== name);
+    return kept.length === tokens.length ? { result: false } : { tokens: kept, result: true };
+  });
 }
 
 /** Checks bearer tokens against the stored hashes, re-reading the file at most every few seconds. */
