@@ -33,6 +33,35 @@ function expiredMetric(report: Located, registry: Registry): Problem | null {
   return null;
 }
 
+/** A batch's reports by the registry each names; `unloaded` for the first that names none loaded; null if malformed. */
+type Grouped = { groups: Map<Registry, unknown[]> } | { unloaded: { app: string; version: string } } | null;
+
+function groupByRegistry(parsed: unknown, registries: RegistrySet): Grouped {
+  const reports = (parsed as { reports?: unknown } | null)?.reports;
+  if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH) return null;
+  const groups = new Map<Registry, unknown[]>();
+  for (const report of reports as Located[]) {
+    if (typeof report !== 'object' || report === null) return null;
+    const { app, registry: version } = report;
+    if (typeof app !== 'string' || typeof version !== 'string') return null;
+    const registry = registries.get(app, version);
+    if (!registry) return { unloaded: { app, version } };
+    const group = groups.get(registry);
+    if (group) group.push(report);
+    else groups.set(registry, [report]);
+  }
+  return { groups };
+}
+
+/**
+ * The batch one registry's checks see. One group is the whole batch as sent, so the schema's problems name the
+ * batch's own report indexes; several keep every key of the batch but its reports, so a key beside them is refused
+ * as in one group.
+ */
+function batchOfGroup(parsed: unknown, groups: Map<Registry, unknown[]>, group: unknown[]): unknown {
+  return groups.size === 1 ? parsed : { ...(parsed as object), reports: group };
+}
+
 /**
  * Checks an opened batch against the registry each report names (its app and registry version), so one
  * collector serves several apps and registry versions. Reports of each (app, version) go through that
@@ -55,46 +84,32 @@ export function createRegistryChecker(
   const fallback = checkerFor(registries.all()[0] as Registry);
 
   return (parsed, check = {}) => {
-    const reports = (parsed as { reports?: unknown } | null)?.reports;
+    const grouped = groupByRegistry(parsed, registries);
     // A malformed batch gets the schema's own problem, which names the bad field; any registry's checker says it.
-    if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH)
-      return fallback(parsed, check);
-    const groups = new Map<Registry, unknown[]>();
-    for (const report of reports as Located[]) {
-      if (typeof report !== 'object' || report === null) return fallback(parsed, check);
-      const { app, registry: version } = report;
-      if (typeof app !== 'string' || typeof version !== 'string') return fallback(parsed, check);
-      const registry = registries.get(app, version);
-      if (!registry) {
-        const loaded = registries.versions(app);
-        return {
-          ok: false,
-          problem: loaded.length
-            ? problem(422, 'unknown-registry', 'This registry version is not loaded', {
-                detail: `app "${app}" is loaded with registry ${loaded.join(', ')}, not ${version}`,
-                metric: '(report)',
-                field: 'registry',
-              })
-            : problem(422, 'unknown-app', 'This app is not served by this collector', {
-                detail: `no registry for app "${app}" is loaded (candor serve --registry FILE)`,
-                metric: '(report)',
-                field: 'app',
-              }),
-        };
-      }
-      const group = groups.get(registry);
-      if (group) group.push(report);
-      else groups.set(registry, [report]);
+    if (!grouped) return fallback(parsed, check);
+    if ('unloaded' in grouped) {
+      const { app, version } = grouped.unloaded;
+      const loaded = registries.versions(app);
+      return {
+        ok: false,
+        problem: loaded.length
+          ? problem(422, 'unknown-registry', 'This registry version is not loaded', {
+              detail: `app "${app}" is loaded with registry ${loaded.join(', ')}, not ${version}`,
+              metric: '(report)',
+              field: 'registry',
+            })
+          : problem(422, 'unknown-app', 'This app is not served by this collector', {
+              detail: `no registry for app "${app}" is loaded (candor serve --registry FILE)`,
+              metric: '(report)',
+              field: 'app',
+            }),
+      };
     }
+    const { groups } = grouped;
     const v = (parsed as { v?: unknown }).v;
     const accepted: Report[] = [];
     for (const [registry, group] of groups) {
-      // One group is the whole batch as sent; the schema's problems then name the batch's own report indexes.
-      // Several keep every key of the batch but its reports, so a key beside them is refused as in one group.
-      const result = checkerFor(registry)(
-        groups.size === 1 ? parsed : { ...(parsed as object), reports: group },
-        check,
-      );
+      const result = checkerFor(registry)(batchOfGroup(parsed, groups, group), check);
       if (!result.ok) return result;
       // Expiry is judged only on reports whose day the checker accepted as a real day inside the window.
       for (const report of result.batch.reports) {
@@ -124,31 +139,10 @@ export function createShapeGate(registries: RegistrySet): (parsed: unknown) => b
     return check;
   };
   return (parsed) => {
-    const reports = (parsed as { reports?: unknown } | null)?.reports;
-    if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS_PER_BATCH) return false;
-    let only: Registry | undefined;
-    let groups: Map<Registry, unknown[]> | undefined;
-    for (const report of reports as Located[]) {
-      if (typeof report !== 'object' || report === null) return false;
-      const { app, registry: version } = report;
-      if (typeof app !== 'string' || typeof version !== 'string') return false;
-      const registry = registries.get(app, version);
-      if (!registry) return false;
-      only ??= registry;
-      if (registry !== only) groups ??= new Map();
-    }
-    if (!only) return false;
-    if (!groups) return checkFor(only)(parsed);
-    // Reports of several registries: each group has its registry's shape, in a batch of nothing but v and reports.
-    const batch = parsed as Record<string, unknown>;
-    for (const name of Object.keys(batch)) if (name !== 'v' && name !== 'reports') return false;
-    for (const report of reports as Located[]) {
-      const registry = registries.get(report.app as string, report.registry as string) as Registry;
-      const group = groups.get(registry);
-      if (group) group.push(report);
-      else groups.set(registry, [report]);
-    }
-    for (const [registry, group] of groups) if (!checkFor(registry)({ v: batch.v, reports: group })) return false;
+    const grouped = groupByRegistry(parsed, registries);
+    if (!grouped || 'unloaded' in grouped) return false;
+    const { groups } = grouped;
+    for (const [registry, group] of groups) if (!checkFor(registry)(batchOfGroup(parsed, groups, group))) return false;
     return true;
   };
 }
