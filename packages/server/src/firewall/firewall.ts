@@ -214,13 +214,10 @@ export class PiiFirewall {
     }
     for (const name of Object.keys(value)) {
       const inner = (value as Record<string, unknown>)[name];
-      if (!this.words.has(name) && !isBucketKey(name)) {
+      if (this.isDataKey(name)) {
         field ??= this.fields.of(parent, key);
-        if (!(field === 'activity' && ACTIVITY_KEYS.has(name))) {
-          // A key that is data (a label, a site): reported as "(key)" since its value must not be echoed.
-          const hit = this.check(name, field, metric, field ? `${field}.(key)` : '(key)');
-          if (hit) return hit;
-        }
+        const hit = this.checkKey(name, field, metric);
+        if (hit) return hit;
       }
       // Numbers, booleans and null hold nothing to scan.
       if (typeof inner !== 'string' && (typeof inner !== 'object' || inner === null)) continue;
@@ -235,13 +232,23 @@ export class PiiFirewall {
   private keysOf(value: Record<string, unknown>, parent: string, key: string, metric: string): FirewallHit | null {
     let field: string | undefined;
     for (const name of Object.keys(value)) {
-      if (this.words.has(name) || isBucketKey(name)) continue;
+      if (!this.isDataKey(name)) continue;
       field ??= this.fields.of(parent, key);
-      if (field === 'activity' && ACTIVITY_KEYS.has(name)) continue;
-      const hit = this.check(name, field, metric, field ? `${field}.(key)` : '(key)');
+      const hit = this.checkKey(name, field, metric);
       if (hit) return hit;
     }
     return null;
+  }
+
+  /** A key that may be data (a label, a site), not a word of the protocol or registries or a bucket number. */
+  private isDataKey(name: string): boolean {
+    return !this.words.has(name) && !isBucketKey(name);
+  }
+
+  /** Checks a data key under `field`; reported as "(key)", since its value must not be echoed. */
+  private checkKey(name: string, field: string, metric: string): FirewallHit | null {
+    if (field === 'activity' && ACTIVITY_KEYS.has(name)) return null;
+    return this.check(name, field, metric, field ? `${field}.(key)` : '(key)');
   }
 
   /** Counts hits, here or found by a firewall in another thread. */

@@ -33,6 +33,19 @@ function expiredMetric(report: Located, registry: Registry): Problem | null {
   return null;
 }
 
+/** `make`'s result for each registry, made the first time that registry is asked for. */
+function perRegistry<T>(make: (registry: Registry) => T): (registry: Registry) => T {
+  const made = new Map<Registry, T>();
+  return (registry) => {
+    let value = made.get(registry);
+    if (value === undefined) {
+      value = make(registry);
+      made.set(registry, value);
+    }
+    return value;
+  };
+}
+
 /** A batch's reports by the registry each names; `unloaded` for the first that names none loaded; null if malformed. */
 type Grouped = { groups: Map<Registry, unknown[]> } | { unloaded: { app: string; version: string } } | null;
 
@@ -71,16 +84,7 @@ export function createRegistryChecker(
   registries: RegistrySet,
   options: ReportCheckerOptions = {},
 ): (parsed: unknown, check?: BatchCheckOptions) => BatchCheck {
-  type Checker = ReturnType<typeof createBatchChecker>;
-  const checkers = new Map<Registry, Checker>();
-  const checkerFor = (registry: Registry) => {
-    let checker = checkers.get(registry);
-    if (!checker) {
-      checker = createBatchChecker(registry, options);
-      checkers.set(registry, checker);
-    }
-    return checker;
-  };
+  const checkerFor = perRegistry((registry) => createBatchChecker(registry, options));
   const fallback = checkerFor(registries.all()[0] as Registry);
 
   return (parsed, check = {}) => {
@@ -129,15 +133,7 @@ export function createRegistryChecker(
  * zod's named problems.
  */
 export function createShapeGate(registries: RegistrySet): (parsed: unknown) => boolean {
-  const checks = new Map<Registry, (batch: unknown) => boolean>();
-  const checkFor = (registry: Registry) => {
-    let check = checks.get(registry);
-    if (!check) {
-      check = createShapeCheck(registry);
-      checks.set(registry, check);
-    }
-    return check;
-  };
+  const checkFor = perRegistry(createShapeCheck);
   return (parsed) => {
     const grouped = groupByRegistry(parsed, registries);
     if (!grouped || 'unloaded' in grouped) return false;
